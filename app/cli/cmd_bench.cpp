@@ -1,0 +1,4 @@
+#include "commands.hpp"
+namespace tlblab::cli {
+void registerBench(CLI::App&, Context&) {}
+}  // namespace tlblab::cli

@@ -1,0 +1,28 @@
+// tlblab-cli subcommands. Each file registers its own subcommand; main() only wires them.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <string>
+
+namespace tlblab::cli {
+
+// Exit statuses shared by every subcommand.
+constexpr int kExitOk = 0;
+constexpr int kExitExpectationFailed = 1;
+constexpr int kExitBadInput = 2;
+
+struct Context {
+    int exitCode = kExitOk;
+};
+
+void registerExec(CLI::App& app, Context& ctx);
+void registerBench(CLI::App& app, Context& ctx);
+void registerLessonCommands(CLI::App& app, Context& ctx);  // list, run, check
+void registerExport(CLI::App& app, Context& ctx);          // export
+void registerExplore(CLI::App& app, Context& ctx);         // explore, stress
+
+// Reads a whole file (or stdin for "-"); throws std::runtime_error naming the path.
+std::string readInput(const std::string& path);
+
+}  // namespace tlblab::cli

@@ -1,0 +1,177 @@
+// The machine: physical memory, CPUs with their registers and TLBs, the CPU model switch,
+// and the small Linux x86-32 kernel layer the erratum scenario needs.
+//
+// A Machine is a value: copying it gives an independent machine (frames are shared
+// copy-on-write), which is how the timeline keeps keyframes and the UI gets snapshots.
+#pragma once
+
+#include "tlblab/events.hpp"
+#include "tlblab/memory.hpp"
+#include "tlblab/ops.hpp"
+#include "tlblab/tlb.hpp"
+#include "tlblab/walker.hpp"
+
+#include <array>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace tlblab {
+
+constexpr int kMaxCpus = 64;
+
+enum class CpuState : std::uint8_t { Online, Booting, Offline, Halted };
+const char* cpuStateName(CpuState s);  // "online" / "booting" / "offline" / "halted"
+
+enum class TlbState : std::uint8_t { Ok, Lazy };  // Linux cpu_tlbstate.state
+const char* tlbStateName(TlbState s);              // "TLBSTATE_OK" / "TLBSTATE_LAZY"
+
+// Cumulative per-CPU counters; per-step statistics are differences of two snapshots.
+struct CpuStats {
+    u64 lookups = 0, hits = 0, misses = 0, walks = 0;
+    u64 fillsDemand = 0, fillsSpeculative = 0;
+    u64 flushNonGlobal = 0, flushAll = 0, invlpg = 0, flushPageFault = 0;  // flush operations by kind
+    u64 entriesFlushed = 0;
+    u64 pageFaults = 0, permissionMismatches = 0, multimatches = 0, contextSwitches = 0;
+    CpuStats operator-(const CpuStats& o) const;
+    CpuStats& operator+=(const CpuStats& o);
+};
+
+struct Cpu {
+    int id = 0;
+    CpuState state = CpuState::Online;
+    PagingRegs regs;
+    int cpl = 0;
+    u64 mcgStatus = 0;
+    u64 mc0Status = 0;
+    Tlb tlb;
+    CpuStats stats;
+    // Kernel view of this CPU.
+    int currentTask = -1;  // index into Machine::tasks()
+    int activeMm = -1;     // index into Machine::mms()
+    TlbState tlbState = TlbState::Ok;
+    std::vector<std::string> callStack;  // outermost first: {"native_cpu_up", "do_boot_cpu"}
+    std::string waitingFor;              // what a blocked kernel path waits on, "" if none
+};
+
+struct Mm {
+    std::string name;  // "init_mm", "bash"
+    u64 pgd = 0;       // physical address of its PDPT
+    u64 cpumask = 0;   // mm_cpumask: CPUs that may hold its TLB entries
+};
+
+struct Task {
+    std::string name;  // "bash", "swapper/1"
+    int mm = -1;       // -1: kernel thread (borrows active_mm)
+    int cpu = -1;      // idle tasks belong to one CPU
+};
+
+struct KernelState {
+    bool booted = false;
+    KernelVariant variant = KernelVariant::Buggy;
+    bool lowMappings = false;  // the low_mappings flag of native_cpu_up
+    u64 swapperPgDir = 0, kernelPmd = 0, emptyPmd = 0, trampolinePgDir = 0;
+    int bootingCpu = -1, bootingBy = -1;
+    bool callinDone = false;
+    bool panicked = false;
+    std::string panicMessage;
+};
+
+struct OpResult {
+    enum class Outcome : std::uint8_t { None, Ok, PageFault, MachineCheck };
+    Outcome outcome = Outcome::None;
+    u64 pa = 0;
+    PageSize size = PageSize::K4;
+    bool tlbHit = false;
+    u32 errorCode = 0;
+    u64 mc0Status = 0;
+    std::string output;  // text of a show op
+};
+const char* outcomeName(OpResult::Outcome o);  // "ok" / "page_fault" / "machine_check"
+
+// Random speculation policy for automated runs: after each CPU operation, every online CPU
+// speculatively walks one of the recently used linear addresses with probability `rate`.
+struct SpeculationPolicy {
+    bool random = false;
+    double rate = 0.0;
+};
+
+class Machine {
+public:
+    // A machine that was never set up: 2 CPUs, erratum383, PAE, PGE, WP and NXE enabled.
+    Machine();
+
+    // Executes one operation; appends its events to `ev` (may be null). Throws OpError, with
+    // the machine unchanged, on an operation that cannot run here (unknown table, halted CPU).
+    OpResult execute(const Op& op, EventList* ev);
+
+    // ---- read access for views, exports and tests ---------------------------------------------
+    const std::vector<Cpu>& cpus() const { return m_cpus; }
+    const Cpu& cpu(int i) const { return m_cpus.at(static_cast<std::size_t>(i)); }
+    const PhysMemory& memory() const { return m_mem; }
+    const std::vector<Mm>& mms() const { return m_mms; }
+    const std::vector<Task>& tasks() const { return m_tasks; }
+    const KernelState& kernel() const { return m_kernel; }
+    CpuModel cpuModel() const { return m_model; }
+    const std::string& tlbPreset() const { return m_tlbConfig.preset; }
+    u64 step() const { return m_step; }
+    std::optional<u64> tableNamed(const std::string& name) const { return m_mem.frameNamed(name); }
+    // Name of the table a CR3 value points at ("swapper_pg_dir"), or "".
+    std::string tableName(u64 pa) const;
+    const std::vector<u32>& hotAddresses() const { return m_hot; }
+    u64 rngState() const { return m_rng; }
+
+    // Side-effect-free translation for the debugger: what `access` would do now.
+    OpResult predictAccess(int cpu, u32 va, AccessType acc, Mode mode) const;
+
+    // ---- the CPU hot path (also used by benchmarks) -------------------------------------------
+    OpResult access(int cpu, u32 va, AccessType acc, Mode mode, EventList* ev);
+
+    // Text renderings for `show`.
+    std::string showCpu(int cpu) const;
+    std::string showTlb(int cpu) const;
+    std::string showTable(u64 pdpt) const;
+
+private:
+    friend class KernelOps;
+    Cpu& cpuMut(int i) { return m_cpus[static_cast<std::size_t>(i)]; }
+    void checkCpu(const Op& op, int cpu, std::size_t argIndex) const;  // exists and not halted
+    void checkCpuExists(const Op& op, int cpu, std::size_t argIndex) const;
+    u64 requireTable(const Op& op, std::size_t argIndex) const;
+
+    void setCpus(int n);
+    void resetCpu(Cpu& c);
+    // Instructions.
+    bool movCr3(Cpu& c, u32 value, EventList* ev);  // false: #GP (reserved PDPTE bits)
+    void movCr4(Cpu& c, u32 value, EventList* ev);
+    void loadPdptes(Cpu& c, EventList* ev);
+    void speculate(Cpu& c, u32 va, EventList* ev);
+    void machineCheck(Cpu& c, u32 va, EventList* ev);
+    TlbEntry entryFrom(const WalkResult& w, Origin origin);
+    void randomSpeculation(EventList* ev);
+    void noteHot(u32 va);
+    u64 nextRandom();
+
+    // Page tables.
+    u64 newTable(const std::string& name, EventList* ev);
+    void writeEntry(u64 pa, u64 value, EventList* ev, const std::string& why);
+    void map(const Op& op, u64 table, EventList* ev);
+    void unmap(const Op& op, u64 table, EventList* ev);
+
+    PhysMemory m_mem;
+    std::vector<Cpu> m_cpus;
+    TlbConfig m_tlbConfig;
+    CpuModel m_model = CpuModel::Erratum383;
+    SpeculationPolicy m_spec;
+    u64 m_rng = 0x853c49e6748fea9bull;
+    std::vector<u32> m_hot;  // recently used linear addresses (speculation candidates)
+    std::vector<Mm> m_mms;
+    std::vector<Task> m_tasks;
+    KernelState m_kernel;
+    u64 m_step = 0;
+    u32 m_nextEntryId = 1;
+    bool m_configured = false;  // a set-up op (cpus, cpu_model, ...) came after state changes
+    bool m_touched = false;     // anything other than set-up ops has run
+};
+
+}  // namespace tlblab

@@ -1,0 +1,49 @@
+// Physical memory: sparse 4 KiB frames of 512 64-bit words, and a symbol table naming frames.
+//
+// Frames are shared copy-on-write between machine copies (timeline keyframes), so a copy of the
+// machine costs a pointer per frame, not 4 KiB.
+#pragma once
+
+#include "tlblab/pae.hpp"
+
+#include <array>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace tlblab {
+
+using Frame = std::array<u64, 512>;
+
+class PhysMemory {
+public:
+    // Reads a 64-bit little-endian word at a physical address (8-byte aligned). Unbacked
+    // memory reads as zero, as an absent frame holds nothing yet.
+    u64 read64(u64 pa) const {
+        auto it = m_frames.find(pa >> 12);
+        return it == m_frames.end() ? 0 : (*it->second)[(pa & 0xfff) >> 3];
+    }
+    void write64(u64 pa, u64 value);
+
+    // Allocates a zeroed frame from the page-table pool and names it. Returns its physical address.
+    u64 allocFrame(const std::string& name);
+    bool hasFrame(u64 pa) const { return m_frames.count(pa >> 12) != 0; }
+    std::size_t frameCount() const { return m_frames.size(); }
+
+    // Symbol table: frame address <-> name.
+    void name(u64 framePa, const std::string& name);
+    std::optional<std::string> nameOf(u64 framePa) const;
+    std::optional<u64> frameNamed(const std::string& name) const;
+    const std::map<u64, std::string>& symbols() const { return m_names; }
+
+private:
+    std::unordered_map<u64, std::shared_ptr<Frame>> m_frames;  // key: frame number
+    std::map<u64, std::string> m_names;                        // key: frame address
+    std::map<std::string, u64> m_byName;
+    u64 m_nextTableFrame = 0x01800000;  // page-table pool (kernel .bss-like region, 24 MiB)
+};
+
+}  // namespace tlblab

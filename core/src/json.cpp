@@ -1,0 +1,112 @@
+#include "tlblab/json.hpp"
+
+namespace tlblab {
+
+using nlohmann::json;
+
+json tlbEntryJson(const TlbEntry& e, bool full, const std::string& array) {
+    json j = {{"va", hex(e.va)},         {"page_size", pageSizeName(e.size)}, {"pa", hex(e.pa)},
+              {"global", e.global},      {"user", e.user},                    {"writable", e.writable},
+              {"nx", e.nx},              {"origin", originName(e.origin)}};
+    if (full) {
+        j["id"] = e.id;
+        j["step"] = e.step;
+        j["dirty"] = e.dirty;
+        if (!array.empty()) j["array"] = array;
+    }
+    return j;
+}
+
+json tlbJson(const Cpu& c, bool full) {
+    json a = json::array();
+    for (const auto& arr : c.tlb.arrays())
+        for (std::size_t i = 0; i < arr.slots.size(); ++i)
+            if (arr.valid[i]) a.push_back(tlbEntryJson(arr.slots[i], full, arr.config.name));
+    return a;
+}
+
+json cpuJson(const Machine& m, int i) {
+    const Cpu& c = m.cpu(i);
+    json j;
+    j["id"] = c.id;
+    j["state"] = cpuStateName(c.state);
+    const std::string table = m.tableName(c.regs.cr3);
+    j["cr3"] = {{"pa", hex(c.regs.cr3)}, {"table", table.empty() ? json(nullptr) : json(table)}};
+    j["pge"] = c.regs.pge();
+    j["cpl"] = c.cpl;
+    j["task"] = c.currentTask >= 0 ? json(m.tasks()[static_cast<std::size_t>(c.currentTask)].name) : json(nullptr);
+    j["active_mm"] = c.activeMm >= 0 ? json(m.mms()[static_cast<std::size_t>(c.activeMm)].name) : json(nullptr);
+    j["tlb_state"] = c.currentTask >= 0 ? json(tlbStateName(c.tlbState)) : json(nullptr);
+    j["call_stack"] = c.callStack;
+    j["tlb"] = tlbJson(c, true);
+    if (c.mc0Status || (c.mcgStatus & pae::MCG_STATUS_MCIP))
+        j["mce"] = {{"mc0_status", hex(c.mc0Status)}, {"mcg_status", hex(c.mcgStatus)}};
+    else
+        j["mce"] = nullptr;
+    return j;
+}
+
+json eventJson(const Event& e) {
+    json j = {{"kind", eventKindName(e.kind)}, {"text", describe(e)}};
+    if (e.cpu >= 0) j["cpu"] = e.cpu;
+    if (e.other >= 0) j["other"] = e.other;
+    switch (e.kind) {
+    case EventKind::TlbFill: case EventKind::TlbEvict: case EventKind::TlbInvalidate: case EventKind::TlbMove:
+        j["entry"] = e.entryId;
+        j["va"] = hex(e.va);
+        j["pa"] = hex(e.pa);
+        j["page_size"] = pageSizeName(e.size);
+        j["global"] = e.global;
+        j["origin"] = originName(e.origin);
+        if (e.kind == EventKind::TlbInvalidate) j["reason"] = flushKindName(e.flush);
+        break;
+    case EventKind::TlbFlush: j["flush"] = flushKindName(e.flush); j["removed"] = e.count; break;
+    case EventKind::Cr3Write: case EventKind::Cr4Write: case EventKind::Cr0Write: case EventKind::EferWrite:
+        j["before"] = hex(e.before);
+        j["after"] = hex(e.after);
+        break;
+    case EventKind::PageFault: j["va"] = hex(e.va); j["error_code"] = hex(e.count); break;
+    case EventKind::MachineCheck: j["va"] = hex(e.va); j["mc0_status"] = hex(e.after); j["mcg_status"] = hex(e.before); break;
+    case EventKind::TableWrite: j["pa"] = hex(e.pa); j["before"] = hex(e.before); j["after"] = hex(e.after); break;
+    default:
+        if (e.va) j["va"] = hex(e.va);
+        break;
+    }
+    return j;
+}
+
+void addResultJson(json& out, const Op& op, const OpResult& r) {
+    if (op.code != OpCode::Access && op.code != OpCode::Translate) return;
+    out["result"] = outcomeName(r.outcome);
+    if (r.outcome == OpResult::Outcome::Ok) {
+        out["pa"] = hex(r.pa);
+        out["page_size"] = pageSizeName(r.size);
+        out["tlb"] = r.tlbHit ? "hit" : "miss";
+    } else if (r.outcome == OpResult::Outcome::PageFault) {
+        out["error_code"] = hex(r.errorCode);
+        out["tlb"] = "miss";
+    } else if (r.outcome == OpResult::Outcome::MachineCheck) {
+        out["mc0_status"] = hex(r.mc0Status);
+        out["tlb"] = "hit";
+    }
+}
+
+json statsJson(const CpuStats& s) {
+    return {{"lookups", s.lookups},
+            {"hits", s.hits},
+            {"misses", s.misses},
+            {"walks", s.walks},
+            {"fills_walk", s.fillsDemand},
+            {"fills_speculation", s.fillsSpeculative},
+            {"flush_non_global", s.flushNonGlobal},
+            {"flush_all", s.flushAll},
+            {"invlpg", s.invlpg},
+            {"flush_page_fault", s.flushPageFault},
+            {"entries_flushed", s.entriesFlushed},
+            {"page_faults", s.pageFaults},
+            {"permission_mismatches", s.permissionMismatches},
+            {"multimatches", s.multimatches},
+            {"context_switches", s.contextSwitches}};
+}
+
+}  // namespace tlblab

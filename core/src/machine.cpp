@@ -1,0 +1,898 @@
+#include "tlblab/machine.hpp"
+
+#include "kernel_ops.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+namespace tlblab {
+
+const char* cpuStateName(CpuState s) {
+    switch (s) {
+    case CpuState::Online: return "online";
+    case CpuState::Booting: return "booting";
+    case CpuState::Offline: return "offline";
+    case CpuState::Halted: return "halted";
+    }
+    return "?";
+}
+
+const char* tlbStateName(TlbState s) { return s == TlbState::Ok ? "TLBSTATE_OK" : "TLBSTATE_LAZY"; }
+
+const char* outcomeName(OpResult::Outcome o) {
+    switch (o) {
+    case OpResult::Outcome::None: return "none";
+    case OpResult::Outcome::Ok: return "ok";
+    case OpResult::Outcome::PageFault: return "page_fault";
+    case OpResult::Outcome::MachineCheck: return "machine_check";
+    }
+    return "?";
+}
+
+CpuStats CpuStats::operator-(const CpuStats& o) const {
+    CpuStats r;
+    r.lookups = lookups - o.lookups;
+    r.hits = hits - o.hits;
+    r.misses = misses - o.misses;
+    r.walks = walks - o.walks;
+    r.fillsDemand = fillsDemand - o.fillsDemand;
+    r.fillsSpeculative = fillsSpeculative - o.fillsSpeculative;
+    r.flushNonGlobal = flushNonGlobal - o.flushNonGlobal;
+    r.flushAll = flushAll - o.flushAll;
+    r.invlpg = invlpg - o.invlpg;
+    r.flushPageFault = flushPageFault - o.flushPageFault;
+    r.entriesFlushed = entriesFlushed - o.entriesFlushed;
+    r.pageFaults = pageFaults - o.pageFaults;
+    r.permissionMismatches = permissionMismatches - o.permissionMismatches;
+    r.multimatches = multimatches - o.multimatches;
+    r.contextSwitches = contextSwitches - o.contextSwitches;
+    return r;
+}
+
+CpuStats& CpuStats::operator+=(const CpuStats& o) {
+    lookups += o.lookups;
+    hits += o.hits;
+    misses += o.misses;
+    walks += o.walks;
+    fillsDemand += o.fillsDemand;
+    fillsSpeculative += o.fillsSpeculative;
+    flushNonGlobal += o.flushNonGlobal;
+    flushAll += o.flushAll;
+    invlpg += o.invlpg;
+    flushPageFault += o.flushPageFault;
+    entriesFlushed += o.entriesFlushed;
+    pageFaults += o.pageFaults;
+    permissionMismatches += o.permissionMismatches;
+    multimatches += o.multimatches;
+    contextSwitches += o.contextSwitches;
+    return *this;
+}
+
+// ---------------------------------------------------------------------------------------------
+Machine::Machine() : m_tlbConfig(TlbConfig::amdFam10h()) { setCpus(2); }
+
+void Machine::resetCpu(Cpu& c) {
+    c.state = CpuState::Online;
+    c.regs = PagingRegs{};
+    c.regs.cr0 = pae::CR0_PE | pae::CR0_PG | pae::CR0_WP;
+    c.regs.cr4 = pae::CR4_PAE | pae::CR4_PSE | pae::CR4_PGE;
+    c.regs.efer = pae::EFER_NXE;
+    c.cpl = 0;
+    c.mcgStatus = 0;
+    c.mc0Status = 0;
+    c.tlb = Tlb(m_tlbConfig);
+    c.callStack.clear();
+    c.waitingFor.clear();
+}
+
+void Machine::setCpus(int n) {
+    m_cpus.clear();
+    m_cpus.resize(static_cast<std::size_t>(n));
+    for (int i = 0; i < n; ++i) {
+        m_cpus[static_cast<std::size_t>(i)].id = i;
+        resetCpu(m_cpus[static_cast<std::size_t>(i)]);
+    }
+}
+
+std::string Machine::tableName(u64 pa) const {
+    auto n = m_mem.nameOf(pa & ~u64{0xfff});
+    return n ? *n : std::string();
+}
+
+void Machine::noteHot(u32 va) {
+    u32 page = va & pageMask(PageSize::K4);
+    if (std::find(m_hot.begin(), m_hot.end(), page) != m_hot.end()) return;
+    if (m_hot.size() >= 32) m_hot.erase(m_hot.begin());
+    m_hot.push_back(page);
+}
+
+u64 Machine::nextRandom() {
+    // splitmix64 (Steele, Lea, Flood 2014): a tiny generator whose state is one word, so a
+    // machine copy carries it and every run with the same seed is identical.
+    u64 z = (m_rng += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Registers
+
+void Machine::loadPdptes(Cpu& c, EventList* ev) {
+    const u64 base = c.regs.cr3 & pae::kCr3PdptMask;
+    for (unsigned i = 0; i < 4; ++i) {
+        u64 v = m_mem.read64(base + i * 8);
+        if (ev && v != c.regs.pdpte[i]) {
+            Event e{EventKind::PdpteLoad, c.id};
+            e.pa = base + i * 8;
+            e.before = c.regs.pdpte[i];
+            e.after = v;
+            e.count = i;
+            e.detail = tableName(base);
+            ev->push_back(std::move(e));
+        }
+        c.regs.pdpte[i] = v;
+    }
+}
+
+bool Machine::movCr3(Cpu& c, u32 value, EventList* ev) {
+    // PDPTEs are loaded with the MOV; a present PDPTE with reserved bits set is a #GP and
+    // CR3 keeps its old value (SDM 4.4.1).
+    const u64 base = value & pae::kCr3PdptMask;
+    for (unsigned i = 0; i < 4; ++i) {
+        u64 v = m_mem.read64(base + i * 8);
+        if ((v & pae::P) && (v & pae::kPdpteReserved)) {
+            if (ev) {
+                Event e{EventKind::GeneralProtection, c.id};
+                e.pa = base + i * 8;
+                e.after = v;
+                e.detail = fmt::format("MOV CR3: PDPTE {} has reserved bits set", i);
+                ev->push_back(std::move(e));
+            }
+            return false;
+        }
+    }
+    if (ev) {
+        Event e{EventKind::Cr3Write, c.id};
+        e.before = c.regs.cr3;
+        e.after = value;
+        e.detail = tableName(value);
+        ev->push_back(std::move(e));
+    }
+    c.regs.cr3 = value;
+    loadPdptes(c, ev);
+    unsigned n = c.tlb.flushNonGlobal(c.regs.pge(), ev, c.id);
+    c.stats.flushNonGlobal++;
+    c.stats.entriesFlushed += n;
+    return true;
+}
+
+void Machine::movCr4(Cpu& c, u32 value, EventList* ev) {
+    const u32 old = c.regs.cr4;
+    if (ev) {
+        Event e{EventKind::Cr4Write, c.id};
+        e.before = old;
+        e.after = value;
+        ev->push_back(std::move(e));
+    }
+    c.regs.cr4 = value;
+    const u32 reloadBits = pae::CR4_PGE | pae::CR4_PAE | pae::CR4_PSE;
+    if ((old ^ value) & reloadBits) {
+        if (c.regs.pagingOn()) loadPdptes(c, ev);
+        c.stats.entriesFlushed += c.tlb.flushAll(FlushKind::All, ev, c.id);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The access path
+
+TlbEntry Machine::entryFrom(const WalkResult& w, Origin origin) {
+    TlbEntry e;
+    e.va = w.pageBase;
+    e.id = m_nextEntryId++;
+    e.pa = w.frame;
+    e.step = m_step;
+    e.pdeAddr = w.levels > 1 ? w.trace[1].entryPa : 0;
+    e.pteAddr = w.levels > 2 ? w.trace[2].entryPa : 0;
+    e.size = w.size;
+    e.origin = origin;
+    e.global = w.global;
+    e.user = w.user;
+    e.writable = w.writable;
+    e.nx = w.nx;
+    e.dirty = w.dirty;
+    return e;
+}
+
+void Machine::machineCheck(Cpu& c, u32 va, EventList* ev) {
+    c.stats.multimatches++;
+    if (ev) {
+        TlbMatches m = c.tlb.lookup(va);
+        Event e{EventKind::Multimatch, c.id};
+        e.va = va;
+        e.count = static_cast<u32>(m.count);
+        std::string ids;
+        for (int i = 0; i < m.count; ++i) {
+            const TlbEntry& t = c.tlb.at(m.slot[static_cast<std::size_t>(i)]);
+            ids += fmt::format("{}#{} {} {}{}", i ? ", " : "", t.id, pageSizeName(t.size), hex32(t.va),
+                               t.global ? " G" : "");
+        }
+        e.detail = ids;
+        ev->push_back(std::move(e));
+    }
+    c.mc0Status = pae::kMc0StatusErratum383;
+    c.mcgStatus |= pae::MCG_STATUS_MCIP;
+    c.state = CpuState::Halted;
+    c.cpl = 0;
+    c.callStack = {"do_machine_check", "panic"};
+    c.waitingFor.clear();
+    if (ev) {
+        Event e{EventKind::MachineCheck, c.id};
+        e.va = va;
+        e.after = c.mc0Status;
+        e.before = c.mcgStatus;
+        e.detail = "uncorrectable machine check: L1 TLB multimatch (AMD Family 10h erratum 383)";
+        ev->push_back(std::move(e));
+    }
+    if (m_kernel.booted) {
+        // panic() stops the other CPUs (smp_send_stop); their MC registers stay clear.
+        m_kernel.panicked = true;
+        m_kernel.panicMessage = fmt::format("Kernel panic: fatal machine check on cpu{}", c.id);
+        if (ev) {
+            Event e{EventKind::Panic, c.id};
+            e.detail = m_kernel.panicMessage;
+            ev->push_back(std::move(e));
+        }
+        for (auto& o : m_cpus) {
+            if (o.id == c.id || o.state == CpuState::Offline || o.state == CpuState::Halted) continue;
+            if (ev) {
+                Event e{EventKind::CpuState, o.id};
+                e.before = static_cast<u64>(o.state);
+                e.after = static_cast<u64>(CpuState::Halted);
+                e.detail = "stop_this_cpu (panic)";
+                ev->push_back(std::move(e));
+            }
+            o.state = CpuState::Halted;
+            o.callStack = {"stop_this_cpu"};
+            o.waitingFor.clear();
+        }
+    }
+}
+
+namespace {
+void pageFaultEvent(EventList* ev, int cpu, u32 va, u32 ec, AccessType acc, Mode mode) {
+    if (!ev) return;
+    Event e{EventKind::PageFault, cpu};
+    e.va = va;
+    e.count = ec;
+    e.detail = fmt::format("{} {}: {}", accessName(acc), modeName(mode), pae::describeErrorCode(ec));
+    ev->push_back(std::move(e));
+}
+
+void walkEvent(EventList* ev, int cpu, u32 va, const WalkResult& w, const char* why) {
+    if (!ev) return;
+    Event e{EventKind::Walk, cpu};
+    e.va = va;
+    e.pa = w.ok() ? w.pa : 0;
+    e.size = w.size;
+    e.global = w.global;
+    e.count = static_cast<u32>(w.levels);
+    std::string s = why;
+    for (int l = 0; l < w.levels; ++l) {
+        const auto& t = w.trace[static_cast<std::size_t>(l)];
+        s += fmt::format("; {}[{}]@{}={}", l == 0 ? "PDPTE" : l == 1 ? "PDE" : "PTE", t.index, hex(t.entryPa),
+                         hex(t.raw));
+    }
+    e.detail = std::move(s);
+    ev->push_back(std::move(e));
+}
+
+u32 walkFaultCode(const WalkResult& w, const PagingRegs& regs, AccessType acc, Mode mode) {
+    u32 ec = accessErrorBits(regs, acc, mode);
+    if (w.fail == WalkFail::Reserved) ec |= pae::PF_P | pae::PF_RSVD;
+    return ec;
+}
+}  // namespace
+
+OpResult Machine::access(int ci, u32 va, AccessType acc, Mode mode, EventList* ev) {
+    Cpu& c = cpuMut(ci);
+    OpResult r;
+    const bool write = acc == AccessType::Write;
+
+    auto fault = [&](u32 ec) {
+        c.stats.pageFaults++;
+        pageFaultEvent(ev, c.id, va, ec, acc, mode);
+        unsigned n = c.tlb.invalidatePage(va, FlushKind::PageFault, ev, c.id);
+        c.stats.flushPageFault++;
+        c.stats.entriesFlushed += n;
+        r.outcome = OpResult::Outcome::PageFault;
+        r.errorCode = ec;
+        return r;
+    };
+    auto done = [&](u64 frame, PageSize size, bool hit) {
+        r.outcome = OpResult::Outcome::Ok;
+        r.pa = frame | (va & ~pageMask(size));
+        r.size = size;
+        r.tlbHit = hit;
+        if (ev) {
+            Event e{EventKind::AccessDone, c.id};
+            e.va = va;
+            e.pa = r.pa;
+            e.size = size;
+            e.detail = fmt::format("{} {}", accessName(acc), modeName(mode));
+            ev->push_back(std::move(e));
+        }
+        return r;
+    };
+    auto mc = [&]() {
+        machineCheck(c, va, ev);
+        r.outcome = OpResult::Outcome::MachineCheck;
+        r.mc0Status = c.mc0Status;
+        return r;
+    };
+
+    c.stats.lookups++;
+    TlbMatches m = c.tlb.lookup(va);
+    if (m.count >= 2) return mc();
+
+    if (m.count == 1) {
+        const TlbEntry hitEntry = c.tlb.at(m.slot[0]);
+        const u32 denied = permissionFault(hitEntry.user, hitEntry.writable, hitEntry.nx, c.regs, acc, mode);
+        if (!denied && !(write && !hitEntry.dirty)) {
+            c.stats.hits++;
+            c.tlb.touch(m.slot[0], ev, c.id);
+            if (ev) {
+                Event e{EventKind::TlbHit, c.id};
+                e.va = va;
+                e.pa = hitEntry.pa;
+                e.entryId = hitEntry.id;
+                e.size = hitEntry.size;
+                e.global = hitEntry.global;
+                ev->push_back(std::move(e));
+            }
+            return done(hitEntry.pa, hitEntry.size, true);
+        }
+        // A hit that cannot complete: the CPU re-walks under the current CR3 (a permission
+        // mismatch, or a write through an entry cached clean, which must set D).
+        if (denied) {
+            c.stats.permissionMismatches++;
+            if (ev) {
+                Event e{EventKind::PermissionMismatch, c.id};
+                e.va = va;
+                e.entryId = hitEntry.id;
+                e.size = hitEntry.size;
+                e.global = hitEntry.global;
+                e.detail = fmt::format("{} {} through {}{}{} entry", accessName(acc), modeName(mode),
+                                       hitEntry.user ? "user" : "supervisor-only",
+                                       hitEntry.writable ? "" : " read-only", hitEntry.global ? " global" : "");
+                ev->push_back(std::move(e));
+            }
+        } else {
+            c.stats.hits++;
+        }
+        WalkResult w = walk(m_mem, c.regs, va);
+        c.stats.walks++;
+        walkEvent(ev, c.id, va, w, "re-walk");
+        if (!w.ok()) return fault(walkFaultCode(w, c.regs, acc, mode));
+        if (u32 ec = permissionFault(w.user, w.writable, w.nx, c.regs, acc, mode)) return fault(ec);
+        std::array<EntryChange, 2> ch{};
+        int n = setAccessedDirty(m_mem, w, write, ch);
+        for (int i = 0; ev && i < n; ++i) {
+            Event e{EventKind::TableWrite, c.id};
+            e.pa = ch[static_cast<std::size_t>(i)].pa;
+            e.before = ch[static_cast<std::size_t>(i)].before;
+            e.after = ch[static_cast<std::size_t>(i)].after;
+            e.detail = "A/D update";
+            ev->push_back(std::move(e));
+        }
+        TlbEntry fresh = entryFrom(w, Origin::Demand);
+        if (m_model == CpuModel::Erratum383 && w.size != hitEntry.size) {
+            // Erratum 383: the new translation has another page size; the stale entry stays.
+            c.tlb.fill(fresh, ev, c.id);
+            c.stats.fillsDemand++;
+            c.stats.lookups++;
+            TlbMatches again = c.tlb.lookup(va);
+            if (again.count >= 2) return mc();
+            return done(w.frame, w.size, false);
+        }
+        unsigned removed = c.tlb.invalidatePage(va, FlushKind::Replace, ev, c.id);
+        c.stats.entriesFlushed += removed;
+        c.tlb.fill(fresh, ev, c.id);
+        c.stats.fillsDemand++;
+        return done(w.frame, w.size, false);
+    }
+
+    // Miss: walk.
+    c.stats.misses++;
+    if (ev) {
+        Event e{EventKind::TlbMiss, c.id};
+        e.va = va;
+        ev->push_back(std::move(e));
+    }
+    WalkResult w = walk(m_mem, c.regs, va);
+    c.stats.walks++;
+    walkEvent(ev, c.id, va, w, "walk");
+    if (!w.ok()) return fault(walkFaultCode(w, c.regs, acc, mode));
+    if (u32 ec = permissionFault(w.user, w.writable, w.nx, c.regs, acc, mode)) return fault(ec);
+    std::array<EntryChange, 2> ch{};
+    int n = setAccessedDirty(m_mem, w, write, ch);
+    for (int i = 0; ev && i < n; ++i) {
+        Event e{EventKind::TableWrite, c.id};
+        e.pa = ch[static_cast<std::size_t>(i)].pa;
+        e.before = ch[static_cast<std::size_t>(i)].before;
+        e.after = ch[static_cast<std::size_t>(i)].after;
+        e.detail = "A/D update";
+        ev->push_back(std::move(e));
+    }
+    c.tlb.fill(entryFrom(w, Origin::Demand), ev, c.id);
+    c.stats.fillsDemand++;
+    return done(w.frame, w.size, false);
+}
+
+OpResult Machine::predictAccess(int cpu, u32 va, AccessType acc, Mode mode) const {
+    Machine scratch = *this;
+    return scratch.access(cpu, va, acc, mode, nullptr);
+}
+
+void Machine::speculate(Cpu& c, u32 va, EventList* ev) {
+    // A walk under the current CR3 with supervisor rights and no access type; fills only if
+    // every level is present; never faults and sets no A/D bit (scenario-facts.md section 7).
+    WalkResult w = walk(m_mem, c.regs, va);
+    if (!w.ok()) {
+        if (ev) {
+            Event e{EventKind::SpeculationNone, c.id};
+            e.va = va;
+            e.detail = w.fail == WalkFail::PagingOff ? "paging is off"
+                       : fmt::format("{} at {}", w.fail == WalkFail::Reserved ? "reserved bits" : "not present",
+                                     w.failLevel == 0 ? "PDPTE" : w.failLevel == 1 ? "PDE" : "PTE");
+            ev->push_back(std::move(e));
+        }
+        return;
+    }
+    if (c.tlb.lookup(va).count > 0) {
+        if (ev) {
+            Event e{EventKind::SpeculationNone, c.id};
+            e.va = va;
+            e.detail = "already cached";
+            ev->push_back(std::move(e));
+        }
+        return;
+    }
+    walkEvent(ev, c.id, va, w, "speculative walk");
+    c.tlb.fill(entryFrom(w, Origin::Speculative), ev, c.id);
+    c.stats.fillsSpeculative++;
+}
+
+void Machine::randomSpeculation(EventList* ev) {
+    if (!m_spec.random || m_hot.empty()) return;
+    const u64 threshold = static_cast<u64>(m_spec.rate * 18446744073709551615.0);
+    for (auto& c : m_cpus) {
+        if (c.state != CpuState::Online && c.state != CpuState::Booting) continue;
+        u64 roll = nextRandom();
+        if (m_spec.rate < 1.0 && roll >= threshold) continue;
+        u32 va = m_hot[static_cast<std::size_t>(nextRandom() % m_hot.size())];
+        speculate(c, va, ev);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Page tables
+
+u64 Machine::newTable(const std::string& name, EventList* ev) {
+    u64 pa = m_mem.allocFrame(name);
+    if (ev) {
+        Event e{EventKind::TableCreate};
+        e.pa = pa;
+        e.detail = name;
+        ev->push_back(std::move(e));
+    }
+    return pa;
+}
+
+void Machine::writeEntry(u64 pa, u64 value, EventList* ev, const std::string& why) {
+    u64 old = m_mem.read64(pa);
+    if (old == value) return;
+    m_mem.write64(pa, value);
+    if (ev) {
+        Event e{EventKind::TableWrite};
+        e.pa = pa;
+        e.before = old;
+        e.after = value;
+        e.detail = why;
+        ev->push_back(std::move(e));
+    }
+}
+
+void Machine::map(const Op& op, u64 table, EventList* ev) {
+    const u64 va0 = op.a, pa0 = op.b, len = op.c;
+    const u32 step = pageBytes(op.size);
+    if (va0 + len > (u64{1} << 32))
+        throw OpError(op.argLoc(3), "mapping runs past the end of the 32-bit linear address space");
+    const std::string tname = tableName(table);
+    u64 leafFlags = pae::P;
+    if (op.flags & MAP_USER) leafFlags |= pae::US;
+    if (op.flags & MAP_RW) leafFlags |= pae::RW;
+    if (op.flags & MAP_GLOBAL) leafFlags |= pae::G;
+    if (op.flags & MAP_NX) leafFlags |= pae::XD;
+    if (op.flags & MAP_ACCESSED) leafFlags |= pae::A;
+    if (op.flags & MAP_DIRTY) leafFlags |= pae::D;
+    if (op.size == PageSize::M2) leafFlags |= pae::PS;
+
+    // Validate the whole range before writing anything.
+    for (u64 off = 0; off < len; off += step) {
+        const u32 va = static_cast<u32>(va0 + off);
+        u64 pdpte = m_mem.read64(table + pae::pdptIndex(va) * 8);
+        if (!(pdpte & pae::P)) continue;
+        u64 pde = m_mem.read64((pdpte & pae::kFrame4K) + pae::pdIndex(va) * 8);
+        if (op.size == PageSize::K4 && (pde & pae::P) && (pde & pae::PS))
+            throw OpError(op.argLoc(1), fmt::format("{} is already mapped by a 2M page in {}; unmap it first",
+                                                    hex32(va), tname));
+        if (op.size == PageSize::M2 && (pde & pae::P) && !(pde & pae::PS))
+            throw OpError(op.argLoc(1), fmt::format("{} is covered by a page table in {}; unmap its 4K pages "
+                                                    "first",
+                                                    hex32(va), tname));
+    }
+    for (u64 off = 0; off < len; off += step) {
+        const u32 va = static_cast<u32>(va0 + off);
+        const u64 pa = pa0 + off;
+        const u64 pdpteAddr = table + pae::pdptIndex(va) * 8;
+        u64 pdpte = m_mem.read64(pdpteAddr);
+        if (!(pdpte & pae::P)) {
+            u64 pmd = newTable(fmt::format("{} pmd{}", tname, pae::pdptIndex(va)), ev);
+            pdpte = pmd | pae::LINUX_PDPTE;
+            writeEntry(pdpteAddr, pdpte, ev, "map: new page directory");
+        }
+        const u64 pdeAddr = (pdpte & pae::kFrame4K) + pae::pdIndex(va) * 8;
+        if (op.size == PageSize::M2) {
+            writeEntry(pdeAddr, (pa & pae::kFrame2M) | leafFlags, ev, "map 2M");
+            continue;
+        }
+        u64 pde = m_mem.read64(pdeAddr);
+        if (!(pde & pae::P)) {
+            u64 pt = newTable(fmt::format("{} pt {}", tname, hex32(va & pageMask(PageSize::M2))), ev);
+            pde = pt | pae::LINUX_PAGE_TABLE;
+            writeEntry(pdeAddr, pde, ev, "map: new page table (_PAGE_TABLE)");
+        }
+        writeEntry((pde & pae::kFrame4K) + pae::ptIndex(va) * 8, (pa & pae::kFrame4K) | leafFlags, ev, "map 4K");
+    }
+}
+
+void Machine::unmap(const Op& op, u64 table, EventList* ev) {
+    const u64 va0 = op.a, len = op.b;
+    if (va0 + len > (u64{1} << 32))
+        throw OpError(op.argLoc(2), "range runs past the end of the 32-bit linear address space");
+    // Validate: a 2M page must be unmapped whole.
+    for (u64 off = 0; off < len;) {
+        const u32 va = static_cast<u32>(va0 + off);
+        u64 pdpte = m_mem.read64(table + pae::pdptIndex(va) * 8);
+        u64 pde = (pdpte & pae::P) ? m_mem.read64((pdpte & pae::kFrame4K) + pae::pdIndex(va) * 8) : 0;
+        if ((pde & pae::P) && (pde & pae::PS)) {
+            if ((va & 0x1fffff) != 0 || off + 0x200000 > len)
+                throw OpError(op.argLoc(1), fmt::format("{} is inside a 2M page; unmap the whole 2M page",
+                                                        hex32(va)));
+            off += 0x200000;
+        } else {
+            off += 0x1000;
+        }
+    }
+    for (u64 off = 0; off < len;) {
+        const u32 va = static_cast<u32>(va0 + off);
+        u64 pdpte = m_mem.read64(table + pae::pdptIndex(va) * 8);
+        if (!(pdpte & pae::P)) { off += 0x1000; continue; }
+        const u64 pdeAddr = (pdpte & pae::kFrame4K) + pae::pdIndex(va) * 8;
+        u64 pde = m_mem.read64(pdeAddr);
+        if ((pde & pae::P) && (pde & pae::PS)) {
+            writeEntry(pdeAddr, 0, ev, "unmap 2M");
+            off += 0x200000;
+        } else {
+            if (pde & pae::P) writeEntry((pde & pae::kFrame4K) + pae::ptIndex(va) * 8, 0, ev, "unmap 4K");
+            off += 0x1000;
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Execution
+
+void Machine::checkCpuExists(const Op& op, int cpu, std::size_t argIndex) const {
+    SourceLoc where = argIndex == 99 ? op.loc : op.argLoc(argIndex);
+    if (cpu < 0 || cpu >= static_cast<int>(m_cpus.size()))
+        throw OpError(where, fmt::format("no cpu{}: the machine has {} CPUs (cpu0..cpu{})", cpu, m_cpus.size(),
+                                         m_cpus.size() - 1));
+}
+
+void Machine::checkCpu(const Op& op, int cpu, std::size_t argIndex) const {
+    checkCpuExists(op, cpu, argIndex);
+    SourceLoc where = argIndex == 99 ? op.loc : op.argLoc(argIndex);
+    const Cpu& c = m_cpus[static_cast<std::size_t>(cpu)];
+    if (c.state == CpuState::Halted)
+        throw OpError(where, fmt::format("cpu{} is halted{}; it runs nothing more", cpu,
+                                         c.mc0Status ? " by a machine check" : " (the kernel panicked)"));
+}
+
+u64 Machine::requireTable(const Op& op, std::size_t argIndex) const {
+    auto t = m_mem.frameNamed(op.name);
+    if (!t) {
+        std::vector<std::string> names;
+        for (const auto& [pa, n] : m_mem.symbols()) names.push_back(n);
+        std::string s = suggest(op.name, names);
+        throw OpError(op.argLoc(argIndex), fmt::format("unknown table '{}'{}", op.name,
+                                                       s.empty() ? "" : fmt::format("; did you mean '{}'?", s)));
+    }
+    return *t;
+}
+
+OpResult Machine::execute(const Op& op, EventList* ev) {
+    OpResult r;
+    const bool cpuOp = op.cpu >= 0;
+    if (cpuOp) checkCpu(op, op.cpu, 99);
+    auto needOnline = [&](int cpu) {
+        const Cpu& c = m_cpus[static_cast<std::size_t>(cpu)];
+        if (c.state == CpuState::Offline)
+            throw OpError(op.loc, fmt::format("cpu{} is offline; bring it up with native_cpu_up first", cpu));
+    };
+    auto setupOnly = [&](const char* what) {
+        if (m_touched)
+            throw OpError(op.loc, fmt::format("'{}' sets the machine up and must come before any other operation",
+                                              what));
+    };
+
+    switch (op.code) {
+    case OpCode::Cpus:
+        setupOnly("cpus");
+        if (op.a < 1 || op.a > kMaxCpus)
+            throw OpError(op.argLoc(0), fmt::format("cpus must be between 1 and {}", kMaxCpus));
+        setCpus(static_cast<int>(op.a));
+        break;
+    case OpCode::CpuModel: {
+        CpuModel m{};
+        if (!parseCpuModel(op.name, m)) throw OpError(op.argLoc(0), "unknown cpu model '" + op.name + "'");
+        m_model = m;
+        break;
+    }
+    case OpCode::TlbPreset: {
+        setupOnly("tlb_preset");
+        TlbConfig cfg;
+        if (!TlbConfig::byName(op.name, cfg)) {
+            std::string s = suggest(op.name, TlbConfig::presetNames());
+            throw OpError(op.argLoc(0), "unknown TLB preset '" + op.name + "'" +
+                                            (s.empty() ? "" : "; did you mean '" + s + "'?"));
+        }
+        m_tlbConfig = cfg;
+        for (auto& c : m_cpus) c.tlb = Tlb(m_tlbConfig);
+        break;
+    }
+    case OpCode::KernelVariant: {
+        if (m_kernel.booted) throw OpError(op.loc, "kernel_variant must come before kernel_boot");
+        KernelVariant v{};
+        if (!parseKernelVariant(op.name, v)) throw OpError(op.argLoc(0), "unknown kernel variant '" + op.name + "'");
+        m_kernel.variant = v;
+        break;
+    }
+    case OpCode::Seed: m_rng = op.a; break;
+    case OpCode::Speculation:
+        m_spec.random = op.flags != 0;
+        m_spec.rate = static_cast<double>(op.a) / 1e6;
+        break;
+    case OpCode::Table:
+        if (m_mem.frameNamed(op.name)) throw OpError(op.argLoc(0), "a table named '" + op.name + "' already exists");
+        newTable(op.name, ev);
+        break;
+    case OpCode::Map: map(op, requireTable(op, 0), ev); break;
+    case OpCode::Unmap: unmap(op, requireTable(op, 0), ev); break;
+    case OpCode::ClonePgdRange: {
+        u64 t = requireTable(op, 0);
+        if (op.a > 3 || op.b > 3 || op.c > 4 || op.a + op.c > 4 || op.b + op.c > 4)
+            throw OpError(op.argLoc(1), "clone_pgd_range: indices and count must stay within the 4 PDPT entries");
+        for (u64 i = 0; i < op.c; ++i)
+            writeEntry(t + (op.a + i) * 8, m_mem.read64(t + (op.b + i) * 8), ev,
+                       fmt::format("clone_pgd_range {}[{}] = {}[{}]", op.name, op.a + i, op.name, op.b + i));
+        break;
+    }
+    case OpCode::WriteEntry: {
+        u64 t = requireTable(op, 0);
+        const u32 va = static_cast<u32>(op.a);
+        u64 addr = t + pae::pdptIndex(va) * 8;
+        for (u64 level = 1; level <= op.c; ++level) {
+            u64 parent = m_mem.read64(addr);
+            if (!(parent & pae::P) || (level == 2 && (parent & pae::PS)))
+                throw OpError(op.argLoc(2), fmt::format("no {} for {}: the level above is {}",
+                                                        level == 1 ? "PDE" : "PTE", hex32(va),
+                                                        (parent & pae::P) ? "a 2M page" : "not present"));
+            addr = (parent & pae::kFrame4K) + (level == 1 ? pae::pdIndex(va) : pae::ptIndex(va)) * 8;
+        }
+        writeEntry(addr, op.d, ev, "write_entry");
+        break;
+    }
+    case OpCode::LoadCr3: {
+        u64 t = requireTable(op, 0);
+        Cpu& c = cpuMut(op.cpu);
+        if (m_kernel.booted) KernelOps(*this, ev).loadCr3(c, t);
+        else if (!movCr3(c, static_cast<u32>(t), ev))
+            throw OpError(op.loc, "MOV CR3 raised #GP: a present PDPTE of '" + op.name + "' has reserved bits set");
+        break;
+    }
+    case OpCode::Access: {
+        needOnline(op.cpu);
+        noteHot(static_cast<u32>(op.a));
+        r = access(op.cpu, static_cast<u32>(op.a), op.access, op.mode, ev);
+        break;
+    }
+    case OpCode::Translate: {
+        r = predictAccess(op.cpu, static_cast<u32>(op.a), op.access, op.mode);
+        if (ev) {
+            Event e{EventKind::Translate, op.cpu};
+            e.va = op.a;
+            e.pa = r.pa;
+            e.size = r.size;
+            e.detail = fmt::format("{} {} would give {}{}", accessName(op.access), modeName(op.mode),
+                                   outcomeName(r.outcome), r.outcome == OpResult::Outcome::Ok
+                                                               ? fmt::format(" {} ({})", hex(r.pa),
+                                                                             r.tlbHit ? "TLB hit" : "walk")
+                                                               : "");
+            ev->push_back(std::move(e));
+        }
+        return r;  // no step side effects, no random speculation
+    }
+    case OpCode::Speculate:
+        needOnline(op.cpu);
+        noteHot(static_cast<u32>(op.a));
+        speculate(cpuMut(op.cpu), static_cast<u32>(op.a), ev);
+        break;
+    case OpCode::Invlpg: {
+        needOnline(op.cpu);
+        Cpu& c = cpuMut(op.cpu);
+        unsigned n = c.tlb.invalidatePage(static_cast<u32>(op.a), FlushKind::Invlpg, ev, c.id);
+        c.stats.invlpg++;
+        c.stats.entriesFlushed += n;
+        break;
+    }
+    case OpCode::Flush: {
+        needOnline(op.cpu);
+        Cpu& c = cpuMut(op.cpu);
+        if (!movCr3(c, c.regs.cr3, ev)) throw OpError(op.loc, "MOV CR3 raised #GP: reserved bits in a PDPTE");
+        break;
+    }
+    case OpCode::FlushAll: {
+        needOnline(op.cpu);
+        Cpu& c = cpuMut(op.cpu);
+        const u32 cr4 = c.regs.cr4;
+        movCr4(c, cr4 ^ pae::CR4_PGE, ev);
+        movCr4(c, cr4, ev);
+        c.stats.flushAll++;
+        break;
+    }
+    case OpCode::Set: {
+        Cpu& c = cpuMut(op.cpu);
+        if (op.reg == Reg::Cr4Pge) {
+            u32 v = op.a ? (c.regs.cr4 | pae::CR4_PGE) : (c.regs.cr4 & ~pae::CR4_PGE);
+            if (v != c.regs.cr4) c.stats.flushAll++;
+            movCr4(c, v, ev);
+        } else if (op.reg == Reg::Cr0Wp) {
+            u32 v = op.a ? (c.regs.cr0 | pae::CR0_WP) : (c.regs.cr0 & ~pae::CR0_WP);
+            if (ev) {
+                Event e{EventKind::Cr0Write, c.id};
+                e.before = c.regs.cr0;
+                e.after = v;
+                ev->push_back(std::move(e));
+            }
+            c.regs.cr0 = v;  // WP is not one of the bits that reload PDPTEs or flush the TLB
+        } else {
+            u64 v = op.a ? (c.regs.efer | pae::EFER_NXE) : (c.regs.efer & ~pae::EFER_NXE);
+            if (ev) {
+                Event e{EventKind::EferWrite, c.id};
+                e.before = c.regs.efer;
+                e.after = v;
+                ev->push_back(std::move(e));
+            }
+            c.regs.efer = v;
+        }
+        break;
+    }
+    case OpCode::ShowCpu:
+        checkCpuExists(op, op.target, 0);
+        r.output = showCpu(op.target);
+        break;
+    case OpCode::ShowTlb:
+        checkCpuExists(op, op.target, 0);
+        r.output = showTlb(op.target);
+        break;
+    case OpCode::ShowTable: r.output = showTable(requireTable(op, 0)); break;
+    default: KernelOps(*this, ev).execute(op); break;
+    }
+
+    if (!r.output.empty() && ev) {
+        Event e{EventKind::Output, op.cpu};
+        e.detail = r.output;
+        ev->push_back(std::move(e));
+    }
+    const bool setup = op.code == OpCode::Cpus || op.code == OpCode::CpuModel || op.code == OpCode::TlbPreset ||
+                       op.code == OpCode::KernelVariant || op.code == OpCode::Seed ||
+                       op.code == OpCode::Speculation || op.code == OpCode::ShowCpu ||
+                       op.code == OpCode::ShowTlb || op.code == OpCode::ShowTable;
+    if (!setup) m_touched = true;
+    if (cpuOp && !setup) randomSpeculation(ev);
+    ++m_step;
+    return r;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Text renderings
+
+std::string Machine::showCpu(int i) const {
+    const Cpu& c = cpu(i);
+    std::string s = fmt::format("cpu{}: {}  CPL {}  CR0 {}  CR3 {} ({})  CR4 {}  EFER {}\n", c.id,
+                                cpuStateName(c.state), c.cpl, hex32(c.regs.cr0), hex32(c.regs.cr3),
+                                tableName(c.regs.cr3).empty() ? "?" : tableName(c.regs.cr3), hex32(c.regs.cr4),
+                                hex(c.regs.efer));
+    s += fmt::format("  PG {} WP {} PAE {} PSE {} PGE {} NXE {}\n", (c.regs.cr0 & pae::CR0_PG) ? 1 : 0,
+                     c.regs.wp() ? 1 : 0, (c.regs.cr4 & pae::CR4_PAE) ? 1 : 0, (c.regs.cr4 & pae::CR4_PSE) ? 1 : 0,
+                     c.regs.pge() ? 1 : 0, c.regs.nxe() ? 1 : 0);
+    for (unsigned k = 0; k < 4; ++k)
+        s += fmt::format("  PDPTE{} {} {}\n", k, hex(c.regs.pdpte[k]), pae::describeEntry(c.regs.pdpte[k], 0));
+    s += fmt::format("  MCG_STATUS {}  MC0_STATUS {}\n", hex(c.mcgStatus), hex(c.mc0Status));
+    if (c.currentTask >= 0)
+        s += fmt::format("  task {}  active_mm {}  {}\n", m_tasks[static_cast<std::size_t>(c.currentTask)].name,
+                         c.activeMm >= 0 ? m_mms[static_cast<std::size_t>(c.activeMm)].name : "-",
+                         tlbStateName(c.tlbState));
+    if (!c.callStack.empty()) {
+        s += "  kernel:";
+        for (const auto& f : c.callStack) s += " " + f;
+        if (!c.waitingFor.empty()) s += " (waiting for " + c.waitingFor + ")";
+        s += "\n";
+    }
+    return s;
+}
+
+std::string Machine::showTlb(int i) const {
+    const Cpu& c = cpu(i);
+    std::string s = fmt::format("cpu{} TLB ({} preset, {} entries)\n", c.id, m_tlbConfig.preset, c.tlb.size());
+    for (const auto& arr : c.tlb.arrays()) {
+        for (std::size_t k = 0; k < arr.slots.size(); ++k) {
+            if (!arr.valid[k]) continue;
+            const TlbEntry& e = arr.slots[k];
+            s += fmt::format("  {:<11} #{:<4} {} {} -> {} {}{}{}{} {} step {}\n", arr.config.name, e.id, hex32(e.va),
+                             pageSizeName(e.size), hex(e.pa), e.global ? "G " : "", e.user ? "U " : "S ",
+                             e.writable ? "RW " : "RO ", e.nx ? "NX" : "", originName(e.origin), e.step);
+        }
+    }
+    return s;
+}
+
+std::string Machine::showTable(u64 pdpt) const {
+    std::string s = fmt::format("{} @ {}\n", tableName(pdpt), hex(pdpt));
+    for (unsigned i = 0; i < 4; ++i) {
+        u64 e = m_mem.read64(pdpt + i * 8);
+        if (!(e & pae::P)) continue;
+        u64 pd = e & pae::kFrame4K;
+        s += fmt::format("  pgd[{}] {} -> {} ({})\n", i, hex(e), hex(pd), tableName(pd));
+        int shown = 0;
+        for (unsigned j = 0; j < 512; ++j) {
+            u64 pde = m_mem.read64(pd + j * 8);
+            if (!(pde & pae::P)) continue;
+            if (++shown > 16) {
+                s += "    ...\n";
+                break;
+            }
+            u32 va = (i << 30) | (j << 21);
+            s += fmt::format("    pde[{}] {} {} {}\n", j, hex32(va), hex(pde), pae::describeEntry(pde, 1));
+            if (pde & pae::PS) continue;
+            u64 pt = pde & pae::kFrame4K;
+            int shownPte = 0;
+            for (unsigned k = 0; k < 512; ++k) {
+                u64 pte = m_mem.read64(pt + k * 8);
+                if (!(pte & pae::P)) continue;
+                if (++shownPte > 8) {
+                    s += "      ...\n";
+                    break;
+                }
+                s += fmt::format("      pte[{}] {} {} {}\n", k, hex32(va | (k << 12)), hex(pte),
+                                 pae::describeEntry(pte, 2));
+            }
+        }
+    }
+    return s;
+}
+
+}  // namespace tlblab
