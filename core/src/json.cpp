@@ -84,7 +84,7 @@ void addResultJson(json& out, const Op& op, const OpResult& r) {
         out["tlb"] = r.tlbHit ? "hit" : "miss";
     } else if (r.outcome == OpResult::Outcome::PageFault) {
         out["error_code"] = hex(r.errorCode);
-        out["tlb"] = "miss";
+        out["tlb"] = r.tlbHit ? "hit" : "miss";
     } else if (r.outcome == OpResult::Outcome::MachineCheck) {
         out["mc0_status"] = hex(r.mc0Status);
         out["tlb"] = "hit";

@@ -314,7 +314,7 @@ OpResult Machine::access(int ci, u32 va, AccessType acc, Mode mode, EventList* e
         r.outcome = OpResult::Outcome::Ok;
         r.pa = frame | (va & ~pageMask(size));
         r.size = size;
-        r.tlbHit = hit;
+        r.tlbHit = hit;  // completed from the TLB without a walk
         if (ev) {
             Event e{EventKind::AccessDone, c.id};
             e.va = va;
@@ -334,6 +334,7 @@ OpResult Machine::access(int ci, u32 va, AccessType acc, Mode mode, EventList* e
 
     c.stats.lookups++;
     TlbMatches m = c.tlb.lookup(va);
+    r.tlbHit = m.count > 0;  // the first lookup found an entry (even one that then fails its check)
     if (m.count >= 2) return mc();
 
     if (m.count == 1) {

@@ -481,6 +481,12 @@ std::vector<Op> parseScript(std::string_view text, const std::string& file) {
 }
 
 namespace {
+std::string lengthText(u64 v) {
+    if (v && v % (1ull << 30) == 0) return fmt::format("{}G", v >> 30);
+    if (v && v % (1ull << 20) == 0) return fmt::format("{}M", v >> 20);
+    if (v && v % (1ull << 10) == 0) return fmt::format("{}K", v >> 10);
+    return hex(v);
+}
 std::string quoted(const std::string& s) {
     return s.find(' ') != std::string::npos ? "\"" + s + "\"" : s;
 }
@@ -499,7 +505,7 @@ std::string formatOp(const Op& op) {
         s += op.flags ? fmt::format(" random {}", static_cast<double>(op.a) / 1e6) : std::string(" off");
         break;
     case OpCode::Map:
-        s += fmt::format(" {} {} {} {} {}", quoted(op.name), hex32(op.a), hex(op.b), hex(op.c), pageSizeName(op.size));
+        s += fmt::format(" {} {} {} {} {}", quoted(op.name), hex32(op.a), hex(op.b), lengthText(op.c), pageSizeName(op.size));
         if (op.flags & MAP_USER) s += " user";
         if (op.flags & MAP_RW) s += " rw";
         if (op.flags & MAP_GLOBAL) s += " global";
@@ -507,7 +513,7 @@ std::string formatOp(const Op& op) {
         if (op.flags & MAP_ACCESSED) s += " accessed";
         if (op.flags & MAP_DIRTY) s += " dirty";
         break;
-    case OpCode::Unmap: s += fmt::format(" {} {} {}", quoted(op.name), hex32(op.a), hex(op.b)); break;
+    case OpCode::Unmap: s += fmt::format(" {} {} {}", quoted(op.name), hex32(op.a), lengthText(op.b)); break;
     case OpCode::ClonePgdRange: s += fmt::format(" {} {} {} {}", quoted(op.name), op.a, op.b, op.c); break;
     case OpCode::WriteEntry:
         s += fmt::format(" {} {} {} {}", quoted(op.name), hex32(op.a), op.c == 0 ? "pdpte" : op.c == 1 ? "pde" : "pte",
@@ -523,7 +529,7 @@ std::string formatOp(const Op& op) {
     case OpCode::ShowCpu: s += fmt::format(" cpu{}", op.target); break;
     case OpCode::ShowTlb: s += fmt::format(" tlb cpu{}", op.target); break;
     case OpCode::ShowTable: s += " table " + quoted(op.name); break;
-    case OpCode::KernelBoot: if (op.a) s += " lowmem " + hex(op.a); break;
+    case OpCode::KernelBoot: if (op.a) s += " lowmem " + lengthText(op.a); break;
     case OpCode::NativeCpuUp: case OpCode::DoBootCpu: case OpCode::CpuDown: s += fmt::format(" cpu{}", op.target); break;
     default: break;
     }
