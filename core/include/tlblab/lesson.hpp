@@ -11,6 +11,8 @@
 #include "tlblab/ops.hpp"
 #include "tlblab/timeline.hpp"
 
+#include <nlohmann/json.hpp>
+
 #include <map>
 #include <optional>
 #include <string>
@@ -30,6 +32,7 @@ struct LessonVariant {
     std::string description;  // one line
     CpuModel model = CpuModel::Erratum383;
     KernelVariant kernel = KernelVariant::Buggy;
+    bool fromFile = true;  // false: the implicit "default" variant of a file without `variants:`
     SourceLoc loc;
 };
 
@@ -77,6 +80,7 @@ struct Expectation {
     Compare cmp = Compare::Eq;
     std::string text;  // the line as written, for messages
     SourceLoc loc;
+    SourceLoc nameLoc;  // where `name` (a table, task, ...) was written
 };
 
 struct ExpectResult {
@@ -98,6 +102,7 @@ struct Highlight {
     u32 va = 0;        // table entry / TLB entry linear address
     int level = -1;    // table entry: 0 pdpte, 1 pde, 2 pte
     SourceLoc loc;
+    SourceLoc nameLoc;
 };
 
 struct Question {
@@ -169,6 +174,7 @@ struct PlayedStep {
     int number = 0;               // 1-based among the steps played under this variant
     std::size_t firstOp = 0;      // timeline position before the step (seek(firstOp) = machine before)
     std::size_t lastOp = 0;       // timeline position after the step (seek(lastOp) = machine after)
+    std::vector<Op> ops;                  // the step's ops, as played
     std::vector<OpResult> results;        // one per op
     std::vector<EventList> events;       // one list per op
     std::vector<CpuStats> stats;          // per CPU: counters changed over this step
@@ -205,6 +211,11 @@ private:
     std::size_t m_setupEnd = 0;
     std::vector<PlayedStep> m_steps;
 };
+
+// JSON of a played step (the `tlblab-cli run --format json` object): step, lesson_step, title,
+// ops, events, cpus (cpuJson), expectations. runJson: the array of every played step.
+nlohmann::json stepJson(LessonRun& run, const PlayedStep& step);
+nlohmann::json runJson(LessonRun& run);
 
 // ---- bundled lessons ---------------------------------------------------------------------------
 

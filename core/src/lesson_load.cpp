@@ -1,0 +1,860 @@
+// Lesson loader: YAML -> Lesson, checking everything and reporting FILE:LINE:COL.
+#include "tlblab/json.hpp"
+#include "tlblab/lesson.hpp"
+
+#include <fmt/format.h>
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <cctype>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+namespace tlblab {
+
+// ---- one-line grammars: expectations and highlights -------------------------------------------
+
+namespace {
+
+struct Word {
+    std::string text;
+    int col = 0;  // 1-based column in the file
+    bool quoted = false;
+};
+
+std::vector<Word> words(std::string_view text, const SourceLoc& loc) {
+    std::vector<Word> out;
+    std::size_t i = 0;
+    while (i < text.size()) {
+        if (std::isspace(static_cast<unsigned char>(text[i]))) {
+            ++i;
+            continue;
+        }
+        if (text[i] == '#') break;
+        Word w;
+        w.col = loc.col + static_cast<int>(i);
+        if (text[i] == '"') {
+            std::size_t end = text.find('"', i + 1);
+            if (end == std::string_view::npos) throw OpError(SourceLoc{loc.file, loc.line, w.col}, "unterminated quote");
+            w.text = std::string(text.substr(i + 1, end - i - 1));
+            w.quoted = true;
+            i = end + 1;
+        } else {
+            std::size_t end = i;
+            while (end < text.size() && !std::isspace(static_cast<unsigned char>(text[end]))) ++end;
+            w.text = std::string(text.substr(i, end - i));
+            i = end;
+        }
+        out.push_back(std::move(w));
+    }
+    return out;
+}
+
+bool parseCpuWord(const std::string& s, int& cpu) {
+    if (s.size() < 4 || s.rfind("cpu", 0) != 0) return false;
+    u64 v = 0;
+    for (std::size_t i = 3; i < s.size(); ++i)
+        if (!std::isdigit(static_cast<unsigned char>(s[i]))) return false;
+    if (!parseNumber(s.substr(3), v) || v >= static_cast<u64>(kMaxCpus)) return false;
+    cpu = static_cast<int>(v);
+    return true;
+}
+
+std::vector<std::string> statNames() {
+    std::vector<std::string> v;
+    const nlohmann::json j = statsJson(CpuStats{});
+    for (auto it = j.begin(); it != j.end(); ++it) v.push_back(it.key());
+    return v;
+}
+
+std::vector<std::string> registerNames() {
+    return {"cr0", "cr3", "cr4", "efer", "pdpte0", "pdpte1", "pdpte2", "pdpte3", "mc0_status", "mcg_status", "cpl"};
+}
+
+struct KindSpec {
+    const char* word;
+    ExpectKind kind;
+    char cpu;  // 'r' required, 'o' optional, 'n' none
+};
+constexpr KindSpec kExpectKinds[] = {
+    {"tlb_has", ExpectKind::TlbHas, 'r'},       {"tlb_lacks", ExpectKind::TlbLacks, 'r'},
+    {"tlb_count", ExpectKind::TlbCount, 'r'},   {"cr3", ExpectKind::Cr3, 'r'},
+    {"entry", ExpectKind::Entry, 'n'},          {"machine_check", ExpectKind::MachineCheck, 'r'},
+    {"no_machine_check", ExpectKind::NoMachineCheck, 'o'}, {"page_fault", ExpectKind::PageFault, 'r'},
+    {"no_page_fault", ExpectKind::NoPageFault, 'o'}, {"access_ok", ExpectKind::Access, 'r'},
+    {"state", ExpectKind::CpuState, 'r'},       {"task", ExpectKind::Task, 'r'},
+    {"tlb_state", ExpectKind::TlbState, 'r'},   {"pge", ExpectKind::Pge, 'r'},
+    {"panic", ExpectKind::Panic, 'n'},          {"no_panic", ExpectKind::NoPanic, 'n'},
+    {"stat", ExpectKind::Stat, 'o'},            {"total", ExpectKind::TotalStat, 'o'},
+};
+
+std::vector<std::string> expectKeywords() {
+    std::vector<std::string> v;
+    for (const auto& k : kExpectKinds) v.emplace_back(k.word);
+    return v;
+}
+
+std::string didYouMean(const std::string& word, const std::vector<std::string>& candidates) {
+    std::string s = suggest(word, candidates);
+    return s.empty() ? std::string() : fmt::format("; did you mean '{}'?", s);
+}
+
+std::string joinWords(const std::vector<std::string>& v) {
+    std::string s;
+    for (const auto& w : v) s += (s.empty() ? "" : "|") + w;
+    return s;
+}
+
+class LineParser {
+public:
+    LineParser(std::string_view text, const SourceLoc& loc, const char* what)
+        : m_w(words(text, loc)), m_loc(loc), m_what(what) {}
+
+    SourceLoc at(std::size_t i) const {
+        SourceLoc l = m_loc;
+        if (i < m_w.size()) l.col = m_w[i].col;
+        else if (!m_w.empty()) l.col = m_w.back().col + static_cast<int>(m_w.back().text.size());
+        return l;
+    }
+    [[noreturn]] void fail(std::size_t i, const std::string& msg) const { throw OpError(at(i), msg); }
+    std::size_t size() const { return m_w.size(); }
+    const Word& word(std::size_t i) const { return m_w[i]; }
+    bool has(std::size_t i) const { return i < m_w.size(); }
+    const std::string& need(std::size_t i, const std::string& what) const {
+        if (!has(i)) fail(i, fmt::format("{} needs {}", m_what, what));
+        return m_w[i].text;
+    }
+    u64 number(std::size_t i, const std::string& what) const {
+        const std::string& s = need(i, what);
+        u64 v = 0;
+        if (!parseNumber(s, v)) fail(i, fmt::format("expected {}, got '{}'", what, s));
+        return v;
+    }
+    u32 address(std::size_t i) const {
+        u64 v = number(i, "a linear address");
+        if (v > 0xffffffffull) fail(i, fmt::format("linear address {} is wider than 32 bits", hex(v)));
+        return static_cast<u32>(v);
+    }
+    void noMore(std::size_t i) const {
+        if (has(i)) fail(i, fmt::format("unexpected '{}' at the end of the {}", m_w[i].text, m_what));
+    }
+    int level(std::size_t i) const {
+        const std::string& s = need(i, "a level (pdpte|pde|pte)");
+        if (s == "pdpte") return 0;
+        if (s == "pde") return 1;
+        if (s == "pte") return 2;
+        fail(i, fmt::format("expected a level (pdpte|pde|pte), got '{}'{}", s, didYouMean(s, {"pdpte", "pde", "pte"})));
+    }
+    std::string choice(std::size_t i, const std::string& what, const std::vector<std::string>& options) const {
+        const std::string& s = need(i, what + " (" + joinWords(options) + ")");
+        if (std::find(options.begin(), options.end(), s) == options.end())
+            fail(i, fmt::format("expected {} ({}), got '{}'{}", what, joinWords(options), s, didYouMean(s, options)));
+        return s;
+    }
+
+private:
+    std::vector<Word> m_w;
+    SourceLoc m_loc;
+    const char* m_what;
+};
+
+// Optional filters after the fixed arguments of tlb_has / tlb_lacks / entry.
+void parseFilters(const LineParser& p, std::size_t i, Expectation& e, bool origin) {
+    std::vector<std::string> options = {"4K", "2M", "global", "nonglobal", "user", "supervisor"};
+    if (origin) {
+        options.push_back("walk");
+        options.push_back("speculation");
+    }
+    for (; p.has(i); ++i) {
+        const std::string& s = p.word(i).text;
+        if (s == "4K") e.size = PageSize::K4;
+        else if (s == "2M") e.size = PageSize::M2;
+        else if (s == "global") e.global = true;
+        else if (s == "nonglobal") e.global = false;
+        else if (s == "user") e.user = true;
+        else if (s == "supervisor") e.user = false;
+        else if (origin && s == "walk") e.origin = Origin::Demand;
+        else if (origin && s == "speculation") e.origin = Origin::Speculative;
+        else
+            p.fail(i, fmt::format("expected a filter ({}), got '{}'{}", joinWords(options), s, didYouMean(s, options)));
+    }
+}
+
+}  // namespace
+
+const char* expectKindName(ExpectKind k) {
+    for (const auto& s : kExpectKinds)
+        if (s.kind == k) return s.word;
+    return "?";
+}
+
+const char* highlightKindName(HighlightKind k) {
+    switch (k) {
+    case HighlightKind::Cpu: return "cpu";
+    case HighlightKind::Register: return "register";
+    case HighlightKind::TableEntry: return "table_entry";
+    case HighlightKind::TlbEntry: return "tlb_entry";
+    }
+    return "?";
+}
+
+Expectation parseExpectation(std::string_view text, const SourceLoc& loc) {
+    LineParser p(text, loc, "expectation");
+    Expectation e;
+    e.text = std::string(text);
+    while (!e.text.empty() && std::isspace(static_cast<unsigned char>(e.text.back()))) e.text.pop_back();
+    e.loc = p.at(0);
+    if (p.size() == 0) p.fail(0, "empty expectation");
+    std::size_t i = 0;
+    if (parseCpuWord(p.word(0).text, e.cpu)) {
+        i = 1;
+    } else if (p.word(0).text.rfind("cpu", 0) == 0 && p.word(0).text != "cr3") {
+        p.fail(0, fmt::format("bad CPU name '{}' (write cpu0, cpu1, ...)", p.word(0).text));
+    }
+    const std::string& kw = p.need(i, "a keyword (" + joinWords(expectKeywords()) + ")");
+    const KindSpec* spec = nullptr;
+    for (const auto& s : kExpectKinds)
+        if (kw == s.word) spec = &s;
+    if (!spec) p.fail(i, fmt::format("unknown expectation '{}'{}", kw, didYouMean(kw, expectKeywords())));
+    e.kind = spec->kind;
+    if (spec->cpu == 'r' && e.cpu < 0) p.fail(i, fmt::format("'{}' is about one CPU: write it as 'cpuN {}'", kw, kw));
+    if (spec->cpu == 'n' && e.cpu >= 0) p.fail(0, fmt::format("'{}' is not about one CPU: drop the '{}'", kw, p.word(0).text));
+    ++i;
+    auto nameAt = [&](std::size_t j, const std::string& what) {
+        e.name = p.need(j, what);
+        e.nameLoc = p.at(j);
+    };
+    switch (e.kind) {
+    case ExpectKind::TlbHas:
+    case ExpectKind::TlbLacks:
+        e.va = p.address(i);
+        parseFilters(p, i + 1, e, true);
+        break;
+    case ExpectKind::TlbCount:
+        e.va = p.address(i);
+        e.value = p.number(i + 1, "a number of entries");
+        e.hasValue = true;
+        p.noMore(i + 2);
+        break;
+    case ExpectKind::Cr3: {
+        const std::string& s = p.need(i, "a table name or physical address");
+        if (!p.word(i).quoted && parseNumber(s, e.value)) e.hasValue = true;
+        else nameAt(i, "a table name");
+        p.noMore(i + 1);
+        break;
+    }
+    case ExpectKind::Entry: {
+        nameAt(i, "a table name");
+        e.va = p.address(i + 1);
+        e.level = p.level(i + 2);
+        const std::string& s = p.need(i + 3, "present, absent or a raw value");
+        if (s == "present") e.present = true;
+        else if (s == "absent") e.present = false;
+        else if (parseNumber(s, e.value)) e.hasValue = true;
+        else p.fail(i + 3, fmt::format("expected present, absent or a raw value, got '{}'", s));
+        parseFilters(p, i + 4, e, false);
+        if (e.present == false && (e.size || e.global || e.user))
+            p.fail(i + 4, "an absent entry has no flags to check");
+        if (e.size && e.level != 1) p.fail(i + 2, "only a PDE maps a 2M or 4K page (its PS bit)");
+        break;
+    }
+    case ExpectKind::MachineCheck:
+    case ExpectKind::PageFault:
+    case ExpectKind::Access:
+        if (p.has(i)) {
+            e.value = p.number(i, e.kind == ExpectKind::MachineCheck ? "an MC0_STATUS value"
+                                  : e.kind == ExpectKind::PageFault  ? "an error code"
+                                                                      : "a physical address");
+            e.hasValue = true;
+        }
+        p.noMore(i + 1);
+        break;
+    case ExpectKind::NoMachineCheck:
+    case ExpectKind::NoPageFault:
+    case ExpectKind::Panic:
+    case ExpectKind::NoPanic: p.noMore(i); break;
+    case ExpectKind::CpuState:
+        e.name = p.choice(i, "a CPU state", {"online", "booting", "offline", "halted"});
+        p.noMore(i + 1);
+        break;
+    case ExpectKind::Task:
+        nameAt(i, "a task name (or none)");
+        p.noMore(i + 1);
+        break;
+    case ExpectKind::TlbState:
+        e.name = p.choice(i, "a TLB state", {"ok", "lazy"});
+        p.noMore(i + 1);
+        break;
+    case ExpectKind::Pge:
+        e.value = p.choice(i, "a PGE value", {"on", "off"}) == "on" ? 1 : 0;
+        p.noMore(i + 1);
+        break;
+    case ExpectKind::Stat:
+    case ExpectKind::TotalStat: {
+        nameAt(i, "a counter name");
+        const std::vector<std::string> stats = statNames();
+        if (std::find(stats.begin(), stats.end(), e.name) == stats.end())
+            p.fail(i, fmt::format("unknown counter '{}'{}", e.name, didYouMean(e.name, stats)));
+        const std::string op = p.choice(i + 1, "a comparison", {"==", "!=", "<", "<=", ">", ">="});
+        e.cmp = op == "==" ? Compare::Eq : op == "!=" ? Compare::Ne : op == "<" ? Compare::Lt
+              : op == "<=" ? Compare::Le : op == ">" ? Compare::Gt : Compare::Ge;
+        e.value = p.number(i + 2, "a number");
+        e.hasValue = true;
+        p.noMore(i + 3);
+        break;
+    }
+    }
+    return e;
+}
+
+Highlight parseHighlight(std::string_view text, const SourceLoc& loc) {
+    LineParser p(text, loc, "highlight");
+    Highlight h;
+    h.loc = p.at(0);
+    if (p.size() == 0) p.fail(0, "empty highlight");
+    if (p.word(0).text == "table") {
+        h.kind = HighlightKind::TableEntry;
+        h.name = p.need(1, "a table name");
+        h.nameLoc = p.at(1);
+        h.va = p.address(2);
+        h.level = p.level(3);
+        p.noMore(4);
+        return h;
+    }
+    if (!parseCpuWord(p.word(0).text, h.cpu))
+        p.fail(0, fmt::format("expected cpuN or 'table', got '{}'", p.word(0).text));
+    if (!p.has(1)) {
+        h.kind = HighlightKind::Cpu;
+        return h;
+    }
+    const std::string& w = p.word(1).text;
+    if (w == "tlb") {
+        h.kind = HighlightKind::TlbEntry;
+        h.va = p.address(2);
+        p.noMore(3);
+        return h;
+    }
+    const std::vector<std::string> regs = registerNames();
+    std::vector<std::string> options = regs;
+    options.push_back("tlb");
+    if (std::find(regs.begin(), regs.end(), w) == regs.end())
+        p.fail(1, fmt::format("expected a register or 'tlb VA' ({}), got '{}'{}", joinWords(options), w,
+                              didYouMean(w, options)));
+    h.kind = HighlightKind::Register;
+    h.name = w;
+    h.nameLoc = p.at(1);
+    p.noMore(2);
+    return h;
+}
+
+// ---- the YAML loader ------------------------------------------------------------------------
+
+namespace {
+
+class Loader {
+public:
+    Loader(const std::string& text, const std::string& path) : m_path(path) {
+        std::string line;
+        std::istringstream in(text);
+        while (std::getline(in, line)) {
+            if (!line.empty() && line.back() == '\r') line.pop_back();
+            m_lines.push_back(line);
+        }
+    }
+
+    SourceLoc at(const YAML::Mark& m) const { return SourceLoc{m_path, m.line + 1, m.column + 1}; }
+    SourceLoc at(const YAML::Node& n) const { return at(n.Mark()); }
+    SourceLoc fileLoc() const { return SourceLoc{m_path, 1, 1}; }
+    [[noreturn]] void fail(const YAML::Node& n, const std::string& msg) const { throw OpError(at(n), msg); }
+
+    // A map's keys: each must be a known one, none twice. Returns key -> (key node, value node).
+    struct Entry {
+        YAML::Node key, value;
+    };
+    std::map<std::string, Entry> mapOf(const YAML::Node& n, const std::vector<std::string>& allowed,
+                                       const std::string& what) const {
+        if (!n.IsMap()) fail(n, fmt::format("{} must be a mapping of keys to values", what));
+        std::map<std::string, Entry> out;
+        for (auto it = n.begin(); it != n.end(); ++it) {
+            if (!it->first.IsScalar()) fail(it->first, fmt::format("{}: keys must be plain words", what));
+            const std::string k = it->first.Scalar();
+            if (std::find(allowed.begin(), allowed.end(), k) == allowed.end())
+                fail(it->first, fmt::format("unknown key '{}' in {}{}", k, what, didYouMean(k, allowed)));
+            if (out.count(k)) fail(it->first, fmt::format("key '{}' appears twice in {}", k, what));
+            out.emplace(k, Entry{it->first, it->second});
+        }
+        return out;
+    }
+    static const YAML::Node* get(const std::map<std::string, Entry>& m, const std::string& k) {
+        auto it = m.find(k);
+        return it == m.end() ? nullptr : &it->second.value;
+    }
+    const YAML::Node& require(const std::map<std::string, Entry>& m, const std::string& k, const YAML::Node& owner,
+                              const std::string& what) const {
+        const YAML::Node* n = get(m, k);
+        if (!n) fail(owner, fmt::format("{} needs a '{}' key", what, k));
+        return *n;
+    }
+
+    std::string scalar(const YAML::Node& n, const std::string& what) const {
+        if (!n.IsScalar()) fail(n, fmt::format("{} must be text", what));
+        return n.Scalar();
+    }
+    std::string text(const YAML::Node& n, const std::string& what) const {
+        std::string s = scalar(n, what);
+        if (s.empty()) fail(n, fmt::format("{} is empty", what));
+        return s;
+    }
+    int integer(const YAML::Node& n, const std::string& what, int lo, int hi) const {
+        std::string s = scalar(n, what);
+        u64 v = 0;
+        if (!parseNumber(s, v) || v < static_cast<u64>(lo) || v > static_cast<u64>(hi))
+            fail(n, fmt::format("{} must be a whole number from {} to {}, got '{}'", what, lo, hi, s));
+        return static_cast<int>(v);
+    }
+    // A list of texts; a single scalar counts as a one-element list.
+    std::vector<YAML::Node> list(const YAML::Node& n, const std::string& what) const {
+        std::vector<YAML::Node> out;
+        if (n.IsScalar()) {
+            out.push_back(n);
+        } else if (n.IsSequence()) {
+            for (const auto& x : n) {
+                if (!x.IsScalar()) fail(x, fmt::format("each item of {} must be text", what));
+                out.push_back(x);
+            }
+        } else if (!n.IsNull()) {
+            fail(n, fmt::format("{} must be a list", what));
+        }
+        return out;
+    }
+
+    // The position of a scalar's text (after an opening quote).
+    SourceLoc contentLoc(const YAML::Node& n) const {
+        SourceLoc l = at(n);
+        const char c = charAt(n.Mark());
+        if (c == '"' || c == '\'') ++l.col;
+        return l;
+    }
+    char charAt(const YAML::Mark& m) const {
+        if (m.line < 0 || static_cast<std::size_t>(m.line) >= m_lines.size()) return 0;
+        const std::string& l = m_lines[static_cast<std::size_t>(m.line)];
+        return m.column >= 0 && static_cast<std::size_t>(m.column) < l.size() ? l[static_cast<std::size_t>(m.column)] : 0;
+    }
+
+    // Lines of operation-language text with their real positions: a list of scalars (one line
+    // each) or one `|` block (one line per line).
+    std::vector<std::pair<std::string, SourceLoc>> lines(const YAML::Node& n, const std::string& what) const {
+        std::vector<std::pair<std::string, SourceLoc>> out;
+        if (n.IsNull()) return out;
+        if (n.IsSequence()) {
+            for (const auto& x : n) {
+                if (!x.IsScalar()) fail(x, fmt::format("each item of {} must be one line of text", what));
+                if (x.Scalar().find('\n') != std::string::npos)
+                    fail(x, fmt::format("each item of {} must be one line", what));
+                out.emplace_back(x.Scalar(), contentLoc(x));
+            }
+            return out;
+        }
+        if (!n.IsScalar()) fail(n, fmt::format("{} must be a '|' block or a list of lines", what));
+        const char style = charAt(n.Mark());
+        if (style == '>') fail(n, fmt::format("{} must be a '|' block (a '>' block joins the lines)", what));
+        const std::string& s = n.Scalar();
+        if (style != '|') {
+            if (s.find('\n') != std::string::npos) fail(n, fmt::format("{} must be a '|' block or a list", what));
+            out.emplace_back(s, contentLoc(n));
+            return out;
+        }
+        std::size_t pos = 0;
+        int rawLine = n.Mark().line + 1;  // 0-based index of the block's first content line
+        while (pos < s.size()) {
+            std::size_t nl = s.find('\n', pos);
+            std::string l = s.substr(pos, nl == std::string::npos ? std::string::npos : nl - pos);
+            SourceLoc loc = at(n);
+            if (rawLine >= 0 && static_cast<std::size_t>(rawLine) < m_lines.size()) {
+                const std::string& raw = m_lines[static_cast<std::size_t>(rawLine)];
+                if (raw.size() >= l.size() && raw.compare(raw.size() - l.size(), l.size(), l) == 0) {
+                    loc.line = rawLine + 1;
+                    loc.col = static_cast<int>(raw.size() - l.size()) + 1;
+                }
+            }
+            out.emplace_back(l, loc);
+            if (nl == std::string::npos) break;
+            pos = nl + 1;
+            ++rawLine;
+        }
+        return out;
+    }
+
+    std::vector<Op> ops(const YAML::Node& n, const std::string& what) const {
+        std::vector<Op> out;
+        for (const auto& [l, loc] : lines(n, what)) {
+            Op op;
+            if (parseOp(l, loc, op)) out.push_back(std::move(op));
+        }
+        return out;
+    }
+
+    int cpuIndex(const YAML::Node& n, const std::string& what) const {
+        const std::string s = scalar(n, what);
+        int cpu = -1;
+        u64 v = 0;
+        if (parseCpuWord(s, cpu)) return cpu;
+        if (parseNumber(s, v) && v < static_cast<u64>(kMaxCpus)) return static_cast<int>(v);
+        fail(n, fmt::format("{}: expected a CPU (cpu0, cpu1, ...), got '{}'", what, s));
+    }
+
+    Lesson load(const YAML::Node& root);
+
+private:
+    void loadStep(const YAML::Node& n, Lesson& lesson, LessonStep& step) const;
+    void loadExplore(const YAML::Node& n, Lesson& lesson) const;
+    void checkNames(const Lesson& lesson) const;
+
+    std::string m_path;
+    std::vector<std::string> m_lines;
+};
+
+const std::vector<std::string> kTopKeys = {"id",    "order",    "title", "summary",  "audience", "minutes",
+                                           "references", "setup", "variants", "steps", "explore"};
+const std::vector<std::string> kStepKeys = {"title",     "cpu",      "cpus",      "ops",      "narration",
+                                            "highlight", "expect",   "question",  "breakpoints", "variants"};
+
+bool blankLine(std::string_view t) {
+    while (!t.empty() && std::isspace(static_cast<unsigned char>(t.front()))) t.remove_prefix(1);
+    return t.empty() || t.front() == '#';
+}
+
+bool isIdentifier(const std::string& s) {
+    if (s.empty()) return false;
+    return std::all_of(s.begin(), s.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.';
+    });
+}
+
+Lesson Loader::load(const YAML::Node& root) {
+    Lesson lesson;
+    lesson.path = m_path;
+    if (!root.IsDefined() || root.IsNull()) throw OpError(fileLoc(), "the lesson file is empty");
+    auto top = mapOf(root, kTopKeys, "the lesson");
+
+    lesson.id = std::filesystem::path(m_path).stem().string();
+    if (auto n = get(top, "id")) {
+        lesson.id = text(*n, "id");
+        if (!isIdentifier(lesson.id)) fail(*n, "id may hold only letters, digits, '-', '_' and '.'");
+    }
+    if (auto n = get(top, "order")) lesson.order = integer(*n, "order", 0, 1000000);
+    lesson.title = text(require(top, "title", root, "the lesson"), "title");
+    if (auto n = get(top, "summary")) lesson.summary = scalar(*n, "summary");
+    if (auto n = get(top, "audience")) lesson.audience = scalar(*n, "audience");
+    if (auto n = get(top, "minutes")) lesson.minutes = integer(*n, "minutes", 1, 600);
+
+    if (auto n = get(top, "references")) {
+        if (!n->IsSequence()) fail(*n, "references must be a list");
+        for (const auto& r : *n) {
+            auto m = mapOf(r, {"title", "url", "commit", "document"}, "a reference");
+            Reference ref;
+            ref.title = text(require(m, "title", r, "a reference"), "a reference's title");
+            int sources = 0;
+            if (auto u = get(m, "url")) { ref.source = text(*u, "url"); ++sources; }
+            if (auto c = get(m, "commit")) { ref.source = "commit " + text(*c, "commit"); ++sources; }
+            if (auto d = get(m, "document")) { ref.source = text(*d, "document"); ++sources; }
+            if (sources != 1) fail(r, "a reference needs exactly one of 'url', 'commit' or 'document'");
+            lesson.references.push_back(std::move(ref));
+        }
+    }
+
+    if (auto n = get(top, "setup")) lesson.setup = ops(*n, "setup");
+    for (const auto& op : lesson.setup)
+        if (op.code == OpCode::CpuModel || op.code == OpCode::KernelVariant) {
+            if (get(top, "variants"))
+                throw OpError(op.loc, fmt::format("'{}' is set by each variant; remove it from the setup",
+                                                  opKeyword(op.code)));
+        }
+
+    if (auto n = get(top, "variants")) {
+        if (!n->IsSequence() || n->size() == 0) fail(*n, "variants must be a non-empty list");
+        for (const auto& v : *n) {
+            auto m = mapOf(v, {"name", "description", "cpu_model", "kernel"}, "a variant");
+            LessonVariant lv;
+            lv.loc = at(v);
+            const YAML::Node& nameNode = require(m, "name", v, "a variant");
+            lv.name = text(nameNode, "a variant's name");
+            if (!isIdentifier(lv.name)) fail(nameNode, "a variant's name may hold only letters, digits, '-', '_' and '.'");
+            if (lesson.variant(lv.name)) fail(nameNode, fmt::format("variant '{}' is defined twice", lv.name));
+            lv.description = text(require(m, "description", v, "a variant"), "a variant's description");
+            if (auto c = get(m, "cpu_model")) {
+                std::string s = text(*c, "cpu_model");
+                if (!parseCpuModel(s, lv.model))
+                    fail(*c, fmt::format("unknown CPU model '{}' (erratum383|correct){}", s,
+                                         didYouMean(s, {"erratum383", "correct"})));
+            }
+            if (auto k = get(m, "kernel")) {
+                std::string s = text(*k, "kernel");
+                if (!parseKernelVariant(s, lv.kernel))
+                    fail(*k, fmt::format("unknown kernel variant '{}' (buggy|fix-flush|fix-trampoline){}", s,
+                                         didYouMean(s, {"buggy", "fix-flush", "fix-trampoline"})));
+            }
+            lesson.variants.push_back(std::move(lv));
+        }
+    } else {
+        LessonVariant d;
+        d.name = "default";
+        d.description = "the machine as the setup makes it";
+        d.fromFile = false;
+        d.loc = fileLoc();
+        lesson.variants.push_back(std::move(d));
+    }
+
+    const YAML::Node& steps = require(top, "steps", root, "the lesson");
+    if (!steps.IsSequence() || steps.size() == 0) fail(steps, "steps must be a non-empty list");
+    for (const auto& s : steps) {
+        LessonStep step;
+        loadStep(s, lesson, step);
+        lesson.steps.push_back(std::move(step));
+    }
+    for (const auto& v : lesson.variants) {
+        bool any = std::any_of(lesson.steps.begin(), lesson.steps.end(),
+                               [&](const LessonStep& st) { return st.appliesTo(v.name); });
+        if (!any) throw OpError(v.loc, fmt::format("variant '{}' has no step", v.name));
+    }
+    if (auto n = get(top, "explore")) loadExplore(*n, lesson);
+    checkNames(lesson);
+    return lesson;
+}
+
+void Loader::loadStep(const YAML::Node& n, Lesson& lesson, LessonStep& step) const {
+    auto m = mapOf(n, kStepKeys, "a step");
+    step.loc = at(n);
+    step.title = text(require(m, "title", n, "a step"), "a step's title");
+    if (get(m, "cpu") && get(m, "cpus")) fail(m.at("cpus").key, "write either 'cpu' or 'cpus', not both");
+    if (auto c = get(m, "cpu")) step.cpus.push_back(cpuIndex(*c, "cpu"));
+    if (auto c = get(m, "cpus"))
+        for (const auto& x : list(*c, "cpus")) step.cpus.push_back(cpuIndex(x, "cpus"));
+    if (auto o = get(m, "ops")) step.ops = ops(*o, "ops");
+
+    auto variantName = [&](const YAML::Node& x) {
+        std::string v = text(x, "a variant name");
+        if (!lesson.variant(v))
+            fail(x, fmt::format("unknown variant '{}'{}", v, didYouMean(v, lesson.variantNames())));
+        return v;
+    };
+    if (auto v = get(m, "variants"))
+        for (const auto& x : list(*v, "variants")) step.variants.push_back(variantName(x));
+
+    if (auto nar = get(m, "narration")) {
+        if (nar->IsMap()) {
+            std::vector<std::string> allowed = lesson.variantNames();
+            allowed.push_back("default");
+            auto nm = mapOf(*nar, allowed, "narration (keys are variant names or 'default')");
+            for (const auto& [k, e] : nm) {
+                if (k == "default") step.narration = scalar(e.value, "narration");
+                else {
+                    if (!step.appliesTo(k))
+                        fail(e.key, fmt::format("this step is not played under variant '{}'", k));
+                    step.narrationFor[k] = scalar(e.value, "narration");
+                }
+            }
+            if (!nm.count("default"))
+                for (const auto& v : lesson.variants)
+                    if (step.appliesTo(v.name) && !step.narrationFor.count(v.name))
+                        fail(*nar, fmt::format("narration has no text for variant '{}' (add it or 'default')", v.name));
+        } else {
+            step.narration = scalar(*nar, "narration");
+        }
+    }
+    if (auto h = get(m, "highlight"))
+        for (const auto& [l, loc] : lines(*h, "highlight"))
+            if (!blankLine(l)) step.highlights.push_back(parseHighlight(l, loc));
+    if (auto e = get(m, "expect"))
+        for (const auto& [l, loc] : lines(*e, "expect"))
+            if (!blankLine(l)) step.expectations.push_back(parseExpectation(l, loc));
+    if (auto q = get(m, "question")) {
+        auto qm = mapOf(*q, {"prompt", "choices", "answer", "explanation"}, "a question");
+        Question question;
+        question.loc = at(*q);
+        question.prompt = text(require(qm, "prompt", *q, "a question"), "prompt");
+        const YAML::Node& ch = require(qm, "choices", *q, "a question");
+        for (const auto& x : list(ch, "choices")) question.choices.push_back(text(x, "a choice"));
+        if (question.choices.size() < 2) fail(ch, "a question needs at least two choices");
+        question.answer =
+            integer(require(qm, "answer", *q, "a question"), "answer (the number of the right choice, from 1)", 1,
+                    static_cast<int>(question.choices.size())) - 1;
+        if (auto x = get(qm, "explanation")) question.explanation = scalar(*x, "explanation");
+        step.question = std::move(question);
+    }
+    if (auto b = get(m, "breakpoints"))
+        for (const auto& x : list(*b, "breakpoints")) {
+            std::string tag = text(x, "a breakpoint tag");
+            if (!isIdentifier(tag)) fail(x, "a breakpoint tag may hold only letters, digits, '-', '_' and '.'");
+            step.breakpoints.push_back(tag);
+        }
+}
+
+void Loader::loadExplore(const YAML::Node& n, Lesson& lesson) const {
+    auto m = mapOf(n, {"after_step", "threads", "speculation", "goal"}, "explore");
+    ExploreSpec x;
+    x.loc = at(n);
+    if (auto a = get(m, "after_step"))
+        x.afterStep = integer(*a, "after_step", 0, static_cast<int>(lesson.steps.size()));
+    const YAML::Node& threads = require(m, "threads", n, "explore");
+    if (!threads.IsMap() || threads.size() == 0) fail(threads, "threads must map cpuN to a list of operations");
+    for (auto it = threads.begin(); it != threads.end(); ++it) {
+        const int cpu = cpuIndex(it->first, "a thread");
+        if (x.threads.count(cpu)) fail(it->first, fmt::format("cpu{} has two threads", cpu));
+        std::vector<Op> ops;
+        for (const auto& [l, loc] : lines(it->second, "a thread")) {
+            Op op;
+            try {
+                if (!parseOp(l, loc, op)) continue;
+            } catch (const OpError&) {
+                // A CPU operation may leave out its thread's cpuN prefix.
+                const std::string prefix = fmt::format("cpu{} ", cpu);
+                SourceLoc shifted = loc;
+                shifted.col -= static_cast<int>(prefix.size());
+                Op retry;
+                bool ok = false;
+                try {
+                    ok = parseOp(prefix + l, shifted, retry);
+                } catch (const OpError&) {
+                }
+                if (!ok) throw;
+                op = retry;
+                op.loc = loc;
+            }
+            if (op.cpu >= 0 && op.cpu != cpu)
+                throw OpError(op.loc, fmt::format("this operation runs on cpu{} but is in cpu{}'s thread", op.cpu, cpu));
+            ops.push_back(std::move(op));
+        }
+        if (ops.empty()) fail(it->second, fmt::format("cpu{}'s thread has no operation", cpu));
+        x.threads[cpu] = std::move(ops);
+    }
+    if (auto s = get(m, "speculation")) {
+        if (!s->IsMap()) fail(*s, "speculation must map cpuN to a list of linear addresses");
+        for (auto it = s->begin(); it != s->end(); ++it) {
+            const int cpu = cpuIndex(it->first, "speculation");
+            if (x.speculation.count(cpu)) fail(it->first, fmt::format("cpu{} appears twice", cpu));
+            std::vector<u32> vas;
+            for (const auto& v : list(it->second, "speculation addresses")) {
+                u64 va = 0;
+                if (!parseNumber(v.Scalar(), va) || va > 0xffffffffull)
+                    fail(v, fmt::format("expected a 32-bit linear address, got '{}'", v.Scalar()));
+                vas.push_back(static_cast<u32>(va));
+            }
+            x.speculation[cpu] = std::move(vas);
+        }
+    }
+    if (auto g = get(m, "goal")) {
+        std::string s = text(*g, "goal");
+        if (s != "machine_check") fail(*g, fmt::format("unknown goal '{}' (machine_check){}", s, didYouMean(s, {"machine_check"})));
+    }
+    lesson.explore = std::move(x);
+}
+
+// Expectations, highlights and explore sections must name CPUs, tables and tasks that exist.
+void Loader::checkNames(const Lesson& lesson) const {
+    int cpus = static_cast<int>(Machine{}.cpus().size());
+    std::set<std::string> tables, tasks = {"none", "idle"};
+    bool trampoline = false;
+    for (const auto& v : lesson.variants) trampoline |= v.kernel == KernelVariant::FixTrampoline;
+    auto scan = [&](const Op& op) {
+        switch (op.code) {
+        case OpCode::Cpus: cpus = static_cast<int>(op.a); break;
+        case OpCode::KernelVariant: trampoline |= op.name == "fix-trampoline"; break;
+        case OpCode::Table: tables.insert(op.name); break;
+        case OpCode::KernelBoot:
+            tables.insert({"swapper_pg_dir", "kernel PMD", "empty_zero_page"});
+            if (trampoline) tables.insert("trampoline_pg_dir");
+            for (int i = 0; i < cpus; ++i) tasks.insert(fmt::format("swapper/{}", i));
+            break;
+        case OpCode::Task:
+            tasks.insert(op.name);
+            tables.insert(op.name + " pgd");
+            for (int i = 0; i < 3; ++i) tables.insert(fmt::format("{} pmd{}", op.name, i));
+            break;
+        default: break;
+        }
+    };
+    for (const auto& op : lesson.setup) scan(op);
+    for (const auto& s : lesson.steps)
+        for (const auto& op : s.ops) scan(op);
+    const std::vector<std::string> tableList(tables.begin(), tables.end());
+    const std::vector<std::string> taskList(tasks.begin(), tasks.end());
+    auto checkCpu = [&](int cpu, const SourceLoc& loc) {
+        if (cpu >= cpus)
+            throw OpError(loc, fmt::format("cpu{} does not exist: the lesson has {} CPU{} (cpu0..cpu{})", cpu, cpus,
+                                           cpus == 1 ? "" : "s", cpus - 1));
+    };
+    auto checkTable = [&](const std::string& name, const SourceLoc& loc) {
+        if (!tables.count(name))
+            throw OpError(loc, fmt::format("no table named '{}' is ever created{}", name, didYouMean(name, tableList)));
+    };
+    for (const auto& s : lesson.steps) {
+        for (int c : s.cpus) checkCpu(c, s.loc);
+        for (const auto& e : s.expectations) {
+            if (e.cpu >= 0) checkCpu(e.cpu, e.loc);
+            if ((e.kind == ExpectKind::Cr3 && !e.hasValue) || e.kind == ExpectKind::Entry) checkTable(e.name, e.nameLoc);
+            if (e.kind == ExpectKind::Task && !tasks.count(e.name))
+                throw OpError(e.nameLoc, fmt::format("no task named '{}' is ever created{}", e.name,
+                                                     didYouMean(e.name, taskList)));
+        }
+        for (const auto& h : s.highlights) {
+            if (h.cpu >= 0) checkCpu(h.cpu, h.loc);
+            if (h.kind == HighlightKind::TableEntry) checkTable(h.name, h.nameLoc);
+        }
+    }
+    if (lesson.explore) {
+        for (const auto& [cpu, ops] : lesson.explore->threads) checkCpu(cpu, ops.front().loc);
+        for (const auto& [cpu, vas] : lesson.explore->speculation) checkCpu(cpu, lesson.explore->loc);
+    }
+}
+
+}  // namespace
+
+bool LessonStep::appliesTo(const std::string& variant) const {
+    return variants.empty() || std::find(variants.begin(), variants.end(), variant) != variants.end();
+}
+
+const std::string& LessonStep::narrationIn(const std::string& variant) const {
+    auto it = narrationFor.find(variant);
+    return it == narrationFor.end() ? narration : it->second;
+}
+
+const LessonVariant* Lesson::variant(const std::string& name) const {
+    for (const auto& v : variants)
+        if (v.name == name) return &v;
+    return nullptr;
+}
+
+std::vector<std::string> Lesson::variantNames() const {
+    std::vector<std::string> v;
+    for (const auto& x : variants) v.push_back(x.name);
+    return v;
+}
+
+Lesson parseLesson(const std::string& text, const std::string& path) {
+    YAML::Node root;
+    try {
+        root = YAML::Load(text);
+    } catch (const YAML::ParserException& e) {
+        throw OpError(SourceLoc{path, e.mark.line + 1, e.mark.column + 1}, "YAML: " + e.msg);
+    }
+    Loader loader(text, path);
+    try {
+        return loader.load(root);
+    } catch (const YAML::Exception& e) {
+        // Conversions the loader did not anticipate: report them at their position, never crash.
+        throw OpError(SourceLoc{path, e.mark.line + 1, e.mark.column + 1}, "YAML: " + e.msg);
+    }
+}
+
+Lesson loadLesson(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in || std::filesystem::is_directory(path)) throw OpError(SourceLoc{path, 0, 0}, "cannot read the lesson file");
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    return parseLesson(ss.str(), path);
+}
+
+}  // namespace tlblab

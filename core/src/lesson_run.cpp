@@ -1,0 +1,379 @@
+// Lesson player: builds the Timeline of a lesson under one variant and checks its expectations;
+// expectation evaluation; JSON of played steps; the bundled-lesson search path.
+#include "tlblab/json.hpp"
+#include "tlblab/lesson.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+
+#ifndef TLBLAB_SOURCE_LESSON_DIR
+#define TLBLAB_SOURCE_LESSON_DIR ""
+#endif
+#ifndef TLBLAB_INSTALLED_LESSON_DIR
+#define TLBLAB_INSTALLED_LESSON_DIR ""
+#endif
+
+namespace tlblab {
+
+namespace {
+
+std::string entryText(const TlbEntry& e) {
+    return fmt::format("{} {} {} {} pa {} ({})", hex32(e.va), pageSizeName(e.size), e.global ? "global" : "nonglobal",
+                       e.user ? "user" : "supervisor", hex(e.pa), originName(e.origin));
+}
+
+bool entryMatches(const Expectation& x, const TlbEntry& e) {
+    return (!x.size || *x.size == e.size) && (!x.global || *x.global == e.global) && (!x.user || *x.user == e.user) &&
+           (!x.origin || *x.origin == e.origin);
+}
+
+bool compare(u64 a, Compare c, u64 b) {
+    switch (c) {
+    case Compare::Eq: return a == b;
+    case Compare::Ne: return a != b;
+    case Compare::Lt: return a < b;
+    case Compare::Le: return a <= b;
+    case Compare::Gt: return a > b;
+    case Compare::Ge: return a >= b;
+    }
+    return false;
+}
+
+const char* compareText(Compare c) {
+    switch (c) {
+    case Compare::Eq: return "==";
+    case Compare::Ne: return "!=";
+    case Compare::Lt: return "<";
+    case Compare::Le: return "<=";
+    case Compare::Gt: return ">";
+    case Compare::Ge: return ">=";
+    }
+    return "?";
+}
+
+const char* levelName(int level) { return level == 0 ? "PDPTE" : level == 1 ? "PDE" : "PTE"; }
+
+bool hasMachineCheck(const Cpu& c) { return c.mc0Status != 0 || (c.mcgStatus & pae::MCG_STATUS_MCIP); }
+
+u64 statValue(const CpuStats& s, const std::string& name) {
+    const nlohmann::json j = statsJson(s);
+    return j.contains(name) ? j.at(name).get<u64>() : 0;
+}
+
+}  // namespace
+
+ExpectResult evaluate(const Expectation& x, const Machine& m, const PlayedStep& step) {
+    ExpectResult r;
+    r.text = x.text;
+    r.loc = x.loc;
+    auto done = [&](bool ok, std::string msg) {
+        r.passed = ok;
+        r.message = std::move(msg);
+        return r;
+    };
+    if (x.cpu >= static_cast<int>(m.cpus().size()))
+        return done(false, fmt::format("cpu{} does not exist (the machine has {} CPUs)", x.cpu, m.cpus().size()));
+    const Cpu* c = x.cpu >= 0 ? &m.cpu(x.cpu) : nullptr;
+
+    switch (x.kind) {
+    case ExpectKind::TlbHas:
+    case ExpectKind::TlbLacks:
+    case ExpectKind::TlbCount: {
+        std::vector<TlbEntry> cover, match;
+        for (const auto& e : c->tlb.entries())
+            if (e.covers(x.va)) {
+                cover.push_back(e);
+                if (entryMatches(x, e)) match.push_back(e);
+            }
+        std::string found = fmt::format("cpu{} holds {} entr{} for {}", c->id, cover.size(),
+                                        cover.size() == 1 ? "y" : "ies", hex32(x.va));
+        for (std::size_t i = 0; i < cover.size(); ++i) found += (i ? "; " : ": ") + entryText(cover[i]);
+        if (x.kind == ExpectKind::TlbCount) return done(cover.size() == x.value, found);
+        if (x.kind == ExpectKind::TlbHas) return done(!match.empty(), found);
+        return done(match.empty(), found);
+    }
+    case ExpectKind::Cr3: {
+        const u64 cr3 = c->regs.cr3 & pae::kCr3PdptMask;
+        const std::string name = m.tableName(c->regs.cr3);
+        std::string found = fmt::format("cpu{} CR3 = {} ({})", c->id, hex32(c->regs.cr3), name.empty() ? "?" : name);
+        if (x.hasValue) return done(cr3 == (x.value & pae::kCr3PdptMask), found);
+        auto pa = m.tableNamed(x.name);
+        if (!pa) return done(false, fmt::format("there is no table '{}' (yet); {}", x.name, found));
+        return done(cr3 == *pa, found);
+    }
+    case ExpectKind::Entry: {
+        auto t = m.tableNamed(x.name);
+        if (!t) return done(false, fmt::format("there is no table '{}' (yet)", x.name));
+        const PhysMemory& mem = m.memory();
+        u64 addr = *t + pae::pdptIndex(x.va) * 8;
+        u64 raw = mem.read64(addr);
+        for (int level = 1; level <= x.level; ++level) {
+            const bool leaf = level == 2 && (raw & pae::PS);
+            if (!(raw & pae::P) || leaf) {
+                const bool ok = x.present == false;
+                return done(ok, fmt::format("{} of {} for {}: no {} (the {} is {})", x.name, levelName(level - 1),
+                                            hex32(x.va), levelName(level), levelName(level - 1),
+                                            leaf ? "a 2M leaf" : "not present"));
+            }
+            addr = (raw & pae::kFrame4K) + static_cast<u64>(level == 1 ? pae::pdIndex(x.va) : pae::ptIndex(x.va)) * 8;
+            raw = mem.read64(addr);
+        }
+        std::string found = fmt::format("{} {} for {} at {} = {} ({})", x.name, levelName(x.level), hex32(x.va),
+                                        hex(addr), hex(raw), pae::describeEntry(raw, x.level));
+        const bool present = raw & pae::P;
+        if (x.present == false) return done(!present, found);
+        if (x.hasValue) return done(raw == x.value, found);
+        bool ok = present;
+        if (x.size) ok = ok && ((raw & pae::PS) != 0) == (*x.size == PageSize::M2);
+        if (x.global) ok = ok && ((raw & pae::G) != 0) == *x.global;
+        if (x.user) ok = ok && ((raw & pae::US) != 0) == *x.user;
+        return done(ok, found);
+    }
+    case ExpectKind::MachineCheck: {
+        std::string found = hasMachineCheck(*c) ? fmt::format("cpu{} MC0_STATUS = {}, MCG_STATUS = {}", c->id,
+                                                              hex(c->mc0Status), hex(c->mcgStatus))
+                                                : fmt::format("cpu{} has taken no machine check", c->id);
+        if (!hasMachineCheck(*c)) return done(false, found);
+        if (x.hasValue)
+            return done((c->mc0Status & ~pae::MCI_STATUS_OVER) == (x.value & ~pae::MCI_STATUS_OVER), found);
+        return done(true, found);
+    }
+    case ExpectKind::NoMachineCheck: {
+        for (const auto& cpu : m.cpus())
+            if ((!c || cpu.id == c->id) && hasMachineCheck(cpu))
+                return done(false, fmt::format("cpu{} took a machine check: MC0_STATUS = {}", cpu.id, hex(cpu.mc0Status)));
+        return done(true, c ? fmt::format("cpu{} has taken no machine check", c->id) : "no CPU has taken a machine check");
+    }
+    case ExpectKind::PageFault:
+    case ExpectKind::NoPageFault: {
+        std::vector<std::string> faults;
+        bool matched = false;
+        for (const auto& list : step.events)
+            for (const auto& e : list)
+                if (e.kind == EventKind::PageFault && (x.cpu < 0 || e.cpu == x.cpu)) {
+                    faults.push_back(fmt::format("cpu{} at {} error code {} ({})", e.cpu, hex32(e.va), hex(e.count),
+                                                 pae::describeErrorCode(e.count)));
+                    if (!x.hasValue || e.count == x.value) matched = true;
+                }
+        std::string found = faults.empty() ? "no page fault in this step" : "page fault: ";
+        for (std::size_t i = 0; i < faults.size(); ++i) found += (i ? "; " : "") + faults[i];
+        if (x.kind == ExpectKind::PageFault) return done(matched, found);
+        return done(faults.empty(), found);
+    }
+    case ExpectKind::Access: {
+        for (std::size_t i = step.ops.size(); i-- > 0;) {
+            const Op& op = step.ops[i];
+            if (op.code != OpCode::Access || op.cpu != x.cpu || i >= step.results.size()) continue;
+            const OpResult& res = step.results[i];
+            std::string found = fmt::format("cpu{} access {}: {}{}", x.cpu, hex32(op.a), outcomeName(res.outcome),
+                                            res.outcome == OpResult::Outcome::Ok ? " pa " + hex(res.pa) : "");
+            bool ok = res.outcome == OpResult::Outcome::Ok && (!x.hasValue || res.pa == x.value);
+            return done(ok, found);
+        }
+        return done(false, fmt::format("this step has no access on cpu{}", x.cpu));
+    }
+    case ExpectKind::CpuState:
+        return done(x.name == cpuStateName(c->state), fmt::format("cpu{} is {}", c->id, cpuStateName(c->state)));
+    case ExpectKind::Task: {
+        std::string task = c->currentTask >= 0 ? m.tasks()[static_cast<std::size_t>(c->currentTask)].name : "none";
+        bool ok = task == x.name;
+        if (x.name == "idle" && c->currentTask >= 0) ok = m.tasks()[static_cast<std::size_t>(c->currentTask)].mm < 0;
+        return done(ok, fmt::format("cpu{} runs {}", c->id, task));
+    }
+    case ExpectKind::TlbState: {
+        const bool lazy = c->tlbState == TlbState::Lazy;
+        return done((x.name == "lazy") == lazy, fmt::format("cpu{} is {}", c->id, tlbStateName(c->tlbState)));
+    }
+    case ExpectKind::Pge:
+        return done(c->regs.pge() == (x.value != 0), fmt::format("cpu{} CR4.PGE = {}", c->id, c->regs.pge() ? 1 : 0));
+    case ExpectKind::Panic:
+    case ExpectKind::NoPanic: {
+        const KernelState& k = m.kernel();
+        std::string found = k.panicked ? "the kernel panicked: " + k.panicMessage : "the kernel has not panicked";
+        return done(k.panicked == (x.kind == ExpectKind::Panic), found);
+    }
+    case ExpectKind::Stat:
+    case ExpectKind::TotalStat: {
+        u64 v = 0;
+        for (const auto& cpu : m.cpus()) {
+            if (c && cpu.id != c->id) continue;
+            if (x.kind == ExpectKind::TotalStat) v += statValue(cpu.stats, x.name);
+            else if (static_cast<std::size_t>(cpu.id) < step.stats.size())
+                v += statValue(step.stats[static_cast<std::size_t>(cpu.id)], x.name);
+        }
+        return done(compare(v, x.cmp, x.value),
+                    fmt::format("{}{}{} = {} (expected {} {})", c ? fmt::format("cpu{} ", c->id) : "all CPUs ",
+                                x.kind == ExpectKind::TotalStat ? "total " : "", x.name, v, compareText(x.cmp),
+                                x.value));
+    }
+    }
+    return done(false, "internal: unknown expectation");
+}
+
+bool PlayedStep::passed() const {
+    return std::all_of(expectations.begin(), expectations.end(), [](const ExpectResult& r) { return r.passed; });
+}
+
+LessonRun::LessonRun(const Lesson& lesson, const std::string& variant, int toStep)
+    : m_lesson(&lesson), m_variant(nullptr) {
+    m_variant = variant.empty() ? &lesson.variants.front() : lesson.variant(variant);
+    if (!m_variant) {
+        std::string names;
+        for (const auto& n : lesson.variantNames()) names += (names.empty() ? "" : ", ") + n;
+        throw OpError(SourceLoc{lesson.path, 0, 0},
+                      fmt::format("lesson '{}' has no variant '{}' (it has: {})", lesson.id, variant, names));
+    }
+    if (m_variant->fromFile) {
+        Op model;
+        model.code = OpCode::CpuModel;
+        model.name = cpuModelName(m_variant->model);
+        model.loc = m_variant->loc;
+        m_timeline.append(model);
+        Op kernel;
+        kernel.code = OpCode::KernelVariant;
+        kernel.name = kernelVariantName(m_variant->kernel);
+        kernel.loc = m_variant->loc;
+        m_timeline.append(kernel);
+    }
+    for (const auto& op : lesson.setup) m_timeline.append(op);
+    m_setupEnd = m_timeline.size();
+
+    int number = 0;
+    for (std::size_t i = 0; i < lesson.steps.size(); ++i) {
+        const LessonStep& ls = lesson.steps[i];
+        if (!ls.appliesTo(m_variant->name)) continue;
+        if (toStep > 0 && number >= toStep) break;
+        PlayedStep ps;
+        ps.lessonStep = static_cast<int>(i);
+        ps.number = ++number;
+        ps.firstOp = m_timeline.size();
+        std::vector<CpuStats> before;
+        for (const auto& c : m_timeline.head().cpus()) before.push_back(c.stats);
+        for (const auto& op : ls.ops) {
+            ps.results.push_back(m_timeline.append(op));
+            ps.events.push_back(m_timeline.eventsOf(m_timeline.size()));
+            ps.ops.push_back(op);
+        }
+        ps.lastOp = m_timeline.size();
+        const Machine& after = m_timeline.head();
+        for (std::size_t c = 0; c < after.cpus().size(); ++c)
+            ps.stats.push_back(c < before.size() ? after.cpus()[c].stats - before[c] : after.cpus()[c].stats);
+        for (const auto& x : ls.expectations) ps.expectations.push_back(evaluate(x, after, ps));
+        m_steps.push_back(std::move(ps));
+    }
+}
+
+const LessonStep& LessonRun::lessonStep(const PlayedStep& s) const {
+    return m_lesson->steps.at(static_cast<std::size_t>(s.lessonStep));
+}
+
+bool LessonRun::allPassed() const {
+    return std::all_of(m_steps.begin(), m_steps.end(), [](const PlayedStep& s) { return s.passed(); });
+}
+
+std::vector<ExpectResult> LessonRun::failures() const {
+    std::vector<ExpectResult> out;
+    for (const auto& s : m_steps)
+        for (const auto& r : s.expectations)
+            if (!r.passed) out.push_back(r);
+    return out;
+}
+
+nlohmann::json stepJson(LessonRun& run, const PlayedStep& s) {
+    using nlohmann::json;
+    const LessonStep& ls = run.lessonStep(s);
+    json j;
+    j["step"] = s.number;
+    j["lesson_step"] = s.lessonStep + 1;
+    j["title"] = ls.title;
+    j["variant"] = run.variant().name;
+    json ops = json::array();
+    for (std::size_t i = 0; i < s.ops.size(); ++i) {
+        json o = {{"op", formatOp(s.ops[i])}};
+        if (i < s.results.size()) addResultJson(o, s.ops[i], s.results[i]);
+        ops.push_back(std::move(o));
+    }
+    j["ops"] = std::move(ops);
+    json events = json::array();
+    for (const auto& list : s.events)
+        for (const auto& e : list) events.push_back(eventJson(e));
+    j["events"] = std::move(events);
+    const Machine& m = run.timeline().seek(s.lastOp);
+    json cpus = json::array();
+    for (std::size_t c = 0; c < m.cpus().size(); ++c) cpus.push_back(cpuJson(m, static_cast<int>(c)));
+    j["cpus"] = std::move(cpus);
+    json expect = json::array();
+    for (const auto& r : s.expectations)
+        expect.push_back({{"expect", r.text},
+                          {"at", fmt::format("{}:{}", r.loc.line, r.loc.col)},
+                          {"passed", r.passed},
+                          {"found", r.message}});
+    j["expectations"] = std::move(expect);
+    return j;
+}
+
+nlohmann::json runJson(LessonRun& run) {
+    nlohmann::json a = nlohmann::json::array();
+    for (const auto& s : run.steps()) a.push_back(stepJson(run, s));
+    return a;
+}
+
+// ---- bundled lessons -------------------------------------------------------------------------
+
+std::vector<std::string> lessonDirs() {
+    namespace fs = std::filesystem;
+    std::vector<std::string> candidates;
+    if (const char* env = std::getenv("TLBLAB_LESSON_DIR"); env && *env) candidates.emplace_back(env);
+    candidates.emplace_back(TLBLAB_SOURCE_LESSON_DIR);
+    std::error_code ec;
+    fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+    if (!ec) candidates.push_back((exe.parent_path() / ".." / "share" / "tlblab" / "lessons").lexically_normal().string());
+    candidates.emplace_back(TLBLAB_INSTALLED_LESSON_DIR);
+    std::vector<std::string> out;
+    for (const auto& c : candidates) {
+        if (c.empty() || !fs::is_directory(c, ec)) continue;
+        if (std::find(out.begin(), out.end(), c) == out.end()) out.push_back(c);
+    }
+    return out;
+}
+
+std::optional<std::string> findLesson(const std::string& idOrPath) {
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    if (fs::is_regular_file(idOrPath, ec)) return idOrPath;
+    if (idOrPath.empty() || idOrPath.find('/') != std::string::npos || fs::path(idOrPath).has_extension())
+        return std::nullopt;
+    for (const auto& dir : lessonDirs()) {
+        fs::path p = fs::path(dir) / (idOrPath + ".yaml");
+        if (fs::is_regular_file(p, ec)) return p.string();
+    }
+    return std::nullopt;
+}
+
+std::vector<std::string> bundledLessons() {
+    namespace fs = std::filesystem;
+    for (const auto& dir : lessonDirs()) {
+        std::vector<std::pair<std::pair<int, std::string>, std::string>> found;
+        std::error_code ec;
+        for (const auto& e : fs::directory_iterator(dir, ec)) {
+            if (!e.is_regular_file() || e.path().extension() != ".yaml") continue;
+            int order = 1000000;  // a lesson that does not load sorts last; `check` reports it
+            try {
+                order = loadLesson(e.path().string()).order;
+            } catch (const OpError&) {
+            }
+            found.push_back({{order, e.path().stem().string()}, e.path().string()});
+        }
+        if (found.empty()) continue;
+        std::sort(found.begin(), found.end());
+        std::vector<std::string> out;
+        for (auto& f : found) out.push_back(std::move(f.second));
+        return out;
+    }
+    return {};
+}
+
+}  // namespace tlblab
