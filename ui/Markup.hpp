@@ -1,0 +1,13 @@
+// The lessons' light markup -> HTML: *emphasis*, `code`, "- " list lines, blank line = paragraph.
+// Everything else is escaped. Plain C++ so exports can use it too.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace tlblab::ui {
+
+std::string escapeHtml(std::string_view s);
+std::string markupToHtml(std::string_view text);
+
+}  // namespace tlblab::ui
