@@ -667,9 +667,51 @@ void Loader::loadStep(const YAML::Node& n, Lesson& lesson, LessonStep& step) con
     if (auto h = get(m, "highlight"))
         for (const auto& [l, loc] : lines(*h, "highlight"))
             if (!blankLine(l)) step.highlights.push_back(parseHighlight(l, loc));
-    if (auto e = get(m, "expect"))
-        for (const auto& [l, loc] : lines(*e, "expect"))
-            if (!blankLine(l)) step.expectations.push_back(parseExpectation(l, loc));
+    if (auto e = get(m, "expect")) {
+        // A list (checked under every variant) or a map from "all" / "variant[, variant...]" to lists.
+        std::vector<std::pair<std::vector<std::string>, YAML::Node>> groups;
+        if (e->IsMap()) {
+            for (auto it = e->begin(); it != e->end(); ++it) {
+                const std::string key = scalar(it->first, "an expect key");
+                std::vector<std::string> names;
+                if (key != "all") {
+                    std::string cur;
+                    int col = 0, start = 0;
+                    auto flush = [&]() {
+                        if (cur.empty()) return;
+                        SourceLoc l = contentLoc(it->first);
+                        l.col += start;
+                        if (!lesson.variant(cur))
+                            throw OpError(l, fmt::format("unknown variant '{}'{} (expect keys are 'all' or variant names)",
+                                                         cur, didYouMean(cur, lesson.variantNames())));
+                        if (!step.appliesTo(cur))
+                            throw OpError(l, fmt::format("this step is not played under variant '{}'", cur));
+                        names.push_back(cur);
+                        cur.clear();
+                    };
+                    for (char ch : key) {
+                        if (ch == ',' || ch == ' ') flush();
+                        else {
+                            if (cur.empty()) start = col;
+                            cur.push_back(ch);
+                        }
+                        ++col;
+                    }
+                    flush();
+                    if (names.empty()) fail(it->first, "an expect key names no variant");
+                }
+                groups.emplace_back(std::move(names), it->second);
+            }
+        } else {
+            groups.emplace_back(std::vector<std::string>{}, *e);
+        }
+        for (const auto& [names, node] : groups)
+            for (const auto& [l, loc] : lines(node, "expect"))
+                if (!blankLine(l)) {
+                    step.expectations.push_back(parseExpectation(l, loc));
+                    step.expectations.back().variants = names;
+                }
+    }
     if (auto q = get(m, "question")) {
         auto qm = mapOf(*q, {"prompt", "choices", "answer", "explanation"}, "a question");
         Question question;
@@ -811,6 +853,10 @@ void Loader::checkNames(const Lesson& lesson) const {
 }
 
 }  // namespace
+
+bool Expectation::appliesTo(const std::string& variant) const {
+    return variants.empty() || std::find(variants.begin(), variants.end(), variant) != variants.end();
+}
 
 bool LessonStep::appliesTo(const std::string& variant) const {
     return variants.empty() || std::find(variants.begin(), variants.end(), variant) != variants.end();

@@ -261,7 +261,8 @@ LessonRun::LessonRun(const Lesson& lesson, const std::string& variant, int toSte
         const Machine& after = m_timeline.head();
         for (std::size_t c = 0; c < after.cpus().size(); ++c)
             ps.stats.push_back(c < before.size() ? after.cpus()[c].stats - before[c] : after.cpus()[c].stats);
-        for (const auto& x : ls.expectations) ps.expectations.push_back(evaluate(x, after, ps));
+        for (const auto& x : ls.expectations)
+            if (x.appliesTo(m_variant->name)) ps.expectations.push_back(evaluate(x, after, ps));
         m_steps.push_back(std::move(ps));
     }
 }

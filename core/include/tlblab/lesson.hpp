@@ -81,6 +81,9 @@ struct Expectation {
     std::string text;  // the line as written, for messages
     SourceLoc loc;
     SourceLoc nameLoc;  // where `name` (a table, task, ...) was written
+    std::vector<std::string> variants;  // checked only under these variants (empty: every variant)
+
+    bool appliesTo(const std::string& variant) const;
 };
 
 struct ExpectResult {
