@@ -1,5 +1,154 @@
-// Placeholder until `tlblab-cli export` lands (issue 5): registers nothing yet.
+// tlblab-cli export LESSON [--variant V] [--steps A-B] --format svg|pdf|png|tikz|html|handout --out PATH
+// LESSON is a bundled lesson id, a lesson .yaml file, or an operation-language script (one step per
+// operation). Every format draws the same diagram description (tlblab/diagram.hpp).
 #include "commands.hpp"
+
+#include "tlblab/export.hpp"
+#include "tlblab/lesson.hpp"
+
+#ifdef TLBLAB_HAVE_QT_EXPORT
+#include "SceneExport.hpp"
+
+#include <QGuiApplication>
+#endif
+
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+#include <memory>
+
 namespace tlblab::cli {
-void registerExport(CLI::App&, Context&) {}
+
+namespace {
+
+struct ExportOptions {
+    std::string lesson;
+    std::string variant;
+    std::string steps;
+    std::string format;
+    std::string out;
+    std::string theme = "print";
+    double scale = 2.0;
+};
+
+bool isScript(const std::string& arg) {
+    const std::filesystem::path p(arg);
+    const std::string ext = p.extension().string();
+    return ext != ".yaml" && ext != ".yml" && std::filesystem::is_regular_file(p);
+}
+
+// "fig.svg" and step 3 of many -> "fig-step03.svg".
+std::string stepPath(const std::string& out, std::size_t number, bool many) {
+    if (!many) return out;
+    std::filesystem::path p(out);
+    const std::string stem = p.stem().string(), ext = p.extension().string();
+    char buf[16];
+    std::snprintf(buf, sizeof buf, "-step%02zu", number);
+    return (p.parent_path() / (stem + buf + ext)).string();
+}
+
+ExportDocument buildDocument(const ExportOptions& o, std::unique_ptr<Lesson>& lessonHolder,
+                             std::unique_ptr<LessonRun>& runHolder) {
+    if (isScript(o.lesson)) {
+        if (!o.variant.empty())
+            throw std::invalid_argument("--variant applies to lessons; " + o.lesson + " is an operation script");
+        const std::vector<Op> ops = parseScript(readInput(o.lesson), o.lesson);
+        std::size_t first = 0, last = 0;
+        parseStepRange(o.steps, ops.size(), first, last);
+        return documentFromScript(ops, std::filesystem::path(o.lesson).filename().string(), first, last);
+    }
+    auto path = findLesson(o.lesson);
+    if (!path) throw std::invalid_argument("no lesson or script named '" + o.lesson + "' (see tlblab-cli list)");
+    lessonHolder = std::make_unique<Lesson>(loadLesson(*path));
+    runHolder = std::make_unique<LessonRun>(*lessonHolder, o.variant);
+    std::size_t first = 0, last = 0;
+    parseStepRange(o.steps, runHolder->steps().size(), first, last);
+    return documentFromLesson(*runHolder, first, last);
+}
+
+int runExport(const ExportOptions& o) {
+    Theme theme = Theme::Print;
+    if (!parseTheme(o.theme, theme)) {
+        std::cerr << "tlblab-cli: error: unknown theme '" << o.theme << "' (light, dark, high-contrast, print)\n";
+        return kExitBadInput;
+    }
+    const bool needsQt = o.format == "svg" || o.format == "pdf" || o.format == "png" || o.format == "handout";
+#ifndef TLBLAB_HAVE_QT_EXPORT
+    if (needsQt) {
+        std::cerr << "tlblab-cli: error: format " << o.format
+                  << " needs the Qt renderer; this build has none (TLBLAB_BUILD_GUI=OFF): use tikz or html\n";
+        return kExitBadInput;
+    }
+#endif
+    ExportDocument doc;
+    std::unique_ptr<Lesson> lesson;
+    std::unique_ptr<LessonRun> run;
+    try {
+        doc = buildDocument(o, lesson, run);
+    } catch (const OpError& e) {
+        std::cerr << e.format() << "\n";
+        return kExitBadInput;
+    } catch (const std::exception& e) {
+        std::cerr << "tlblab-cli: error: " << e.what() << "\n";
+        return kExitBadInput;
+    }
+    try {
+        if (o.format == "tikz") {
+            writeFileAtomic(o.out, documentToTikz(doc, theme));
+        } else if (o.format == "html") {
+            writeFileAtomic(o.out, documentToHtml(doc, theme));
+        } else {
+#ifdef TLBLAB_HAVE_QT_EXPORT
+            // Qt starts only here, so the other subcommands pay nothing for it. Headless unless a
+            // display is there.
+            if (!std::getenv("QT_QPA_PLATFORM") && !std::getenv("DISPLAY") && !std::getenv("WAYLAND_DISPLAY"))
+                setenv("QT_QPA_PLATFORM", "offscreen", 1);
+            int argc = 1;
+            char arg0[] = "tlblab-cli";
+            char* argv[] = {arg0, nullptr};
+            QGuiApplication app(argc, argv);
+            const bool many = doc.steps.size() > 1;
+            if (o.format == "svg") {
+                for (const auto& st : doc.steps) ui::writeSceneSvg(st.scene, theme, stepPath(o.out, st.number, many));
+            } else if (o.format == "png") {
+                for (const auto& st : doc.steps)
+                    ui::writeScenePng(st.scene, theme, o.scale, stepPath(o.out, st.number, many));
+            } else if (o.format == "pdf") {
+                std::vector<Scene> scenes;
+                for (const auto& st : doc.steps) scenes.push_back(st.scene);
+                ui::writeScenesPdf(scenes, theme, o.out);
+            } else {
+                ui::writeHandoutPdf(doc, theme, o.out);
+            }
+#endif
+        }
+    } catch (const std::exception& e) {
+        std::cerr << "tlblab-cli: error: " << e.what() << "\n";
+        return kExitBadInput;
+    }
+    (void)needsQt;
+    return kExitOk;
+}
+
+}  // namespace
+
+void registerExport(CLI::App& app, Context& ctx) {
+    auto o = std::make_shared<ExportOptions>();
+    CLI::App* sub = app.add_subcommand(
+        "export", "Export the diagram of lesson steps as SVG, PDF, PNG, TikZ, an HTML slideshow or a PDF handout");
+    sub->add_option("lesson", o->lesson, "Lesson id, lesson .yaml file, or operation script (one step per op)")
+        ->required();
+    sub->add_option("--variant", o->variant, "Lesson variant (default: the lesson's first)");
+    sub->add_option("--steps", o->steps, "Steps A-B, A or A- (1-based; default: all)");
+    sub->add_option("--format", o->format, "Output format")
+        ->required()
+        ->check(CLI::IsMember({"svg", "pdf", "png", "tikz", "html", "handout"}));
+    sub->add_option("--out", o->out,
+                    "Output file; svg and png of several steps write PATH-stepNN.EXT per step")
+        ->required();
+    sub->add_option("--theme", o->theme, "light, dark, high-contrast or print")->capture_default_str();
+    sub->add_option("--scale", o->scale, "PNG scale (2 = twice the diagram's size)")->capture_default_str();
+    sub->callback([o, &ctx]() { ctx.exitCode = runExport(*o); });
+}
+
 }  // namespace tlblab::cli

@@ -300,7 +300,7 @@ TableSpec Builder::tlbTable(const Cpu& c) const {
     auto entries = c.tlb.entries();
     t.header = fmt::format("cpu{} TLB: {} {}", c.id, entries.size(), entries.size() == 1 ? "entry" : "entries");
     if (entries.empty()) return t;
-    t.columnHeader = {"#", "linear", "size", "frame", "bits", "origin", "age"};
+    t.columnHeader = {"#", "linear", "size", "frame", "bits", "origin", "age (steps)"};
     // Newest first; always keep highlighted, new and multimatch entries.
     std::vector<TlbEntry> sorted = entries;
     std::stable_sort(sorted.begin(), sorted.end(), [](const TlbEntry& a, const TlbEntry& b) {
@@ -360,11 +360,12 @@ TableSpec Builder::pageTable(u64 pa, int level) const {
     if (level == 1)
         for (const auto& [spa, name] : m_m.memory().symbols()) {
             (void)name;
+            const u64 pdpt = spa;  // clang 14 cannot capture a structured binding in a lambda
             for (unsigned i = 0; i < 4; ++i) {
                 u64 e = m_m.memory().read64(spa + i * 8);
                 if ((e & pae::P) && (e & pae::kFrame4K) == pa && (spa == k.swapperPgDir || spa == k.trampolinePgDir ||
                                                                  std::any_of(m_m.mms().begin(), m_m.mms().end(),
-                                                                             [&](const Mm& mm) { return mm.pgd == spa; })))
+                                                                             [&](const Mm& mm) { return mm.pgd == pdpt; })))
                     via.insert(i);
             }
         }
@@ -587,7 +588,7 @@ Scene Builder::build() {
         b.fontSize = kTitleFont;
         b.bold = true;
         b.cells.push_back(fmt::format("MACHINE CHECK on CPU {}: uncorrectable, CPU halted", c->id));
-        b.cells.push_back(fmt::format("MC0_STATUS {} = {}", hex(c->mc0Status), "L1 TLB multimatch"));
+        b.cells.push_back("MC0_STATUS " + hex(c->mc0Status));
         for (auto& l : wrap(pae::describeMc0Status(c->mc0Status), 70)) b.cells.push_back(l);
         if (m_m.kernel().panicked) b.cells.push_back(m_m.kernel().panicMessage);
         b.h = 14 + static_cast<double>(b.cells.size()) * (kTitleFont * 1.35) + 8;

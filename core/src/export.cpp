@@ -1,0 +1,310 @@
+// Step documents for the exports, the Qt-free formats (TikZ, HTML slideshow) and atomic writes.
+#include "tlblab/export.hpp"
+
+#include "tlblab/lesson.hpp"
+#include "tlblab/timeline.hpp"
+
+#include <fmt/format.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <stdexcept>
+#include <unistd.h>
+
+namespace tlblab {
+
+void parseStepRange(const std::string& text, std::size_t count, std::size_t& first, std::size_t& last) {
+    first = 1;
+    last = count;
+    if (count == 0) throw std::invalid_argument("there are no steps to export");
+    if (text.empty()) return;
+    const auto dash = text.find('-');
+    auto number = [&](const std::string& s, std::size_t dflt) -> std::size_t {
+        if (s.empty()) return dflt;
+        u64 v = 0;
+        if (!parseNumber(s, v) || v == 0) throw std::invalid_argument("bad step range '" + text + "': '" + s + "' is not a step number (1-based)");
+        return static_cast<std::size_t>(v);
+    };
+    if (dash == std::string::npos) {
+        first = last = number(text, 1);
+    } else {
+        first = number(text.substr(0, dash), 1);
+        last = number(text.substr(dash + 1), count);
+    }
+    if (first > last) throw std::invalid_argument(fmt::format("bad step range '{}': {} comes after {}", text, first, last));
+    if (last > count)
+        throw std::invalid_argument(fmt::format("bad step range '{}': there are only {} steps", text, count));
+}
+
+ExportDocument documentFromScript(const std::vector<Op>& ops, const std::string& name, std::size_t first,
+                                  std::size_t last, const SceneOptions& base) {
+    ExportDocument doc;
+    doc.title = name;
+    doc.subtitle = fmt::format("{} operations", ops.size());
+    Machine m;
+    for (std::size_t i = 0; i < ops.size() && i < last; ++i) {
+        EventList ev;
+        m.execute(ops[i], &ev);
+        if (i + 1 < first) continue;
+        ExportStep st;
+        st.number = i + 1;
+        st.title = fmt::format("Step {}: {}", i + 1, formatOp(ops[i]));
+        for (const Event& e : ev)
+            if (e.kind != EventKind::Output) st.narration += describe(e) + "\n";
+        SceneOptions o = base;
+        o.events = std::move(ev);
+        o.title = st.title;
+        st.scene = buildScene(m, o);
+        doc.steps.push_back(std::move(st));
+    }
+    return doc;
+}
+
+namespace {
+
+// The physical address of the entry of table `pdpt` (a PDPT) that maps `va` at `level`, if the
+// walk through memory gets that far.
+std::optional<u64> entryAddress(const Machine& m, u64 pdpt, u32 va, int level) {
+    u64 epa = pdpt + pae::pdptIndex(va) * 8;
+    if (level == 0) return epa;
+    u64 e = m.memory().read64(epa);
+    if (!(e & pae::P)) return std::nullopt;
+    epa = (e & pae::kFrame4K) + pae::pdIndex(va) * 8;
+    if (level == 1) return epa;
+    e = m.memory().read64(epa);
+    if (!(e & pae::P) || (e & pae::PS)) return std::nullopt;
+    return (e & pae::kFrame4K) + pae::ptIndex(va) * 8;
+}
+
+}  // namespace
+
+void addHighlights(const Machine& m, const std::vector<Highlight>& hs, SceneOptions& o) {
+    for (const Highlight& h : hs) {
+        switch (h.kind) {
+        case HighlightKind::Cpu: o.highlightCpus.insert(h.cpu); break;
+        case HighlightKind::Register: o.highlightRegisters.insert(fmt::format("cpu{}.{}", h.cpu, h.name)); break;
+        case HighlightKind::TableEntry:
+            if (auto t = m.tableNamed(h.name))
+                if (auto pa = entryAddress(m, *t, h.va, h.level)) o.highlightEntries.insert(*pa);
+            break;
+        case HighlightKind::TlbEntry:
+            if (h.cpu >= 0 && h.cpu < static_cast<int>(m.cpus().size()))
+                for (const TlbEntry& e : m.cpu(h.cpu).tlb.entries())
+                    if (e.covers(h.va)) o.highlightTlbEntries.insert(e.id);
+            break;
+        }
+    }
+}
+
+ExportDocument documentFromLesson(LessonRun& run, std::size_t first, std::size_t last, const SceneOptions& base) {
+    const Lesson& lesson = run.lesson();
+    const std::string variant = run.variant().name;
+    ExportDocument doc;
+    doc.title = lesson.title.empty() ? lesson.id : lesson.title;
+    doc.subtitle = run.variant().fromFile ? "variant " + variant : std::string();
+    const auto& played = run.steps();
+    for (std::size_t i = first; i >= 1 && i <= last && i <= played.size(); ++i) {
+        const PlayedStep& ps = played[i - 1];
+        const LessonStep& ls = run.lessonStep(ps);
+        const Machine& m = run.timeline().seek(ps.lastOp);
+        ExportStep st;
+        st.number = static_cast<std::size_t>(ps.number);
+        st.title = fmt::format("Step {}: {}", ps.number, ls.title);
+        st.narration = ls.narrationIn(variant);
+        if (ls.question) {
+            const Question& q = *ls.question;
+            st.question = q.prompt;
+            if (!q.choices.empty()) st.question += "\n";
+            for (std::size_t c = 0; c < q.choices.size(); ++c)
+                st.question += fmt::format("\n- {}) {}", static_cast<char>('A' + c), q.choices[c]);
+            if (q.answer >= 0 && static_cast<std::size_t>(q.answer) < q.choices.size())
+                st.answer = fmt::format("{}) {}", static_cast<char>('A' + q.answer),
+                                        q.choices[static_cast<std::size_t>(q.answer)]);
+            if (!q.explanation.empty()) st.answer += (st.answer.empty() ? "" : "\n\n") + q.explanation;
+        }
+        SceneOptions o = base;
+        o.events.clear();
+        for (const auto& ev : ps.events) o.events.insert(o.events.end(), ev.begin(), ev.end());
+        for (int c : ls.cpus) o.highlightCpus.insert(c);
+        addHighlights(m, ls.highlights, o);
+        o.title = st.title;
+        st.scene = buildScene(m, o);
+        doc.steps.push_back(std::move(st));
+    }
+    return doc;
+}
+
+// ---- TikZ -----------------------------------------------------------------------------------
+
+std::string documentToTikz(const ExportDocument& doc, Theme theme) {
+    std::string o = fmt::format("% {} -- exported by TLB Lab ({} theme)\n", doc.title, themeName(theme));
+    if (!doc.subtitle.empty()) o += "% " + doc.subtitle + "\n";
+    o += "% One tikzpicture per step; put each in its own beamer frame, e.g.\n"
+         "%   \\begin{frame}\\resizebox{\\linewidth}{!}{<picture>}\\end{frame}\n\n";
+    for (const auto& st : doc.steps) {
+        o += fmt::format("% ---- step {}: {}\n", st.number, st.title);
+        o += sceneToTikz(st.scene, theme);
+        o += "\n";
+    }
+    return o;
+}
+
+// ---- HTML -------------------------------------------------------------------------------------
+
+namespace {
+
+// Paragraphs (blank lines), list lines ("- "), `code` and *emphasis*; everything escaped first.
+std::string narrationHtml(const std::string& text) {
+    std::string out;
+    std::string para;
+    bool inList = false;
+    auto inlineMarkup = [](const std::string& line) {
+        std::string esc = xmlEscape(line);
+        std::string r;
+        bool code = false, em = false;
+        for (char c : esc) {
+            if (c == '`') {
+                r += code ? "</code>" : "<code>";
+                code = !code;
+            } else if (c == '*' && !code) {
+                r += em ? "</em>" : "<em>";
+                em = !em;
+            } else {
+                r += c;
+            }
+        }
+        if (code) r += "</code>";
+        if (em) r += "</em>";
+        return r;
+    };
+    auto flush = [&]() {
+        if (!para.empty()) out += "<p>" + para + "</p>\n";
+        para.clear();
+    };
+    std::size_t pos = 0;
+    while (pos <= text.size()) {
+        std::size_t nl = text.find('\n', pos);
+        std::string line = text.substr(pos, nl == std::string::npos ? std::string::npos : nl - pos);
+        pos = nl == std::string::npos ? text.size() + 1 : nl + 1;
+        std::string trimmed = line;
+        while (!trimmed.empty() && (trimmed.back() == ' ' || trimmed.back() == '\r')) trimmed.pop_back();
+        if (trimmed.rfind("- ", 0) == 0) {
+            flush();
+            if (!inList) out += "<ul>\n";
+            inList = true;
+            out += "<li>" + inlineMarkup(trimmed.substr(2)) + "</li>\n";
+            continue;
+        }
+        if (inList) {
+            out += "</ul>\n";
+            inList = false;
+        }
+        if (trimmed.empty()) {
+            flush();
+            continue;
+        }
+        para += (para.empty() ? "" : "<br>\n") + inlineMarkup(trimmed);
+    }
+    flush();
+    if (inList) out += "</ul>\n";
+    return out;
+}
+
+const char* kHtmlStyle = R"(
+body { margin: 0; font-family: "DejaVu Sans", Verdana, sans-serif; background: BG; color: FG; }
+header { padding: 10px 20px; font-size: 20px; border-bottom: 1px solid #888; }
+header small { opacity: 0.75; margin-left: 1em; }
+section { display: none; height: calc(100vh - 60px); }
+section.current { display: flex; }
+.picture { flex: 3; overflow: auto; padding: 10px; }
+.picture svg { width: 100%; height: auto; }
+aside { flex: 1; min-width: 300px; max-width: 520px; padding: 16px 20px; overflow: auto; font-size: 19px;
+        line-height: 1.45; border-left: 1px solid #888; }
+aside h2 { font-size: 23px; margin-top: 0; }
+aside code { font-family: "DejaVu Sans Mono", monospace; font-size: 0.92em; }
+.question { margin-top: 1.2em; padding: 10px 14px; border: 2px solid #c06000; }
+.answer { margin-top: 1em; opacity: 0.85; }
+nav { position: fixed; bottom: 8px; right: 16px; font-size: 15px; opacity: 0.7; }
+@media print { section { display: block; height: auto; page-break-after: always; } nav { display: none; } }
+)";
+
+}  // namespace
+
+std::string documentToHtml(const ExportDocument& doc, Theme theme) {
+    const bool dark = theme == Theme::Dark || theme == Theme::HighContrast;
+    std::string style = kHtmlStyle;
+    style.replace(style.find("BG"), 2, themeBackground(theme));
+    style.replace(style.find("FG"), 2, dark ? "#eeeeee" : "#111111");
+    std::string o = "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n";
+    o += "<title>" + xmlEscape(doc.title) + "</title>\n";
+    o += "<style>" + style + "</style>\n</head>\n<body>\n";
+    o += "<header><strong>" + xmlEscape(doc.title) + "</strong><small>" + xmlEscape(doc.subtitle) + "</small></header>\n";
+    for (std::size_t i = 0; i < doc.steps.size(); ++i) {
+        const auto& st = doc.steps[i];
+        o += fmt::format("<section id=\"step{}\"{}>\n<div class=\"picture\">\n", st.number, i == 0 ? " class=\"current\"" : "");
+        std::string svg = sceneToSvg(st.scene, theme, fmt::format("s{}-", st.number));
+        // Inline SVG in HTML needs no namespace declaration: keep the file free of any URL.
+        const std::string ns = " xmlns=\"http://www.w3.org/2000/svg\"";
+        if (auto p = svg.find(ns); p != std::string::npos) svg.erase(p, ns.size());
+        o += svg;
+        o += "</div>\n<aside>\n";
+        o += fmt::format("<h2>{}</h2>\n", xmlEscape(st.title));
+        o += narrationHtml(st.narration);
+        if (!st.question.empty()) {
+            o += "<div class=\"question\"><strong>Question.</strong> " + narrationHtml(st.question);
+            if (!st.answer.empty())
+                o += "<details class=\"answer\"><summary>Answer</summary>" + narrationHtml(st.answer) + "</details>";
+            o += "</div>\n";
+        }
+        o += "</aside>\n</section>\n";
+    }
+    o += fmt::format("<nav><span id=\"pos\">1</span> / {} &#8212; arrow keys, PageUp/PageDown, Home/End</nav>\n",
+                     doc.steps.size());
+    // Inline, self-contained: steps with the keyboard, no resource from elsewhere.
+    o += R"(<script>
+(function () {
+  var s = document.querySelectorAll("section"), i = 0;
+  function show(n) {
+    if (n < 0 || n >= s.length) return;
+    s[i].className = ""; i = n; s[i].className = "current";
+    document.getElementById("pos").textContent = String(i + 1);
+  }
+  document.addEventListener("keydown", function (e) {
+    if (e.key === "ArrowRight" || e.key === "PageDown" || e.key === " ") { show(i + 1); e.preventDefault(); }
+    else if (e.key === "ArrowLeft" || e.key === "PageUp") { show(i - 1); e.preventDefault(); }
+    else if (e.key === "Home") show(0);
+    else if (e.key === "End") show(s.length - 1);
+  });
+})();
+</script>
+</body>
+</html>
+)";
+    return o;
+}
+
+// ---- atomic write -------------------------------------------------------------------------------
+
+void writeFileAtomic(const std::string& path, const std::string& data) {
+    if (path.empty()) throw std::runtime_error("cannot write: no output path given");
+    const std::string tmp = path + fmt::format(".tmp-{}", static_cast<long>(::getpid()));
+    {
+        std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
+        if (!f) throw std::runtime_error(fmt::format("cannot write {}: {}", path, std::strerror(errno)));
+        f.write(data.data(), static_cast<std::streamsize>(data.size()));
+        f.flush();
+        if (!f) {
+            std::remove(tmp.c_str());
+            throw std::runtime_error(fmt::format("cannot write {}: write failed", path));
+        }
+    }
+    if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+        const int err = errno;
+        std::remove(tmp.c_str());
+        throw std::runtime_error(fmt::format("cannot write {}: {}", path, std::strerror(err)));
+    }
+}
+
+}  // namespace tlblab

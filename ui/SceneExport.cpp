@@ -1,0 +1,188 @@
+#include "SceneExport.hpp"
+
+#include "SceneRenderer.hpp"
+
+#include <QBuffer>
+#include <QFileInfo>
+#include <QImage>
+#include <QPageSize>
+#include <QPainter>
+#include <QPdfWriter>
+#include <QSaveFile>
+#include <QSvgGenerator>
+#include <QTextDocument>
+#include <QTextOption>
+
+#include <stdexcept>
+
+namespace tlblab::ui {
+
+namespace {
+
+[[noreturn]] void fail(const std::string& path, const QString& why) {
+    throw std::runtime_error("cannot write " + path + ": " + why.toStdString());
+}
+
+// Opens a QSaveFile: nothing is written to `path` until commit() succeeds.
+void openSave(QSaveFile& f, const std::string& path) {
+    f.setFileName(QString::fromStdString(path));
+    if (!f.open(QIODevice::WriteOnly)) fail(path, f.errorString());
+}
+
+void commit(QSaveFile& f, const std::string& path) {
+    if (!f.commit()) fail(path, f.errorString());
+}
+
+// Draws `s` scaled to fit `target` (keeping proportions, centred at the top).
+void drawFitted(QPainter& p, const SceneRenderer& r, const Scene& s, const QRectF& target) {
+    if (s.width <= 0 || s.height <= 0) return;
+    const double k = std::min(target.width() / s.width, target.height() / s.height);
+    p.save();
+    p.translate(target.left() + (target.width() - s.width * k) / 2, target.top());
+    p.scale(k, k);
+    r.drawScene(p, s);
+    p.restore();
+}
+
+}  // namespace
+
+void writeSceneSvg(const Scene& s, Theme theme, const std::string& path) {
+    QByteArray data;
+    {
+        QBuffer buf(&data);
+        buf.open(QIODevice::WriteOnly);
+        QSvgGenerator gen;
+        gen.setOutputDevice(&buf);
+        gen.setSize(QSize(static_cast<int>(s.width + 0.5), static_cast<int>(s.height + 0.5)));
+        gen.setViewBox(QRectF(0, 0, s.width, s.height));
+        gen.setResolution(96);
+        gen.setTitle(QString::fromStdString(s.title.empty() ? "TLB Lab diagram" : s.title));
+        gen.setDescription(QStringLiteral("Exported by TLB Lab"));
+        QPainter p;
+        if (!p.begin(&gen)) fail(path, QStringLiteral("the SVG generator could not start"));
+        SceneRenderer r(theme);
+        r.drawScene(p, s);
+        p.end();
+    }
+    QSaveFile f;
+    openSave(f, path);
+    if (f.write(data) != data.size()) fail(path, f.errorString());
+    commit(f, path);
+}
+
+void writeScenePng(const Scene& s, Theme theme, double scale, const std::string& path) {
+    if (scale <= 0 || scale > 8) throw std::runtime_error("PNG scale must be in (0, 8]");
+    QImage img(static_cast<int>(s.width * scale + 0.5), static_cast<int>(s.height * scale + 0.5),
+               QImage::Format_ARGB32_Premultiplied);
+    img.fill(SceneRenderer::color(themeBackground(theme)));
+    {
+        QPainter p(&img);
+        p.setRenderHint(QPainter::Antialiasing, true);
+        p.setRenderHint(QPainter::TextAntialiasing, true);
+        p.scale(scale, scale);
+        SceneRenderer(theme).drawScene(p, s);
+    }
+    QSaveFile f;
+    openSave(f, path);
+    if (!img.save(&f, "PNG")) fail(path, QStringLiteral("PNG encoding failed"));
+    commit(f, path);
+}
+
+void writeScenesPdf(const std::vector<Scene>& scenes, Theme theme, const std::string& path) {
+    if (scenes.empty()) throw std::runtime_error("nothing to export: no steps");
+    QSaveFile f;
+    openSave(f, path);
+    {
+        QPdfWriter pdf(&f);
+        pdf.setCreator(QStringLiteral("TLB Lab"));
+        pdf.setTitle(QString::fromStdString(scenes.front().title));
+        pdf.setResolution(96);  // one scene unit = one PDF pixel at 96 dpi
+        pdf.setPageMargins(QMarginsF(0, 0, 0, 0));
+        auto pageFor = [](const Scene& s) {
+            return QPageSize(QSizeF(s.width * 72.0 / 96.0, s.height * 72.0 / 96.0), QPageSize::Point, QString(),
+                             QPageSize::ExactMatch);
+        };
+        pdf.setPageSize(pageFor(scenes.front()));
+        QPainter p;
+        if (!p.begin(&pdf)) fail(path, QStringLiteral("the PDF writer could not start"));
+        SceneRenderer r(theme);
+        for (std::size_t i = 0; i < scenes.size(); ++i) {
+            if (i) {
+                pdf.setPageSize(pageFor(scenes[i]));
+                pdf.newPage();
+            }
+            const QRect page = pdf.pageLayout().paintRectPixels(pdf.resolution());
+            drawFitted(p, r, scenes[i], QRectF(page));
+        }
+        p.end();
+    }
+    commit(f, path);
+}
+
+void writeHandoutPdf(const ExportDocument& doc, Theme theme, const std::string& path) {
+    if (doc.steps.empty()) throw std::runtime_error("nothing to export: no steps");
+    QSaveFile f;
+    openSave(f, path);
+    {
+        QPdfWriter pdf(&f);
+        pdf.setCreator(QStringLiteral("TLB Lab"));
+        pdf.setTitle(QString::fromStdString(doc.title));
+        pdf.setPageSize(QPageSize(QPageSize::A4));
+        pdf.setPageMargins(QMarginsF(15, 15, 15, 15), QPageLayout::Millimeter);
+        pdf.setResolution(150);
+        QPainter p;
+        if (!p.begin(&pdf)) fail(path, QStringLiteral("the PDF writer could not start"));
+        const QRectF page = QRectF(pdf.pageLayout().paintRectPixels(pdf.resolution()));
+        const double pt = pdf.resolution() / 72.0;  // device pixels per point
+        SceneRenderer r(theme);
+
+        auto drawText = [&](const QString& html, const QRectF& box, double fontPt) {
+            QTextDocument td;
+            QFont font(QStringLiteral("DejaVu Sans"));
+            font.setPixelSize(static_cast<int>(fontPt * pt));
+            td.setDefaultFont(font);
+            td.setTextWidth(box.width());
+            td.setHtml(html);
+            p.save();
+            p.translate(box.topLeft());
+            td.drawContents(&p, QRectF(0, 0, box.width(), box.height()));
+            p.restore();
+            return td.size().height();
+        };
+        auto para = [](const std::string& text) {
+            // Plain text to HTML: escaped, paragraphs at blank lines, line breaks kept.
+            QString s = QString::fromStdString(text).toHtmlEscaped();
+            s.replace(QStringLiteral("\n\n"), QStringLiteral("</p><p>"));
+            s.replace(QStringLiteral("\n"), QStringLiteral("<br>"));
+            return QStringLiteral("<p>") + s + QStringLiteral("</p>");
+        };
+
+        // Title page.
+        QString title = QStringLiteral("<h1>%1</h1><p style='font-size:large'>%2</p><p>%3 steps</p>")
+                            .arg(QString::fromStdString(doc.title).toHtmlEscaped(),
+                                 QString::fromStdString(doc.subtitle).toHtmlEscaped())
+                            .arg(doc.steps.size());
+        QString list = QStringLiteral("<ol>");
+        for (const auto& st : doc.steps) list += QStringLiteral("<li>") + QString::fromStdString(st.title).toHtmlEscaped() + QStringLiteral("</li>");
+        list += QStringLiteral("</ol><p><i>Handout exported by TLB Lab.</i></p>");
+        drawText(title + list, QRectF(page.left(), page.top() + page.height() * 0.1, page.width(), page.height() * 0.9), 13);
+
+        for (const auto& st : doc.steps) {
+            pdf.newPage();
+            double y = page.top();
+            y += drawText(QStringLiteral("<h2>%1</h2>").arg(QString::fromStdString(st.title).toHtmlEscaped()),
+                          QRectF(page.left(), y, page.width(), page.height() * 0.1), 12);
+            const double picH = page.height() * 0.55;
+            drawFitted(p, r, st.scene, QRectF(page.left(), y, page.width(), picH));
+            const double k = std::min(page.width() / st.scene.width, picH / st.scene.height);
+            y += st.scene.height * k + 12 * pt;
+            QString body = para(st.narration);
+            if (!st.question.empty()) body += QStringLiteral("<p><b>Question.</b></p>") + para(st.question);
+            drawText(body, QRectF(page.left(), y, page.width(), page.bottom() - y), 10.5);
+        }
+        p.end();
+    }
+    commit(f, path);
+}
+
+}  // namespace tlblab::ui
