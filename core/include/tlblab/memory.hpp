@@ -32,6 +32,12 @@ public:
     u64 allocFrame(const std::string& name);
     bool hasFrame(u64 pa) const { return m_frames.count(pa >> 12) != 0; }
     std::size_t frameCount() const { return m_frames.size(); }
+    // Visits every backed frame as f(frame address, contents), in no particular order (the
+    // explorer hashes memory with an order-independent sum).
+    template <typename F>
+    void forEachFrame(F&& f) const {
+        for (const auto& [number, frame] : m_frames) f(number << 12, *frame);
+    }
 
     // Symbol table: frame address <-> name.
     void name(u64 framePa, const std::string& name);

@@ -1,0 +1,133 @@
+// The explorer's link to lessons: a problem from a lesson's `explore:` section, and the shortest
+// schedule written back as a lesson file that the player and the app open like any lesson.
+#include "tlblab/explore.hpp"
+#include "tlblab/lesson.hpp"
+
+#include <fmt/format.h>
+#include <yaml-cpp/yaml.h>
+
+namespace tlblab {
+
+namespace {
+
+const LessonVariant& pickVariant(const Lesson& lesson, const std::string& variant) {
+    const LessonVariant* v = variant.empty() ? &lesson.variants.front() : lesson.variant(variant);
+    if (!v) {
+        std::string names;
+        for (const auto& n : lesson.variantNames()) names += (names.empty() ? "" : ", ") + n;
+        throw OpError(SourceLoc{lesson.path, 0, 0},
+                      fmt::format("lesson '{}' has no variant '{}' (it has: {})", lesson.id, variant, names));
+    }
+    return *v;
+}
+
+// Lesson steps played before the concurrent section, under this variant.
+std::vector<const LessonStep*> prefixSteps(const Lesson& lesson, const LessonVariant& v) {
+    std::vector<const LessonStep*> out;
+    const int n = lesson.explore ? lesson.explore->afterStep : 0;
+    for (int i = 0; i < n && i < static_cast<int>(lesson.steps.size()); ++i)
+        if (lesson.steps[static_cast<std::size_t>(i)].appliesTo(v.name)) out.push_back(&lesson.steps[static_cast<std::size_t>(i)]);
+    return out;
+}
+
+}  // namespace
+
+ExploreProblem problemFromLesson(const Lesson& lesson, const std::string& variant) {
+    if (!lesson.explore)
+        throw OpError(SourceLoc{lesson.path, 0, 0}, fmt::format("lesson '{}' has no explore: section", lesson.id));
+    const LessonVariant& v = pickVariant(lesson, variant);
+    ExploreProblem p;
+    if (v.fromFile) {
+        Op model;
+        model.code = OpCode::CpuModel;
+        model.name = cpuModelName(v.model);
+        model.loc = v.loc;
+        p.initial.execute(model, nullptr);
+        Op kernel;
+        kernel.code = OpCode::KernelVariant;
+        kernel.name = kernelVariantName(v.kernel);
+        kernel.loc = v.loc;
+        p.initial.execute(kernel, nullptr);
+    }
+    for (const Op& op : lesson.setup) p.initial.execute(op, nullptr);
+    for (const LessonStep* s : prefixSteps(lesson, v))
+        for (const Op& op : s->ops) p.initial.execute(op, nullptr);
+    const auto ncpu = p.initial.cpus().size();
+    p.threads.resize(ncpu);
+    p.speculation.resize(ncpu);
+    for (const auto& [cpu, ops] : lesson.explore->threads) {
+        if (static_cast<std::size_t>(cpu) >= ncpu)
+            throw OpError(ops.empty() ? lesson.explore->loc : ops.front().loc,
+                          fmt::format("a thread for cpu{}, but the machine has {} CPUs", cpu, ncpu));
+        p.threads[static_cast<std::size_t>(cpu)] = ops;
+    }
+    for (const auto& [cpu, vas] : lesson.explore->speculation) {
+        if (static_cast<std::size_t>(cpu) >= ncpu)
+            throw OpError(lesson.explore->loc, fmt::format("speculation for cpu{}, but the machine has {} CPUs", cpu, ncpu));
+        p.speculation[static_cast<std::size_t>(cpu)] = vas;
+    }
+    p.name = fmt::format("{} ({})", lesson.id, v.name);
+    return p;
+}
+
+std::string scheduleLessonYaml(const Lesson& lesson, const std::string& variant, const ExploreResult& result) {
+    const LessonVariant& v = pickVariant(lesson, variant);
+    YAML::Emitter y;
+    y << YAML::BeginMap;
+    y << YAML::Key << "id" << YAML::Value << fmt::format("{}-counterexample-{}", lesson.id, v.name);
+    y << YAML::Key << "title" << YAML::Value
+      << fmt::format("{}: the shortest schedule to a machine check ({})", lesson.title, v.name);
+    y << YAML::Key << "summary" << YAML::Value
+      << fmt::format("Found by tlblab-cli explore: {} scheduled operations after the lesson's first {} steps, "
+                     "ending in the machine check on cpu{}.",
+                     result.schedule.size(), lesson.explore ? lesson.explore->afterStep : 0, result.machineCheckCpu);
+    y << YAML::Key << "variants" << YAML::Value << YAML::BeginSeq << YAML::BeginMap;
+    y << YAML::Key << "name" << YAML::Value << v.name;
+    y << YAML::Key << "description" << YAML::Value << (v.description.empty() ? v.name : v.description);
+    y << YAML::Key << "cpu_model" << YAML::Value << cpuModelName(v.model);
+    y << YAML::Key << "kernel" << YAML::Value << kernelVariantName(v.kernel);
+    y << YAML::EndMap << YAML::EndSeq;
+    y << YAML::Key << "setup" << YAML::Value << YAML::BeginSeq;
+    for (const Op& op : lesson.setup) y << formatOp(op);
+    y << YAML::EndSeq;
+    y << YAML::Key << "steps" << YAML::Value << YAML::BeginSeq;
+    for (const LessonStep* s : prefixSteps(lesson, v)) {
+        y << YAML::BeginMap;
+        y << YAML::Key << "title" << YAML::Value << s->title;
+        y << YAML::Key << "ops" << YAML::Value << YAML::BeginSeq;
+        for (const Op& op : s->ops) y << formatOp(op);
+        y << YAML::EndSeq;
+        const std::string& nar = s->narrationIn(v.name);
+        if (!nar.empty()) y << YAML::Key << "narration" << YAML::Value << YAML::Literal << nar;
+        y << YAML::EndMap;
+    }
+    for (std::size_t i = 0; i < result.schedule.size(); ++i) {
+        const ScheduleStep& st = result.schedule[i];
+        const bool last = i + 1 == result.schedule.size();
+        y << YAML::BeginMap;
+        y << YAML::Key << "title" << YAML::Value << fmt::format("Schedule {}: {}", i + 1, formatOp(st.op));
+        y << YAML::Key << "cpu" << YAML::Value << fmt::format("cpu{}", st.cpu);
+        y << YAML::Key << "ops" << YAML::Value << YAML::BeginSeq << formatOp(st.op) << YAML::EndSeq;
+        std::string nar;
+        if (st.speculation)
+            nar = fmt::format("cpu{} speculatively caches a translation of {}: the explorer's nondeterministic "
+                              "speculation choice.",
+                              st.cpu, hex32(st.op.a));
+        else
+            nar = fmt::format("cpu{} runs operation {} of its thread.", st.cpu, st.threadIndex + 1);
+        if (last) nar += fmt::format(" Here cpu{} takes the machine check.", result.machineCheckCpu);
+        y << YAML::Key << "narration" << YAML::Value << nar;
+        if (last)
+            y << YAML::Key << "expect" << YAML::Value << YAML::BeginSeq
+              << fmt::format("cpu{} machine_check", result.machineCheckCpu) << YAML::EndSeq;
+        y << YAML::EndMap;
+    }
+    y << YAML::EndSeq;
+    y << YAML::EndMap;
+    std::string out = fmt::format("# Generated by tlblab-cli explore from lesson '{}', variant '{}'.\n", lesson.id, v.name);
+    out += y.c_str();
+    out += "\n";
+    return out;
+}
+
+}  // namespace tlblab
