@@ -111,6 +111,7 @@ void KernelOps::boot(const Op& op) {
     if (lowmem % 0x200000 || lowmem > (1ull << 30))
         throw OpError(op.argLoc(0), "lowmem must be a multiple of 2M and at most 1G");
     const bool nx = m_m.m_cpus[0].regs.nxe();
+    m_m.reserveTables(op, 4);
 
     k.swapperPgDir = m_m.newTable("swapper_pg_dir", m_ev);
     k.kernelPmd = m_m.newTable("kernel PMD", m_ev);
@@ -162,6 +163,7 @@ void KernelOps::newTask(const Op& op) {
         if (t.name == op.name) throw OpError(op.argLoc(0), "a task named '" + op.name + "' already exists");
     if (op.name == "idle") throw OpError(op.argLoc(0), "'idle' names each CPU's idle task; pick another name");
     const KernelState& k = m_m.m_kernel;
+    m_m.reserveTables(op, 1 + kKernelPgdBoundary);
     // pgd_alloc under PAE: the three user PMDs are preallocated, the kernel PMD is shared.
     u64 pgd = m_m.newTable(op.name + " pgd", m_ev);
     for (unsigned i = 0; i < kKernelPgdBoundary; ++i) {

@@ -491,6 +491,13 @@ u64 Machine::newTable(const std::string& name, EventList* ev) {
     return pa;
 }
 
+void Machine::reserveTables(const Op& op, std::size_t count) const {
+    if (m_mem.frameCount() + count > kMaxPageTables)
+        throw OpError(op.loc, fmt::format("too many page tables: this needs {} more, the machine has {} and the "
+                                          "limit is {}",
+                                          count, m_mem.frameCount(), kMaxPageTables));
+}
+
 void Machine::writeEntry(u64 pa, u64 value, EventList* ev, const std::string& why) {
     u64 old = m_mem.read64(pa);
     if (old == value) return;
@@ -519,6 +526,29 @@ void Machine::map(const Op& op, u64 table, EventList* ev) {
     if (op.flags & MAP_ACCESSED) leafFlags |= pae::A;
     if (op.flags & MAP_DIRTY) leafFlags |= pae::D;
     if (op.size == PageSize::M2) leafFlags |= pae::PS;
+
+    // Limits (hostile input): the work of this map and the page tables it creates.
+    if (m_mapWork + len / step > kMaxMapWork)
+        throw OpError(op.argLoc(3), fmt::format("map/unmap limit: this machine has mapped and unmapped {} pages, "
+                                                "this map adds {}, the limit is {}",
+                                                m_mapWork, len / step, kMaxMapWork));
+    {
+        std::size_t tables = 0;
+        std::array<bool, 4> newPmd{};
+        for (u64 r = va0 & ~u64{0x1fffff}; r < va0 + len; r += 0x200000) {
+            const u32 va = static_cast<u32>(r);
+            u64 pdpte = m_mem.read64(table + pae::pdptIndex(va) * 8);
+            if (!(pdpte & pae::P)) {
+                newPmd[pae::pdptIndex(va)] = true;
+                if (op.size == PageSize::K4) ++tables;
+            } else if (op.size == PageSize::K4 &&
+                       !(m_mem.read64((pdpte & pae::kFrame4K) + pae::pdIndex(va) * 8) & pae::P)) {
+                ++tables;
+            }
+        }
+        for (bool b : newPmd) tables += b ? 1 : 0;
+        reserveTables(op, tables);
+    }
 
     // Validate the whole range before writing anything.
     for (u64 off = 0; off < len; off += step) {
@@ -557,12 +587,17 @@ void Machine::map(const Op& op, u64 table, EventList* ev) {
         }
         writeEntry((pde & pae::kFrame4K) + pae::ptIndex(va) * 8, (pa & pae::kFrame4K) | leafFlags, ev, "map 4K");
     }
+    m_mapWork += len / step;
 }
 
 void Machine::unmap(const Op& op, u64 table, EventList* ev) {
     const u64 va0 = op.a, len = op.b;
     if (va0 + len > (u64{1} << 32))
         throw OpError(op.argLoc(2), "range runs past the end of the 32-bit linear address space");
+    if (m_mapWork + len / 0x1000 > kMaxMapWork)
+        throw OpError(op.argLoc(2), fmt::format("map/unmap limit: this machine has mapped and unmapped {} pages, "
+                                                "this unmap adds {}, the limit is {}",
+                                                m_mapWork, len / 0x1000, kMaxMapWork));
     // Validate: a 2M page must be unmapped whole.
     for (u64 off = 0; off < len;) {
         const u32 va = static_cast<u32>(va0 + off);
@@ -591,6 +626,7 @@ void Machine::unmap(const Op& op, u64 table, EventList* ev) {
             off += 0x1000;
         }
     }
+    m_mapWork += len / 0x1000;  // counted even where nothing was mapped: the scan is the work
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -678,6 +714,7 @@ OpResult Machine::execute(const Op& op, EventList* ev) {
         break;
     case OpCode::Table:
         if (m_mem.frameNamed(op.name)) throw OpError(op.argLoc(0), "a table named '" + op.name + "' already exists");
+        reserveTables(op, 1);
         newTable(op.name, ev);
         break;
     case OpCode::Map: map(op, requireTable(op, 0), ev); break;

@@ -19,6 +19,10 @@
 namespace tlblab {
 
 constexpr int kMaxCpus = 64;
+// Limits that keep a hostile lesson or script from exhausting memory or time (issue 7). A 4 GiB
+// range of 4K pages needs 2052 page tables and 1M entries; the erratum scenario needs a few dozen.
+constexpr std::size_t kMaxPageTables = 8192;      // frames of physical memory holding page tables
+constexpr u64 kMaxMapWork = u64{4} << 20;         // pages mapped + unmapped over a machine's life
 
 enum class CpuState : std::uint8_t { Online, Booting, Offline, Halted };
 const char* cpuStateName(CpuState s);  // "online" / "booting" / "offline" / "halted"
@@ -154,6 +158,8 @@ private:
 
     // Page tables.
     u64 newTable(const std::string& name, EventList* ev);
+    // Throws OpError (at `op`) if `count` more page tables would pass kMaxPageTables.
+    void reserveTables(const Op& op, std::size_t count) const;
     void writeEntry(u64 pa, u64 value, EventList* ev, const std::string& why);
     void map(const Op& op, u64 table, EventList* ev);
     void unmap(const Op& op, u64 table, EventList* ev);
@@ -170,6 +176,7 @@ private:
     KernelState m_kernel;
     u64 m_step = 0;
     u32 m_nextEntryId = 1;
+    u64 m_mapWork = 0;  // pages mapped + unmapped so far (kMaxMapWork)
     bool m_configured = false;  // a set-up op (cpus, cpu_model, ...) came after state changes
     bool m_touched = false;     // anything other than set-up ops has run
 };
