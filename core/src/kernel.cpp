@@ -257,8 +257,8 @@ void KernelOps::flushTlbAll(Cpu& c) {
     if (c.regs.pge()) {
         // __flush_tlb_global: clear CR4.PGE, then restore it; each write flushes everything.
         const u32 cr4 = c.regs.cr4;
-        m_m.movCr4(c, cr4 & ~pae::CR4_PGE, m_ev);
-        m_m.movCr4(c, cr4, m_ev);
+        if (!m_m.movCr4(c, cr4 & ~pae::CR4_PGE, m_ev) || !m_m.movCr4(c, cr4, m_ev))
+            throw OpError(SourceLoc{}, "MOV CR4 raised #GP: a present PDPTE has reserved bits set");
         c.stats.flushAll++;
     } else {
         flushTlb(c);

@@ -136,23 +136,32 @@ void Machine::loadPdptes(Cpu& c, EventList* ev) {
     }
 }
 
-bool Machine::movCr3(Cpu& c, u32 value, EventList* ev) {
-    // PDPTEs are loaded with the MOV; a present PDPTE with reserved bits set is a #GP and
-    // CR3 keeps its old value (SDM 4.4.1).
-    const u64 base = value & pae::kCr3PdptMask;
+namespace {
+// A PDPTE load (MOV CR3, or MOV CR4 changing PGE/PAE/PSE) #GPs when a present PDPTE has reserved
+// bits set, and then loads nothing (SDM 4.4.1). Returns false after logging the #GP.
+bool pdptesLoadable(const PhysMemory& mem, int cpu, u64 base, const char* insn, EventList* ev) {
     for (unsigned i = 0; i < 4; ++i) {
-        u64 v = m_mem.read64(base + i * 8);
+        u64 v = mem.read64(base + i * 8);
         if ((v & pae::P) && (v & pae::kPdpteReserved)) {
             if (ev) {
-                Event e{EventKind::GeneralProtection, c.id};
+                Event e{EventKind::GeneralProtection, cpu};
                 e.pa = base + i * 8;
                 e.after = v;
-                e.detail = fmt::format("MOV CR3: PDPTE {} has reserved bits set", i);
+                e.detail = fmt::format("{}: PDPTE {} has reserved bits set", insn, i);
                 ev->push_back(std::move(e));
             }
             return false;
         }
     }
+    return true;
+}
+}  // namespace
+
+bool Machine::movCr3(Cpu& c, u32 value, EventList* ev) {
+    // PDPTEs are loaded with the MOV; a present PDPTE with reserved bits set is a #GP and
+    // CR3 keeps its old value (SDM 4.4.1).
+    const u64 base = value & pae::kCr3PdptMask;
+    if (!pdptesLoadable(m_mem, c.id, base, "MOV CR3", ev)) return false;
     if (ev) {
         Event e{EventKind::Cr3Write, c.id};
         e.before = c.regs.cr3;
@@ -168,8 +177,15 @@ bool Machine::movCr3(Cpu& c, u32 value, EventList* ev) {
     return true;
 }
 
-void Machine::movCr4(Cpu& c, u32 value, EventList* ev) {
+bool Machine::movCr4(Cpu& c, u32 value, EventList* ev) {
     const u32 old = c.regs.cr4;
+    const u32 reloadBits = pae::CR4_PGE | pae::CR4_PAE | pae::CR4_PSE;
+    PagingRegs after = c.regs;
+    after.cr4 = value;
+    // A write that reloads the PDPTEs checks their reserved bits like MOV CR3 does.
+    if (((old ^ value) & reloadBits) && after.pagingOn() &&
+        !pdptesLoadable(m_mem, c.id, c.regs.cr3 & pae::kCr3PdptMask, "MOV CR4", ev))
+        return false;
     if (ev) {
         Event e{EventKind::Cr4Write, c.id};
         e.before = old;
@@ -177,11 +193,11 @@ void Machine::movCr4(Cpu& c, u32 value, EventList* ev) {
         ev->push_back(std::move(e));
     }
     c.regs.cr4 = value;
-    const u32 reloadBits = pae::CR4_PGE | pae::CR4_PAE | pae::CR4_PSE;
     if ((old ^ value) & reloadBits) {
         if (c.regs.pagingOn()) loadPdptes(c, ev);
         c.stats.entriesFlushed += c.tlb.flushAll(FlushKind::All, ev, c.id);
     }
+    return true;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -203,6 +219,15 @@ TlbEntry Machine::entryFrom(const WalkResult& w, Origin origin) {
     e.nx = w.nx;
     e.dirty = w.dirty;
     return e;
+}
+
+void Machine::fillReplacing(Cpu& c, const TlbEntry& e, EventList* ev) {
+    // A CPU keeps at most one entry per linear address: a new 2M entry replaces the 4K entries
+    // inside its range (a 4K fill cannot overlap anything, or the lookup would have hit). Only
+    // the erratum-383 re-walk path fills without this (scenario-facts.md section 7).
+    if (e.size == PageSize::M2)
+        c.stats.entriesFlushed += c.tlb.invalidateOverlapping(e.va, e.size, FlushKind::Replace, ev, c.id);
+    c.tlb.fill(e, ev, c.id);
 }
 
 void Machine::machineCheck(Cpu& c, u32 va, EventList* ev) {
@@ -399,7 +424,7 @@ OpResult Machine::access(int ci, u32 va, AccessType acc, Mode mode, EventList* e
         }
         unsigned removed = c.tlb.invalidatePage(va, FlushKind::Replace, ev, c.id);
         c.stats.entriesFlushed += removed;
-        c.tlb.fill(fresh, ev, c.id);
+        fillReplacing(c, fresh, ev);
         c.stats.fillsDemand++;
         return done(w.frame, w.size, false);
     }
@@ -426,7 +451,7 @@ OpResult Machine::access(int ci, u32 va, AccessType acc, Mode mode, EventList* e
         e.detail = "A/D update";
         ev->push_back(std::move(e));
     }
-    c.tlb.fill(entryFrom(w, Origin::Demand), ev, c.id);
+    fillReplacing(c, entryFrom(w, Origin::Demand), ev);
     c.stats.fillsDemand++;
     return done(w.frame, w.size, false);
 }
@@ -461,7 +486,7 @@ void Machine::speculate(Cpu& c, u32 va, EventList* ev) {
         return;
     }
     walkEvent(ev, c.id, va, w, "speculative walk");
-    c.tlb.fill(entryFrom(w, Origin::Speculative), ev, c.id);
+    fillReplacing(c, entryFrom(w, Origin::Speculative), ev);
     c.stats.fillsSpeculative++;
 }
 
@@ -796,8 +821,8 @@ OpResult Machine::execute(const Op& op, EventList* ev) {
         needOnline(op.cpu);
         Cpu& c = cpuMut(op.cpu);
         const u32 cr4 = c.regs.cr4;
-        movCr4(c, cr4 ^ pae::CR4_PGE, ev);
-        movCr4(c, cr4, ev);
+        if (!movCr4(c, cr4 ^ pae::CR4_PGE, ev) || !movCr4(c, cr4, ev))
+            throw OpError(op.loc, "MOV CR4 raised #GP: a present PDPTE has reserved bits set");
         c.stats.flushAll++;
         break;
     }
@@ -805,8 +830,10 @@ OpResult Machine::execute(const Op& op, EventList* ev) {
         Cpu& c = cpuMut(op.cpu);
         if (op.reg == Reg::Cr4Pge) {
             u32 v = op.a ? (c.regs.cr4 | pae::CR4_PGE) : (c.regs.cr4 & ~pae::CR4_PGE);
-            if (v != c.regs.cr4) c.stats.flushAll++;
-            movCr4(c, v, ev);
+            const bool changes = v != c.regs.cr4;
+            if (!movCr4(c, v, ev))
+                throw OpError(op.loc, "MOV CR4 raised #GP: a present PDPTE has reserved bits set");
+            if (changes) c.stats.flushAll++;
         } else if (op.reg == Reg::Cr0Wp) {
             u32 v = op.a ? (c.regs.cr0 | pae::CR0_WP) : (c.regs.cr0 & ~pae::CR0_WP);
             if (ev) {

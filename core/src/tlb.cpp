@@ -255,4 +255,18 @@ unsigned Tlb::invalidatePage(u32 va, FlushKind why, EventList* ev, int cpu) {
     return static_cast<unsigned>(m.count);
 }
 
+unsigned Tlb::invalidateOverlapping(u32 va, PageSize size, FlushKind why, EventList* ev, int cpu) {
+    unsigned n = 0;
+    for (std::size_t a = 0; a < m_arrays.size(); ++a)
+        for (unsigned i = 0; i < m_arrays[a].slots.size(); ++i) {
+            if (!m_arrays[a].valid[i]) continue;
+            const TlbEntry& e = m_arrays[a].slots[i];
+            if (((e.va ^ va) & pageMask(e.size) & pageMask(size)) != 0) continue;
+            remove(TlbSlot{static_cast<std::uint16_t>(a), static_cast<std::uint16_t>(i)}, why, ev, cpu);
+            ++n;
+        }
+    if (n) logFlush(ev, cpu, why, n, va & pageMask(size));
+    return n;
+}
+
 }  // namespace tlblab

@@ -147,11 +147,12 @@ private:
     void resetCpu(Cpu& c);
     // Instructions.
     bool movCr3(Cpu& c, u32 value, EventList* ev);  // false: #GP (reserved PDPTE bits)
-    void movCr4(Cpu& c, u32 value, EventList* ev);
+    bool movCr4(Cpu& c, u32 value, EventList* ev);  // false: #GP (reserved PDPTE bits on reload)
     void loadPdptes(Cpu& c, EventList* ev);
     void speculate(Cpu& c, u32 va, EventList* ev);
     void machineCheck(Cpu& c, u32 va, EventList* ev);
     TlbEntry entryFrom(const WalkResult& w, Origin origin);
+    void fillReplacing(Cpu& c, const TlbEntry& e, EventList* ev);  // fill; a 2M entry replaces those it covers
     void randomSpeculation(EventList* ev);
     void noteHot(u32 va);
     u64 nextRandom();

@@ -114,6 +114,9 @@ public:
     unsigned flushNonGlobal(bool pgeEnabled, EventList* ev, int cpu);
     unsigned flushAll(FlushKind why, EventList* ev, int cpu);
     unsigned invalidatePage(u32 va, FlushKind why, EventList* ev, int cpu);
+    // Every entry whose page overlaps the page of `size` at `va` (either contains the other).
+    // Logs a TlbFlush summary only when something was removed.
+    unsigned invalidateOverlapping(u32 va, PageSize size, FlushKind why, EventList* ev, int cpu);
     void remove(TlbSlot s, FlushKind why, EventList* ev, int cpu);
     void setDirty(TlbSlot s) { m_arrays[s.array].slots[s.index].dirty = true; }
 
