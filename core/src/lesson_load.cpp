@@ -879,7 +879,41 @@ std::vector<std::string> Lesson::variantNames() const {
     return v;
 }
 
+namespace {
+// Hostile input: size and text checks before YAML sees the bytes, counts after loading.
+void checkLessonText(const std::string& text, const std::string& path) {
+    if (text.size() > kMaxLessonBytes)
+        throw OpError(SourceLoc{path, 0, 0}, fmt::format("the file is {} bytes; a lesson may have at most {} (1 MiB)",
+                                                         text.size(), kMaxLessonBytes));
+    const std::size_t bad = findNonText(text);
+    if (bad == std::string::npos) return;
+    const std::size_t lineStart = text.rfind('\n', bad == 0 ? 0 : bad - 1);
+    const int line = 1 + static_cast<int>(std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(bad), '\n'));
+    const int col = static_cast<int>(bad - (lineStart == std::string::npos || bad == 0 ? 0 : lineStart + 1)) + 1;
+    throw OpError(SourceLoc{path, line, col},
+                  fmt::format("byte {:#04x} is not text (a lesson is UTF-8 text without control characters)",
+                              static_cast<unsigned char>(text[bad])));
+}
+
+void checkLessonSize(const Lesson& l) {
+    const SourceLoc at{l.path, 0, 0};
+    if (l.steps.size() > kMaxLessonSteps)
+        throw OpError(l.steps[kMaxLessonSteps].loc,
+                      fmt::format("a lesson may have at most {} steps; this one has {}", kMaxLessonSteps, l.steps.size()));
+    if (l.variants.size() > kMaxLessonVariants)
+        throw OpError(l.variants[kMaxLessonVariants].loc, fmt::format("a lesson may have at most {} variants; this one has {}",
+                                                                      kMaxLessonVariants, l.variants.size()));
+    std::size_t ops = l.setup.size();
+    for (const auto& s : l.steps) ops += s.ops.size();
+    if (l.explore)
+        for (const auto& [cpu, t] : l.explore->threads) ops += t.size();
+    if (ops > kMaxLessonOps)
+        throw OpError(at, fmt::format("a lesson may have at most {} operations; this one has {}", kMaxLessonOps, ops));
+}
+}  // namespace
+
 Lesson parseLesson(const std::string& text, const std::string& path) {
+    checkLessonText(text, path);
     YAML::Node root;
     try {
         root = YAML::Load(text);
@@ -888,7 +922,9 @@ Lesson parseLesson(const std::string& text, const std::string& path) {
     }
     Loader loader(text, path);
     try {
-        return loader.load(root);
+        Lesson l = loader.load(root);
+        checkLessonSize(l);
+        return l;
     } catch (const YAML::Exception& e) {
         // Conversions the loader did not anticipate: report them at their position, never crash.
         throw OpError(SourceLoc{path, e.mark.line + 1, e.mark.column + 1}, "YAML: " + e.msg);
@@ -898,9 +934,14 @@ Lesson parseLesson(const std::string& text, const std::string& path) {
 Lesson loadLesson(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
     if (!in || std::filesystem::is_directory(path)) throw OpError(SourceLoc{path, 0, 0}, "cannot read the lesson file");
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    return parseLesson(ss.str(), path);
+    // Read at most one byte past the limit, so /dev/zero or a huge file cannot exhaust memory.
+    std::string text(kMaxLessonBytes + 1, '\0');
+    in.read(text.data(), static_cast<std::streamsize>(text.size()));
+    text.resize(static_cast<std::size_t>(in.gcount()));
+    if (text.size() > kMaxLessonBytes)
+        throw OpError(SourceLoc{path, 0, 0}, fmt::format("the file is larger than {} bytes (1 MiB), the limit for a lesson",
+                                                         kMaxLessonBytes));
+    return parseLesson(text, path);
 }
 
 }  // namespace tlblab

@@ -328,10 +328,12 @@ std::vector<std::string> lessonDirs() {
     namespace fs = std::filesystem;
     std::vector<std::string> candidates;
     if (const char* env = std::getenv("TLBLAB_LESSON_DIR"); env && *env) candidates.emplace_back(env);
-    candidates.emplace_back(TLBLAB_SOURCE_LESSON_DIR);
+    // An installed executable uses the lessons installed with it, even where the source tree exists;
+    // a build-tree executable has no ../share/tlblab/lessons and falls through to the source tree.
     std::error_code ec;
     fs::path exe = fs::read_symlink("/proc/self/exe", ec);
     if (!ec) candidates.push_back((exe.parent_path() / ".." / "share" / "tlblab" / "lessons").lexically_normal().string());
+    candidates.emplace_back(TLBLAB_SOURCE_LESSON_DIR);
     candidates.emplace_back(TLBLAB_INSTALLED_LESSON_DIR);
     std::vector<std::string> out;
     for (const auto& c : candidates) {

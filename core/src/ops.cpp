@@ -46,6 +46,35 @@ bool parseKernelVariant(std::string_view s, KernelVariant& out) {
 std::string hex(u64 v) { return fmt::format("{:#x}", v); }
 std::string hex32(u64 v) { return fmt::format("0x{:08x}", v); }
 
+std::size_t findNonText(std::string_view s) {
+    const auto* b = reinterpret_cast<const unsigned char*>(s.data());
+    const std::size_t n = s.size();
+    for (std::size_t i = 0; i < n;) {
+        const unsigned c = b[i];
+        if (c < 0x80) {
+            if ((c < 0x20 && c != '\t' && c != '\r' && c != '\n') || c == 0x7f) return i;
+            ++i;
+            continue;
+        }
+        std::size_t len = 0;
+        unsigned cp = 0;
+        if (c >= 0xc2 && c <= 0xdf) { len = 2; cp = c & 0x1f; }
+        else if (c >= 0xe0 && c <= 0xef) { len = 3; cp = c & 0x0f; }
+        else if (c >= 0xf0 && c <= 0xf4) { len = 4; cp = c & 0x07; }
+        else return i;
+        if (i + len > n) return i;
+        for (std::size_t k = 1; k < len; ++k) {
+            if ((b[i + k] & 0xc0) != 0x80) return i;
+            cp = (cp << 6) | (b[i + k] & 0x3f);
+        }
+        if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) || (cp >= 0xd800 && cp <= 0xdfff))
+            return i;
+        if (cp >= 0x80 && cp < 0xa0) return i;  // C1 control characters
+        i += len;
+    }
+    return std::string_view::npos;
+}
+
 bool parseNumber(std::string_view s, u64& out) {
     if (s.empty()) return false;
     int base = 10;
@@ -455,6 +484,10 @@ const char* opKeyword(OpCode c) {
 bool parseOp(std::string_view text, const SourceLoc& loc, Op& out) {
     SourceLoc base = loc;
     if (base.col <= 0) base.col = 1;
+    if (std::size_t bad = findNonText(text); bad != std::string_view::npos)
+        throw OpError(SourceLoc{base.file, base.line, base.col + static_cast<int>(bad)},
+                      fmt::format("byte {:#04x} is not text (operations are UTF-8 text without control characters)",
+                                  static_cast<unsigned char>(text[bad])));
     std::vector<Token> toks = tokenize(text, base);
     if (toks.empty()) return false;
     out = Op{};

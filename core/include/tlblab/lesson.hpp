@@ -161,6 +161,13 @@ struct Lesson {
     std::vector<std::string> variantNames() const;
 };
 
+// A lesson (or trace) file is data only: it cannot include other files, run commands or reach the
+// network, and it is small. Past these limits loading fails with a clear error (issue 7).
+constexpr std::size_t kMaxLessonBytes = std::size_t{1} << 20;  // 1 MiB of UTF-8 text
+constexpr std::size_t kMaxLessonSteps = 1000;
+constexpr std::size_t kMaxLessonOps = 20000;  // setup + steps + explore threads
+constexpr std::size_t kMaxLessonVariants = 16;
+
 // Loads and checks a lesson. Throws OpError (FILE:LINE:COL) for anything wrong, including a file
 // that cannot be read (position 0:0).
 Lesson loadLesson(const std::string& path);
@@ -222,8 +229,9 @@ nlohmann::json runJson(LessonRun& run);
 
 // ---- bundled lessons ---------------------------------------------------------------------------
 
-// Directories searched, in order, that exist: $TLBLAB_LESSON_DIR, the source tree's lessons/,
-// ../share/tlblab/lessons next to the executable, the installed lesson directory.
+// Directories searched, in order, that exist: $TLBLAB_LESSON_DIR, ../share/tlblab/lessons next to
+// the executable (an installed or relocated install tree), the source tree's lessons/, the
+// installed lesson directory.
 std::vector<std::string> lessonDirs();
 // A bundled lesson id ("erratum-383") or a path to a .yaml file; nullopt if neither.
 std::optional<std::string> findLesson(const std::string& idOrPath);

@@ -89,6 +89,12 @@ const char* opKeyword(OpCode c);
 // Closest of `candidates` to `word` within a small edit distance, or "".
 std::string suggest(std::string_view word, const std::vector<std::string>& candidates);
 
+// Offset of the first byte that keeps `s` from being text: invalid UTF-8 (overlong forms,
+// surrogates and code points past U+10FFFF included) or a control character other than tab, CR
+// and LF. npos when `s` is text. Ops, lessons and traces must be text: their words reach JSON,
+// SVG and HTML.
+std::size_t findNonText(std::string_view s);
+
 // Number helpers shared by the parser, the lesson loader and the CLI.
 bool parseNumber(std::string_view s, u64& out);  // 123, 0x1f
 bool parseLength(std::string_view s, u64& out);  // 4K, 2M, 512M, 1G, 0x1000, 4096

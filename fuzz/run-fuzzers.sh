@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Runs each libFuzzer target for a fixed time from its seed corpus; fails on any crash, leak,
+# timeout or sanitizer report.
+#
+#   fuzz/run-fuzzers.sh [BUILD_DIR] [SECONDS_PER_TARGET]
+#
+# BUILD_DIR is a build of the `fuzz` preset (default build/fuzz; built here if it is missing);
+# SECONDS defaults to 60. New inputs go to BUILD_DIR/fuzz-corpus/<target>/, crashes to
+# BUILD_DIR/fuzz-artifacts/<target>/. Every crash found becomes a regression: copy the artifact
+# into fuzz/regressions/<target>/, fix the bug, and the fuzz_replay_<target> ctest keeps it fixed.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+build=${1:-build/fuzz}
+seconds=${2:-60}
+targets=(ops lesson export)
+
+if [ ! -x "$build/fuzz/fuzz_ops" ] || [ ! -x "$build/fuzz/fuzz_lesson" ] || [ ! -x "$build/fuzz/fuzz_export" ]; then
+    cmake --preset fuzz -B "$build" >/dev/null
+fi
+cmake --build "$build" -j "$(nproc 2>/dev/null || echo 2)" --target "${targets[@]/#/fuzz_}"
+
+status=0
+for t in "${targets[@]}"; do
+    work="$build/fuzz-corpus/$t"
+    artifacts="$build/fuzz-artifacts/$t"
+    mkdir -p "$work" "$artifacts"
+    read -r -a seeds < "$build/fuzz/fuzz_$t.seeds"
+    dict=fuzz/ops.dict
+    [ "$t" = lesson ] && dict=fuzz/lesson.dict
+    echo "== fuzz_$t: ${seconds}s from ${seeds[*]}"
+    # -timeout: one input may take at most 30 s (a 4 GiB map under ASan takes a few seconds).
+    if ! ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+        "$build/fuzz/fuzz_$t" -max_total_time="$seconds" -timeout=30 -rss_limit_mb=2560 -max_len=8192 \
+            -dict="$dict" -artifact_prefix="$artifacts/" -print_final_stats=1 \
+            "$work" "${seeds[@]}" 2> "$build/fuzz-$t.log"; then
+        status=1
+        echo "fuzz_$t FAILED; the last lines of $build/fuzz-$t.log:"
+        tail -n 40 "$build/fuzz-$t.log"
+        echo "artifacts: $(ls "$artifacts")"
+    else
+        grep -E '^stat::(number_of_executed_units|new_units_added|peak_rss_mb)' "$build/fuzz-$t.log" | tr '\n' ' '
+        grep -E '^(#[0-9]+\s+DONE)' "$build/fuzz-$t.log" | tail -1
+        echo
+    fi
+done
+exit $status
