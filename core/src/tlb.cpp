@@ -107,6 +107,7 @@ void Tlb::setSlot(Array& arr, unsigned idx, const TlbEntry& e) {
     arr.slots[idx] = e;
     arr.tagMask[idx] = pageMask(e.size);
     arr.tagBase[idx] = e.va & pageMask(e.size);
+    if (!arr.valid[idx]) ++arr.validCount;
     arr.valid[idx] = 1;
 }
 
@@ -114,6 +115,7 @@ void Tlb::clearSlot(Array& arr, unsigned idx) {
     arr.slots[idx] = TlbEntry{};
     arr.tagMask[idx] = 0;
     arr.tagBase[idx] = 1;
+    if (arr.valid[idx]) --arr.validCount;
     arr.valid[idx] = 0;
 }
 
@@ -225,13 +227,18 @@ void logFlush(EventList* ev, int cpu, FlushKind why, unsigned n, u32 va) {
 
 unsigned Tlb::flushNonGlobal(bool pgeEnabled, EventList* ev, int cpu) {
     unsigned n = 0;
-    for (std::size_t a = 0; a < m_arrays.size(); ++a)
-        for (unsigned i = 0; i < m_arrays[a].slots.size(); ++i)
-            if (m_arrays[a].valid[i] && !(pgeEnabled && m_arrays[a].slots[i].global)) {
+    for (std::size_t a = 0; a < m_arrays.size(); ++a) {
+        // Visit valid slots only, and stop once all of them were seen (most arrays hold few entries).
+        unsigned left = m_arrays[a].validCount;
+        for (unsigned i = 0; left > 0 && i < m_arrays[a].slots.size(); ++i)
+            if (m_arrays[a].valid[i]) {
+                --left;
+                if (pgeEnabled && m_arrays[a].slots[i].global) continue;
                 remove(TlbSlot{static_cast<std::uint16_t>(a), static_cast<std::uint16_t>(i)}, FlushKind::NonGlobal,
                        ev, cpu);
                 ++n;
             }
+    }
     logFlush(ev, cpu, FlushKind::NonGlobal, n, 0);
     return n;
 }
@@ -239,7 +246,7 @@ unsigned Tlb::flushNonGlobal(bool pgeEnabled, EventList* ev, int cpu) {
 unsigned Tlb::flushAll(FlushKind why, EventList* ev, int cpu) {
     unsigned n = 0;
     for (std::size_t a = 0; a < m_arrays.size(); ++a)
-        for (unsigned i = 0; i < m_arrays[a].slots.size(); ++i)
+        for (unsigned i = 0; m_arrays[a].validCount > 0 && i < m_arrays[a].slots.size(); ++i)
             if (m_arrays[a].valid[i]) {
                 remove(TlbSlot{static_cast<std::uint16_t>(a), static_cast<std::uint16_t>(i)}, why, ev, cpu);
                 ++n;

@@ -85,6 +85,7 @@ public:
         std::vector<u32> tagBase;  // va & mask, or 1 when the slot is empty (never matches)
         std::vector<u32> tagMask;  // page mask of the entry, 0 when empty
         std::vector<std::uint8_t> valid;
+        unsigned validCount = 0;  // number of set `valid` flags (flushes skip the rest)
     };
 
     Tlb() : Tlb(TlbConfig::amdFam10h()) {}
