@@ -49,6 +49,8 @@ std::string_view trim(std::string_view s) {
 }
 }  // namespace
 
+std::string inlineMarkupToHtml(std::string_view line) { return inlineHtml(line); }
+
 std::string markupToHtml(std::string_view text) {
     std::string out;
     std::string para;

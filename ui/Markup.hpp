@@ -9,5 +9,7 @@ namespace tlblab::ui {
 
 std::string escapeHtml(std::string_view s);
 std::string markupToHtml(std::string_view text);
+// One line's inline markup (`code`, *emphasis*), no paragraph around it.
+std::string inlineMarkupToHtml(std::string_view line);
 
 }  // namespace tlblab::ui

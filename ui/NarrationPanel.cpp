@@ -10,6 +10,7 @@ namespace tlblab::ui {
 namespace {
 QString q(const std::string& s) { return QString::fromStdString(escapeHtml(s)); }
 QString m(const std::string& s) { return QString::fromStdString(markupToHtml(s)); }
+QString mi(const std::string& s) { return QString::fromStdString(inlineMarkupToHtml(s)); }
 
 QString referencesHtml(const std::vector<Reference>& refs) {
     if (refs.empty()) return {};
@@ -24,17 +25,18 @@ QString referencesHtml(const std::vector<Reference>& refs) {
 
 QString questionHtml(const Question& qu, bool reveal) {
     QString h = QStringLiteral("<p><b>%1</b> %2</p><ol type=\"A\">")
-                    .arg(reveal ? QObject::tr("Last question:") : QObject::tr("Question:"), m(qu.prompt));
+                    .arg(reveal ? QObject::tr("Last question:") : QObject::tr("Question:"), mi(qu.prompt));
     for (std::size_t i = 0; i < qu.choices.size(); ++i) {
         const bool right = reveal && static_cast<int>(i) == qu.answer;
-        h += QStringLiteral("<li>") + (right ? QStringLiteral("<b>") : QString()) + m(qu.choices[i]) +
+        h += QStringLiteral("<li>") + (right ? QStringLiteral("<b>") : QString()) + mi(qu.choices[i]) +
              (right ? QStringLiteral(" &#10004;</b>") : QString()) + QStringLiteral("</li>");
     }
     h += QStringLiteral("</ol>");
     if (reveal) {
         const auto a = static_cast<std::size_t>(qu.answer);
-        h += QStringLiteral("<p><b>%1</b> %2 %3</p>")
-                 .arg(QObject::tr("Answer:"), a < qu.choices.size() ? m(qu.choices[a]) : QString(), m(qu.explanation));
+        h += QStringLiteral("<p><b>%1 %2.</b></p>%3")
+                 .arg(QObject::tr("Answer:"), a < qu.choices.size() ? QString(QChar('A' + static_cast<int>(a))) : QString(),
+                      m(qu.explanation));
     } else {
         h += QStringLiteral("<p><i>%1</i></p>").arg(QObject::tr("The answer is revealed at the next step."));
     }

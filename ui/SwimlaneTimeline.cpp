@@ -22,7 +22,7 @@ SwimlaneTimeline::SwimlaneTimeline(QWidget* parent) : QWidget(parent) {
     setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Preferred);
 }
 
-QSize SwimlaneTimeline::sizeHint() const { return {800, static_cast<int>(kHeaderH) + 22 * std::max(3, laneCount())}; }
+QSize SwimlaneTimeline::sizeHint() const { return {800, static_cast<int>(kHeaderH) + std::min(240, 24 * std::max(3, laneCount()))}; }
 QSize SwimlaneTimeline::minimumSizeHint() const { return {200, 80}; }
 
 int SwimlaneTimeline::laneCount() const { return m_cpus + 1; }  // + machine-wide lane
@@ -106,7 +106,8 @@ void SwimlaneTimeline::paintEvent(QPaintEvent*) {
             const double x = x0 + colW * (static_cast<double>(i) + 0.5) / static_cast<double>(evs.size());
             const double yc = laneTop(lane) + lh / 2;
             const int w = eventWeight(e);
-            const double r = w == 0 ? lh * 0.12 : w == 1 ? lh * 0.2 : lh * 0.3;
+            const double rMax = std::min({lh * 0.32, std::max(1.5, colW * 0.45), 7.0});
+            const double r = w == 0 ? rMax * 0.4 : w == 1 ? rMax * 0.65 : rMax;
             p.setPen(Qt::NoPen);
             p.setBrush(eventColor(e, dark));
             if (w >= 3)

@@ -1,0 +1,118 @@
+// tlblab: the desktop app. Parses the command line and wires the window; no logic here.
+#include "MainWindow.hpp"
+#include "MachineCanvas.hpp"
+
+#include "bench.hpp"
+#include "tlblab/version.hpp"
+
+#include <QApplication>
+#include <QCommandLineParser>
+#include <QElapsedTimer>
+#include <QSaveFile>
+#include <QSettings>
+#include <QStyleFactory>
+#include <QTimer>
+
+#include <cstdio>
+
+using tlblab::ui::MainWindow;
+
+namespace {
+
+// Saves a picture of the window once it shows the loaded lesson at its step, then quits.
+void screenshotWhenReady(MainWindow& w, const QString& file) {
+    auto done = std::make_shared<bool>(false);
+    QObject::connect(w.controller(), &tlblab::ui::SessionController::loaded, &w, [&w, file, done] {
+        if (*done) return;
+        *done = true;
+        // Let the docks lay out and the canvas fit, then paint the final frame without animation.
+        QTimer::singleShot(50, &w, [&w, file] {
+            w.canvas()->finishAnimation();
+            w.canvas()->fitToView();
+            QApplication::processEvents();
+            const QPixmap pix = w.grab();
+            QSaveFile f(file);
+            if (!f.open(QIODevice::WriteOnly) || !pix.save(&f, "PNG") || !f.commit()) {
+                std::fprintf(stderr, "%s: error: cannot write the screenshot: %s\n", qPrintable(file),
+                             qPrintable(f.errorString()));
+                QApplication::exit(2);
+                return;
+            }
+            QApplication::exit(0);
+        });
+    });
+    QObject::connect(w.controller(), &tlblab::ui::SessionController::loadFailed, &w, [](const QString& msg) {
+        std::fprintf(stderr, "%s\n", qPrintable(msg));
+        QApplication::exit(2);
+    });
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    QElapsedTimer sinceStart;
+    sinceStart.start();
+    QApplication app(argc, argv);
+    QApplication::setOrganizationName(QStringLiteral("TLB Lab"));
+    QApplication::setApplicationName(QStringLiteral("tlblab"));
+    QApplication::setApplicationVersion(QString::fromLatin1(tlblab::kVersion));
+    QApplication::setStyle(QStyleFactory::create(QStringLiteral("Fusion")));
+
+    QCommandLineParser p;
+    p.setApplicationDescription(QStringLiteral("TLB Lab: a visual debugger of x86 PAE paging, TLBs and AMD Erratum 383"));
+    p.addHelpOption();
+    p.addVersionOption();
+    p.addPositionalArgument(QStringLiteral("LESSON"), QStringLiteral("bundled lesson id, lesson file or op script (*.tlb)"),
+                            QStringLiteral("[LESSON]"));
+    const QCommandLineOption variant(QStringLiteral("variant"), QStringLiteral("lesson variant to play"), QStringLiteral("V"));
+    const QCommandLineOption step(QStringLiteral("step"), QStringLiteral("lesson step to show (1-based; 0 = set-up)"),
+                                  QStringLiteral("N"));
+    const QCommandLineOption present(QStringLiteral("present"), QStringLiteral("start in presentation mode"));
+    const QCommandLineOption shot(QStringLiteral("screenshot"),
+                                  QStringLiteral("render the window after loading and positioning to FILE.png, then exit"),
+                                  QStringLiteral("FILE.png"));
+    const QCommandLineOption theme(QStringLiteral("theme"), QStringLiteral("system, light or dark (default: as saved)"),
+                                   QStringLiteral("T"));
+    const QCommandLineOption size(QStringLiteral("size"), QStringLiteral("window size for --screenshot"),
+                                  QStringLiteral("WxH"), QStringLiteral("1600x1000"));
+    const QCommandLineOption bench(QStringLiteral("bench"),
+                                   QStringLiteral("measure step-to-painted-frame and start-up times, print them, exit"));
+    p.addOptions({variant, step, present, shot, theme, size, bench});
+    p.process(app);
+
+    if (p.isSet(bench)) return tlblab::gui::runBench(sinceStart);
+
+    bool ok = true;
+    int stepIndex = -1;
+    if (p.isSet(step)) {
+        stepIndex = p.value(step).toInt(&ok) - 1;
+        if (!ok || stepIndex < -1) {
+            std::fprintf(stderr, "tlblab: error: --step needs a number >= 0, not '%s'\n", qPrintable(p.value(step)));
+            return 2;
+        }
+    }
+    const bool screenshot = p.isSet(shot);
+    if (screenshot) {
+        // Reproducible pictures: no saved layout, theme or zoom.
+        QSettings::setDefaultFormat(QSettings::IniFormat);
+        QSettings::setPath(QSettings::IniFormat, QSettings::UserScope, QStringLiteral("/nonexistent-tlblab-settings"));
+    }
+
+    MainWindow w;
+    if (p.isSet(theme)) w.setThemeChoice(tlblab::ui::parseThemeChoice(p.value(theme)));
+    if (screenshot) {
+        const QStringList wh = p.value(size).split(QLatin1Char('x'));
+        w.resize(wh.value(0).toInt() > 0 ? wh.value(0).toInt() : 1600, wh.value(1).toInt() > 0 ? wh.value(1).toInt() : 1000);
+        screenshotWhenReady(w, p.value(shot));
+    }
+    if (p.isSet(present)) w.setPresentation(true);
+    else w.show();
+
+    QString lesson = p.positionalArguments().value(0);
+    if (lesson.isEmpty()) {
+        const QStringList recent = QSettings().value(QStringLiteral("recentLessons")).toStringList();
+        lesson = recent.isEmpty() ? QStringLiteral("erratum-383") : recent.front();
+    }
+    w.openLesson(lesson, p.value(variant), stepIndex);
+    return app.exec();
+}

@@ -1,0 +1,398 @@
+#include "MainWindow.hpp"
+
+#include "BreakpointsPanel.hpp"
+#include "ChangesList.hpp"
+#include "CompareView.hpp"
+#include "ConsolePanel.hpp"
+#include "Inspector.hpp"
+#include "MachineCanvas.hpp"
+#include "NarrationPanel.hpp"
+#include "PlotsDock.hpp"
+#include "SnapshotScene.hpp"
+#include "SwimlaneTimeline.hpp"
+
+#include <QAction>
+#include <QActionGroup>
+#include <QApplication>
+#include <QCloseEvent>
+#include <QComboBox>
+#include <QDockWidget>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QLabel>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QSettings>
+#include <QSplitter>
+#include <QStatusBar>
+#include <QStyle>
+#include <QTextBrowser>
+#include <QToolBar>
+
+namespace tlblab::ui {
+
+namespace {
+constexpr double kPresentationFontScale = 1.6;
+}
+
+MainWindow::MainWindow(QWidget* parent)
+    : QMainWindow(parent),
+      m_controller(new SessionController(this)),
+      m_canvas(new MachineCanvas(this)),
+      m_compare(new CompareView(m_controller, this)),
+      m_split(new QSplitter(Qt::Horizontal, this)),
+      m_narration(new NarrationPanel(this)),
+      m_changes(new ChangesList(this)),
+      m_timeline(new SwimlaneTimeline(this)),
+      m_inspector(new Inspector(this)),
+      m_console(new ConsolePanel(m_controller, this)),
+      m_breakpoints(new BreakpointsPanel(m_controller, this)),
+      m_plots(new PlotsDock(m_controller, this)),
+      m_lessonBox(new QComboBox(this)),
+      m_variantBox(new QComboBox(this)),
+      m_speedBox(new QComboBox(this)),
+      m_position(new QLabel(this)) {
+    setObjectName(QStringLiteral("mainWindow"));
+    setWindowTitle(tr("TLB Lab"));
+    m_systemPalette = QApplication::palette();
+    m_baseFont = font();
+    m_canvas->setObjectName(QStringLiteral("canvas"));
+    m_split->addWidget(m_canvas);
+    m_split->addWidget(m_compare);
+    m_compare->hide();
+    setCentralWidget(m_split);
+    setDockNestingEnabled(true);
+
+    addDock(m_narration, tr("Narration"), QStringLiteral("narrationDock"), Qt::RightDockWidgetArea);
+    auto* changesDock = addDock(m_changes, tr("Changes"), QStringLiteral("changesDock"), Qt::RightDockWidgetArea);
+    auto* inspectorDock = addDock(m_inspector, tr("Inspector"), QStringLiteral("inspectorDock"), Qt::RightDockWidgetArea);
+    auto* consoleDock = addDock(m_console, tr("Console"), QStringLiteral("consoleDock"), Qt::RightDockWidgetArea);
+    auto* bpDock = addDock(m_breakpoints, tr("Breakpoints"), QStringLiteral("breakpointsDock"), Qt::RightDockWidgetArea);
+    auto* plotsDock = addDock(m_plots, tr("Plots"), QStringLiteral("plotsDock"), Qt::RightDockWidgetArea);
+    tabifyDockWidget(changesDock, inspectorDock);
+    tabifyDockWidget(inspectorDock, consoleDock);
+    tabifyDockWidget(consoleDock, bpDock);
+    tabifyDockWidget(bpDock, plotsDock);
+    changesDock->raise();
+    addDock(m_timeline, tr("Timeline"), QStringLiteral("timelineDock"), Qt::BottomDockWidgetArea);
+    setCorner(Qt::BottomRightCorner, Qt::RightDockWidgetArea);
+    resizeDocks({m_docks.front()}, {460}, Qt::Horizontal);
+    resizeDocks({m_docks.front(), changesDock}, {520, 380}, Qt::Vertical);
+
+    buildActions();
+    buildMenus();
+    buildToolBar();
+    statusBar()->addPermanentWidget(m_position);
+
+    connect(m_controller, &SessionController::snapshotChanged, this, &MainWindow::showSnapshot);
+    connect(m_controller, &SessionController::loaded, this, &MainWindow::onLoaded);
+    connect(m_controller, &SessionController::loadFailed, this, &MainWindow::onLoadFailed);
+    connect(m_controller, &SessionController::loadStarted, this,
+            [this](const QString& what) { statusBar()->showMessage(tr("Loading %1 ...").arg(what)); });
+    connect(m_controller, &SessionController::breakpointHit, this, [this](int, const QString& d) {
+        statusBar()->showMessage(tr("Breakpoint: %1").arg(d), 5000);
+    });
+    connect(m_controller, &SessionController::playingChanged, this, [this](bool playing) {
+        action(QStringLiteral("playPause"))->setText(playing ? tr("Pause") : tr("Play"));
+        action(QStringLiteral("playPause"))->setIcon(style()->standardIcon(playing ? QStyle::SP_MediaPause : QStyle::SP_MediaPlay));
+    });
+    connect(m_timeline, &SwimlaneTimeline::seekRequested, m_controller, &SessionController::seekPosition);
+    connect(m_canvas, &MachineCanvas::tlbEntryClicked, m_inspector, &Inspector::inspectId);
+    connect(m_canvas, &MachineCanvas::tableEntryClicked, m_inspector, &Inspector::inspectId);
+    auto raiseInspector = [inspectorDock] { inspectorDock->raise(); };
+    connect(m_canvas, &MachineCanvas::tlbEntryClicked, this, raiseInspector);
+    connect(m_canvas, &MachineCanvas::tableEntryClicked, this, raiseInspector);
+
+    restoreSettings();
+    applyAppearance();
+}
+
+MainWindow::~MainWindow() = default;
+
+QDockWidget* MainWindow::addDock(QWidget* w, const QString& title, const QString& name, Qt::DockWidgetArea area) {
+    auto* dock = new QDockWidget(title, this);
+    dock->setObjectName(name);
+    dock->setWidget(w);
+    addDockWidget(area, dock);
+    m_docks << dock;
+    return dock;
+}
+
+QAction* MainWindow::action(const QString& objectName) const { return findChild<QAction*>(objectName); }
+
+void MainWindow::buildActions() {
+    auto make = [this](const QString& name, const QString& text, QList<QKeySequence> keys, auto slot) {
+        auto* a = new QAction(text, this);
+        a->setObjectName(name);
+        a->setShortcuts(keys);
+        a->setShortcutContext(Qt::WindowShortcut);
+        connect(a, &QAction::triggered, this, slot);
+        addAction(a);  // shortcuts work while menus and toolbars are hidden (presentation mode)
+        return a;
+    };
+    auto* c = m_controller;
+    make(QStringLiteral("playPause"), tr("Play"), {Qt::Key_Space}, [c] { c->togglePlay(); })
+        ->setIcon(style()->standardIcon(QStyle::SP_MediaPlay));
+    make(QStringLiteral("stepForward"), tr("Next step"), {Qt::Key_Right, Qt::Key_PageDown}, [c] { c->stepForward(); })
+        ->setIcon(style()->standardIcon(QStyle::SP_MediaSeekForward));
+    make(QStringLiteral("stepBack"), tr("Previous step"), {Qt::Key_Left, Qt::Key_PageUp}, [c] { c->stepBack(); })
+        ->setIcon(style()->standardIcon(QStyle::SP_MediaSeekBackward));
+    make(QStringLiteral("opForward"), tr("Next operation"), {QKeySequence(Qt::SHIFT | Qt::Key_Right)}, [c] { c->opForward(); });
+    make(QStringLiteral("opBack"), tr("Previous operation"), {QKeySequence(Qt::SHIFT | Qt::Key_Left)}, [c] { c->opBack(); });
+    make(QStringLiteral("first"), tr("First step"), {Qt::Key_Home}, [c] { c->first(); })
+        ->setIcon(style()->standardIcon(QStyle::SP_MediaSkipBackward));
+    make(QStringLiteral("last"), tr("Last step"), {Qt::Key_End}, [c] { c->last(); })
+        ->setIcon(style()->standardIcon(QStyle::SP_MediaSkipForward));
+    make(QStringLiteral("runToBreakpoint"), tr("Run to breakpoint"), {Qt::Key_F5}, [c] { c->runToBreakpoint(); });
+    make(QStringLiteral("presentation"), tr("Presentation mode"), {Qt::Key_F11}, [this] { setPresentation(!m_presentation); })
+        ->setCheckable(true);
+    make(QStringLiteral("leavePresentation"), tr("Leave presentation mode"), {Qt::Key_Escape}, [this] {
+        if (m_presentation) setPresentation(false);
+    });
+    make(QStringLiteral("zoomIn"), tr("Zoom in"), {QKeySequence(Qt::CTRL | Qt::Key_Equal), QKeySequence::ZoomIn},
+         [this] { setZoom(m_zoom * 1.15); });
+    make(QStringLiteral("zoomOut"), tr("Zoom out"), {QKeySequence::ZoomOut}, [this] { setZoom(m_zoom / 1.15); });
+    make(QStringLiteral("zoomReset"), tr("Reset zoom"), {QKeySequence(Qt::CTRL | Qt::Key_0)}, [this] {
+        setZoom(1.0);
+        m_canvas->fitToView();
+    });
+    make(QStringLiteral("compare"), tr("Compare variants"), {QKeySequence(Qt::CTRL | Qt::Key_K)},
+         [this] { setCompare(!m_compare->isActive()); })
+        ->setCheckable(true);
+    make(QStringLiteral("open"), tr("Open lesson file..."), {QKeySequence::Open}, [this] { openFileDialog(); });
+    make(QStringLiteral("quit"), tr("Quit"), {QKeySequence::Quit}, [this] { close(); });
+    make(QStringLiteral("dropBranch"), tr("Drop what-if branch"), {}, [c] { c->dropBranch(); });
+}
+
+void MainWindow::buildMenus() {
+    QMenu* file = menuBar()->addMenu(tr("&File"));
+    file->addAction(action(QStringLiteral("open")));
+    m_recentMenu = file->addMenu(tr("Recent lessons"));
+    file->addSeparator();
+    file->addAction(action(QStringLiteral("quit")));
+
+    QMenu* go = menuBar()->addMenu(tr("&Go"));
+    for (const char* n : {"playPause", "stepBack", "stepForward", "opBack", "opForward", "first", "last", "runToBreakpoint",
+                          "dropBranch"})
+        go->addAction(action(QLatin1String(n)));
+
+    QMenu* view = menuBar()->addMenu(tr("&View"));
+    for (const char* n : {"presentation", "compare", "zoomIn", "zoomOut", "zoomReset"}) view->addAction(action(QLatin1String(n)));
+    QMenu* theme = view->addMenu(tr("Theme"));
+    auto* group = new QActionGroup(this);
+    for (ThemeChoice t : {ThemeChoice::System, ThemeChoice::Light, ThemeChoice::Dark}) {
+        auto* a = theme->addAction(t == ThemeChoice::System ? tr("Follow the system")
+                                   : t == ThemeChoice::Light ? tr("Light")
+                                                             : tr("Dark"));
+        a->setObjectName(QStringLiteral("theme-") + QLatin1String(themeChoiceName(t)));
+        a->setCheckable(true);
+        group->addAction(a);
+        connect(a, &QAction::triggered, this, [this, t] { setThemeChoice(t); });
+    }
+    view->addSeparator();
+    for (QDockWidget* d : m_docks) view->addAction(d->toggleViewAction());
+}
+
+void MainWindow::buildToolBar() {
+    QToolBar* tb = addToolBar(tr("Lesson"));
+    tb->setObjectName(QStringLiteral("mainToolBar"));
+    m_lessonBox->setObjectName(QStringLiteral("lessonPicker"));
+    m_lessonBox->setMinimumContentsLength(16);
+    for (const std::string& path : bundledLessons()) {
+        const QFileInfo fi(QString::fromStdString(path));
+        m_lessonBox->addItem(fi.completeBaseName(), fi.completeBaseName());
+    }
+    m_variantBox->setObjectName(QStringLiteral("variantPicker"));
+    m_variantBox->setMinimumContentsLength(12);
+    tb->addWidget(new QLabel(tr(" Lesson "), this));
+    tb->addWidget(m_lessonBox);
+    tb->addWidget(new QLabel(tr(" Variant "), this));
+    tb->addWidget(m_variantBox);
+    tb->addSeparator();
+    for (const char* n : {"first", "stepBack", "playPause", "stepForward", "last"}) tb->addAction(action(QLatin1String(n)));
+    tb->addSeparator();
+    tb->addWidget(new QLabel(tr(" Animation "), this));
+    m_speedBox->setObjectName(QStringLiteral("speedPicker"));
+    const std::pair<const char*, double> speeds[] = {{"none", 0.0}, {"slow", 0.5}, {"normal", 1.0}, {"fast", 2.0}};
+    for (const auto& [name, v] : speeds) m_speedBox->addItem(tr(name), v);
+    m_speedBox->setCurrentIndex(2);
+    tb->addWidget(m_speedBox);
+    tb->addAction(action(QStringLiteral("compare")));
+    tb->addAction(action(QStringLiteral("presentation")));
+
+    connect(m_lessonBox, &QComboBox::activated, this, [this](int i) { openLesson(m_lessonBox->itemData(i).toString()); });
+    connect(m_variantBox, &QComboBox::activated, this,
+            [this](int i) { m_controller->setVariant(m_variantBox->itemData(i).toString()); });
+    connect(m_speedBox, &QComboBox::currentIndexChanged, this,
+            [this](int i) { m_canvas->setAnimationSpeed(m_speedBox->itemData(i).toDouble()); });
+}
+
+void MainWindow::openLesson(const QString& what, const QString& variant, int step) {
+    m_controller->load(what, variant, step);
+}
+
+void MainWindow::openFileDialog() {
+    const QString f = QFileDialog::getOpenFileName(this, tr("Open a lesson or script"), {},
+                                                   tr("Lessons and scripts (*.yaml *.yml *.tlb);;All files (*)"));
+    if (!f.isEmpty()) openLesson(f);
+}
+
+void MainWindow::onLoaded(const QString& what, const QString& variant) {
+    const auto d = m_controller->session();
+    m_variantBox->clear();
+    for (const auto& [name, desc] : d->variants) {
+        m_variantBox->addItem(QString::fromStdString(name), QString::fromStdString(name));
+        m_variantBox->setItemData(m_variantBox->count() - 1, QString::fromStdString(desc), Qt::ToolTipRole);
+    }
+    m_variantBox->setCurrentIndex(m_variantBox->findData(variant));
+    m_variantBox->setEnabled(m_variantBox->count() > 1);
+    const int li = m_lessonBox->findData(QString::fromStdString(d->id));
+    if (li >= 0) m_lessonBox->setCurrentIndex(li);
+    setWindowTitle(tr("%1 - TLB Lab").arg(QString::fromStdString(d->title)));
+    statusBar()->showMessage(tr("Loaded %1 (%2)").arg(what, variant), 3000);
+    addRecent(what);
+}
+
+void MainWindow::onLoadFailed(const QString& message) {
+    m_lastError = message;
+    statusBar()->showMessage(message);
+    auto* box = new QMessageBox(QMessageBox::Critical, tr("Cannot open the lesson"), message, QMessageBox::Ok, this);
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    box->setObjectName(QStringLiteral("loadErrorDialog"));
+    box->open();  // not modal-blocking: the app keeps running
+}
+
+void MainWindow::showSnapshot(const SnapshotPtr& snap) {
+    m_canvas->setScene(sceneFor(*snap), !m_firstScene);
+    if (m_firstScene) m_canvas->fitToView();
+    m_firstScene = false;
+    m_narration->showSnapshot(snap);
+    m_changes->showSnapshot(snap);
+    m_timeline->showSnapshot(snap);
+    m_inspector->showSnapshot(snap);
+    m_plots->showSnapshot(snap);
+    const auto& d = *snap->session;
+    m_position->setText(tr("%1  step %2/%3  op %4/%5%6")
+                            .arg(QString::fromStdString(d.variant))
+                            .arg(snap->step + 1)
+                            .arg(d.steps.size())
+                            .arg(snap->position)
+                            .arg(d.opCount())
+                            .arg(d.branch ? tr("  [what-if branch]") : QString()));
+    emit snapshotShown();
+}
+
+// ---- appearance ------------------------------------------------------------------------------
+
+bool MainWindow::darkTheme() const { return isDark(palette()); }
+
+void MainWindow::applyAppearance() {
+    QPalette pal = m_presentation                     ? highContrastPalette()
+                   : m_theme == ThemeChoice::Light    ? lightPalette()
+                   : m_theme == ThemeChoice::Dark     ? darkPalette()
+                                                      : m_systemPalette;
+    QApplication::setPalette(pal);
+    setPalette(pal);
+    QFont f = m_baseFont;
+    const double base = m_baseFont.pointSizeF() > 0 ? m_baseFont.pointSizeF() : 10.0;
+    f.setPointSizeF(base * m_zoom * (m_presentation ? kPresentationFontScale : 1.0));
+    setFont(f);
+    m_canvas->setTheme(m_presentation ? Theme::HighContrast : isDark(pal) ? Theme::Dark : Theme::Light);
+    m_compare->canvas()->setTheme(m_canvas->theme());
+    if (auto* a = findChild<QAction*>(QStringLiteral("theme-") + QLatin1String(themeChoiceName(m_theme)))) a->setChecked(true);
+    m_plots->applyPalette();
+    // Panels that paint with palette colours refresh their contents.
+    if (auto s = m_controller->snapshot()) {
+        m_changes->showSnapshot(s);
+        m_narration->showSnapshot(s);
+    }
+}
+
+void MainWindow::setThemeChoice(ThemeChoice t) {
+    m_theme = t;
+    applyAppearance();
+}
+
+void MainWindow::setZoom(double zoom) {
+    zoom = std::clamp(zoom, 0.5, 3.0);
+    const double factor = zoom / m_zoom;
+    m_zoom = zoom;
+    m_canvas->setZoom(m_canvas->zoom() * factor);
+    applyAppearance();
+}
+
+void MainWindow::setPresentation(bool on) {
+    if (on == m_presentation) return;
+    m_presentation = on;
+    action(QStringLiteral("presentation"))->setChecked(on);
+    if (on) {
+        m_statePresentationSaved = saveState();
+        for (QDockWidget* d : m_docks) d->setVisible(d->widget() == m_narration);
+        for (QToolBar* tb : findChildren<QToolBar*>()) tb->hide();
+        menuBar()->hide();
+        statusBar()->hide();
+        showFullScreen();
+    } else {
+        restoreState(m_statePresentationSaved);
+        menuBar()->show();
+        statusBar()->show();
+        showNormal();
+    }
+    applyAppearance();
+    m_canvas->fitToView();
+}
+
+void MainWindow::setCompare(bool on) {
+    m_compare->setActive(on);
+    action(QStringLiteral("compare"))->setChecked(on);
+    if (on) m_split->setSizes({1, 1});
+}
+
+// ---- settings --------------------------------------------------------------------------------
+
+void MainWindow::addRecent(const QString& what) {
+    m_recent.removeAll(what);
+    m_recent.prepend(what);
+    while (m_recent.size() > 8) m_recent.removeLast();
+    rebuildRecentMenu();
+    QSettings().setValue(QStringLiteral("recentLessons"), m_recent);
+}
+
+void MainWindow::rebuildRecentMenu() {
+    m_recentMenu->clear();
+    for (const QString& r : m_recent) {
+        QAction* a = m_recentMenu->addAction(r);
+        connect(a, &QAction::triggered, this, [this, r] { openLesson(r); });
+    }
+    m_recentMenu->setEnabled(!m_recent.isEmpty());
+}
+
+void MainWindow::saveSettings() const {
+    QSettings s;
+    s.setValue(QStringLiteral("geometry"), saveGeometry());
+    s.setValue(QStringLiteral("windowState"), m_presentation ? m_statePresentationSaved : saveState());
+    s.setValue(QStringLiteral("theme"), QLatin1String(themeChoiceName(m_theme)));
+    s.setValue(QStringLiteral("zoom"), m_zoom);
+    s.setValue(QStringLiteral("animationSpeed"), m_canvas->animationSpeed());
+    s.setValue(QStringLiteral("recentLessons"), m_recent);
+}
+
+void MainWindow::restoreSettings() {
+    QSettings s;
+    if (s.contains(QStringLiteral("geometry"))) restoreGeometry(s.value(QStringLiteral("geometry")).toByteArray());
+    else resize(1440, 900);
+    if (s.contains(QStringLiteral("windowState"))) restoreState(s.value(QStringLiteral("windowState")).toByteArray());
+    m_theme = parseThemeChoice(s.value(QStringLiteral("theme")).toString());
+    m_zoom = std::clamp(s.value(QStringLiteral("zoom"), 1.0).toDouble(), 0.5, 3.0);
+    const int si = m_speedBox->findData(s.value(QStringLiteral("animationSpeed"), 1.0).toDouble());
+    if (si >= 0) m_speedBox->setCurrentIndex(si);
+    m_recent = s.value(QStringLiteral("recentLessons")).toStringList();
+    rebuildRecentMenu();
+}
+
+void MainWindow::closeEvent(QCloseEvent* e) {
+    saveSettings();
+    QMainWindow::closeEvent(e);
+}
+
+}  // namespace tlblab::ui

@@ -1,0 +1,108 @@
+// The main window: lays out the canvas and the panels, holds the actions and their shortcuts,
+// and wires them to the controller. No simulation logic lives here.
+#pragma once
+
+#include "SessionController.hpp"  // first: core headers before Qt ones (tlb.hpp has a member `slots`)
+
+#include "AppTheme.hpp"
+
+#include <QMainWindow>
+
+class QAction;
+class QComboBox;
+class QDockWidget;
+class QLabel;
+class QMenu;
+class QSplitter;
+
+namespace tlblab::ui {
+
+class BreakpointsPanel;
+class ChangesList;
+class CompareView;
+class ConsolePanel;
+class Inspector;
+class MachineCanvas;
+class NarrationPanel;
+class PlotsDock;
+class SwimlaneTimeline;
+
+class MainWindow : public QMainWindow {
+    Q_OBJECT
+public:
+    explicit MainWindow(QWidget* parent = nullptr);
+    ~MainWindow() override;
+
+    SessionController* controller() const { return m_controller; }
+    MachineCanvas* canvas() const { return m_canvas; }
+    NarrationPanel* narration() const { return m_narration; }
+    ChangesList* changes() const { return m_changes; }
+    SwimlaneTimeline* timeline() const { return m_timeline; }
+    Inspector* inspector() const { return m_inspector; }
+    ConsolePanel* console() const { return m_console; }
+    PlotsDock* plots() const { return m_plots; }
+    CompareView* compare() const { return m_compare; }
+    QAction* action(const QString& objectName) const;  // "playPause", "stepForward", ...
+
+    void openLesson(const QString& what, const QString& variant = {}, int step = -1);
+    QString lastError() const { return m_lastError; }  // the last load error shown in a dialog
+
+    void setPresentation(bool on);
+    bool isPresentation() const { return m_presentation; }
+    void setZoom(double zoom);  // global: panel fonts and the canvas
+    double zoom() const { return m_zoom; }
+    void setThemeChoice(ThemeChoice t);
+    ThemeChoice themeChoice() const { return m_theme; }
+    bool darkTheme() const;
+    void setCompare(bool on);
+
+signals:
+    void snapshotShown();  // every panel shows the current snapshot
+
+protected:
+    void closeEvent(QCloseEvent* e) override;
+
+private:
+    void buildActions();
+    void buildMenus();
+    void buildToolBar();
+    QDockWidget* addDock(QWidget* w, const QString& title, const QString& name, Qt::DockWidgetArea area);
+    void showSnapshot(const SnapshotPtr& snap);
+    void onLoaded(const QString& what, const QString& variant);
+    void onLoadFailed(const QString& message);
+    void applyAppearance();
+    void addRecent(const QString& what);
+    void rebuildRecentMenu();
+    void saveSettings() const;
+    void restoreSettings();
+    void openFileDialog();
+
+    SessionController* m_controller;
+    MachineCanvas* m_canvas;
+    CompareView* m_compare;
+    QSplitter* m_split;
+    NarrationPanel* m_narration;
+    ChangesList* m_changes;
+    SwimlaneTimeline* m_timeline;
+    Inspector* m_inspector;
+    ConsolePanel* m_console;
+    BreakpointsPanel* m_breakpoints;
+    PlotsDock* m_plots;
+    QComboBox* m_lessonBox;
+    QComboBox* m_variantBox;
+    QComboBox* m_speedBox;
+    QLabel* m_position;
+    QMenu* m_recentMenu = nullptr;
+    QList<QDockWidget*> m_docks;
+    QStringList m_recent;
+    QString m_lastError;
+    QByteArray m_statePresentationSaved;
+    ThemeChoice m_theme = ThemeChoice::System;
+    QPalette m_systemPalette;
+    QFont m_baseFont;
+    double m_zoom = 1.0;
+    bool m_presentation = false;
+    bool m_firstScene = true;
+};
+
+}  // namespace tlblab::ui
