@@ -217,34 +217,40 @@ bool PlayedStep::passed() const {
     return std::all_of(expectations.begin(), expectations.end(), [](const ExpectResult& r) { return r.passed; });
 }
 
-LessonRun::LessonRun(const Lesson& lesson, const std::string& variant, int toStep)
-    : m_lesson(&lesson), m_variant(nullptr) {
-    m_variant = variant.empty() ? &lesson.variants.front() : lesson.variant(variant);
-    if (!m_variant) {
+const LessonVariant& Lesson::pickVariant(const std::string& name) const {
+    const LessonVariant* v = name.empty() ? &variants.front() : variant(name);
+    if (!v) {
         std::string names;
-        for (const auto& n : lesson.variantNames()) names += (names.empty() ? "" : ", ") + n;
-        throw OpError(SourceLoc{lesson.path, 0, 0},
-                      fmt::format("lesson '{}' has no variant '{}' (it has: {})", lesson.id, variant, names));
+        for (const auto& n : variantNames()) names += (names.empty() ? "" : ", ") + n;
+        throw OpError(SourceLoc{path, 0, 0}, fmt::format("lesson '{}' has no variant '{}' (it has: {})", id, name, names));
     }
-    if (m_variant->fromFile) {
-        Op model;
-        model.code = OpCode::CpuModel;
-        model.name = cpuModelName(m_variant->model);
-        model.loc = m_variant->loc;
-        m_timeline.append(model);
-        Op kernel;
-        kernel.code = OpCode::KernelVariant;
-        kernel.name = kernelVariantName(m_variant->kernel);
-        kernel.loc = m_variant->loc;
-        m_timeline.append(kernel);
-    }
-    for (const auto& op : lesson.setup) m_timeline.append(op);
+    return *v;
+}
+
+std::vector<Op> variantOps(const LessonVariant& v) {
+    if (!v.fromFile) return {};
+    Op model;
+    model.code = OpCode::CpuModel;
+    model.name = cpuModelName(v.model);
+    model.loc = v.loc;
+    Op kernel;
+    kernel.code = OpCode::KernelVariant;
+    kernel.name = kernelVariantName(v.kernel);
+    kernel.loc = v.loc;
+    return {model, kernel};
+}
+
+LessonRun::LessonRun(const Lesson& lesson, const std::string& variant, int toStep) : m_lesson(lesson) {
+    const LessonVariant* v = &m_lesson.pickVariant(variant);
+    m_variant = static_cast<std::size_t>(v - m_lesson.variants.data());
+    for (const auto& op : variantOps(*v)) m_timeline.append(op);
+    for (const auto& op : m_lesson.setup) m_timeline.append(op);
     m_setupEnd = m_timeline.size();
 
     int number = 0;
-    for (std::size_t i = 0; i < lesson.steps.size(); ++i) {
-        const LessonStep& ls = lesson.steps[i];
-        if (!ls.appliesTo(m_variant->name)) continue;
+    for (std::size_t i = 0; i < m_lesson.steps.size(); ++i) {
+        const LessonStep& ls = m_lesson.steps[i];
+        if (!ls.appliesTo(v->name)) continue;
         if (toStep > 0 && number >= toStep) break;
         PlayedStep ps;
         ps.lessonStep = static_cast<int>(i);
@@ -262,13 +268,13 @@ LessonRun::LessonRun(const Lesson& lesson, const std::string& variant, int toSte
         for (std::size_t c = 0; c < after.cpus().size(); ++c)
             ps.stats.push_back(c < before.size() ? after.cpus()[c].stats - before[c] : after.cpus()[c].stats);
         for (const auto& x : ls.expectations)
-            if (x.appliesTo(m_variant->name)) ps.expectations.push_back(evaluate(x, after, ps));
+            if (x.appliesTo(v->name)) ps.expectations.push_back(evaluate(x, after, ps));
         m_steps.push_back(std::move(ps));
     }
 }
 
 const LessonStep& LessonRun::lessonStep(const PlayedStep& s) const {
-    return m_lesson->steps.at(static_cast<std::size_t>(s.lessonStep));
+    return m_lesson.steps.at(static_cast<std::size_t>(s.lessonStep));
 }
 
 bool LessonRun::allPassed() const {

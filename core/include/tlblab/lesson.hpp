@@ -158,6 +158,8 @@ struct Lesson {
     std::string path;
 
     const LessonVariant* variant(const std::string& name) const;  // nullptr if unknown
+    // The variant called `name` ("" = the first); throws OpError (at the file) naming the known ones.
+    const LessonVariant& pickVariant(const std::string& name) const;
     std::vector<std::string> variantNames() const;
 };
 
@@ -167,6 +169,10 @@ constexpr std::size_t kMaxLessonBytes = std::size_t{1} << 20;  // 1 MiB of UTF-8
 constexpr std::size_t kMaxLessonSteps = 1000;
 constexpr std::size_t kMaxLessonOps = 20000;  // setup + steps + explore threads
 constexpr std::size_t kMaxLessonVariants = 16;
+
+// The ops a run under `v` starts with, before the setup: `cpu_model` and `kernel_variant` (none for
+// the implicit "default" variant).
+std::vector<Op> variantOps(const LessonVariant& v);
 
 // Loads and checks a lesson. Throws OpError (FILE:LINE:COL) for anything wrong, including a file
 // that cannot be read (position 0:0).
@@ -201,11 +207,12 @@ public:
     // Plays the lesson under `variant` ("" = the first variant): the variant's cpu_model and
     // kernel_variant, the setup, then each step that applies to the variant, evaluating its
     // expectations. `toStep` > 0 stops after that many played steps. Throws OpError for an unknown
-    // variant (at the lesson's file) or an op that cannot run (at the op).
+    // variant (at the lesson's file) or an op that cannot run (at the op). The run keeps its own
+    // copy of the lesson.
     LessonRun(const Lesson& lesson, const std::string& variant = {}, int toStep = 0);
 
-    const Lesson& lesson() const { return *m_lesson; }
-    const LessonVariant& variant() const { return *m_variant; }
+    const Lesson& lesson() const { return m_lesson; }
+    const LessonVariant& variant() const { return m_lesson.variants[m_variant]; }
     Timeline& timeline() { return m_timeline; }
     const Timeline& timeline() const { return m_timeline; }
     std::size_t setupEnd() const { return m_setupEnd; }  // timeline position after variant + setup ops
@@ -215,8 +222,8 @@ public:
     std::vector<ExpectResult> failures() const;
 
 private:
-    const Lesson* m_lesson;
-    const LessonVariant* m_variant;
+    Lesson m_lesson;
+    std::size_t m_variant = 0;  // index into m_lesson.variants
     Timeline m_timeline;
     std::size_t m_setupEnd = 0;
     std::vector<PlayedStep> m_steps;
