@@ -16,6 +16,7 @@ namespace {
 constexpr u64 kChunkCycles = 1000;        // cycles per seeded chunk (the unit of parallel work)
 constexpr u32 kUserBase = 0x08048000;     // each task's pages: 4 x 4K from here
 constexpr unsigned kUserPages = 4;
+constexpr u32 kKernelBase = 0xc1000000;  // kernel data: 4 x 2M lowmem pages from here
 constexpr int kMaxActivity = 3;           // random activity steps before/after each hotplug step
 
 struct Rng {
@@ -47,7 +48,7 @@ struct Plan {
     double specRate = 0.5;
     // Per CPU: schedule its task, schedule idle, accesses, speculations.
     std::vector<Op> scheduleTask, scheduleIdle;
-    std::vector<std::vector<Op>> reads, writes, speculate;
+    std::vector<std::vector<Op>> reads, writes, speculate, kernelReads;
     std::vector<Op> down, up;  // [target]: cpu0 cpu_down / native_cpu_up target
     std::vector<Op> startSecondary, setOnline;
     Op zapOp;
@@ -73,6 +74,7 @@ Plan makePlan(const StressOptions& o) {
     p.reads.resize(n);
     p.writes.resize(n);
     p.speculate.resize(n);
+    p.kernelReads.resize(n);
     p.down.resize(n);
     p.up.resize(n);
     p.startSecondary.resize(n);
@@ -93,6 +95,11 @@ Plan makePlan(const StressOptions& o) {
             w.access = AccessType::Write;
             p.writes[i].push_back(w);
             p.speculate[i].push_back(mk(OpCode::Speculate, c, -1, va));
+            // Kernel data in lowmem (2M global pages): what a fix that drops global entries costs.
+            Op kr = mk(OpCode::Access, c, -1, kKernelBase + k * 0x200000u);
+            kr.access = AccessType::Read;
+            kr.mode = Mode::Kernel;
+            p.kernelReads[i].push_back(kr);
         }
         p.down[i] = mk(OpCode::CpuDown, 0, c);
         p.up[i] = mk(OpCode::NativeCpuUp, 0, c);
@@ -155,11 +162,13 @@ private:
             if (m_rng.chance(m_p.specRate)) {
                 exec(m_p.speculate[i][m_rng.below(kUserPages)]);
             } else if (!runsUser(c)) {
-                exec(m_p.scheduleTask[i]);
+                if (m_rng.below(10) < 3) exec(m_p.kernelReads[i][m_rng.below(kUserPages)]);
+                else exec(m_p.scheduleTask[i]);
             } else {
                 const unsigned roll = m_rng.below(10);
-                if (roll < 5) exec(m_p.reads[i][m_rng.below(kUserPages)]);
-                else if (roll < 7) exec(m_p.writes[i][m_rng.below(kUserPages)]);
+                if (roll < 4) exec(m_p.reads[i][m_rng.below(kUserPages)]);
+                else if (roll < 6) exec(m_p.writes[i][m_rng.below(kUserPages)]);
+                else if (roll < 8) exec(m_p.kernelReads[i][m_rng.below(kUserPages)]);
                 else exec(m_p.scheduleIdle[i]);
             }
         }
