@@ -69,13 +69,13 @@ void hashTlb(Hasher& h, const Tlb& tlb, unsigned slack) {
     };
     bool l1CanEvict = false;
     for (const auto& arr : arrays)
-        if (arr.level == 0)
+        if (arr.level == 0 && arr.validCount + slack >= arr.config.ways)
             for (unsigned s = 0; s < arr.sets && !l1CanEvict; ++s) l1CanEvict = atRisk(arr, s);
     for (std::size_t ai = 0; ai < arrays.size(); ++ai) {
         const auto& arr = arrays[ai];
         const unsigned ways = arr.config.ways;
         Hasher unordered;
-        for (unsigned s = 0; s < arr.sets; ++s) {
+        for (unsigned s = 0; s < arr.sets && arr.validCount > 0; ++s) {
             const bool ordered = (arr.level == 0 || l1CanEvict) && atRisk(arr, s);
             if (!ordered) {
                 for (unsigned w = 0; w < ways; ++w) {
@@ -145,13 +145,15 @@ StateHash hashMachine(const Machine& m, unsigned lruSlack) {
     h.add(static_cast<u64>(static_cast<std::int64_t>(k.bootingBy)));
     Hasher mem;
     m.memory().forEachFrame([&](u64 pa, const Frame& f) {
+        // Two cheap polynomial lanes over the frame (one multiply per word each), mixed at the end.
+        u64 x = pa ^ 0x2545f4914f6cdd1dull, y = ~pa;
+        for (const u64 word : f) {
+            x = (x ^ word) * 0x100000001b3ull;
+            y = (y + word) * 0xd6e8feb86659fd93ull + 1;
+        }
         Hasher fh;
-        fh.add(pa);
-        for (std::size_t i = 0; i < f.size(); ++i)
-            if (f[i]) {
-                fh.add(i);
-                fh.add(f[i]);
-            }
+        fh.add(x);
+        fh.add(y);
         mem.addSum(fh);
     });
     h.add(mem.a);
@@ -383,6 +385,7 @@ ExploreResult explore(const ExploreProblem& problem, const ExploreOptions& optio
         return true;
     };
 
+    Succ scratch;
     int depth = 0;
     bool cut = false;
     u64 sinceProgress = 0;
@@ -404,12 +407,13 @@ ExploreResult explore(const ExploreProblem& problem, const ExploreOptions& optio
                                                  std::chrono::duration<double>(Clock::now() - t0).count()});
             }
             std::vector<Succ> succs;
+            // `scratch` keeps its buffers across attempts that are not enabled (no reallocation).
             auto addProcess = [&](int c) {
                 const int pc = n.pcs[static_cast<std::size_t>(c)];
-                Succ s;
-                if (pc < static_cast<int>(threadOf(c).size()) && step(n, c, false, pc, s)) succs.push_back(std::move(s));
+                if (pc < static_cast<int>(threadOf(c).size()) && step(n, c, false, pc, scratch))
+                    succs.push_back(std::move(scratch));
                 for (int k = 0; k < static_cast<int>(specOf(c).size()); ++k)
-                    if (step(n, c, true, k, s)) succs.push_back(std::move(s));
+                    if (step(n, c, true, k, scratch)) succs.push_back(std::move(scratch));
             };
             // Persistent set: one CPU whose next op is enabled and whose steps (that op and its
             // speculations) touch nothing any other CPU can still touch.
@@ -426,11 +430,10 @@ ExploreResult explore(const ExploreProblem& problem, const ExploreOptions& optio
                             independent = !conflict(
                                 mine, future[static_cast<std::size_t>(o)][static_cast<std::size_t>(n.pcs[static_cast<std::size_t>(o)])]);
                     if (!independent) continue;
-                    Succ s;
-                    if (!step(n, c, false, pc, s)) continue;  // not enabled: not a persistent set
-                    succs.push_back(std::move(s));
+                    if (!step(n, c, false, pc, scratch)) continue;  // not enabled: not a persistent set
+                    succs.push_back(std::move(scratch));
                     for (int k = 0; k < static_cast<int>(specOf(c).size()); ++k)
-                        if (step(n, c, true, k, s)) succs.push_back(std::move(s));
+                        if (step(n, c, true, k, scratch)) succs.push_back(std::move(scratch));
                     // Cycle proviso: fall back to full expansion if a successor was seen before.
                     bool allNew = std::all_of(succs.begin(), succs.end(),
                                               [&](const Succ& x) { return !visited.count(x.key); });
@@ -455,7 +458,10 @@ ExploreResult explore(const ExploreProblem& problem, const ExploreOptions& optio
                 continue;
             }
             for (Succ& s : succs) {
-                if (!visited.insert(s.key).second) continue;
+                if (!visited.insert(s.key).second) {
+                    scratch = std::move(s);  // recycle its buffers
+                    continue;
+                }
                 res.states++;
                 recs.push_back(s.rec);
                 const auto recIndex = static_cast<std::int64_t>(recs.size() - 1);
