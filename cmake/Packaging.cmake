@@ -1,7 +1,7 @@
 # Install layout and CPack (.deb). Included from the top-level CMakeLists.txt after app/, so the
 # executables' targets exist here.
 #
-#   bin/tlblab, bin/tlblab-cli                                   (tlblab-cli: app/CMakeLists.txt)
+#   bin/tlblab, bin/tlblab-cli             (their install rules: app/gui/ and app/CMakeLists.txt)
 #   share/tlblab/lessons/*.yaml, README.md                       the bundled lessons
 #   share/applications/io.github.tlblab.TlbLab.desktop           the desktop entry
 #   share/metainfo/io.github.tlblab.TlbLab.metainfo.xml          AppStream metadata
@@ -9,14 +9,10 @@
 #   share/doc/tlblab/README.md
 #
 # The installed executables find their lessons as ../share/tlblab/lessons next to themselves
-# (core/src/lesson.cpp, lessonDirs()), so a relocated install tree or a .deb works without the
+# (core/src/lesson_run.cpp, lessonDirs()), so a relocated install tree or a .deb works without the
 # source tree.
 
 set(TLBLAB_APP_ID io.github.tlblab.TlbLab)
-
-if(TARGET tlblab)
-  install(TARGETS tlblab RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
-endif()
 
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/lessons/ DESTINATION ${CMAKE_INSTALL_DATADIR}/tlblab/lessons
         FILES_MATCHING PATTERN "*.yaml" PATTERN "README.md")
