@@ -132,6 +132,7 @@ struct StressCliOptions {
     std::string csv;
     int jobs = 0;
     double specRate = 0.5;
+    int activity = 3;
 };
 
 int runStressCommand(const StressCliOptions& o) {
@@ -165,9 +166,14 @@ int runStressCommand(const StressCliOptions& o) {
     so.seed = o.seed;
     so.jobs = o.jobs;
     so.speculationRate = o.specRate;
+    if (o.activity < 0 || o.activity > 1000) {
+        std::cerr << "tlblab-cli: error: --activity must be between 0 and 1000\n";
+        return kExitBadInput;
+    }
+    so.activity = o.activity;
     std::vector<StressResult> results;
-    fmt::print("stress: {} CPUs, cpu model {}, {} hotplug cycles per variant, seed {}, {} jobs\n", o.cpus, o.model,
-               o.cycles, o.seed, o.jobs > 0 ? std::to_string(o.jobs) : "all cores");
+    fmt::print("stress: {} CPUs, cpu model {}, {} hotplug cycles per variant, seed {}, activity {}, jobs {}\n", o.cpus,
+               o.model, o.cycles, o.seed, o.activity, o.jobs > 0 ? std::to_string(o.jobs) : "all cores");
     fmt::print("{:<15} {:>9} {:>8} {:>8} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>10}\n", "variant", "MCs", "MC/1000",
                "misses", "walks", "flushNG", "flushAll", "invlpg", "flushPF", "seconds", "cycles/s");
     fmt::print("{:<15} {:>9} {:>8} {:>8} {:>9} {:>9} {:>9} {:>9} {:>9}\n", "", "", "", "(per context switch)", "", "",
@@ -223,6 +229,9 @@ void registerExplore(CLI::App& app, Context& ctx) {
     st->add_option("--csv", so->csv, "Also write the figures as CSV");
     st->add_option("--jobs", so->jobs, "Worker threads (default: every core); figures do not depend on it");
     st->add_option("--speculation-rate", so->specRate, "Chance that a random activity step speculates")
+        ->capture_default_str();
+    st->add_option("--activity", so->activity,
+                   "Up to N random task/idle/speculation steps around each hotplug step")
         ->capture_default_str();
     st->callback([so, &ctx]() { ctx.exitCode = runStressCommand(*so); });
 }

@@ -17,7 +17,6 @@ constexpr u64 kChunkCycles = 1000;        // cycles per seeded chunk (the unit o
 constexpr u32 kUserBase = 0x08048000;     // each task's pages: 4 x 4K from here
 constexpr unsigned kUserPages = 4;
 constexpr u32 kKernelBase = 0xc1000000;  // kernel data: 4 x 2M lowmem pages from here
-constexpr int kMaxActivity = 3;           // random activity steps before/after each hotplug step
 
 struct Rng {
     u64 s;
@@ -46,6 +45,7 @@ struct Plan {
     int cpus = 0;
     bool zap = true;
     double specRate = 0.5;
+    unsigned activity = 3;
     // Per CPU: schedule its task, schedule idle, accesses, speculations.
     std::vector<Op> scheduleTask, scheduleIdle;
     std::vector<std::vector<Op>> reads, writes, speculate, kernelReads;
@@ -61,6 +61,8 @@ Plan makePlan(const StressOptions& o) {
     p.cpus = o.cpus;
     p.zap = o.variant != KernelVariant::FixTrampoline;
     p.specRate = o.speculationRate;
+    if (o.activity < 0 || o.activity > 1000) throw OpError(SourceLoc{}, "activity must be between 0 and 1000");
+    p.activity = static_cast<unsigned>(o.activity);
     std::string script = fmt::format("cpus {}\ncpu_model {}\nkernel_variant {}\nkernel_boot\n", o.cpus,
                                      cpuModelName(o.model), kernelVariantName(o.variant));
     for (int c = 1; c < o.cpus; ++c)
@@ -154,7 +156,7 @@ private:
 
     // A few random steps of the CPUs not taking part in the hotplug.
     void activity(int target) {
-        const unsigned steps = m_rng.below(kMaxActivity + 1);
+        const unsigned steps = m_rng.below(m_p.activity + 1);
         for (unsigned s = 0; s < steps && !m_crashed; ++s) {
             const int c = 1 + static_cast<int>(m_rng.below(static_cast<unsigned>(m_p.cpus - 1)));
             if (c == target || m_m.cpu(c).state != CpuState::Online) continue;

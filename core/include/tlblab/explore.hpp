@@ -104,6 +104,7 @@ struct StressOptions {
     u64 seed = 1;
     int jobs = 0;         // threads; 0 = every core. The figures do not depend on it.
     double speculationRate = 0.5;  // chance that a random activity step is a speculation
+    int activity = 3;  // up to this many random activity steps around each hotplug step
 };
 
 struct StressResult {
