@@ -73,7 +73,7 @@ void writeSceneSvg(const Scene& s, Theme theme, const std::string& path) {
 void writeScenePng(const Scene& s, Theme theme, double scale, const std::string& path) {
     if (scale <= 0 || scale > 8) throw std::runtime_error("PNG scale must be in (0, 8]");
     QImage img(static_cast<int>(s.width * scale + 0.5), static_cast<int>(s.height * scale + 0.5),
-               QImage::Format_ARGB32_Premultiplied);
+               QImage::Format_RGB32);
     img.fill(SceneRenderer::color(themeBackground(theme)));
     {
         QPainter p(&img);
@@ -84,7 +84,7 @@ void writeScenePng(const Scene& s, Theme theme, double scale, const std::string&
     }
     QSaveFile f;
     openSave(f, path);
-    if (!img.save(&f, "PNG")) fail(path, QStringLiteral("PNG encoding failed"));
+    if (!img.save(&f, "PNG", 80)) fail(path, QStringLiteral("PNG encoding failed"));
     commit(f, path);
 }
 

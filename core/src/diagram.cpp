@@ -24,7 +24,7 @@ constexpr double kTitleFont = 24;
 constexpr double kRowH = 30;
 constexpr double kHeaderH = 36;
 constexpr double kPad = 10;
-constexpr double kColGap = 150;  // room for arrows between columns
+constexpr double kColGap = 110;  // room for arrows between columns
 constexpr double kTableGap = 28;
 constexpr std::size_t kWrap = 40;  // characters per line of wrapped card text
 
@@ -353,7 +353,7 @@ TableSpec Builder::tlbTable(const Cpu& c) const {
 TableSpec Builder::pageTable(u64 pa, int level) const {
     TableSpec t;
     t.id = tableId(m_m, pa);
-    static const char* kKind[] = {"PDPT", "page directory", "page table"};
+    static const char* kKind[] = {"PDPT", "PD", "PT"};
     const auto& k = m_m.kernel();
     // Which PDPT indices reach this page directory (for its linear addresses).
     std::set<unsigned> via;
@@ -369,7 +369,7 @@ TableSpec Builder::pageTable(u64 pa, int level) const {
                     via.insert(i);
             }
         }
-    t.header = fmt::format("{}  ({} @ {})", tableLabel(m_m, pa), kKind[level], hex(pa));
+    t.header = fmt::format("{}  {} @ {}", tableLabel(m_m, pa), kKind[level], hex(pa));
     if (via.size() > 1) {
         std::string v;
         for (unsigned i : via) v += (v.empty() ? "" : ",") + std::to_string(i);
@@ -431,8 +431,15 @@ TableSpec Builder::pageTable(u64 pa, int level) const {
         } else {
             linear = "+" + hex(u64{i} << 12);
         }
+        // A next-level table without a present entry is not drawn: the entry says so instead.
+        bool emptyTarget = false;
+        if (!leaf) {
+            emptyTarget = true;
+            for (unsigned j = 0; j < 512 && emptyTarget; ++j)
+                if (m_m.memory().read64(frame + j * 8) & pae::P) emptyTarget = false;
+        }
         std::string target = leaf ? fmt::format("{} {}", large ? "2M" : "4K", hex32(frame))
-                                  : "-> " + tableLabel(m_m, frame);
+                                  : "-> " + tableLabel(m_m, frame) + (emptyTarget ? " (empty)" : "");
         std::string flags = pae::describeEntry(raw, level);
         r.cells = {fmt::format("[{}]", i), linear, target, flags};
         const bool low = level == 0 && i < 3 && k.kernelPmd && frame == k.kernelPmd;
@@ -446,7 +453,7 @@ TableSpec Builder::pageTable(u64 pa, int level) const {
         auto w = m_walkPa.find(epa);
         if (w != m_walkPa.end()) r.walkLevel = w->second;
         r.changed = m_writtenPa.count(epa) != 0;
-        if (!leaf) r.target = frame;
+        if (!leaf && !emptyTarget) r.target = frame;
         r.tooltip = fmt::format("{} {} @ {}\nraw {}\n{}\n{}", level == 0 ? "PDPTE" : level == 1 ? "PDE" : "PTE", i,
                                 hex(epa), hex(raw), flags,
                                 leaf ? fmt::format("maps a {} page at frame {}", large ? "2 MiB" : "4 KiB", hex(frame))
