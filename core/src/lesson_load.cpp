@@ -353,6 +353,11 @@ Highlight parseHighlight(std::string_view text, const SourceLoc& loc) {
 
 namespace {
 
+std::string noSuchCpu(int cpu, int cpus) {
+    return fmt::format("cpu{} does not exist: the lesson has {} CPU{} (cpu0..cpu{})", cpu, cpus, cpus == 1 ? "" : "s",
+                       cpus - 1);
+}
+
 class Loader {
 public:
     Loader(const std::string& text, const std::string& path) : m_path(path) {
@@ -500,9 +505,13 @@ public:
         const std::string s = scalar(n, what);
         int cpu = -1;
         u64 v = 0;
-        if (parseCpuWord(s, cpu)) return cpu;
-        if (parseNumber(s, v) && v < static_cast<u64>(kMaxCpus)) return static_cast<int>(v);
-        fail(n, fmt::format("{}: expected a CPU (cpu0, cpu1, ...), got '{}'", what, s));
+        if (!parseCpuWord(s, cpu)) {
+            if (!parseNumber(s, v) || v >= static_cast<u64>(kMaxCpus))
+                fail(n, fmt::format("{}: expected a CPU (cpu0, cpu1, ...), got '{}'", what, s));
+            cpu = static_cast<int>(v);
+        }
+        if (cpu >= m_cpuCount) fail(n, noSuchCpu(cpu, m_cpuCount));
+        return cpu;
     }
 
     Lesson load(const YAML::Node& root);
@@ -514,6 +523,7 @@ private:
 
     std::string m_path;
     std::vector<std::string> m_lines;
+    int m_cpuCount = kMaxCpus;  // the lesson's CPUs, once its setup is known
 };
 
 const std::vector<std::string> kTopKeys = {"id",    "order",    "title", "summary",  "audience", "minutes",
@@ -566,6 +576,9 @@ Lesson Loader::load(const YAML::Node& root) {
     }
 
     if (auto n = get(top, "setup")) lesson.setup = ops(*n, "setup");
+    m_cpuCount = static_cast<int>(Machine{}.cpus().size());
+    for (const auto& op : lesson.setup)
+        if (op.code == OpCode::Cpus) m_cpuCount = static_cast<int>(std::min<u64>(op.a, kMaxCpus));
     for (const auto& op : lesson.setup)
         if (op.code == OpCode::CpuModel || op.code == OpCode::KernelVariant) {
             if (get(top, "variants"))
@@ -824,9 +837,7 @@ void Loader::checkNames(const Lesson& lesson) const {
     const std::vector<std::string> tableList(tables.begin(), tables.end());
     const std::vector<std::string> taskList(tasks.begin(), tasks.end());
     auto checkCpu = [&](int cpu, const SourceLoc& loc) {
-        if (cpu >= cpus)
-            throw OpError(loc, fmt::format("cpu{} does not exist: the lesson has {} CPU{} (cpu0..cpu{})", cpu, cpus,
-                                           cpus == 1 ? "" : "s", cpus - 1));
+        if (cpu >= cpus) throw OpError(loc, noSuchCpu(cpu, cpus));
     };
     auto checkTable = [&](const std::string& name, const SourceLoc& loc) {
         if (!tables.count(name))
