@@ -2,7 +2,9 @@
 # TLB Lab developer entry point.
 #   ./dev.sh start   install what is missing, build, start the app on the erratum 383 lesson
 #                    (without a display: say so and run the headless demo instead)
-#   ./dev.sh test    install what is missing, build, run every test
+#   ./dev.sh test    install what is missing, build, run every test; then the whole suite again
+#                    under AddressSanitizer + UBSan (preset asan) and each fuzz target for 60 s
+#                    (TLBLAB_QUICK=1 skips those two; TLBLAB_FUZZ_SECONDS changes the 60)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 
@@ -28,6 +30,12 @@ start)
 test)
     setup dev
     ctest --preset dev -j "$jobs"
+    if [ "${TLBLAB_QUICK:-0}" != 1 ]; then
+        cmake --preset asan >/dev/null
+        cmake --build --preset asan -j "$jobs"
+        ctest --preset asan -j "$jobs"
+        ./fuzz/run-fuzzers.sh build/fuzz "${TLBLAB_FUZZ_SECONDS:-60}"
+    fi
     ;;
 *)
     echo "usage: ./dev.sh start|test" >&2

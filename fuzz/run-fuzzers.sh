@@ -19,28 +19,36 @@ if [ ! -x "$build/fuzz/fuzz_ops" ] || [ ! -x "$build/fuzz/fuzz_lesson" ] || [ ! 
 fi
 cmake --build "$build" -j "$(nproc 2>/dev/null || echo 2)" --target "${targets[@]/#/fuzz_}"
 
-status=0
-for t in "${targets[@]}"; do
-    work="$build/fuzz-corpus/$t"
-    artifacts="$build/fuzz-artifacts/$t"
+# One target: its log in BUILD/fuzz-<target>.log; exit status non-zero on a crash.
+fuzz_one() {
+    local t=$1 work="$build/fuzz-corpus/$1" artifacts="$build/fuzz-artifacts/$1" dict=fuzz/ops.dict maxlen=8192
     mkdir -p "$work" "$artifacts"
     read -r -a seeds < "$build/fuzz/fuzz_$t.seeds"
-    dict=fuzz/ops.dict
-    [ "$t" = lesson ] && dict=fuzz/lesson.dict
-    echo "== fuzz_$t: ${seconds}s from ${seeds[*]}"
+    if [ "$t" = lesson ]; then dict=fuzz/lesson.dict; maxlen=65536; fi  # whole bundled lessons as seeds
     # -timeout: one input may take at most 30 s (a 4 GiB map under ASan takes a few seconds).
-    if ! ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-        "$build/fuzz/fuzz_$t" -max_total_time="$seconds" -timeout=30 -rss_limit_mb=2560 -max_len=8192 \
+    ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+        "$build/fuzz/fuzz_$t" -max_total_time="$seconds" -timeout=30 -rss_limit_mb=2560 -max_len=$maxlen \
             -dict="$dict" -artifact_prefix="$artifacts/" -print_final_stats=1 \
-            "$work" "${seeds[@]}" 2> "$build/fuzz-$t.log"; then
+            "$work" "${seeds[@]}" > "$build/fuzz-$t.log" 2>&1
+}
+
+# The targets run at the same time (each for the full time), so CI waits `seconds`, not three times it.
+declare -A pids
+for t in "${targets[@]}"; do
+    echo "== fuzz_$t: ${seconds}s from $(cat "$build/fuzz/fuzz_$t.seeds")"
+    fuzz_one "$t" &
+    pids[$t]=$!
+done
+status=0
+for t in "${targets[@]}"; do
+    if wait "${pids[$t]}"; then
+        echo "fuzz_$t: $(grep -E '^#[0-9]+ +DONE' "$build/fuzz-$t.log" | tail -1)" \
+             "$(grep -E '^stat::(number_of_executed_units|new_units_added|peak_rss_mb)' "$build/fuzz-$t.log" | tr -s ' \n' ' ')"
+    else
         status=1
         echo "fuzz_$t FAILED; the last lines of $build/fuzz-$t.log:"
         tail -n 40 "$build/fuzz-$t.log"
-        echo "artifacts: $(ls "$artifacts")"
-    else
-        grep -E '^stat::(number_of_executed_units|new_units_added|peak_rss_mb)' "$build/fuzz-$t.log" | tr '\n' ' '
-        grep -E '^(#[0-9]+\s+DONE)' "$build/fuzz-$t.log" | tail -1
-        echo
+        echo "artifacts (copy each into fuzz/regressions/$t/ once fixed): $(ls "$build/fuzz-artifacts/$t")"
     fi
 done
 exit $status
