@@ -88,21 +88,7 @@ int runExplore(const ExploreCliOptions& o) {
         for (int i = 1; i < o.bench; ++i) times.push_back(explore(problem, eo).seconds);
         std::sort(times.begin(), times.end());
         const double t = times[times.size() / 2];
-        fmt::print("{}: ", problem.name);
-        if (r.found) {
-            fmt::print("machine check reachable on cpu{}; shortest schedule ({} steps):\n", r.machineCheckCpu,
-                       r.schedule.size());
-            for (std::size_t i = 0; i < r.schedule.size(); ++i)
-                fmt::print("  {:>3}. {}{}\n", i + 1, formatOp(r.schedule[i].op),
-                           r.schedule[i].speculation ? "   (speculation choice)" : "");
-        } else if (r.complete) {
-            fmt::print("no machine check reachable (complete search)\n");
-        } else {
-            fmt::print("no machine check found, search INCOMPLETE (depth limit {} reached)\n", o.maxDepth);
-        }
-        fmt::print("  states {}, transitions {}, reduced states {}, end states {} ({} with a blocked thread), "
-                   "depth {}, {:.3f} s",
-                   r.states, r.transitions, r.reducedStates, r.endStates, r.blockedEnds, r.depth, r.seconds);
+        fmt::print("{}", exploreSummary(problem.name, r, o.maxDepth));
         if (o.bench > 0)
             fmt::print("\n  bench: {} runs, median time to verdict {:.4f} s, {:.0f} states/s, {:.0f} transitions/s", times.size(),
                        t, t > 0 ? static_cast<double>(r.states) / t : 0.0,

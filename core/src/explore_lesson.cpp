@@ -130,4 +130,25 @@ std::string scheduleLessonYaml(const Lesson& lesson, const std::string& variant,
     return out;
 }
 
+std::string exploreSummary(const std::string& name, const ExploreResult& r, int maxDepth) {
+    std::string s = name + ": ";
+    if (r.found) {
+        s += fmt::format("machine check reachable on cpu{}; shortest schedule ({} steps):\n", r.machineCheckCpu,
+                         r.schedule.size());
+        for (std::size_t i = 0; i < r.schedule.size(); ++i)
+            s += fmt::format("  {:>3}. {}{}\n", i + 1, formatOp(r.schedule[i].op),
+                             r.schedule[i].speculation ? "   (speculation choice)" : "");
+    } else if (r.cancelled) {
+        s += "search cancelled\n";
+    } else if (r.complete) {
+        s += "no machine check reachable (complete search)\n";
+    } else {
+        s += fmt::format("no machine check found, search INCOMPLETE (depth limit {} reached)\n", maxDepth);
+    }
+    s += fmt::format("  states {}, transitions {}, reduced states {}, end states {} ({} with a blocked thread), "
+                     "depth {}, {:.3f} s",
+                     r.states, r.transitions, r.reducedStates, r.endStates, r.blockedEnds, r.depth, r.seconds);
+    return s;
+}
+
 }  // namespace tlblab

@@ -226,6 +226,7 @@ StressResult runStress(const StressOptions& o) {
     std::atomic<u64> nextChunk{0};
     auto worker = [&]() {
         for (u64 k; (k = nextChunk.fetch_add(1)) < chunks;) {
+            if (o.cancel && o.cancel->load(std::memory_order_relaxed)) break;
             const u64 n = std::min(kChunkCycles, o.cycles - k * kChunkCycles);
             ChunkRunner runner(plan, chunkSeed(o.seed, k));
             results[static_cast<std::size_t>(k)] = runner.run(n);

@@ -91,6 +91,10 @@ ExploreProblem problemFromLesson(const Lesson& lesson, const std::string& varian
 // narration, the last one expecting the machine check.
 std::string scheduleLessonYaml(const Lesson& lesson, const std::string& variant, const ExploreResult& result);
 
+// The verdict as text: "NAME: machine check reachable on cpuN; shortest schedule (K steps):", the
+// numbered schedule, and a line of counts ("states .., transitions .., ..., depth .., T s").
+std::string exploreSummary(const std::string& name, const ExploreResult& result, int maxDepth);
+
 // Replays a schedule from the problem's initial machine (Machine::execute); returns the machine.
 Machine replaySchedule(const ExploreProblem& problem, const std::vector<ScheduleStep>& schedule);
 
@@ -105,6 +109,7 @@ struct StressOptions {
     int jobs = 0;         // threads; 0 = every core. The figures do not depend on it.
     double speculationRate = 0.5;  // chance that a random activity step is a speculation
     int activity = 3;  // up to this many random activity steps around each hotplug step
+    const std::atomic<bool>* cancel = nullptr;  // polled between chunks; the result then has fewer cycles
 };
 
 struct StressResult {
