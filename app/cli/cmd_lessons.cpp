@@ -317,7 +317,7 @@ void registerLessonCommands(CLI::App& app, Context& ctx) {
     run->add_option("lesson", ro->lesson, "A bundled lesson's id (see 'list') or a lesson file")->required();
     run->add_option("--variant", ro->variant, "Variant to play (default: the lesson's first)");
     run->add_option("--format", ro->format, "text or json")->capture_default_str();
-    run->add_option("--to-step", ro->toStep, "Stop after this many steps")->check(CLI::NonNegativeNumber);
+    run->add_option("--to-step", ro->toStep, "Stop after this many steps")->check(CLI::Range(0, 1000000));
     run->add_flag("--all-events", ro->allEvents, "Text format: print every event, not only the key ones");
     run->callback([ro, &ctx]() { ctx.exitCode = runLesson(*ro); });
 
