@@ -142,3 +142,44 @@ TEST_CASE("lazy-tlb: flush_tlb_all moves the lazy CPU onto swapper_pg_dir", "[bu
         }
     FAIL("no flush_tlb_all step in " << l.path);
 }
+
+TEST_CASE("every played step of a bundled lesson has narration; every lesson cites its sources", "[bundled]") {
+    for (const auto& e : std::filesystem::directory_iterator(TLBLAB_TEST_LESSON_DIR)) {
+        if (e.path().extension() != ".yaml") continue;
+        const Lesson lesson = loadLesson(e.path().string());
+        INFO(lesson.id);
+        CHECK(!lesson.references.empty());
+        CHECK(!lesson.summary.empty());
+        CHECK(lesson.minutes > 0);
+        for (const auto& v : lesson.variants) {
+            CHECK(!v.description.empty());
+            for (const auto& s : lesson.steps)
+                if (s.appliesTo(v.name)) {
+                    INFO(v.name << ": " << s.title);
+                    CHECK(s.narrationIn(v.name).size() > 80);
+                }
+        }
+    }
+}
+
+TEST_CASE("erratum-383 cites the fix, the mail and the revision guide, and asks questions at the key steps",
+          "[bundled][erratum]") {
+    const Lesson lesson = loadLesson(lessonPath("erratum-383"));
+    std::string sources;
+    for (const auto& r : lesson.references) sources += r.title + " | " + r.source + "\n";
+    CHECK(sources.find("fd89a137924e") != std::string::npos);
+    CHECK(sources.find("41322") != std::string::npos);
+    CHECK(sources.find("LKML") != std::string::npos);
+    CHECK(sources.find("SDM") != std::string::npos);
+    int questions = 0;
+    for (const auto& s : lesson.steps) questions += s.question ? 1 : 0;
+    CHECK(questions >= 3);
+    // Narration differs where the variants differ: the step with the fatal access.
+    for (const auto& s : lesson.steps)
+        if (s.title == "bash touches its page again") {
+            CHECK(s.narrationIn("buggy") != s.narrationIn("fix-flush"));
+            CHECK(s.narrationIn("buggy") != s.narrationIn("fix-trampoline"));
+            CHECK(s.narrationIn("buggy") != s.narrationIn("buggy-correct-cpu"));
+            CHECK(s.narrationIn("buggy").find("0xb600000000010015") != std::string::npos);
+        }
+}
