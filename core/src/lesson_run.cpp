@@ -77,6 +77,11 @@ ExpectResult evaluate(const Expectation& x, const Machine& m, const PlayedStep& 
     if (x.cpu >= static_cast<int>(m.cpus().size()))
         return done(false, fmt::format("cpu{} does not exist (the machine has {} CPUs)", x.cpu, m.cpus().size()));
     const Cpu* c = x.cpu >= 0 ? &m.cpu(x.cpu) : nullptr;
+    const bool machineWide = x.kind == ExpectKind::Entry || x.kind == ExpectKind::NoMachineCheck ||
+                             x.kind == ExpectKind::NoPageFault || x.kind == ExpectKind::Panic ||
+                             x.kind == ExpectKind::NoPanic || x.kind == ExpectKind::Stat ||
+                             x.kind == ExpectKind::TotalStat;
+    if (!c && !machineWide) return done(false, fmt::format("'{}' needs a CPU", expectKindName(x.kind)));
 
     switch (x.kind) {
     case ExpectKind::TlbHas:
@@ -218,6 +223,7 @@ bool PlayedStep::passed() const {
 }
 
 const LessonVariant& Lesson::pickVariant(const std::string& name) const {
+    if (variants.empty()) throw OpError(SourceLoc{path, 0, 0}, fmt::format("lesson '{}' has no variant", id));
     const LessonVariant* v = name.empty() ? &variants.front() : variant(name);
     if (!v) {
         std::string names;

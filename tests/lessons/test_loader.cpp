@@ -241,3 +241,15 @@ TEST_CASE("bundled lessons are found by id, paths pass through", "[lookup]") {
     REQUIRE(!dirs.empty());
     CHECK(dirs.front() == std::string(TLBLAB_TEST_DATA_DIR) + "/failing");
 }
+
+TEST_CASE("hand-built lessons and expectations fail cleanly", "[player]") {
+    Lesson empty;
+    CHECK_THROWS_AS(LessonRun(empty), OpError);
+    Expectation x;
+    x.kind = ExpectKind::Cr3;  // needs a CPU, has none
+    const ExpectResult r = evaluate(x, Machine{}, PlayedStep{});
+    CHECK_FALSE(r.passed);
+    CHECK(r.message == "'cr3' needs a CPU");
+    x.cpu = 7;
+    CHECK_FALSE(evaluate(x, Machine{}, PlayedStep{}).passed);
+}
