@@ -201,7 +201,12 @@ int runLesson(const RunOptions& o) {
         std::cout << runJson(*run).dump(1) << "\n";
     } else {
         const LessonVariant& v = run->variant();
-        std::cout << lesson->title << "  (" << lesson->id << ", variant " << v.name << ": " << v.description << ")\n";
+        std::string others;
+        for (const auto& n : lesson->variantNames())
+            if (n != v.name) others += (others.empty() ? "" : ", ") + n;
+        std::cout << lesson->title << "\n"
+                  << "Lesson " << lesson->id << ", variant " << v.name << ": " << v.description << "\n";
+        if (!others.empty()) std::cout << "(other variants, with --variant: " << others << ")\n";
         if (!lesson->summary.empty()) std::cout << indent(lesson->summary, "  ");
         std::string pending;
         for (const auto& s : run->steps()) {
