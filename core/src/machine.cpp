@@ -203,8 +203,9 @@ bool Machine::movCr4(Cpu& c, u32 value, EventList* ev) {
 // ---------------------------------------------------------------------------------------------
 // The access path
 
-TlbEntry Machine::entryFrom(const WalkResult& w, Origin origin) {
+TlbEntry Machine::entryFrom(const Cpu& c, const WalkResult& w, Origin origin) {
     TlbEntry e;
+    e.cr3 = c.regs.cr3;  // the CR3 of the walk (the inspector shows which table it came from)
     e.va = w.pageBase;
     e.id = m_nextEntryId++;
     e.pa = w.frame;
@@ -295,6 +296,16 @@ void pageFaultEvent(EventList* ev, int cpu, u32 va, u32 ec, AccessType acc, Mode
     ev->push_back(std::move(e));
 }
 
+// Out of line so that the hit path stays small.
+void accessDoneEvent(EventList* ev, int cpu, u32 va, u64 pa, PageSize size, AccessType acc, Mode mode) {
+    Event e{EventKind::AccessDone, cpu};
+    e.va = va;
+    e.pa = pa;
+    e.size = size;
+    e.detail = fmt::format("{} {}", accessName(acc), modeName(mode));
+    ev->push_back(std::move(e));
+}
+
 void walkEvent(EventList* ev, int cpu, u32 va, const WalkResult& w, const char* why) {
     if (!ev) return;
     Event e{EventKind::Walk, cpu};
@@ -333,52 +344,57 @@ OpResult Machine::access(int ci, u32 va, AccessType acc, Mode mode, EventList* e
         c.stats.entriesFlushed += n;
         r.outcome = OpResult::Outcome::PageFault;
         r.errorCode = ec;
-        return r;
+        // every return of access() returns r itself (no copy of the result)
     };
     auto done = [&](u64 frame, PageSize size, bool hit) {
         r.outcome = OpResult::Outcome::Ok;
         r.pa = frame | (va & ~pageMask(size));
         r.size = size;
         r.tlbHit = hit;  // completed from the TLB without a walk
-        if (ev) {
-            Event e{EventKind::AccessDone, c.id};
-            e.va = va;
-            e.pa = r.pa;
-            e.size = size;
-            e.detail = fmt::format("{} {}", accessName(acc), modeName(mode));
-            ev->push_back(std::move(e));
-        }
-        return r;
+        if (ev) accessDoneEvent(ev, c.id, va, r.pa, size, acc, mode);
+        // every return of access() returns r itself (no copy of the result)
     };
     auto mc = [&]() {
         machineCheck(c, va, ev);
         r.outcome = OpResult::Outcome::MachineCheck;
         r.mc0Status = c.mc0Status;
-        return r;
+        // every return of access() returns r itself (no copy of the result)
     };
 
     c.stats.lookups++;
     TlbMatches m = c.tlb.lookup(va);
     r.tlbHit = m.count > 0;  // the first lookup found an entry (even one that then fails its check)
-    if (m.count >= 2) return mc();
+    if (m.count >= 2) {
+            mc();
+            return r;
+        }
 
     if (m.count == 1) {
-        const TlbEntry hitEntry = c.tlb.at(m.slot[0]);
-        const u32 denied = permissionFault(hitEntry.user, hitEntry.writable, hitEntry.nx, c.regs, acc, mode);
-        if (!denied && !(write && !hitEntry.dirty)) {
+        const TlbEntry& cached = c.tlb.at(m.slot[0]);
+        const u32 denied = permissionFault(cached.user, cached.writable, cached.nx, c.regs, acc, mode);
+        if (!denied && !(write && !cached.dirty)) {
+            // The TLB-hit path: read what is needed before touch() may move the entry.
             c.stats.hits++;
+            const u64 frame = cached.pa;
+            const PageSize size = cached.size;
+            const u32 id = cached.id;
+            const bool global = cached.global;
             c.tlb.touch(m.slot[0], ev, c.id);
             if (ev) {
                 Event e{EventKind::TlbHit, c.id};
                 e.va = va;
-                e.pa = hitEntry.pa;
-                e.entryId = hitEntry.id;
-                e.size = hitEntry.size;
-                e.global = hitEntry.global;
+                e.pa = frame;
+                e.entryId = id;
+                e.size = size;
+                e.global = global;
                 ev->push_back(std::move(e));
             }
-            return done(hitEntry.pa, hitEntry.size, true);
+            {
+            done(frame, size, true);
+            return r;
         }
+        }
+        const TlbEntry hitEntry = cached;  // the re-walk below may remove or move the entry
         // A hit that cannot complete: the CPU re-walks under the current CR3 (a permission
         // mismatch, or a write through an entry cached clean, which must set D).
         if (denied) {
@@ -400,8 +416,14 @@ OpResult Machine::access(int ci, u32 va, AccessType acc, Mode mode, EventList* e
         WalkResult w = walk(m_mem, c.regs, va);
         c.stats.walks++;
         walkEvent(ev, c.id, va, w, "re-walk");
-        if (!w.ok()) return fault(walkFaultCode(w, c.regs, acc, mode));
-        if (u32 ec = permissionFault(w.user, w.writable, w.nx, c.regs, acc, mode)) return fault(ec);
+        if (!w.ok()) {
+            fault(walkFaultCode(w, c.regs, acc, mode));
+            return r;
+        }
+        if (u32 ec = permissionFault(w.user, w.writable, w.nx, c.regs, acc, mode)) {
+            fault(ec);
+            return r;
+        }
         std::array<EntryChange, 2> ch{};
         int n = setAccessedDirty(m_mem, w, write, ch);
         for (int i = 0; ev && i < n; ++i) {
@@ -412,21 +434,30 @@ OpResult Machine::access(int ci, u32 va, AccessType acc, Mode mode, EventList* e
             e.detail = "A/D update";
             ev->push_back(std::move(e));
         }
-        TlbEntry fresh = entryFrom(w, Origin::Demand);
+        TlbEntry fresh = entryFrom(c, w, Origin::Demand);
         if (m_model == CpuModel::Erratum383 && w.size != hitEntry.size) {
             // Erratum 383: the new translation has another page size; the stale entry stays.
             c.tlb.fill(fresh, ev, c.id);
             c.stats.fillsDemand++;
             c.stats.lookups++;
             TlbMatches again = c.tlb.lookup(va);
-            if (again.count >= 2) return mc();
-            return done(w.frame, w.size, false);
+            if (again.count >= 2) {
+            mc();
+            return r;
+        }
+            {
+            done(w.frame, w.size, false);
+            return r;
+        }
         }
         unsigned removed = c.tlb.invalidatePage(va, FlushKind::Replace, ev, c.id);
         c.stats.entriesFlushed += removed;
         fillReplacing(c, fresh, ev);
         c.stats.fillsDemand++;
-        return done(w.frame, w.size, false);
+        {
+            done(w.frame, w.size, false);
+            return r;
+        }
     }
 
     // Miss: walk.
@@ -439,8 +470,14 @@ OpResult Machine::access(int ci, u32 va, AccessType acc, Mode mode, EventList* e
     WalkResult w = walk(m_mem, c.regs, va);
     c.stats.walks++;
     walkEvent(ev, c.id, va, w, "walk");
-    if (!w.ok()) return fault(walkFaultCode(w, c.regs, acc, mode));
-    if (u32 ec = permissionFault(w.user, w.writable, w.nx, c.regs, acc, mode)) return fault(ec);
+    if (!w.ok()) {
+            fault(walkFaultCode(w, c.regs, acc, mode));
+            return r;
+        }
+    if (u32 ec = permissionFault(w.user, w.writable, w.nx, c.regs, acc, mode)) {
+            fault(ec);
+            return r;
+        }
     std::array<EntryChange, 2> ch{};
     int n = setAccessedDirty(m_mem, w, write, ch);
     for (int i = 0; ev && i < n; ++i) {
@@ -451,9 +488,12 @@ OpResult Machine::access(int ci, u32 va, AccessType acc, Mode mode, EventList* e
         e.detail = "A/D update";
         ev->push_back(std::move(e));
     }
-    fillReplacing(c, entryFrom(w, Origin::Demand), ev);
+    fillReplacing(c, entryFrom(c, w, Origin::Demand), ev);
     c.stats.fillsDemand++;
-    return done(w.frame, w.size, false);
+    {
+            done(w.frame, w.size, false);
+            return r;
+        }
 }
 
 OpResult Machine::predictAccess(int cpu, u32 va, AccessType acc, Mode mode) const {
@@ -486,7 +526,7 @@ void Machine::speculate(Cpu& c, u32 va, EventList* ev) {
         return;
     }
     walkEvent(ev, c.id, va, w, "speculative walk");
-    fillReplacing(c, entryFrom(w, Origin::Speculative), ev);
+    fillReplacing(c, entryFrom(c, w, Origin::Speculative), ev);
     c.stats.fillsSpeculative++;
 }
 

@@ -151,7 +151,7 @@ private:
     void loadPdptes(Cpu& c, EventList* ev);
     void speculate(Cpu& c, u32 va, EventList* ev);
     void machineCheck(Cpu& c, u32 va, EventList* ev);
-    TlbEntry entryFrom(const WalkResult& w, Origin origin);
+    TlbEntry entryFrom(const Cpu& c, const WalkResult& w, Origin origin);
     void fillReplacing(Cpu& c, const TlbEntry& e, EventList* ev);  // fill; a 2M entry replaces those it covers
     void randomSpeculation(EventList* ev);
     void noteHot(u32 va);
