@@ -1,9 +1,10 @@
 // Core headers first: tlb.hpp names a member `slots`, which Qt defines as a macro.
+#include "tlblab/diagram.hpp"
+#include "tlblab/markup.hpp"
 #include "tlblab/ops.hpp"
 #include "tlblab/walker.hpp"
 
 #include "Inspector.hpp"
-#include "Markup.hpp"
 
 #include <QRegularExpression>
 #include <QTextBrowser>
@@ -12,7 +13,7 @@
 namespace tlblab::ui {
 
 namespace {
-QString q(const std::string& s) { return QString::fromStdString(escapeHtml(s)); }
+QString q(const std::string& s) { return QString::fromStdString(xmlEscape(s)); }
 QString hx(u64 v) { return QString::fromStdString(hex32(v)); }
 
 QString tableOf(const Machine& m, u64 entryPa) {

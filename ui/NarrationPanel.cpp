@@ -1,6 +1,7 @@
 #include "NarrationPanel.hpp"
 
-#include "Markup.hpp"
+#include "tlblab/diagram.hpp"
+#include "tlblab/markup.hpp"
 
 #include <QTextBrowser>
 #include <QVBoxLayout>
@@ -8,7 +9,7 @@
 namespace tlblab::ui {
 
 namespace {
-QString q(const std::string& s) { return QString::fromStdString(escapeHtml(s)); }
+QString q(const std::string& s) { return QString::fromStdString(xmlEscape(s)); }
 QString m(const std::string& s) { return QString::fromStdString(markupToHtml(s)); }
 QString mi(const std::string& s) { return QString::fromStdString(inlineMarkupToHtml(s)); }
 

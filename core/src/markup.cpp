@@ -1,24 +1,8 @@
-#include "Markup.hpp"
+#include "tlblab/markup.hpp"
 
-#include <sstream>
-#include <vector>
+#include "tlblab/diagram.hpp"
 
-namespace tlblab::ui {
-
-std::string escapeHtml(std::string_view s) {
-    std::string out;
-    out.reserve(s.size());
-    for (char c : s) {
-        switch (c) {
-        case '&': out += "&amp;"; break;
-        case '<': out += "&lt;"; break;
-        case '>': out += "&gt;"; break;
-        case '"': out += "&quot;"; break;
-        default: out += c;
-        }
-    }
-    return out;
-}
+namespace tlblab {
 
 namespace {
 // Inline markup of one line: `code` first (no emphasis inside code), then *emphasis*.
@@ -34,7 +18,7 @@ std::string inlineHtml(std::string_view line) {
             out += em ? "</em>" : "<em>";
             em = !em;
         } else {
-            out += escapeHtml(std::string_view(&line[i], 1));
+            out += xmlEscape(std::string_view(&line[i], 1));
         }
     }
     if (code) out += "</code>";
@@ -88,4 +72,4 @@ std::string markupToHtml(std::string_view text) {
     return out;
 }
 
-}  // namespace tlblab::ui
+}  // namespace tlblab

@@ -1,0 +1,445 @@
+// Drives the real window through lesson 4 (erratum-383): stepping, the machine check on the
+// canvas, narration and changes; stepping back; variants; breakpoints; presentation and zoom;
+// the console's what-if branch; a broken lesson file; the inspector; the plots.
+#include "gui_helpers.hpp"
+
+#include "ChangesList.hpp"
+#include "CompareView.hpp"
+#include "ConsolePanel.hpp"
+#include "Inspector.hpp"
+#include "MachineCanvas.hpp"
+#include "NarrationPanel.hpp"
+#include "PlotsDock.hpp"
+#include "SwimlaneTimeline.hpp"
+
+#include <QAction>
+#include <QComboBox>
+#include <QDockWidget>
+#include <QLineEdit>
+#include <QMessageBox>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QToolBar>
+
+#include <qcustomplot.h>
+
+using namespace tlblab;
+using tlblab::test::openWindow;
+
+namespace {
+
+constexpr u64 kMc0 = 0xb600000000010015ull;
+
+int cpuWithMachineCheck(const Machine& m) {
+    for (const Cpu& c : m.cpus())
+        if (c.mc0Status) return c.id;
+    return -1;
+}
+
+bool anyLineContains(const QStringList& lines, const QString& s) {
+    for (const QString& l : lines)
+        if (l.contains(s)) return true;
+    return false;
+}
+
+int itemsWithPrefix(const Scene& s, const std::string& prefix, const std::string& role = {}) {
+    int n = 0;
+    for (const auto& it : s.items)
+        if (it.id.rfind(prefix, 0) == 0 && (role.empty() || it.role == role)) ++n;
+    return n;
+}
+
+// Presses Right until some CPU took a machine check; returns the number of presses or -1.
+int stepToMachineCheck(ui::MainWindow& w) {
+    for (int i = 1; i <= 30; ++i) {
+        QTest::keyClick(&w, Qt::Key_Right);
+        if (cpuWithMachineCheck(w.controller()->snapshot()->machine) >= 0) return i;
+        if (w.controller()->atEnd()) return -1;
+    }
+    return -1;
+}
+
+}  // namespace
+
+TEST_CASE("lesson 4 under buggy: stepping shows the machine check on cpu1's card, TLB and narration") {
+    auto w = openWindow(QStringLiteral("erratum-383"));
+    auto* c = w->controller();
+    REQUIRE(c->session()->variant == "buggy");
+    REQUIRE(c->step() == -1);
+    CHECK(w->narration()->plainText().contains(QStringLiteral("erratum 383")));
+
+    const int presses = stepToMachineCheck(*w);
+    REQUIRE(presses > 0);
+    const auto snap = c->snapshot();
+    // The bystander cpu1 dies, not cpu2 being onlined (scenario facts, section 4.7).
+    REQUIRE(cpuWithMachineCheck(snap->machine) == 1);
+    CHECK((snap->machine.cpu(1).mc0Status & ~pae::MCI_STATUS_OVER) == kMc0);
+    CHECK(snap->machine.cpu(1).state == CpuState::Halted);
+    CHECK(snap->machine.cpu(2).mc0Status == 0);
+    REQUIRE(snap->stepInfo() != nullptr);
+    CHECK(snap->stepInfo()->title == "bash touches its page again");
+    CHECK(snap->atStepEnd);
+
+    // The canvas: the overlay with MC0_STATUS decoded, cpu1's card register, and two TLB rows of
+    // cpu1 marked as the multimatch.
+    const Scene& scene = w->canvas()->scene();
+    const SceneItem* overlay = scene.find("mce:cpu1");
+    REQUIRE(overlay != nullptr);
+    bool hasStatus = false;
+    for (const auto& cell : overlay->cells) hasStatus |= cell.find("0xb600000000010015") != std::string::npos;
+    CHECK(hasStatus);
+    CHECK(scene.find("cpu1.mc0") != nullptr);
+    CHECK(scene.find("mce:cpu0") == nullptr);
+    CHECK(itemsWithPrefix(scene, "tlb:cpu1:", "multimatch") == 2);
+
+    // Narration and changes.
+    CHECK(w->narration()->plainText().contains(QStringLiteral("bash touches its page again")));
+    CHECK(anyLineContains(w->changes()->lines(), QStringLiteral("cpu1: MACHINE CHECK")));
+    CHECK(anyLineContains(w->changes()->lines(), QStringLiteral("TLB MULTIMATCH at 0x08048000")));
+
+    // Step back: the machine check is gone from the model and the picture.
+    QTest::keyClick(w.get(), Qt::Key_Left);
+    const auto back = c->snapshot();
+    CHECK(cpuWithMachineCheck(back->machine) == -1);
+    CHECK(back->step == snap->step - 1);
+    CHECK(w->canvas()->scene().find("mce:cpu1") == nullptr);
+    CHECK_FALSE(w->narration()->plainText().contains(QStringLiteral("bash touches its page again")));
+    // And forward again reaches the same state.
+    QTest::keyClick(w.get(), Qt::Key_Right);
+    CHECK(c->snapshot()->position == snap->position);
+}
+
+TEST_CASE("keys: Home, End, PageDown, PageUp and Shift+Right move as documented") {
+    auto w = openWindow(QStringLiteral("erratum-383"));
+    auto* c = w->controller();
+    const auto d = c->session();
+    QTest::keyClick(w.get(), Qt::Key_End);
+    CHECK(c->position() == d->opCount());
+    QTest::keyClick(w.get(), Qt::Key_Home);
+    CHECK(c->position() == d->setupEnd);
+    QTest::keyClick(w.get(), Qt::Key_PageDown);
+    CHECK(c->step() == 0);
+    CHECK(c->position() == d->steps[0].endOp);
+    QTest::keyClick(w.get(), Qt::Key_PageDown);
+    CHECK(c->step() == 1);
+    QTest::keyClick(w.get(), Qt::Key_PageUp);
+    CHECK(c->step() == 0);
+    // Single operation steps.
+    const std::size_t p = c->position();
+    QTest::keyClick(w.get(), Qt::Key_Right, Qt::ShiftModifier);
+    CHECK(c->position() == p + 1);
+    CHECK_FALSE(c->snapshot()->lastOpText.empty());
+    QTest::keyClick(w.get(), Qt::Key_Left, Qt::ShiftModifier);
+    CHECK(c->position() == p);
+    // The swimlane marks every op; a click on it seeks.
+    w->timeline()->resize(800, 200);
+    const double x = w->timeline()->xOfPosition(d->steps[2].endOp);
+    QTest::mouseClick(w->timeline(), Qt::LeftButton, {}, QPoint(static_cast<int>(x + 0.5), 100));
+    CHECK(c->position() == d->steps[2].endOp);
+}
+
+TEST_CASE("switching the variant keeps the step; fix-trampoline ends without a machine check") {
+    auto w = openWindow(QStringLiteral("erratum-383"), {}, 2);
+    auto* c = w->controller();
+    REQUIRE(c->step() == 2);
+    const std::string title = c->snapshot()->stepInfo()->title;
+    c->setVariant(QStringLiteral("fix-trampoline"));
+    tlblab::test::waitLoaded(c);
+    CHECK(c->session()->variant == "fix-trampoline");
+    CHECK(c->step() == 2);
+    CHECK(c->snapshot()->stepInfo()->title == title);
+    auto* box = w->findChild<QComboBox*>(QStringLiteral("variantPicker"));
+    REQUIRE(box != nullptr);
+    CHECK(box->currentText() == QStringLiteral("fix-trampoline"));
+    QTest::keyClick(w.get(), Qt::Key_End);
+    CHECK(cpuWithMachineCheck(c->snapshot()->machine) == -1);
+    CHECK(w->canvas()->scene().find("mce:cpu1") == nullptr);
+}
+
+TEST_CASE("breakpoints stop just after the op that hits them") {
+    auto w = openWindow(QStringLiteral("erratum-383"));
+    auto* c = w->controller();
+    const auto d = c->session();
+
+    SECTION("machine check") {
+        c->setBreakpoints({Breakpoint{BreakOn::MachineCheck, -1, std::nullopt, true}});
+        QSignalSpy hit(c, &ui::SessionController::breakpointHit);
+        REQUIRE(c->runToBreakpoint() == 0);
+        CHECK(hit.count() == 1);
+        CHECK(cpuWithMachineCheck(c->snapshot()->machine) == 1);
+        // The op before did not have it yet.
+        bool inLast = false;
+        for (const Event& e : c->snapshot()->lastOpEvents) inLast |= e.kind == EventKind::MachineCheck;
+        CHECK(inLast);
+    }
+    SECTION("speculative fill on cpu1, and the next one after it") {
+        c->setBreakpoints({Breakpoint{BreakOn::SpeculativeFill, 1, std::nullopt, true}});
+        REQUIRE(c->runToBreakpoint() == 0);
+        const std::size_t first = c->position();
+        bool found = false;
+        for (const Event& e : c->snapshot()->lastOpEvents)
+            found |= e.kind == EventKind::TlbFill && e.origin == Origin::Speculative && e.cpu == 1;
+        CHECK(found);
+        // No earlier op had one.
+        for (std::size_t i = 0; i + 1 < first; ++i)
+            for (const Event& e : d->events[i]) CHECK_FALSE((e.kind == EventKind::TlbFill && e.origin == Origin::Speculative && e.cpu == 1));
+        CHECK(c->snapshot()->stepInfo()->title == "cpu1 caches translations speculatively");
+    }
+    SECTION("a CR3 load on cpu2 and an address") {
+        c->setBreakpoints({Breakpoint{BreakOn::Cr3Load, 2, std::nullopt, true}});
+        REQUIRE(c->runToBreakpoint() == 0);
+        bool found = false;
+        for (const Event& e : c->snapshot()->lastOpEvents) found |= e.kind == EventKind::Cr3Write && e.cpu == 2;
+        CHECK(found);
+        c->first();
+        c->setBreakpoints({Breakpoint{BreakOn::Address, 1, 0x08048123u, true}});
+        REQUIRE(c->runToBreakpoint() == 0);
+        bool touches = false;
+        for (const Event& e : c->snapshot()->lastOpEvents) touches |= e.cpu == 1 && (e.va & ~0xfffull) == 0x08048000u;
+        CHECK(touches);
+    }
+    SECTION("a breakpoint that never hits runs to the end") {
+        c->setBreakpoints({Breakpoint{BreakOn::Ipi, 7, std::nullopt, true}});
+        CHECK(c->runToBreakpoint() == -1);
+        CHECK(c->atEnd());
+    }
+    SECTION("play stops at a breakpoint") {
+        c->setBreakpoints({Breakpoint{BreakOn::Multimatch, -1, std::nullopt, true}});
+        c->setPlayInterval(1);
+        QSignalSpy hit(c, &ui::SessionController::breakpointHit);
+        c->play();
+        REQUIRE(hit.wait(10000));
+        CHECK_FALSE(c->isPlaying());
+        bool mm = false;
+        for (const Event& e : c->snapshot()->lastOpEvents) mm |= e.kind == EventKind::Multimatch;
+        CHECK(mm);
+    }
+}
+
+TEST_CASE("presentation mode reduces the window to canvas and narration with large, high-contrast text") {
+    auto w = openWindow(QStringLiteral("erratum-383"), {}, 1);
+    const double normalFont = w->font().pointSizeF();
+    QTest::keyClick(w.get(), Qt::Key_F11);
+    REQUIRE(w->isPresentation());
+    CHECK(w->isFullScreen());
+    for (QDockWidget* d : w->findChildren<QDockWidget*>())
+        CHECK(d->isVisible() == (d->objectName() == QStringLiteral("narrationDock")));
+    for (QToolBar* tb : w->findChildren<QToolBar*>()) CHECK_FALSE(tb->isVisible());
+    CHECK(w->canvas()->isVisible());
+    CHECK(w->canvas()->theme() == Theme::HighContrast);
+    CHECK(w->font().pointSizeF() > normalFont * 1.4);
+    CHECK(w->palette().color(QPalette::Window) == QColor(Qt::black));
+    // Clickers still step.
+    QTest::keyClick(w.get(), Qt::Key_PageDown);
+    CHECK(w->controller()->step() == 2);
+    QTest::keyClick(w.get(), Qt::Key_F11);
+    CHECK_FALSE(w->isPresentation());
+    CHECK_FALSE(w->isFullScreen());
+    CHECK(w->font().pointSizeF() == Approx(normalFont));
+    CHECK(w->findChild<QDockWidget*>(QStringLiteral("timelineDock"))->isVisible());
+    CHECK(w->canvas()->theme() != Theme::HighContrast);
+}
+
+TEST_CASE("global zoom: Ctrl+= enlarges text and canvas, Ctrl+- shrinks, Ctrl+0 resets") {
+    auto w = openWindow(QStringLiteral("erratum-383"), {}, 1);
+    const double f0 = w->font().pointSizeF();
+    const double z0 = w->canvas()->zoom();
+    QTest::keyClick(w.get(), Qt::Key_Equal, Qt::ControlModifier);
+    CHECK(w->zoom() == Approx(1.15));
+    CHECK(w->font().pointSizeF() == Approx(f0 * 1.15));
+    CHECK(w->canvas()->zoom() == Approx(z0 * 1.15));
+    QTest::keyClick(w.get(), Qt::Key_Minus, Qt::ControlModifier);
+    QTest::keyClick(w.get(), Qt::Key_Minus, Qt::ControlModifier);
+    CHECK(w->zoom() < 1.0);
+    CHECK(w->font().pointSizeF() < f0);
+    QTest::keyClick(w.get(), Qt::Key_0, Qt::ControlModifier);
+    CHECK(w->zoom() == Approx(1.0));
+    CHECK(w->font().pointSizeF() == Approx(f0));
+}
+
+TEST_CASE("themes: dark and light switch the palette and the canvas theme") {
+    auto w = openWindow(QStringLiteral("erratum-383"));
+    w->setThemeChoice(ui::ThemeChoice::Dark);
+    CHECK(w->darkTheme());
+    CHECK(w->canvas()->theme() == Theme::Dark);
+    w->setThemeChoice(ui::ThemeChoice::Light);
+    CHECK_FALSE(w->darkTheme());
+    CHECK(w->canvas()->theme() == Theme::Light);
+}
+
+TEST_CASE("the console runs a what-if op as a branch, shows errors with their column, and drops the branch") {
+    auto w = openWindow(QStringLiteral("erratum-383"), {}, 3);
+    auto* c = w->controller();
+    const std::size_t at = c->position();
+    const std::size_t lessonOps = c->session()->opCount();
+    QLineEdit* in = w->console()->input();
+
+    in->setText(QStringLiteral("cpu1 acces 0x08048000 read user"));
+    QTest::keyClick(in, Qt::Key_Return);
+    CHECK(w->console()->lastError().startsWith(QStringLiteral("1:6: error:")));
+    CHECK(w->console()->log().contains(QStringLiteral("^")));
+    CHECK_FALSE(c->inBranch());
+    CHECK(c->position() == at);
+
+    in->setText(QStringLiteral("cpu1 access 0x08048000 read user"));
+    QTest::keyClick(in, Qt::Key_Return);
+    CHECK(w->console()->lastError().isEmpty());
+    REQUIRE(c->inBranch());
+    CHECK(c->position() == at + 1);
+    CHECK(c->session()->opCount() == at + 1);
+    CHECK(c->session()->branchPoint == at);
+    CHECK(w->narration()->plainText().contains(QStringLiteral("What-if branch")));
+    CHECK(c->snapshot()->lastOpText == "cpu1 access 0x08048000 read user");
+
+    c->dropBranch();
+    CHECK_FALSE(c->inBranch());
+    CHECK(c->position() == at);
+    CHECK(c->session()->opCount() == lessonOps);
+}
+
+TEST_CASE("a broken lesson file gives a dialog with FILE:LINE:COL and the window keeps working") {
+    auto w = openWindow(QStringLiteral("erratum-383"), {}, 1);
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("broken.yaml"));
+    {
+        QFile f(path);
+        REQUIRE(f.open(QIODevice::WriteOnly));
+        f.write("id: broken\ntitle: Broken\nsteps:\n  - title: one\n    ops: |\n      cpu0 lod_cr3 swapper_pg_dir\n");
+    }
+    QSignalSpy failed(w->controller(), &ui::SessionController::loadFailed);
+    w->openLesson(path);
+    REQUIRE(failed.wait(20000));
+    CHECK(w->lastError().startsWith(path + QStringLiteral(":")));
+    CHECK(w->lastError().contains(QStringLiteral(": error:")));
+    CHECK(w->findChild<QWidget*>(QStringLiteral("loadErrorDialog")) != nullptr);
+    // Still on the old lesson, still stepping once the dialog is closed.
+    CHECK(w->controller()->session()->id == "erratum-383");
+    auto* box = w->findChild<QMessageBox*>(QStringLiteral("loadErrorDialog"));
+    REQUIRE(box != nullptr);
+    box->accept();
+    QApplication::processEvents();
+    w->activateWindow();
+    REQUIRE(QTest::qWaitForWindowActive(w.get()));
+    QTest::keyClick(w.get(), Qt::Key_Right);
+    CHECK(w->controller()->step() == 2);
+}
+
+TEST_CASE("the inspector shows the walk behind a TLB entry and the TLB entries behind a table entry") {
+    auto w = openWindow(QStringLiteral("erratum-383"));
+    auto* c = w->controller();
+    c->setBreakpoints({Breakpoint{BreakOn::SpeculativeFill, 1, std::nullopt, true}});
+    REQUIRE(c->runToBreakpoint() == 0);
+    u32 id = 0;
+    u64 pde = 0;
+    for (const Event& e : c->snapshot()->lastOpEvents)
+        if (e.kind == EventKind::TlbFill && e.origin == Origin::Speculative) id = e.entryId;
+    REQUIRE(id != 0);
+    for (const TlbEntry& e : c->snapshot()->machine.cpu(1).tlb.entries())
+        if (e.id == id) pde = e.pdeAddr;
+    REQUIRE(pde != 0);
+    REQUIRE(w->inspector()->inspectId(QStringLiteral("tlb:cpu1:#%1").arg(id)));
+    const QString t = w->inspector()->plainText();
+    INFO(t.toStdString());
+    CHECK(t.contains(QStringLiteral("speculation")));
+    CHECK(t.contains(QStringLiteral("swapper_pg_dir")));
+    CHECK(t.contains(QStringLiteral("PDE")));
+    REQUIRE(w->inspector()->inspectId(QStringLiteral("pde:0x%1").arg(pde, 0, 16)));
+    CHECK(w->inspector()->plainText().contains(QStringLiteral("cpu1 #%1").arg(id)));
+    // After the low mappings are gone (fix-flush zaps them), the same entry would be stale: here,
+    // the inspector follows the snapshot when the step changes.
+    QTest::keyClick(w.get(), Qt::Key_Right);
+    CHECK_FALSE(w->inspector()->plainText().isEmpty());
+}
+
+TEST_CASE("plots: series per CPU, cursor on the current step, click seeks, CSV matches the plot") {
+    auto w = openWindow(QStringLiteral("erratum-383"), {}, 2);
+    ui::PlotsDock* plots = w->plots();
+    plots->setKind(ui::PlotKind::Occupancy);
+    plots->setCpu(1);
+    CHECK(plots->plot()->graphCount() == 4);
+    CHECK(plots->cursorX() == Approx(3.0));
+    const QStringList lines = plots->csv().split(QLatin1Char('\n'), Qt::SkipEmptyParts);
+    REQUIRE(lines.size() == static_cast<int>(w->controller()->session()->steps.size()) + 2);
+    CHECK(lines[0] == QStringLiteral("step,4K global,4K non-global,2M global,2M non-global"));
+    for (int g = 0; g < plots->plot()->graphCount(); ++g)
+        CHECK(plots->plot()->graph(g)->name() == lines[0].split(QLatin1Char(','))[g + 1]);
+    // The CSV row of step 4 (after the speculation) is cpu1's TLB at that step.
+    w->controller()->seekStep(3);
+    CHECK(plots->cursorX() == Approx(4.0));
+    const ui::Occupancy occ = ui::occupancyOf(w->controller()->snapshot()->machine.cpu(1).tlb);
+    const QStringList row = lines[5].split(QLatin1Char(','));  // header, x = 0 (set-up), 1, 2, 3, 4
+    CHECK(row[1].toUInt() == occ.k4Global);
+    CHECK(row[2].toUInt() == occ.k4NonGlobal);
+    CHECK(row[3].toUInt() == occ.m2Global);
+    CHECK(row[4].toUInt() == occ.m2NonGlobal);
+    CHECK(occ.m2Global >= 1);  // the speculated low mapping: 2 MiB and global
+    // Clicking the plot at x = 2 seeks to lesson step 2 (index 1).
+    plots->plot()->resize(600, 300);
+    plots->plot()->replot();
+    const int px = static_cast<int>(plots->plot()->xAxis->coordToPixel(2.0));
+    QTest::mouseClick(plots->plot(), Qt::LeftButton, {}, QPoint(px, 150));
+    CHECK(w->controller()->step() == 1);
+    // Counters: cumulative, never decreasing.
+    plots->setKind(ui::PlotKind::Counters);
+    CHECK(plots->plot()->graphCount() == 9);
+    const auto series = ui::seriesFor(*w->controller()->session(), ui::PlotKind::Counters, 1);
+    for (const auto& s : series)
+        for (std::size_t i = 1; i < s.y.size(); ++i) CHECK(s.y[i] >= s.y[i - 1]);
+    // Exports.
+    QTemporaryDir dir;
+    QString err;
+    CHECK(plots->exportCsv(dir.filePath(QStringLiteral("p.csv")), &err));
+    CHECK(plots->exportPng(dir.filePath(QStringLiteral("p.png")), &err));
+    CHECK(plots->exportPdf(dir.filePath(QStringLiteral("p.pdf")), &err));
+    CHECK(QFileInfo(dir.filePath(QStringLiteral("p.png"))).size() > 1000);
+    CHECK(QFile(dir.filePath(QStringLiteral("p.pdf"))).open(QIODevice::ReadOnly));
+    CHECK_FALSE(plots->exportCsv(QStringLiteral("/nonexistent-dir/p.csv"), &err));
+    CHECK(err.contains(QStringLiteral("/nonexistent-dir/p.csv")));
+}
+
+TEST_CASE("plots: the fix-cost comparison of lesson 5 shows fix-flush costing more misses and walks") {
+    auto w = openWindow(QStringLiteral("fix-cost"));
+    QSignalSpy ready(w->plots(), &ui::PlotsDock::fixCostsReady);
+    w->plots()->setKind(ui::PlotKind::FixCost);
+    REQUIRE(ready.wait(30000));
+    const auto& costs = w->plots()->fixCosts();
+    REQUIRE(costs.size() == 2);
+    CHECK(costs[0].variant == "fix-flush");
+    CHECK(costs[1].variant == "fix-trampoline");
+    CHECK(costs[0].contextSwitches > 0);
+    CHECK(costs[0].contextSwitches == costs[1].contextSwitches);  // the same workload
+    CHECK(costs[0].missesPerSwitch() > costs[1].missesPerSwitch());
+    CHECK(costs[0].walksPerSwitch() > costs[1].walksPerSwitch());
+    CHECK(w->plots()->csv().startsWith(QStringLiteral("variant,context_switches,misses,walks")));
+}
+
+TEST_CASE("compare mode plays another variant beside and steps with the main view") {
+    auto w = openWindow(QStringLiteral("erratum-383"), {}, 1);
+    auto* other = w->compare()->controller();
+    QSignalSpy loaded(other, &ui::SessionController::loaded);
+    w->setCompare(true);
+    REQUIRE(loaded.wait(20000));
+    CHECK(other->session()->variant != w->controller()->session()->variant);
+    CHECK(other->step() == 1);
+    QTest::keyClick(w.get(), Qt::Key_Right);
+    CHECK(other->step() == 2);
+    QTest::keyClick(w.get(), Qt::Key_Left);
+    CHECK(other->step() == 1);
+}
+
+TEST_CASE("layout, theme, zoom and recent lessons persist") {
+    {
+        auto w = openWindow(QStringLiteral("lazy-tlb"));
+        w->setThemeChoice(ui::ThemeChoice::Dark);
+        w->setZoom(1.3);
+        w->close();
+    }
+    auto w = openWindow(QStringLiteral("erratum-383"));
+    CHECK(w->themeChoice() == ui::ThemeChoice::Dark);
+    CHECK(w->zoom() == Approx(1.3));
+    w->setThemeChoice(ui::ThemeChoice::System);
+    w->setZoom(1.0);
+    w->close();
+    CHECK(QSettings().value(QStringLiteral("recentLessons")).toStringList().mid(0, 2) ==
+          QStringList({QStringLiteral("erratum-383"), QStringLiteral("lazy-tlb")}));
+}
