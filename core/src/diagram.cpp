@@ -118,6 +118,7 @@ private:
     double tableHeight(const TableSpec& t) const;
     void placeTable(const TableSpec& t, double x, double y, double width);
     double cpuCardWidth(const Cpu& c) const;
+    std::string cr3Text(const Cpu& c) const;
     std::vector<std::string> cpuLines(const Cpu& c) const;
 
     const Machine& m_m;
@@ -178,7 +179,7 @@ std::vector<std::string> Builder::cpuLines(const Cpu& c) const {
     if (c.currentTask >= 0) task = m_m.tasks()[static_cast<std::size_t>(c.currentTask)].name;
     std::string mm = c.activeMm >= 0 ? m_m.mms()[static_cast<std::size_t>(c.activeMm)].name : "-";
     lines.push_back(fmt::format("CPL {}   task {}", c.cpl, task));
-    lines.push_back(fmt::format("active_mm {}  {}", mm, c.tlbState == TlbState::Lazy ? "(lazy TLB)" : ""));
+    lines.push_back(fmt::format("active_mm {}{}", mm, c.tlbState == TlbState::Lazy ? "  (lazy TLB)" : ""));
     if (!c.callStack.empty()) {
         std::string stack;
         for (const auto& f : c.callStack) stack += (stack.empty() ? "" : " > ") + f;
@@ -189,10 +190,18 @@ std::vector<std::string> Builder::cpuLines(const Cpu& c) const {
     return lines;
 }
 
+std::string Builder::cr3Text(const Cpu& c) const {
+    if (!c.regs.pagingOn()) return fmt::format("CR3 {}  (paging off)", hex32(c.regs.cr3));
+    const u64 pdpt = c.regs.cr3 & pae::kCr3PdptMask;
+    if (m_m.tableName(pdpt).empty() && !m_m.memory().hasFrame(pdpt))
+        return fmt::format("CR3 {}  (no table)", hex32(c.regs.cr3));
+    return fmt::format("CR3 {} -> {}", hex32(c.regs.cr3), tableLabel(m_m, pdpt));
+}
+
 double Builder::cpuCardWidth(const Cpu& c) const {
     double w = textWidth(fmt::format("CPU {}  {}", c.id, "booting"), kTitleFont) + 2 * kPad;
     for (const auto& l : cpuLines(c)) w = std::max(w, textWidth(l, kRowFont) + 2 * kPad);
-    std::string cr3 = fmt::format("CR3 {} -> {}", hex32(c.regs.cr3), tableLabel(m_m, c.regs.cr3));
+    std::string cr3 = cr3Text(c);
     w = std::max(w, textWidth(cr3, kRowFont) + 2 * kPad);
     return w;
 }
@@ -254,9 +263,11 @@ void Builder::addCpu(const Cpu& c, double x, double& y, double width) {
         y += kRowH;
         return r;
     };
-    for (const auto& l : cpuLines(c)) {
+    const auto lines = cpuLines(c);
+    for (std::size_t li = 0; li < lines.size(); ++li) {
+        const std::string& l = lines[li];
         SceneItem t;
-        t.id = fmt::format("{}.line{}", id, m_s.items.size() - cardIndex);
+        t.id = fmt::format("{}.line{}", id, li + 1);
         t.kind = ItemKind::Text;
         t.role = "card-text";
         t.x = x + kPad;
@@ -270,11 +281,10 @@ void Builder::addCpu(const Cpu& c, double x, double& y, double width) {
         y += kRowH;
     }
     const std::string cr3Id = id + ".cr3";
-    const std::string cr3Text = fmt::format("CR3 {} -> {}", hex32(c.regs.cr3), tableLabel(m_m, c.regs.cr3));
     std::string pdptes;
     for (unsigned k = 0; k < 4; ++k)
         pdptes += fmt::format("\nPDPTE{} register {} {}", k, hex(c.regs.pdpte[k]), pae::describeEntry(c.regs.pdpte[k], 0));
-    addRow(cr3Id, m_o.highlightRegisters.count(cr3Id) ? "register-highlight" : "register", cr3Text,
+    addRow(cr3Id, m_o.highlightRegisters.count(cr3Id) ? "register-highlight" : "register", cr3Text(c),
            m_cr3Changed.count(c.id) != 0, "CR3 " + hex32(c.regs.cr3) + pdptes);
     m_rowEnds[cr3Id] = {{x, y - kRowH / 2}, {x + width, y - kRowH / 2}};
     const std::string cr4Id = id + ".cr4";

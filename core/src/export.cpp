@@ -144,7 +144,7 @@ std::string documentToTikz(const ExportDocument& doc, Theme theme) {
     o += "% One tikzpicture per step; put each in its own beamer frame, e.g.\n"
          "%   \\begin{frame}\\resizebox{\\linewidth}{!}{<picture>}\\end{frame}\n\n";
     for (const auto& st : doc.steps) {
-        o += fmt::format("% ---- step {}: {}\n", st.number, st.title);
+        o += "% ---- " + st.title + "\n";
         o += sceneToTikz(st.scene, theme);
         o += "\n";
     }

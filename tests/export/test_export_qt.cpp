@@ -1,0 +1,124 @@
+// SVG, PNG, PDF and handout exports through the Qt renderer.
+#include "qt_helpers.hpp"  // core headers before Qt ones
+
+#include "SceneExport.hpp"
+
+#include "tlblab/lesson.hpp"
+
+#include <QFile>
+#include <QImage>
+#include <QTemporaryDir>
+#include <QXmlStreamReader>
+
+#include <catch2/catch.hpp>
+
+using namespace tlblab;
+
+namespace {
+
+QByteArray readAll(const QString& path) {
+    QFile f(path);
+    if (!f.open(QIODevice::ReadOnly)) return {};
+    return f.readAll();
+}
+
+// Text content of every <text> element, and whether the document parsed as XML.
+QStringList svgTexts(const QByteArray& svg, QString* error) {
+    QStringList texts;
+    QXmlStreamReader x(svg);
+    while (!x.atEnd()) {
+        x.readNext();
+        if (x.isStartElement() && x.name() == QLatin1String("text")) texts << x.readElementText();
+    }
+    if (x.hasError()) *error = x.errorString() + QStringLiteral(" at line %1").arg(x.lineNumber());
+    return texts;
+}
+
+// PDF page objects: "/Type /Page" not followed by "s" (that would be the /Pages tree).
+int pdfPages(const QByteArray& pdf) {
+    int n = 0;
+    for (qsizetype p = pdf.indexOf("/Type /Page"); p >= 0; p = pdf.indexOf("/Type /Page", p + 1)) {
+        const qsizetype after = p + 11;
+        if (after < pdf.size() && pdf.at(after) != 's') ++n;
+    }
+    return n;
+}
+
+}  // namespace
+
+TEST_CASE("SVG export is well-formed XML with the step's tables, CR3 values and TLB entries", "[export][svg]") {
+    test::qtApp();
+    QTemporaryDir dir;
+    REQUIRE(dir.isValid());
+    const Scene s = test::sceneOf(test::erratumScript());
+    const QString path = dir.filePath(QStringLiteral("step.svg"));
+    ui::writeSceneSvg(s, Theme::Print, path.toStdString());
+    QString error;
+    const QStringList texts = svgTexts(readAll(path), &error);
+    INFO(error.toStdString());
+    REQUIRE(error.isEmpty());
+    const QString all = texts.join(QLatin1Char('\n'));
+    // Table names, each CPU's CR3, and both TLB entries of cpu1 (text stays text).
+    CHECK(all.contains(QStringLiteral("swapper_pg_dir  PDPT @ 0x1800000")));
+    CHECK(all.contains(QStringLiteral("bash pgd  PDPT @ 0x1803000")));
+    CHECK(all.contains(QStringLiteral("kernel PMD  PD @ 0x1801000")));
+    CHECK(all.contains(QStringLiteral("CR3 0x01803000 -> bash pgd")));
+    CHECK(all.contains(QStringLiteral("CR3 0x01800000 -> swapper_pg_dir")));
+    CHECK(texts.contains(QStringLiteral("#2")));
+    CHECK(texts.contains(QStringLiteral("#3")));
+    CHECK(texts.contains(QStringLiteral("0x08000000")));
+    CHECK(texts.contains(QStringLiteral("0x08048000")));
+    CHECK(texts.contains(QStringLiteral("MULTIMATCH")));
+    CHECK(all.contains(QStringLiteral("MC0_STATUS 0xb600000000010015")));
+}
+
+TEST_CASE("PNG export has the chosen scale", "[export][png]") {
+    test::qtApp();
+    QTemporaryDir dir;
+    const Scene s = test::sceneOf(test::erratumScript());
+    const QString p1 = dir.filePath(QStringLiteral("a.png")), p2 = dir.filePath(QStringLiteral("b.png"));
+    ui::writeScenePng(s, Theme::Light, 1.0, p1.toStdString());
+    ui::writeScenePng(s, Theme::Dark, 2.0, p2.toStdString());
+    const QImage a(p1), b(p2);
+    REQUIRE_FALSE(a.isNull());
+    CHECK(a.width() == static_cast<int>(s.width + 0.5));
+    CHECK(a.height() == static_cast<int>(s.height + 0.5));
+    CHECK(b.width() == static_cast<int>(s.width * 2 + 0.5));
+    // The background is the theme's.
+    CHECK(a.pixelColor(1, 1) == QColor(QString::fromStdString(themeBackground(Theme::Light))));
+    CHECK(b.pixelColor(1, 1) == QColor(QString::fromStdString(themeBackground(Theme::Dark))));
+    CHECK_THROWS_WITH(ui::writeScenePng(s, Theme::Light, 0.0, p1.toStdString()), Catch::Contains("scale"));
+}
+
+TEST_CASE("handout PDF: a title page and one page per step; diagram PDF: one page per step", "[export][pdf]") {
+    test::qtApp();
+    QTemporaryDir dir;
+    auto path = findLesson("erratum-383");
+    REQUIRE(path);
+    const Lesson lesson = loadLesson(*path);
+    LessonRun run(lesson, "buggy");
+    const ExportDocument doc = documentFromLesson(run, 2, 5);
+    REQUIRE(doc.steps.size() == 4);
+    const QString handout = dir.filePath(QStringLiteral("handout.pdf"));
+    ui::writeHandoutPdf(doc, Theme::Print, handout.toStdString());
+    const QByteArray h = readAll(handout);
+    CHECK(h.startsWith("%PDF-"));
+    CHECK(pdfPages(h) == 5);
+
+    std::vector<Scene> scenes;
+    for (const auto& st : doc.steps) scenes.push_back(st.scene);
+    const QString pdf = dir.filePath(QStringLiteral("steps.pdf"));
+    ui::writeScenesPdf(scenes, Theme::Print, pdf.toStdString());
+    CHECK(pdfPages(readAll(pdf)) == 4);
+}
+
+TEST_CASE("Qt exports to an unwritable path fail clearly and write nothing", "[export]") {
+    test::qtApp();
+    QTemporaryDir dir;
+    const Scene s = test::sceneOf("cpus 1\n");
+    const std::string bad = dir.filePath(QStringLiteral("missing/x.svg")).toStdString();
+    CHECK_THROWS_WITH(ui::writeSceneSvg(s, Theme::Print, bad), Catch::Contains("cannot write " + bad));
+    CHECK_THROWS_WITH(ui::writeScenePng(s, Theme::Print, 1, bad), Catch::Contains("cannot write " + bad));
+    CHECK_THROWS_WITH(ui::writeScenesPdf({s}, Theme::Print, bad), Catch::Contains("cannot write " + bad));
+    CHECK_FALSE(QFile::exists(QString::fromStdString(bad)));
+}
