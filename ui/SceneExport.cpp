@@ -2,6 +2,8 @@
 
 #include "SceneRenderer.hpp"
 
+#include "tlblab/markup.hpp"
+
 #include <QBuffer>
 #include <QFileInfo>
 #include <QImage>
@@ -149,13 +151,8 @@ void writeHandoutPdf(const ExportDocument& doc, Theme theme, const std::string& 
             p.restore();
             return td.size().height();
         };
-        auto para = [](const std::string& text) {
-            // Plain text to HTML: escaped, paragraphs at blank lines, line breaks kept.
-            QString s = QString::fromStdString(text).toHtmlEscaped();
-            s.replace(QStringLiteral("\n\n"), QStringLiteral("</p><p>"));
-            s.replace(QStringLiteral("\n"), QStringLiteral("<br>"));
-            return QStringLiteral("<p>") + s + QStringLiteral("</p>");
-        };
+        // Lesson markup (*emphasis*, `code`, lists), escaped: the same HTML as the slideshow.
+        auto para = [](const std::string& text) { return QString::fromStdString(markupToHtml(text)); };
 
         // Title page.
         QString title = QStringLiteral("<h1>%1</h1><p style='font-size:large'>%2</p><p>%3 steps</p>")

@@ -2,6 +2,7 @@
 #include "tlblab/export.hpp"
 
 #include "tlblab/lesson.hpp"
+#include "tlblab/markup.hpp"
 #include "tlblab/timeline.hpp"
 
 #include <fmt/format.h>
@@ -155,63 +156,6 @@ std::string documentToTikz(const ExportDocument& doc, Theme theme) {
 
 namespace {
 
-// Paragraphs (blank lines), list lines ("- "), `code` and *emphasis*; everything escaped first.
-std::string narrationHtml(const std::string& text) {
-    std::string out;
-    std::string para;
-    bool inList = false;
-    auto inlineMarkup = [](const std::string& line) {
-        std::string esc = xmlEscape(line);
-        std::string r;
-        bool code = false, em = false;
-        for (char c : esc) {
-            if (c == '`') {
-                r += code ? "</code>" : "<code>";
-                code = !code;
-            } else if (c == '*' && !code) {
-                r += em ? "</em>" : "<em>";
-                em = !em;
-            } else {
-                r += c;
-            }
-        }
-        if (code) r += "</code>";
-        if (em) r += "</em>";
-        return r;
-    };
-    auto flush = [&]() {
-        if (!para.empty()) out += "<p>" + para + "</p>\n";
-        para.clear();
-    };
-    std::size_t pos = 0;
-    while (pos <= text.size()) {
-        std::size_t nl = text.find('\n', pos);
-        std::string line = text.substr(pos, nl == std::string::npos ? std::string::npos : nl - pos);
-        pos = nl == std::string::npos ? text.size() + 1 : nl + 1;
-        std::string trimmed = line;
-        while (!trimmed.empty() && (trimmed.back() == ' ' || trimmed.back() == '\r')) trimmed.pop_back();
-        if (trimmed.rfind("- ", 0) == 0) {
-            flush();
-            if (!inList) out += "<ul>\n";
-            inList = true;
-            out += "<li>" + inlineMarkup(trimmed.substr(2)) + "</li>\n";
-            continue;
-        }
-        if (inList) {
-            out += "</ul>\n";
-            inList = false;
-        }
-        if (trimmed.empty()) {
-            flush();
-            continue;
-        }
-        para += (para.empty() ? "" : "<br>\n") + inlineMarkup(trimmed);
-    }
-    flush();
-    if (inList) out += "</ul>\n";
-    return out;
-}
-
 const char* kHtmlStyle = R"(
 body { margin: 0; font-family: "DejaVu Sans", Verdana, sans-serif; background: BG; color: FG; }
 header { padding: 10px 20px; font-size: 20px; border-bottom: 1px solid #888; }
@@ -251,11 +195,11 @@ std::string documentToHtml(const ExportDocument& doc, Theme theme) {
         o += svg;
         o += "</div>\n<aside>\n";
         o += fmt::format("<h2>{}</h2>\n", xmlEscape(st.title));
-        o += narrationHtml(st.narration);
+        o += markupToHtml(st.narration);
         if (!st.question.empty()) {
-            o += "<div class=\"question\"><strong>Question.</strong> " + narrationHtml(st.question);
+            o += "<div class=\"question\"><strong>Question.</strong> " + markupToHtml(st.question);
             if (!st.answer.empty())
-                o += "<details class=\"answer\"><summary>Answer</summary>" + narrationHtml(st.answer) + "</details>";
+                o += "<details class=\"answer\"><summary>Answer</summary>" + markupToHtml(st.answer) + "</details>";
             o += "</div>\n";
         }
         o += "</aside>\n</section>\n";
