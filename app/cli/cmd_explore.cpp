@@ -143,6 +143,10 @@ int runStressCommand(const StressCliOptions& o) {
                   << " (cpu0 drives hotplug, one CPU cycles, the others run tasks)\n";
         return kExitBadInput;
     }
+    if (o.cycles < 1) {
+        std::cerr << "tlblab-cli: error: --cycles must be at least 1\n";
+        return kExitBadInput;
+    }
     if (o.specRate < 0 || o.specRate > 1) {
         std::cerr << "tlblab-cli: error: --speculation-rate must be between 0 and 1\n";
         return kExitBadInput;
