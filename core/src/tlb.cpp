@@ -1,7 +1,15 @@
 #include "tlblab/tlb.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <stdexcept>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#endif
 
 namespace tlblab {
 
@@ -70,26 +78,91 @@ std::vector<TlbEntry> Tlb::entries() const {
     return out;
 }
 
-unsigned Tlb::setOf(const Array& arr, u32 va, PageSize s) const {
+[[gnu::always_inline]] inline unsigned Tlb::setOf(const Array& arr, u32 va, PageSize s) const {
     if (arr.sets == 1) return 0;
-    return (va >> (s == PageSize::K4 ? 12 : 21)) % arr.sets;
+    const u32 page = va >> (s == PageSize::K4 ? 12 : 21);
+    // Set counts are powers of two in every preset: a mask instead of a division (hot path).
+    return (arr.sets & (arr.sets - 1)) == 0 ? page & (arr.sets - 1) : page % arr.sets;
 }
 
-void Tlb::scanSet(const Array& arr, std::size_t a, unsigned set, u32 va, TlbMatches& m) const {
-    const unsigned ways = arr.config.ways;
+namespace {
+// Bit w of the result is set when way w of a set (base/mask arrays of `ways` <= 64 words)
+// matches va. SSE2 does four ways per step, AVX2 (when the CPU has it) eight; the scalar loop
+// is the portable definition. All three give the same bits.
+[[gnu::always_inline]] inline u64 matchBitsScalar(const u32* base, const u32* mask, unsigned ways, u32 va,
+                                                  unsigned w, u64 bits) {
+    for (; w < ways; ++w) bits |= static_cast<u64>((va & mask[w]) == base[w]) << w;
+    return bits;
+}
+
+#if defined(__SSE2__)
+[[gnu::always_inline]] inline u64 matchFour(__m128i v, const u32* base, const u32* mask, unsigned at) {
+    const __m128i m = _mm_loadu_si128(reinterpret_cast<const __m128i*>(mask + at));
+    const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(base + at));
+    const __m128i eq = _mm_cmpeq_epi32(_mm_and_si128(v, m), b);
+    return static_cast<u64>(static_cast<unsigned>(_mm_movemask_ps(_mm_castsi128_ps(eq))));
+}
+#endif
+
+[[gnu::always_inline]] inline u64 matchBitsSse(const u32* base, const u32* mask, unsigned ways, u32 va) {
+    u64 bits = 0;
+    unsigned w = 0;
+#if defined(__SSE2__)
+    const __m128i v = _mm_set1_epi32(static_cast<int>(va));
+    for (; w + 16 <= ways; w += 16)
+        bits |= (matchFour(v, base, mask, w) | matchFour(v, base, mask, w + 4) << 4 |
+                 matchFour(v, base, mask, w + 8) << 8 | matchFour(v, base, mask, w + 12) << 12)
+                << w;
+    for (; w + 4 <= ways; w += 4) bits |= matchFour(v, base, mask, w) << w;
+#endif
+    return matchBitsScalar(base, mask, ways, va, w, bits);
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#define TLBLAB_HAVE_AVX2_PATH 1
+__attribute__((target("avx2"))) u64 matchBitsAvx2(const u32* base, const u32* mask, unsigned ways, u32 va) {
+    u64 bits = 0;
+    unsigned w = 0;
+    const __m256i v = _mm256_set1_epi32(static_cast<int>(va));
+    for (; w + 8 <= ways; w += 8) {
+        const __m256i m = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(mask + w));
+        const __m256i b = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(base + w));
+        const __m256i eq = _mm256_cmpeq_epi32(_mm256_and_si256(v, m), b);
+        bits |= static_cast<u64>(static_cast<unsigned>(_mm256_movemask_ps(_mm256_castsi256_ps(eq)))) << w;
+    }
+    return matchBitsScalar(base, mask, ways, va, w, bits);
+}
+
+bool cpuHasAvx2() {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx2");
+}
+const bool kUseAvx2 = cpuHasAvx2();  // decided once at start-up
+#endif
+
+[[gnu::always_inline]] inline u64 matchBits(const u32* base, const u32* mask, unsigned ways, u32 va) {
+#if defined(TLBLAB_HAVE_AVX2_PATH)
+    if (ways >= 16 && kUseAvx2) return matchBitsAvx2(base, mask, ways, va);
+#endif
+    return matchBitsSse(base, mask, ways, va);
+}
+}  // namespace
+
+[[gnu::always_inline]] inline void Tlb::scanSet(const Array& arr, std::size_t a, unsigned set, u32 va,
+                                                TlbMatches& m) const {
+    const unsigned ways = arr.config.ways;  // <= 64 (checked in the constructor)
     const u32* base = arr.tagBase.data() + set * ways;
     const u32* mask = arr.tagMask.data() + set * ways;
-    // Branch-free count first (vectorises); the slots are found only when something matched.
-    unsigned hits = 0;
-    for (unsigned w = 0; w < ways; ++w) hits += (va & mask[w]) == base[w];
-    if (hits == 0) return;
-    for (unsigned w = 0; w < ways && m.count < TlbMatches::kMax; ++w)
-        if ((va & mask[w]) == base[w])
-            m.slot[m.count++] = TlbSlot{static_cast<std::uint16_t>(a), static_cast<std::uint16_t>(set * ways + w)};
+    for (u64 bits = matchBits(base, mask, ways, va); bits && m.count < TlbMatches::kMax; bits &= bits - 1) {
+        const unsigned w = static_cast<unsigned>(std::countr_zero(bits));
+        m.slot[static_cast<std::size_t>(m.count++)] =
+            TlbSlot{static_cast<std::uint16_t>(a), static_cast<std::uint16_t>(set * ways + w)};
+    }
 }
 
-void Tlb::scanArray(std::size_t a, u32 va, TlbMatches& m) const {
+[[gnu::always_inline]] inline void Tlb::scanArray(std::size_t a, u32 va, TlbMatches& m) const {
     const Array& arr = m_arrays[a];
+    if (arr.validCount == 0) return;  // nothing can match
     if (arr.sets == 1) {
         scanSet(arr, a, 0, va, m);
         return;
@@ -101,6 +174,10 @@ void Tlb::scanArray(std::size_t a, u32 va, TlbMatches& m) const {
         // Only 2M entries can match in the 2M set (a 4K entry there would index elsewhere).
         scanSet(arr, a, s2, va, m);
     }
+}
+
+void Tlb::scanAll(u32 va, TlbMatches& m) const {
+    for (std::size_t a = 0; a < m_arrays.size(); ++a) scanArray(a, va, m);
 }
 
 void Tlb::setSlot(Array& arr, unsigned idx, const TlbEntry& e) {
@@ -182,10 +259,8 @@ TlbSlot Tlb::fill(TlbEntry e, EventList* ev, int cpu) {
     return place(static_cast<std::size_t>(a), e, ev, cpu);
 }
 
-TlbSlot Tlb::touch(TlbSlot s, EventList* ev, int cpu) {
+TlbSlot Tlb::promote(TlbSlot s, EventList* ev, int cpu) {
     Array& arr = m_arrays[s.array];
-    arr.slots[s.index].lastUse = ++m_tick;
-    if (arr.level == 0) return s;
     // Promote to the first level that holds its size.
     TlbEntry e = arr.slots[s.index];
     int up = nextArrayFor(0, e.size);

@@ -191,3 +191,31 @@ TEST_CASE("the tiny preset and tlb_preset", "[tlb]") {
     CHECK_FALSE(TlbConfig::byName("amd", c));
     CHECK(TlbConfig::byName("amd-fam10h", c));
 }
+
+TEST_CASE("lookup finds every entry in arrays of any geometry", "[tlb]") {
+    // 37 ways (not a multiple of 4 or 8) and 20 sets (not a power of two) exercise every
+    // branch of the match search.
+    TlbConfig cfg;
+    cfg.preset = "odd";
+    cfg.levels = {{"L1", {{"L1 odd", 37, 37, true, true}}}, {"L2", {{"L2 odd", 60, 3, true, true}}}};
+    Tlb t(cfg);
+    std::vector<u32> vas;
+    for (u32 i = 0; i < 90; ++i) {
+        const u32 va = 0x10000000u + i * 0x3000u;
+        vas.push_back(va);
+        t.fill(entry(va, PageSize::K4, false, i + 1), nullptr, 0);
+    }
+    std::size_t found = 0;
+    for (u32 i = 0; i < 90; ++i) {
+        TlbMatches m = t.lookup(vas[i] + 0x123);
+        CHECK(m.count <= 1);
+        if (m.count == 1) {
+            CHECK(t.at(m.slot[0]).id == i + 1);
+            ++found;
+        }
+        CHECK(t.lookup(vas[i] + 0x1000).count == 0);
+    }
+    CHECK(found == t.size());
+    CHECK(t.size() <= 90);
+    CHECK(found > 37);  // entries in both levels were found
+}

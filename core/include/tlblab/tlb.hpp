@@ -100,12 +100,16 @@ public:
     // Every valid entry covering va. Does not touch LRU state.
     TlbMatches lookup(u32 va) const {
         TlbMatches m;
-        for (std::size_t a = 0; a < m_arrays.size(); ++a) scanArray(a, va, m);
+        scanAll(va, m);
         return m;
     }
     // Marks an entry used (LRU). An entry found in a lower level moves up to the first level
     // (exclusive hierarchy); returns its new slot.
-    TlbSlot touch(TlbSlot s, EventList* ev, int cpu);
+    TlbSlot touch(TlbSlot s, EventList* ev, int cpu) {
+        Array& arr = m_arrays[s.array];
+        arr.slots[s.index].lastUse = ++m_tick;
+        return arr.level == 0 ? s : promote(s, ev, cpu);  // the hit path stays inline
+    }
 
     // Inserts an entry; returns its slot. Evictions cascade down the levels.
     TlbSlot fill(TlbEntry e, EventList* ev, int cpu);
@@ -124,6 +128,8 @@ public:
     u64 tick() const { return m_tick; }
 
 private:
+    TlbSlot promote(TlbSlot s, EventList* ev, int cpu);  // touch() of an entry below L1
+    void scanAll(u32 va, TlbMatches& m) const;  // every array (one call on the hit path)
     void scanArray(std::size_t a, u32 va, TlbMatches& m) const;
     void scanSet(const Array& arr, std::size_t a, unsigned set, u32 va, TlbMatches& m) const;
     unsigned setOf(const Array& arr, u32 va, PageSize s) const;
