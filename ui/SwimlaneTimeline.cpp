@@ -32,6 +32,7 @@ void SwimlaneTimeline::showSnapshot(const SnapshotPtr& snap) {
     m_snap = snap;
     m_data = snap ? snap->session : nullptr;
     if (newData) {
+        m_cache = QPixmap();
         const int cpus = snap ? static_cast<int>(snap->machine.cpus().size()) : 0;
         if (cpus != m_cpus) {
             m_cpus = cpus;
@@ -61,8 +62,7 @@ std::size_t SwimlaneTimeline::positionAt(double x) const {
     return std::min(m_data->opCount(), static_cast<std::size_t>(p + 0.5));
 }
 
-void SwimlaneTimeline::paintEvent(QPaintEvent*) {
-    QPainter p(this);
+void SwimlaneTimeline::paintStatic(QPainter& p) {
     const QPalette pal = palette();
     const bool dark = pal.color(QPalette::Base).lightness() < 128;
     p.fillRect(rect(), pal.color(QPalette::Base));
@@ -116,6 +116,24 @@ void SwimlaneTimeline::paintEvent(QPaintEvent*) {
                 p.drawEllipse(QPointF(x, yc), std::max(1.0, r), std::max(1.0, r));
         }
     }
+}
+
+void SwimlaneTimeline::paintEvent(QPaintEvent*) {
+    QPainter p(this);
+    const QPalette pal = palette();
+    if (!m_data) {
+        p.fillRect(rect(), pal.color(QPalette::Base));
+        return;
+    }
+    const qreal dpr = devicePixelRatioF();
+    if (m_cache.isNull() || m_cache.size() != size() * dpr) {
+        m_cache = QPixmap(size() * dpr);
+        m_cache.setDevicePixelRatio(dpr);
+        QPainter cp(&m_cache);
+        cp.setFont(font());
+        paintStatic(cp);
+    }
+    p.drawPixmap(0, 0, m_cache);
     // Current position.
     if (m_snap) {
         const double x = xOfPosition(m_snap->position);
@@ -129,6 +147,16 @@ void SwimlaneTimeline::paintEvent(QPaintEvent*) {
             p.fillRect(QRectF(xa, kHeaderH, std::max(2.0, xb - xa), height() - kHeaderH), hl);
         }
     }
+}
+
+void SwimlaneTimeline::resizeEvent(QResizeEvent* e) {
+    m_cache = QPixmap();
+    QWidget::resizeEvent(e);
+}
+
+void SwimlaneTimeline::changeEvent(QEvent* e) {
+    if (e->type() == QEvent::PaletteChange || e->type() == QEvent::FontChange) m_cache = QPixmap();
+    QWidget::changeEvent(e);
 }
 
 void SwimlaneTimeline::mousePressEvent(QMouseEvent* e) {

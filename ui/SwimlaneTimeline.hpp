@@ -4,6 +4,7 @@
 
 #include "Session.hpp"
 
+#include <QPixmap>
 #include <QWidget>
 
 namespace tlblab::ui {
@@ -29,15 +30,19 @@ protected:
     void mousePressEvent(QMouseEvent*) override;
     void mouseMoveEvent(QMouseEvent*) override;
     bool event(QEvent*) override;  // tooltips
+    void resizeEvent(QResizeEvent*) override;
+    void changeEvent(QEvent*) override;
 
 private:
     const Event* eventAt(QPoint p, std::size_t* op) const;
     double laneTop(int lane) const;
     double laneHeight() const;
+    void paintStatic(QPainter& p);  // lanes, steps and events: cached, redrawn when the data changes
 
     SnapshotPtr m_snap;
     std::shared_ptr<const SessionData> m_data;
     int m_cpus = 0;
+    QPixmap m_cache;  // the static layer; null = stale
 };
 
 }  // namespace tlblab::ui
