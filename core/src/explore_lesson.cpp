@@ -101,6 +101,8 @@ std::string scheduleLessonYaml(const Lesson& lesson, const std::string& variant,
         if (!nar.empty()) y << YAML::Key << "narration" << YAML::Value << YAML::Literal << nar;
         y << YAML::EndMap;
     }
+    const ExploreProblem problem = problemFromLesson(lesson, v.name);
+    Machine replay = problem.initial;
     for (std::size_t i = 0; i < result.schedule.size(); ++i) {
         const ScheduleStep& st = result.schedule[i];
         const bool last = i + 1 == result.schedule.size();
@@ -108,13 +110,42 @@ std::string scheduleLessonYaml(const Lesson& lesson, const std::string& variant,
         y << YAML::Key << "title" << YAML::Value << fmt::format("Schedule {}: {}", i + 1, formatOp(st.op));
         y << YAML::Key << "cpu" << YAML::Value << fmt::format("cpu{}", st.cpu);
         y << YAML::Key << "ops" << YAML::Value << YAML::BeginSeq << formatOp(st.op) << YAML::EndSeq;
+        // Replay the step to say what it did: the CPU's page table and, for an access or a
+        // speculation, what the TLB holds for the address afterwards.
+        const std::string table = replay.tableName(replay.cpu(st.cpu).regs.cr3);
+        std::vector<u32> cr3Before;
+        for (const Cpu& c : replay.cpus()) cr3Before.push_back(c.regs.cr3);
+        OpResult res;
+        try {
+            res = replay.execute(st.op, nullptr);
+        } catch (const OpError&) {
+        }
         std::string nar;
         if (st.speculation)
-            nar = fmt::format("cpu{} speculatively caches a translation of {}: the explorer's nondeterministic "
-                              "speculation choice.",
-                              st.cpu, hex32(st.op.a));
+            nar = fmt::format("The explorer's nondeterministic choice: cpu{}, on {}, speculatively caches the "
+                              "translation of {}.",
+                              st.cpu, table.empty() ? "its page table" : "`" + table + "`", hex32(st.op.a));
         else
             nar = fmt::format("cpu{} runs operation {} of its thread.", st.cpu, st.threadIndex + 1);
+        if (st.op.code == OpCode::Speculate || st.op.code == OpCode::Access) {
+            const Cpu& after = replay.cpu(st.cpu);
+            const TlbMatches mt = after.tlb.lookup(static_cast<u32>(st.op.a));
+            std::string held;
+            for (int k = 0; k < mt.count; ++k) {
+                const TlbEntry& e = after.tlb.at(mt.slot[static_cast<std::size_t>(k)]);
+                held += fmt::format("{}{} {} {} {}", k ? "; " : "", hex32(e.va), pageSizeName(e.size),
+                                    e.global ? "global" : "non-global", e.user ? "user" : "supervisor-only");
+            }
+            if (mt.count > 0)
+                nar += fmt::format(" Its TLB now holds {} entr{} for {}: {}.", mt.count, mt.count == 1 ? "y" : "ies",
+                                   hex32(st.op.a), held);
+        }
+        if (res.outcome == OpResult::Outcome::PageFault) nar += " The access page-faults.";
+        for (const Cpu& c : replay.cpus()) {
+            const std::string now = replay.tableName(c.regs.cr3);
+            if (c.regs.cr3 != cr3Before[static_cast<std::size_t>(c.id)] && !now.empty())
+                nar += fmt::format(" cpu{}'s CR3 now points at `{}`.", c.id, now);
+        }
         if (last) nar += fmt::format(" Here cpu{} takes the machine check.", result.machineCheckCpu);
         y << YAML::Key << "narration" << YAML::Value << nar;
         if (last)
