@@ -22,9 +22,16 @@ void ChangesList::showSnapshot(const SnapshotPtr& snap) {
     clear();
     if (!snap) return;
     const bool dark = palette().color(QPalette::Base).lightness() < 128;
+    // A step can hold a million events (a 4 GiB map of 4K pages): list the first ones only.
+    constexpr int kMaxRows = 2000;
+    int hidden = 0;
     for (const Event& e : snap->stepEvents) {
         const int w = eventWeight(e);
         if (w == 0 && !m_details) continue;
+        if (count() >= kMaxRows) {
+            ++hidden;
+            continue;
+        }
         auto* item = new QListWidgetItem(QString::fromStdString(describe(e)), this);
         if (w >= 2) item->setForeground(eventColor(e, dark));
         if (w >= 3) {
@@ -33,6 +40,7 @@ void ChangesList::showSnapshot(const SnapshotPtr& snap) {
             item->setFont(f);
         }
     }
+    if (hidden > 0) addItem(tr("... and %1 more changes").arg(hidden));
     if (count() == 0) addItem(tr("(nothing changed)"));
 }
 

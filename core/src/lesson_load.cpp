@@ -405,7 +405,17 @@ public:
 
     std::string scalar(const YAML::Node& n, const std::string& what) const {
         if (!n.IsScalar()) fail(n, fmt::format("{} must be text", what));
+        spend(n, n.Scalar().size());
         return n.Scalar();
+    }
+    // Hostile input: YAML aliases (*name) repeat a node without repeating its text, so a 1 MiB file
+    // could expand to gigabytes. Every scalar read counts against a budget of 4x the file limit.
+    void spend(const YAML::Node& n, std::size_t bytes) const {
+        m_textBytes += bytes;
+        if (m_textBytes > 4 * kMaxLessonBytes)
+            fail(n, fmt::format("the lesson expands to more than {} bytes of text (YAML aliases repeating large "
+                                "parts?)",
+                                4 * kMaxLessonBytes));
     }
     std::string text(const YAML::Node& n, const std::string& what) const {
         std::string s = scalar(n, what);
@@ -458,6 +468,7 @@ public:
                 if (!x.IsScalar()) fail(x, fmt::format("each item of {} must be one line of text", what));
                 if (x.Scalar().find('\n') != std::string::npos)
                     fail(x, fmt::format("each item of {} must be one line", what));
+                spend(x, x.Scalar().size());
                 out.emplace_back(x.Scalar(), contentLoc(x));
             }
             return out;
@@ -466,6 +477,7 @@ public:
         const char style = charAt(n.Mark());
         if (style == '>') fail(n, fmt::format("{} must be a '|' block (a '>' block joins the lines)", what));
         const std::string& s = n.Scalar();
+        spend(n, s.size());
         if (style != '|') {
             if (s.find('\n') != std::string::npos) fail(n, fmt::format("{} must be a '|' block or a list", what));
             out.emplace_back(s, contentLoc(n));
@@ -497,6 +509,8 @@ public:
         for (const auto& [l, loc] : lines(n, what)) {
             Op op;
             if (parseOp(l, loc, op)) out.push_back(std::move(op));
+            if (++m_opCount > kMaxLessonOps)
+                throw OpError(loc, fmt::format("a lesson may have at most {} operations", kMaxLessonOps));
         }
         return out;
     }
@@ -523,6 +537,8 @@ private:
 
     std::string m_path;
     std::vector<std::string> m_lines;
+    mutable std::size_t m_textBytes = 0;  // scalar bytes read so far (spend())
+    mutable std::size_t m_opCount = 0;    // operations parsed so far (kMaxLessonOps)
     int m_cpuCount = kMaxCpus;  // the lesson's CPUs, once its setup is known
 };
 
@@ -622,6 +638,8 @@ Lesson Loader::load(const YAML::Node& root) {
 
     const YAML::Node& steps = require(top, "steps", root, "the lesson");
     if (!steps.IsSequence() || steps.size() == 0) fail(steps, "steps must be a non-empty list");
+    if (steps.size() > kMaxLessonSteps)
+        fail(steps, fmt::format("a lesson may have at most {} steps; this one has {}", kMaxLessonSteps, steps.size()));
     for (const auto& s : steps) {
         LessonStep step;
         loadStep(s, lesson, step);
