@@ -121,6 +121,59 @@ void writeScenesPdf(const std::vector<Scene>& scenes, Theme theme, const std::st
     commit(f, path);
 }
 
+namespace {
+
+// Handout page `index` (0: the title page, i: step i) into `page` (device pixels, `dpi`).
+void paintHandoutPage(QPainter& p, const ExportDocument& doc, Theme theme, std::size_t index, const QRectF& page,
+                      double dpi) {
+    const double pt = dpi / 72.0;  // device pixels per point
+    auto drawText = [&](const QString& html, const QRectF& box, double fontPt) {
+        QTextDocument td;
+        QFont font(QStringLiteral("DejaVu Sans"));
+        font.setPixelSize(static_cast<int>(fontPt * pt));
+        td.setDefaultFont(font);
+        td.setTextWidth(box.width());
+        td.setHtml(html);
+        p.save();
+        p.translate(box.topLeft());
+        td.drawContents(&p, QRectF(0, 0, box.width(), box.height()));
+        p.restore();
+        return td.size().height();
+    };
+    // Lesson markup (*emphasis*, `code`, lists), escaped: the same HTML as the slideshow.
+    auto markup = [](const std::string& text) { return QString::fromStdString(markupToHtml(text)); };
+    auto esc = [](const std::string& text) { return QString::fromStdString(text).toHtmlEscaped(); };
+
+    if (index == 0) {
+        QString html = QStringLiteral("<h1>%1</h1><p style='font-size:large'>%2</p><p>%3 steps</p><ol>")
+                           .arg(esc(doc.title), esc(doc.subtitle))
+                           .arg(doc.steps.size());
+        for (const auto& st : doc.steps) html += QStringLiteral("<li>") + esc(st.title) + QStringLiteral("</li>");
+        html += QStringLiteral("</ol><p><i>Handout exported by TLB Lab.</i></p>");
+        drawText(html, QRectF(page.left(), page.top() + page.height() * 0.08, page.width(), page.height() * 0.9), 13);
+        return;
+    }
+    const ExportStep& st = doc.steps.at(index - 1);
+    double y = page.top();
+    y += drawText(QStringLiteral("<h2>%1</h2>").arg(esc(st.title)), QRectF(page.left(), y, page.width(), page.height() * 0.1), 12);
+    // The diagram takes the page's width (wide diagrams) or up to 60 % of its height.
+    const double picH = page.height() * 0.6;
+    SceneRenderer r(theme);
+    drawFitted(p, r, st.scene, QRectF(page.left(), y, page.width(), picH));
+    const double k = std::min(page.width() / st.scene.width, picH / st.scene.height);
+    y += st.scene.height * k + 10 * pt;
+    QString body = markup(st.narration);
+    if (!st.question.empty()) body += QStringLiteral("<p><b>Question.</b></p>") + markup(st.question);
+    drawText(body, QRectF(page.left(), y, page.width(), page.bottom() - y), 10);
+}
+
+QPageLayout handoutLayout() {
+    return QPageLayout(QPageSize(QPageSize::A4), QPageLayout::Landscape, QMarginsF(12, 12, 12, 12),
+                       QPageLayout::Millimeter);
+}
+
+}  // namespace
+
 void writeHandoutPdf(const ExportDocument& doc, Theme theme, const std::string& path) {
     if (doc.steps.empty()) throw std::runtime_error("nothing to export: no steps");
     QSaveFile f;
@@ -129,57 +182,32 @@ void writeHandoutPdf(const ExportDocument& doc, Theme theme, const std::string& 
         QPdfWriter pdf(&f);
         pdf.setCreator(QStringLiteral("TLB Lab"));
         pdf.setTitle(QString::fromStdString(doc.title));
-        pdf.setPageSize(QPageSize(QPageSize::A4));
-        pdf.setPageMargins(QMarginsF(15, 15, 15, 15), QPageLayout::Millimeter);
+        pdf.setPageLayout(handoutLayout());
         pdf.setResolution(150);
         QPainter p;
         if (!p.begin(&pdf)) fail(path, QStringLiteral("the PDF writer could not start"));
-        const QRectF page = QRectF(pdf.pageLayout().paintRectPixels(pdf.resolution()));
-        const double pt = pdf.resolution() / 72.0;  // device pixels per point
-        SceneRenderer r(theme);
-
-        auto drawText = [&](const QString& html, const QRectF& box, double fontPt) {
-            QTextDocument td;
-            QFont font(QStringLiteral("DejaVu Sans"));
-            font.setPixelSize(static_cast<int>(fontPt * pt));
-            td.setDefaultFont(font);
-            td.setTextWidth(box.width());
-            td.setHtml(html);
-            p.save();
-            p.translate(box.topLeft());
-            td.drawContents(&p, QRectF(0, 0, box.width(), box.height()));
-            p.restore();
-            return td.size().height();
-        };
-        // Lesson markup (*emphasis*, `code`, lists), escaped: the same HTML as the slideshow.
-        auto para = [](const std::string& text) { return QString::fromStdString(markupToHtml(text)); };
-
-        // Title page.
-        QString title = QStringLiteral("<h1>%1</h1><p style='font-size:large'>%2</p><p>%3 steps</p>")
-                            .arg(QString::fromStdString(doc.title).toHtmlEscaped(),
-                                 QString::fromStdString(doc.subtitle).toHtmlEscaped())
-                            .arg(doc.steps.size());
-        QString list = QStringLiteral("<ol>");
-        for (const auto& st : doc.steps) list += QStringLiteral("<li>") + QString::fromStdString(st.title).toHtmlEscaped() + QStringLiteral("</li>");
-        list += QStringLiteral("</ol><p><i>Handout exported by TLB Lab.</i></p>");
-        drawText(title + list, QRectF(page.left(), page.top() + page.height() * 0.1, page.width(), page.height() * 0.9), 13);
-
-        for (const auto& st : doc.steps) {
-            pdf.newPage();
-            double y = page.top();
-            y += drawText(QStringLiteral("<h2>%1</h2>").arg(QString::fromStdString(st.title).toHtmlEscaped()),
-                          QRectF(page.left(), y, page.width(), page.height() * 0.1), 12);
-            const double picH = page.height() * 0.55;
-            drawFitted(p, r, st.scene, QRectF(page.left(), y, page.width(), picH));
-            const double k = std::min(page.width() / st.scene.width, picH / st.scene.height);
-            y += st.scene.height * k + 12 * pt;
-            QString body = para(st.narration);
-            if (!st.question.empty()) body += QStringLiteral("<p><b>Question.</b></p>") + para(st.question);
-            drawText(body, QRectF(page.left(), y, page.width(), page.bottom() - y), 10.5);
+        // The painter's origin is the top-left corner inside the margins.
+        const QRectF page(QPointF(0, 0), QSizeF(pdf.pageLayout().paintRectPixels(pdf.resolution()).size()));
+        for (std::size_t i = 0; i <= doc.steps.size(); ++i) {
+            if (i) pdf.newPage();
+            paintHandoutPage(p, doc, theme, i, page, pdf.resolution());
         }
         p.end();
     }
     commit(f, path);
+}
+
+QImage renderHandoutPage(const ExportDocument& doc, Theme theme, std::size_t index, double dpi) {
+    const QPageLayout layout = handoutLayout();
+    const QRect full = layout.fullRectPixels(static_cast<int>(dpi));
+    QImage img(full.size(), QImage::Format_RGB32);
+    img.fill(Qt::white);
+    QPainter p(&img);
+    p.setRenderHint(QPainter::Antialiasing, true);
+    const QRect paint = layout.paintRectPixels(static_cast<int>(dpi));
+    p.translate(paint.topLeft());
+    paintHandoutPage(p, doc, theme, index, QRectF(0, 0, paint.width(), paint.height()), dpi);
+    return img;
 }
 
 }  // namespace tlblab::ui

@@ -7,6 +7,8 @@
 #include "tlblab/diagram.hpp"
 #include "tlblab/export.hpp"
 
+#include <QImage>
+
 #include <string>
 #include <vector>
 
@@ -18,5 +20,7 @@ void writeScenePng(const Scene& s, Theme theme, double scale, const std::string&
 void writeScenesPdf(const std::vector<Scene>& scenes, Theme theme, const std::string& path);
 // A4 handout: a title page, then one page per step (diagram, narration, question).
 void writeHandoutPdf(const ExportDocument& doc, Theme theme, const std::string& path);
+// One handout page as an image (0: the title page, i: step i), for previews and checks.
+QImage renderHandoutPage(const ExportDocument& doc, Theme theme, std::size_t index, double dpi);
 
 }  // namespace tlblab::ui

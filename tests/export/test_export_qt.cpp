@@ -122,3 +122,39 @@ TEST_CASE("Qt exports to an unwritable path fail clearly and write nothing", "[e
     CHECK_THROWS_WITH(ui::writeScenesPdf({s}, Theme::Print, bad), Catch::Contains("cannot write " + bad));
     CHECK_FALSE(QFile::exists(QString::fromStdString(bad)));
 }
+
+TEST_CASE("handout pages: the title page lists the steps, a step page carries its diagram", "[export][pdf]") {
+    test::qtApp();
+    auto path = findLesson("erratum-383");
+    REQUIRE(path);
+    const Lesson lesson = loadLesson(*path);
+    LessonRun run(lesson, "buggy");
+    const ExportDocument doc = documentFromLesson(run, 1, run.steps().size());
+    auto inkRows = [](const QImage& img, int from, int to) {
+        int rows = 0;
+        for (int y = from; y < to; ++y)
+            for (int x = 0; x < img.width(); x += 3)
+                if (img.pixelColor(x, y).lightness() < 128) {
+                    ++rows;
+                    break;
+                }
+        return rows;
+    };
+    const QImage title = ui::renderHandoutPage(doc, Theme::Print, 0, 60);
+    const QImage last = ui::renderHandoutPage(doc, Theme::Print, doc.steps.size(), 60);
+    REQUIRE(title.width() > title.height());  // A4 landscape
+    // The title page: text in its upper part. The last step: the red machine-check banner of the
+    // diagram near the top.
+    CHECK(inkRows(title, 0, title.height() / 2) > 20);
+    int red = 0;
+    for (int y = 0; y < last.height() / 3; ++y)
+        for (int x = 0; x < last.width(); x += 4) {
+            const QColor c = last.pixelColor(x, y);
+            if (c.red() > 150 && c.green() < 60 && c.blue() < 80) ++red;
+        }
+    CHECK(red > 100);
+    if (const char* keep = std::getenv("TLBLAB_KEEP_HANDOUT_PAGES")) {  // for looking at the pages
+        for (std::size_t i = 0; i <= doc.steps.size(); ++i)
+            ui::renderHandoutPage(doc, Theme::Print, i, 100).save(QStringLiteral("%1/page%2.png").arg(keep).arg(i));
+    }
+}
