@@ -40,6 +40,10 @@ grep -q "<launchable type=\"desktop-id\">$id.desktop</launchable>" "$root/share/
 cli="$root/bin/tlblab-cli"
 "$cli" --version | grep -q '^tlblab-cli [0-9]' || fail "tlblab-cli --version"
 "$cli" --help | grep -q 'Usage' || fail "tlblab-cli --help"
+if [ -x "$root/bin/tlblab" ]; then
+    QT_QPA_PLATFORM=offscreen "$root/bin/tlblab" --version | grep -q '^tlblab [0-9]' || fail "tlblab --version"
+    QT_QPA_PLATFORM=offscreen "$root/bin/tlblab" --help | grep -q 'Usage' || fail "tlblab --help"
+fi
 
 # Run from an empty directory without TLBLAB_LESSON_DIR. A probe lesson that exists only in the
 # moved tree proves that list and check read the installed lessons, not the source tree's.
