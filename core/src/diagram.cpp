@@ -606,7 +606,22 @@ Scene Builder::build() {
         b.bold = true;
         b.cells.push_back(fmt::format("MACHINE CHECK on CPU {}: uncorrectable, CPU halted", c->id));
         b.cells.push_back("MC0_STATUS " + hex(c->mc0Status));
-        for (auto& l : wrap(pae::describeMc0Status(c->mc0Status), 70)) b.cells.push_back(l);
+        // The decoded status, clause by clause ("VAL UC EN ...; error code ...; ..."), never split mid-clause.
+        {
+            const std::string d = pae::describeMc0Status(c->mc0Status);
+            std::string line;
+            for (std::size_t pos = 0; pos < d.size();) {
+                std::size_t end = d.find("; ", pos);
+                std::string clause = d.substr(pos, end == std::string::npos ? std::string::npos : end - pos);
+                pos = end == std::string::npos ? d.size() : end + 2;
+                if (!line.empty() && line.size() + 2 + clause.size() > 90) {
+                    b.cells.push_back(line + ";");
+                    line.clear();
+                }
+                line += (line.empty() ? "" : "; ") + clause;
+            }
+            if (!line.empty()) b.cells.push_back(line);
+        }
         if (m_m.kernel().panicked) b.cells.push_back(m_m.kernel().panicMessage);
         b.h = 14 + static_cast<double>(b.cells.size()) * (kTitleFont * 1.35) + 8;
         b.tooltip = pae::describeMc0Status(c->mc0Status);
