@@ -32,6 +32,8 @@ BreakpointsPanel::BreakpointsPanel(SessionController* controller, QWidget* paren
     m_cpu->setSpecialValueText(tr("any CPU"));
     m_cpu->setValue(-1);
     m_address->setPlaceholderText(tr("linear address (optional)"));
+    m_status->setWordWrap(true);
+    m_status->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
     auto* add = new QPushButton(tr("Add"), this);
     auto* remove = new QPushButton(tr("Remove"), this);
     auto* run = new QPushButton(tr("Run to breakpoint"), this);

@@ -26,6 +26,8 @@ ConsolePanel::ConsolePanel(SessionController* controller, QWidget* parent)
     m_input->setFont(mono);
     m_input->setPlaceholderText(tr("an op, e.g.  cpu1 access 0x08048000 read user   (Enter runs it here: a what-if branch)"));
     m_log->setMaximumBlockCount(2000);
+    m_branch->setWordWrap(true);
+    m_branch->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
     auto* top = new QHBoxLayout;
     top->addWidget(m_branch, 1);
     top->addWidget(m_drop);

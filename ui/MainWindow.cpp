@@ -15,6 +15,7 @@
 #include <QActionGroup>
 #include <QApplication>
 #include <QCloseEvent>
+#include <QShowEvent>
 #include <QComboBox>
 #include <QDockWidget>
 #include <QFileDialog>
@@ -27,6 +28,7 @@
 #include <QStatusBar>
 #include <QStyle>
 #include <QTextBrowser>
+#include <QTimer>
 #include <QToolBar>
 
 namespace tlblab::ui {
@@ -133,15 +135,15 @@ void MainWindow::buildActions() {
     auto* c = m_controller;
     make(QStringLiteral("playPause"), tr("Play"), {Qt::Key_Space}, [c] { c->togglePlay(); })
         ->setIcon(style()->standardIcon(QStyle::SP_MediaPlay));
-    make(QStringLiteral("stepForward"), tr("Next step"), {Qt::Key_Right, Qt::Key_PageDown}, [c] { c->stepForward(); })
+    make(QStringLiteral("stepForward"), tr("Next"), {Qt::Key_Right, Qt::Key_PageDown}, [c] { c->stepForward(); })
         ->setIcon(style()->standardIcon(QStyle::SP_MediaSeekForward));
-    make(QStringLiteral("stepBack"), tr("Previous step"), {Qt::Key_Left, Qt::Key_PageUp}, [c] { c->stepBack(); })
+    make(QStringLiteral("stepBack"), tr("Back"), {Qt::Key_Left, Qt::Key_PageUp}, [c] { c->stepBack(); })
         ->setIcon(style()->standardIcon(QStyle::SP_MediaSeekBackward));
     make(QStringLiteral("opForward"), tr("Next operation"), {QKeySequence(Qt::SHIFT | Qt::Key_Right)}, [c] { c->opForward(); });
     make(QStringLiteral("opBack"), tr("Previous operation"), {QKeySequence(Qt::SHIFT | Qt::Key_Left)}, [c] { c->opBack(); });
-    make(QStringLiteral("first"), tr("First step"), {Qt::Key_Home}, [c] { c->first(); })
+    make(QStringLiteral("first"), tr("First"), {Qt::Key_Home}, [c] { c->first(); })
         ->setIcon(style()->standardIcon(QStyle::SP_MediaSkipBackward));
-    make(QStringLiteral("last"), tr("Last step"), {Qt::Key_End}, [c] { c->last(); })
+    make(QStringLiteral("last"), tr("Last"), {Qt::Key_End}, [c] { c->last(); })
         ->setIcon(style()->standardIcon(QStyle::SP_MediaSkipForward));
     make(QStringLiteral("runToBreakpoint"), tr("Run to breakpoint"), {Qt::Key_F5}, [c] { c->runToBreakpoint(); });
     make(QStringLiteral("presentation"), tr("Presentation mode"), {Qt::Key_F11}, [this] { setPresentation(!m_presentation); })
@@ -196,6 +198,7 @@ void MainWindow::buildMenus() {
 void MainWindow::buildToolBar() {
     QToolBar* tb = addToolBar(tr("Lesson"));
     tb->setObjectName(QStringLiteral("mainToolBar"));
+    tb->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);  // icons alone read as disabled on dark themes
     m_lessonBox->setObjectName(QStringLiteral("lessonPicker"));
     m_lessonBox->setMinimumContentsLength(16);
     for (const std::string& path : bundledLessons()) {
@@ -381,13 +384,33 @@ void MainWindow::restoreSettings() {
     QSettings s;
     if (s.contains(QStringLiteral("geometry"))) restoreGeometry(s.value(QStringLiteral("geometry")).toByteArray());
     else resize(1440, 900);
-    if (s.contains(QStringLiteral("windowState"))) restoreState(s.value(QStringLiteral("windowState")).toByteArray());
+    if (s.contains(QStringLiteral("windowState"))) {
+        restoreState(s.value(QStringLiteral("windowState")).toByteArray());
+        m_defaultLayoutPending = false;
+    }
     m_theme = parseThemeChoice(s.value(QStringLiteral("theme")).toString());
     m_zoom = std::clamp(s.value(QStringLiteral("zoom"), 1.0).toDouble(), 0.5, 3.0);
     const int si = m_speedBox->findData(s.value(QStringLiteral("animationSpeed"), 1.0).toDouble());
     if (si >= 0) m_speedBox->setCurrentIndex(si);
     m_recent = s.value(QStringLiteral("recentLessons")).toStringList();
     rebuildRecentMenu();
+}
+
+void MainWindow::showEvent(QShowEvent* e) {
+    QMainWindow::showEvent(e);
+    if (!m_defaultLayoutPending) return;
+    m_defaultLayoutPending = false;
+    QTimer::singleShot(0, this, [this] { applyDefaultLayout(); });
+}
+
+void MainWindow::applyDefaultLayout() {
+    // The canvas gets most of the width; narration and its tabs about 28 %.
+    QDockWidget* narration = m_docks.front();
+    QDockWidget* timeline = findChild<QDockWidget*>(QStringLiteral("timelineDock"));
+    resizeDocks({narration}, {std::max(380, width() * 28 / 100)}, Qt::Horizontal);
+    resizeDocks({narration, findChild<QDockWidget*>(QStringLiteral("changesDock"))}, {height() * 55 / 100, height() * 30 / 100},
+                Qt::Vertical);
+    resizeDocks({timeline}, {std::min(180, height() / 5)}, Qt::Vertical);
 }
 
 void MainWindow::closeEvent(QCloseEvent* e) {

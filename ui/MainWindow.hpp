@@ -61,6 +61,7 @@ signals:
 
 protected:
     void closeEvent(QCloseEvent* e) override;
+    void showEvent(QShowEvent* e) override;
 
 private:
     void buildActions();
@@ -76,6 +77,7 @@ private:
     void saveSettings() const;
     void restoreSettings();
     void openFileDialog();
+    void applyDefaultLayout();
 
     SessionController* m_controller;
     MachineCanvas* m_canvas;
@@ -103,6 +105,7 @@ private:
     double m_zoom = 1.0;
     bool m_presentation = false;
     bool m_firstScene = true;
+    bool m_defaultLayoutPending = true;  // no saved layout: size the docks at the first show
 };
 
 }  // namespace tlblab::ui

@@ -127,6 +127,8 @@ PlotsDock::PlotsDock(SessionController* controller, QWidget* parent)
     auto* png = new QPushButton(tr("PNG..."), this);
     auto* pdf = new QPushButton(tr("PDF..."), this);
     auto* csvB = new QPushButton(tr("CSV..."), this);
+    m_note->setWordWrap(true);
+    m_note->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
     auto* top = new QHBoxLayout;
     top->addWidget(m_kindBox);
     top->addWidget(m_cpuBox);

@@ -83,6 +83,8 @@ void SwimlaneTimeline::paintStatic(QPainter& p) {
     const QColor grid = pal.color(QPalette::Mid);
     p.fillRect(QRectF(kLabelW, kHeaderH, xOfPosition(m_data->setupEnd) - kLabelW, height() - kHeaderH),
                QColor(128, 128, 128, 40));
+    p.setPen(pal.color(QPalette::Text));
+    p.drawText(QRectF(kLabelW, 0, xOfPosition(m_data->setupEnd) - kLabelW, kHeaderH), Qt::AlignCenter, tr("set-up"));
     for (std::size_t k = 0; k < m_data->steps.size(); ++k) {
         const double x0 = xOfPosition(m_data->steps[k].beginOp), x1 = xOfPosition(m_data->steps[k].endOp);
         p.setPen(QPen(grid, 1, Qt::DotLine));

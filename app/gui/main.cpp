@@ -26,7 +26,7 @@ void screenshotWhenReady(MainWindow& w, const QString& file) {
         if (*done) return;
         *done = true;
         // Let the docks lay out and the canvas fit, then paint the final frame without animation.
-        QTimer::singleShot(50, &w, [&w, file] {
+        QTimer::singleShot(100, &w, [&w, file] {
             w.canvas()->finishAnimation();
             w.canvas()->fitToView();
             QApplication::processEvents();
