@@ -7,7 +7,7 @@
 
 #include <algorithm>
 #include <chrono>
-#include <unordered_set>
+#include <unordered_map>
 
 namespace tlblab {
 
@@ -169,8 +169,9 @@ namespace {
 // view and its bit in every mm_cpumask (only CPU k's own paths and IPI/hotplug paths aimed at it
 // touch those). Kernel covers the hotplug variables (low_mappings, booting CPU, callin) and the
 // task/mm lists. MemPdpt: PDPT words (read by MOV CR3 and PDPTE reloads). MemLower: PDEs and PTEs
-// (read by walks). TaskRun: which user task runs where (schedule checks it).
-constexpr u64 kKernel = 1, kMemPdpt = 2, kMemLower = 4, kTaskRun = 8;
+// (read by walks). Task bits: where user task t runs (bit 4 + t % 4; schedule checks that the
+// task it switches to runs nowhere else).
+constexpr u64 kKernel = 1, kMemPdpt = 2, kMemLower = 4, kTaskBits = 0xf0;
 constexpr int kCpuShift = 8;
 constexpr int kMaxExploreCpus = 64 - kCpuShift;
 constexpr u64 kEverything = ~u64{0};
@@ -188,8 +189,24 @@ struct Footprint {
 
 bool conflict(const Footprint& a, const Footprint& b) { return (a.w & (b.r | b.w)) || (b.w & a.r); }
 
-// `m` is the state the op runs in, or null for a bound valid in every state.
-Footprint opFootprint(const Op& op, const Machine* m, u64 allCpus) {
+u64 taskBit(const Machine& m, int task) {
+    if (task < 0 || static_cast<std::size_t>(task) >= m.tasks().size() || m.tasks()[static_cast<std::size_t>(task)].mm < 0)
+        return 0;  // idle tasks belong to one CPU: nobody checks where they run
+    return u64{1} << (4 + task % 4);
+}
+
+// The bit of the task an op names ("schedule bash"); every task bit if the name is unknown here.
+u64 namedTaskBit(const Machine& m, const std::string& name) {
+    if (name == "idle") return 0;
+    for (std::size_t i = 0; i < m.tasks().size(); ++i)
+        if (m.tasks()[i].name == name) return taskBit(m, static_cast<int>(i));
+    return kTaskBits;
+}
+
+// `m` is the state the op runs in, or null for a bound valid in every state; `ref` names the
+// tasks; `mayRun` holds the bits of every user task the op's CPU can be running (used when m is
+// null: only the CPU's own schedule ops change what it runs).
+Footprint opFootprint(const Op& op, const Machine* m, const Machine& ref, u64 mayRun, u64 allCpus) {
     const u64 self = op.cpu >= 0 ? cpuBit(op.cpu) : 0;
     switch (op.code) {
     case OpCode::Speculate: return {self | kMemLower, self};
@@ -198,7 +215,11 @@ Footprint opFootprint(const Op& op, const Machine* m, u64 allCpus) {
         // write sets D, which a TLB fill records. A machine check ends the search there.
         return {self | kMemLower, self | (op.access == AccessType::Write ? kMemLower : 0)};
     case OpCode::Invlpg: case OpCode::EnterLazyTlb: return {self, self};
-    case OpCode::Schedule: return {self | kMemPdpt | kTaskRun, self | kTaskRun};
+    case OpCode::Schedule: {
+        const u64 next = namedTaskBit(ref, op.name);
+        const u64 prev = m ? taskBit(*m, m->cpu(op.cpu).currentTask) : mayRun;
+        return {self | kMemPdpt | next, self | next | prev};
+    }
     case OpCode::SwitchMm: case OpCode::LeaveMm: case OpCode::KFlushTlb: case OpCode::KFlushTlbAll:
     case OpCode::Flush: case OpCode::FlushAll: case OpCode::Set: case OpCode::LoadCr3:
         return {self | kMemPdpt, self};
@@ -217,7 +238,7 @@ Footprint opFootprint(const Op& op, const Machine* m, u64 allCpus) {
     }
     case OpCode::NativeCpuUp: case OpCode::ZapLowMappings:
         return {allCpus | kKernel | kMemPdpt, allCpus | kKernel | kMemPdpt};
-    case OpCode::CpuDown: return {allCpus | kKernel | kMemPdpt | kTaskRun, allCpus | kKernel};
+    case OpCode::CpuDown: return {allCpus | kKernel | kMemPdpt | kTaskBits, allCpus | kKernel};
     default: return {kEverything, kEverything};
     }
 }
@@ -297,6 +318,14 @@ ExploreResult explore(const ExploreProblem& problem, const ExploreOptions& optio
 
     u64 allCpus = 0;
     for (int c = 0; c < ncpu; ++c) allCpus |= cpuBit(c);
+    // The user tasks each CPU can be running: its task now and those its thread schedules.
+    std::vector<u64> mayRun(static_cast<std::size_t>(ncpu), 0);
+    for (int c = 0; c < ncpu; ++c) {
+        u64& bits = mayRun[static_cast<std::size_t>(c)];
+        bits = taskBit(problem.initial, problem.initial.cpu(c).currentTask);
+        for (const Op& op : threadOf(c))
+            if (op.code == OpCode::Schedule) bits |= namedTaskBit(problem.initial, op.name);
+    }
     // future[c][pc]: what cpu c can still touch from pc on, speculation included.
     std::vector<std::vector<Footprint>> future(static_cast<std::size_t>(ncpu));
     for (int c = 0; c < ncpu; ++c) {
@@ -306,7 +335,7 @@ ExploreResult explore(const ExploreProblem& problem, const ExploreOptions& optio
         if (!specOf(c).empty()) f[th.size()] = speculationFootprint(c);
         for (std::size_t i = th.size(); i-- > 0;) {
             f[i] = f[i + 1];
-            f[i] |= opFootprint(th[i], nullptr, allCpus);
+            f[i] |= opFootprint(th[i], nullptr, problem.initial, mayRun[static_cast<std::size_t>(c)], allCpus);
         }
     }
 
@@ -317,7 +346,7 @@ ExploreResult explore(const ExploreProblem& problem, const ExploreOptions& optio
         start.execute(off, nullptr);
     }
     std::vector<PathRec> recs;
-    std::unordered_set<StateHash, StateHashKey> visited;
+    std::unordered_map<StateHash, int, StateHashKey> visited;  // state -> BFS level it was first reached at
     auto keyOf = [&](const Machine& m, const std::vector<int>& pcs) {
         StateHash h = hashMachine(m, slack);
         for (int pc : pcs) {
@@ -351,7 +380,7 @@ ExploreResult explore(const ExploreProblem& problem, const ExploreOptions& optio
 
     std::vector<Node> frontier;
     frontier.push_back(Node{start, std::vector<int>(static_cast<std::size_t>(ncpu), 0), -1});
-    visited.insert(keyOf(start, frontier.front().pcs));
+    visited.emplace(keyOf(start, frontier.front().pcs), 0);
     res.states = 1;
     if (int mc = -1; hasMachineCheck(start, mc)) {
         res.found = true;
@@ -422,7 +451,8 @@ ExploreResult explore(const ExploreProblem& problem, const ExploreOptions& optio
                 for (int c = 0; c < ncpu && !reduced; ++c) {
                     const int pc = n.pcs[static_cast<std::size_t>(c)];
                     if (pc >= static_cast<int>(threadOf(c).size())) continue;
-                    Footprint mine = opFootprint(threadOf(c)[static_cast<std::size_t>(pc)], &n.m, allCpus);
+                    Footprint mine =
+                        opFootprint(threadOf(c)[static_cast<std::size_t>(pc)], &n.m, problem.initial, 0, allCpus);
                     if (!specOf(c).empty()) mine |= speculationFootprint(c);
                     bool independent = true;
                     for (int o = 0; o < ncpu && independent; ++o)
@@ -434,9 +464,13 @@ ExploreResult explore(const ExploreProblem& problem, const ExploreOptions& optio
                     succs.push_back(std::move(scratch));
                     for (int k = 0; k < static_cast<int>(specOf(c).size()); ++k)
                         if (step(n, c, true, k, scratch)) succs.push_back(std::move(scratch));
-                    // Cycle proviso: fall back to full expansion if a successor was seen before.
-                    bool allNew = std::all_of(succs.begin(), succs.end(),
-                                              [&](const Succ& x) { return !visited.count(x.key); });
+                    // Cycle proviso (breadth-first form): fall back to full expansion if a
+                    // successor is a state of this level or an earlier one, which could close a
+                    // cycle; a state already queued for the next level cannot.
+                    bool allNew = std::all_of(succs.begin(), succs.end(), [&](const Succ& x) {
+                        auto it = visited.find(x.key);
+                        return it == visited.end() || it->second > depth;
+                    });
                     if (allNew) {
                         reduced = true;
                         res.reducedStates++;
@@ -458,7 +492,7 @@ ExploreResult explore(const ExploreProblem& problem, const ExploreOptions& optio
                 continue;
             }
             for (Succ& s : succs) {
-                if (!visited.insert(s.key).second) {
+                if (!visited.emplace(s.key, depth + 1).second) {
                     scratch = std::move(s);  // recycle its buffers
                     continue;
                 }
