@@ -3,6 +3,8 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <string>
 
 namespace tlblab::fuzz {
@@ -15,6 +17,9 @@ inline std::string text(const std::uint8_t* data, std::size_t size) {
 }
 
 // A broken invariant: print it and abort, so libFuzzer (and the replay test) records a crash.
-[[noreturn]] void invariantFailed(const std::string& what);
+[[noreturn]] inline void invariantFailed(const std::string& what) {
+    std::fprintf(stderr, "fuzz invariant failed: %s\n", what.c_str());
+    std::abort();
+}
 
 }  // namespace tlblab::fuzz

@@ -11,15 +11,8 @@
 
 #include <algorithm>
 #include <cctype>
-#include <cstdio>
-#include <cstdlib>
 
 using namespace tlblab;
-
-void tlblab::fuzz::invariantFailed(const std::string& what) {
-    std::fprintf(stderr, "fuzz invariant failed: %s\n", what.c_str());
-    std::abort();
-}
 
 namespace {
 constexpr std::size_t kMaxExportSteps = 24;

@@ -5,15 +5,8 @@
 
 #include "tlblab/lesson.hpp"
 
-#include <cstdio>
-#include <cstdlib>
 
 using namespace tlblab;
-
-void tlblab::fuzz::invariantFailed(const std::string& what) {
-    std::fprintf(stderr, "fuzz invariant failed: %s\n", what.c_str());
-    std::abort();
-}
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     if (size > fuzz::kMaxInput) return 0;
