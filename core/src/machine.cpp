@@ -435,7 +435,9 @@ OpResult Machine::access(int ci, u32 va, AccessType acc, Mode mode, EventList* e
             ev->push_back(std::move(e));
         }
         TlbEntry fresh = entryFrom(c, w, Origin::Demand);
-        if (m_model == CpuModel::Erratum383 && w.size != hitEntry.size) {
+        // Only a permission mismatch opens the erratum's window (scenario-facts.md section 7);
+        // the re-walk of a write through a clean entry replaces the entry like a correct CPU.
+        if (denied && m_model == CpuModel::Erratum383 && w.size != hitEntry.size) {
             // Erratum 383: the new translation has another page size; the stale entry stays.
             c.tlb.fill(fresh, ev, c.id);
             c.stats.fillsDemand++;

@@ -212,15 +212,20 @@ TlbSlot Tlb::place(std::size_t a, TlbEntry e, EventList* ev, int cpu) {
     const unsigned set = setOf(arr, e.va, e.size);
     unsigned victim = set * ways;
     bool found = false;
-    for (unsigned w = 0; w < ways; ++w) {
+    // The first free way of the set; a full array has none (skip the search: miss path).
+    for (unsigned w = 0; arr.validCount < arr.slots.size() && w < ways; ++w) {
         unsigned idx = set * ways + w;
         if (!arr.valid[idx]) { victim = idx; found = true; break; }
     }
     if (!found) {
+        // Least recently used way (the first one on a tie), without branches.
         u64 oldest = ~u64{0};
         for (unsigned w = 0; w < ways; ++w) {
-            unsigned idx = set * ways + w;
-            if (arr.slots[idx].lastUse < oldest) { oldest = arr.slots[idx].lastUse; victim = idx; }
+            const unsigned idx = set * ways + w;
+            const u64 t = arr.slots[idx].lastUse;
+            const bool older = t < oldest;
+            oldest = older ? t : oldest;
+            victim = older ? idx : victim;
         }
         TlbEntry old = arr.slots[victim];
         clearSlot(arr, victim);

@@ -259,3 +259,28 @@ cpu1 invlpg 0x08048000
     none.replace(none.find("random 0.5"), 10, "off");
     CHECK(trace(none).find("speculative walk") == std::string::npos);
 }
+
+TEST_CASE("a write through a clean entry re-walks without the erratum's window", "[erratum]") {
+    // The stale 2M entry allows the kernel write but was cached with D clear: the CPU re-walks
+    // to set D. That is no permission mismatch, so even an erratum-383 CPU replaces the entry.
+    Machine m = machineFrom(R"(
+cpu_model erratum383
+table k
+map k 0x08000000 0x08000000 2M 2M rw global
+table u
+map u 0x08048000 0x02000000 4K 4K rw
+cpu0 load_cr3 k
+cpu0 access 0x08048000 read kernel
+cpu0 load_cr3 u
+)");
+    REQUIRE(covering(m, 0, 0x08048000).size() == 1);
+    REQUIRE_FALSE(covering(m, 0, 0x08048000)[0].dirty);
+    OpResult r = run(m, "cpu0 access 0x08048000 write kernel");
+    CHECK(r.outcome == Outcome::Ok);
+    CHECK(r.pa == 0x02000000);
+    auto e = covering(m, 0, 0x08048000);
+    REQUIRE(e.size() == 1);
+    CHECK(e[0].size == PageSize::K4);
+    CHECK(e[0].dirty);
+    CHECK(m.cpu(0).state == CpuState::Online);
+}

@@ -208,7 +208,9 @@ TEST_CASE("buggy: native_cpu_up clones pgd[3] into pgd[0] of swapper_pg_dir for 
     CHECK_FALSE(lowMappingsIn(m, "swapper_pg_dir"));
     CHECK_FALSE(m.kernel().lowMappings);
     CHECK(m.cpu(1).tlb.size() == 0);
-    run(m, "cpu2 set_cpu_online");
+    EventList online;
+    run(m, "cpu2 set_cpu_online", &online);
+    CHECK(countEvents(online, EventKind::Cr4Write, 2) == 2);  // start_secondary's global flush
     CHECK(m.cpu(2).state == CpuState::Online);
     for (const auto& f : m.cpu(0).callStack) CHECK(f != "native_cpu_up");
 }
@@ -312,7 +314,16 @@ TEST_CASE("fix-trampoline's native_cpu_up writes nothing into swapper_pg_dir and
         if (e.kind == EventKind::TableWrite) CHECK((e.pa & ~u64{0xfff}) != swapper);
         if (e.kind == EventKind::IpiSend) CHECK(e.detail.find("flush") == std::string::npos);
     }
-    CHECK(hasEvent(ev, EventKind::IpiSend));  // INIT and STARTUP
+    // do_boot_cpu: INIT, then two STARTUP IPIs, to the booting CPU.
+    int init = 0, startup = 0;
+    for (const auto& e : ev) {
+        if (e.kind != EventKind::IpiSend) continue;
+        CHECK(e.other == 2);
+        init += e.detail == "INIT";
+        startup += e.detail == "STARTUP";
+    }
+    CHECK(init == 1);
+    CHECK(startup == 2);
 }
 
 TEST_CASE("every variant ends without a machine check on the crash steps except buggy+erratum383",
