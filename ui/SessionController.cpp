@@ -73,7 +73,7 @@ void SessionController::setSession(LoadedSession s, int step) {
     m_lessonTimeline.reset();
     m_pos = static_cast<std::size_t>(-1);  // force a snapshot
     emit branchChanged(false);
-    moveTo(m_data->positionOfStep(std::min(step, static_cast<int>(m_data->steps.size()) - 1)));
+    goToStep(step);
 }
 
 void SessionController::setVariant(const QString& variant) {
@@ -81,16 +81,32 @@ void SessionController::setVariant(const QString& variant) {
     load(m_what, variant, kKeepStep);
 }
 
-int SessionController::step() const { return m_data ? m_data->stepAt(m_pos) : -1; }
+int SessionController::step() const { return m_data ? m_step : -1; }
 
 // ---- navigation ----------------------------------------------------------------------------
 
-void SessionController::moveTo(std::size_t position) {
+void SessionController::moveTo(std::size_t position, int step) {
     if (!m_data) return;
     position = std::min(position, m_data->opCount());
-    if (position == m_pos) return;
+    if (step == kAutoStep) step = m_data->stepAt(position);
+    if (position == m_pos && step == m_step) return;
     m_pos = position;
+    m_step = step;
     emitSnapshot();
+}
+
+void SessionController::goToStep(int step) {
+    if (!m_data) return;
+    step = std::clamp(step, -1, static_cast<int>(m_data->steps.size()) - 1);
+    moveTo(m_data->positionOfStep(step), step);
+}
+
+std::pair<std::size_t, int> SessionController::nextStepTarget() const {
+    const int k = m_step;
+    const int n = static_cast<int>(m_data->steps.size());
+    if (k >= 0 && m_pos < m_data->positionOfStep(k)) return {m_data->positionOfStep(k), k};  // finish this step
+    if (k + 1 < n) return {m_data->positionOfStep(k + 1), k + 1};
+    return {m_data->opCount(), kAutoStep};
 }
 
 void SessionController::emitSnapshot() {
@@ -98,7 +114,7 @@ void SessionController::emitSnapshot() {
     snap->session = m_data;
     snap->machine = m_timeline->seek(m_pos);
     snap->position = m_pos;
-    snap->step = m_data->stepAt(m_pos);
+    snap->step = m_step;
     const StepInfo* info = snap->stepInfo();
     snap->atStepEnd = info ? info->endOp == m_pos : m_pos == m_data->setupEnd;
     const std::size_t begin = info ? std::min(info->beginOp, m_pos) : m_pos;
@@ -115,41 +131,39 @@ void SessionController::emitSnapshot() {
 
 void SessionController::stepForward() {
     if (!m_data) return;
-    const int k = step();
-    const std::size_t here = m_data->positionOfStep(k);
-    if (k >= 0 && m_pos < here)
-        moveTo(here);  // finish the current step first
-    else if (k + 1 < static_cast<int>(m_data->steps.size()))
-        moveTo(m_data->positionOfStep(k + 1));
-    else
-        moveTo(m_data->opCount());
+    const auto [pos, step] = nextStepTarget();
+    moveTo(pos, step);
 }
 
 void SessionController::stepBack() {
     if (!m_data) return;
-    const int k = step();
-    if (k < 0) {
+    if (m_step < 0) {
         moveTo(0);
         return;
     }
-    moveTo(m_data->positionOfStep(k - 1));
+    goToStep(m_step - 1);
 }
 
 void SessionController::opForward() { moveTo(m_pos + 1); }
 void SessionController::opBack() {
     if (m_pos > 0) moveTo(m_pos - 1);
 }
-void SessionController::first() {
-    if (m_data) moveTo(m_data->setupEnd);
-}
+void SessionController::first() { goToStep(-1); }
 void SessionController::last() {
-    if (m_data) moveTo(m_data->opCount());
+    if (!m_data) return;
+    const int n = static_cast<int>(m_data->steps.size());
+    if (n > 0 && m_data->steps.back().endOp == m_data->opCount())
+        goToStep(n - 1);
+    else
+        moveTo(m_data->opCount());
 }
 void SessionController::seekPosition(std::size_t position) { moveTo(position); }
-void SessionController::seekStep(int s) {
-    if (m_data) moveTo(m_data->positionOfStep(s));
+void SessionController::seekStep(int s) { goToStep(s); }
+bool SessionController::atEnd() const {
+    if (!m_data) return true;
+    const int n = static_cast<int>(m_data->steps.size());
+    return m_pos >= m_data->opCount() && (n == 0 || m_step >= n - 1 || m_data->steps.back().endOp != m_pos);
 }
-bool SessionController::atEnd() const { return !m_data || m_pos >= m_data->opCount(); }
 
 void SessionController::play() {
     if (!m_data || m_timer.isActive()) return;
@@ -171,11 +185,7 @@ void SessionController::onTick() {
         pause();
         return;
     }
-    const int k = step();
-    const std::size_t target = (k >= 0 && m_pos < m_data->positionOfStep(k))
-                                   ? m_data->positionOfStep(k)
-                                   : (k + 1 < static_cast<int>(m_data->steps.size()) ? m_data->positionOfStep(k + 1)
-                                                                                     : m_data->opCount());
+    const auto [target, targetStep] = nextStepTarget();
     int which = -1;
     const long hit = scanBreakpoints(m_pos, target, &which);
     if (hit >= 0) {
@@ -184,7 +194,7 @@ void SessionController::onTick() {
         emit breakpointHit(which, QString::fromStdString(m_breakpoints[static_cast<std::size_t>(which)].describe()));
         return;
     }
-    moveTo(target);
+    moveTo(target, targetStep);
     if (atEnd()) pause();
 }
 
@@ -225,7 +235,7 @@ int SessionController::runToBreakpoint() {
     int which = -1;
     const long hit = scanBreakpoints(m_pos, m_data->opCount(), &which);
     if (hit < 0) {
-        moveTo(m_data->opCount());
+        last();
         return -1;
     }
     moveTo(static_cast<std::size_t>(hit) + 1);
@@ -236,7 +246,7 @@ int SessionController::runToBreakpoint() {
 bool SessionController::runToTag(const QString& tag) {
     if (!m_data) return false;
     const std::string t = tag.toStdString();
-    for (int k = std::max(step() + 1, 0); k < static_cast<int>(m_data->steps.size()); ++k) {
+    for (int k = std::max(m_step + 1, 0); k < static_cast<int>(m_data->steps.size()); ++k) {
         const auto& tags = m_data->steps[static_cast<std::size_t>(k)].tags;
         if (std::find(tags.begin(), tags.end(), t) != tags.end()) {
             seekStep(k);

@@ -90,7 +90,13 @@ signals:
     void branchChanged(bool inBranch);
 
 private:
-    void moveTo(std::size_t position);
+    static constexpr int kAutoStep = -1000;
+    // Moves to `position` showing lesson step `step` (kAutoStep: the step holding the position).
+    // Steps without ops share a position with their neighbour, so the step is kept explicitly.
+    void moveTo(std::size_t position, int step = kAutoStep);
+    void goToStep(int step);
+    // Where "next step" leads from here: (position, step).
+    std::pair<std::size_t, int> nextStepTarget() const;
     void emitSnapshot();
     void onTick();
     // First op index in [from, to) whose events hit a breakpoint, or -1.
@@ -103,6 +109,7 @@ private:
     std::shared_ptr<SessionData> m_lessonData;
     std::shared_ptr<Timeline> m_lessonTimeline;
     std::size_t m_pos = 0;
+    int m_step = -1;
     SnapshotPtr m_snapshot;
     QTimer m_timer;
     std::vector<Breakpoint> m_breakpoints;

@@ -152,6 +152,14 @@ TEST_CASE("switching the variant keeps the step; fix-trampoline ends without a m
     REQUIRE(box != nullptr);
     CHECK(box->currentText() == QStringLiteral("fix-trampoline"));
     QTest::keyClick(w.get(), Qt::Key_End);
+    // The last step has no ops of its own (a summary): End still reaches it, and Left leaves it.
+    const int lastStep = static_cast<int>(c->session()->steps.size()) - 1;
+    CHECK(c->step() == lastStep);
+    CHECK(w->narration()->plainText().contains(QString::fromStdString(c->session()->steps.back().title)));
+    QTest::keyClick(w.get(), Qt::Key_Left);
+    CHECK(c->step() == lastStep - 1);
+    QTest::keyClick(w.get(), Qt::Key_Right);
+    CHECK(c->step() == lastStep);
     CHECK(cpuWithMachineCheck(c->snapshot()->machine) == -1);
     CHECK(w->canvas()->scene().find("mce:cpu1") == nullptr);
 }
