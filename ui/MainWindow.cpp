@@ -342,7 +342,11 @@ void MainWindow::setPresentation(bool on) {
         showNormal();
     }
     applyAppearance();
-    m_canvas->fitToView();
+    // In presentation the canvas takes about two thirds of the screen, narration the rest.
+    QTimer::singleShot(0, this, [this] {
+        if (m_presentation) resizeDocks({m_docks.front()}, {std::max(320, width() * 34 / 100)}, Qt::Horizontal);
+        m_canvas->fitToView();
+    });
 }
 
 void MainWindow::setCompare(bool on) {
