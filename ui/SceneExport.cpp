@@ -5,6 +5,7 @@
 #include "tlblab/markup.hpp"
 
 #include <QBuffer>
+#include <QDir>
 #include <QFileInfo>
 #include <QImage>
 #include <QPageSize>
@@ -208,6 +209,67 @@ QImage renderHandoutPage(const ExportDocument& doc, Theme theme, std::size_t ind
     p.translate(paint.topLeft());
     paintHandoutPage(p, doc, theme, index, QRectF(0, 0, paint.width(), paint.height()), dpi);
     return img;
+}
+
+const char* exportFormatName(ExportFormat f) {
+    switch (f) {
+    case ExportFormat::Svg: return "svg";
+    case ExportFormat::Pdf: return "pdf";
+    case ExportFormat::Png: return "png";
+    case ExportFormat::Tikz: return "tikz";
+    case ExportFormat::Html: return "html";
+    case ExportFormat::Handout: return "handout";
+    }
+    return "svg";
+}
+
+bool parseExportFormat(const std::string& s, ExportFormat& out) {
+    for (ExportFormat f : {ExportFormat::Svg, ExportFormat::Pdf, ExportFormat::Png, ExportFormat::Tikz,
+                           ExportFormat::Html, ExportFormat::Handout})
+        if (s == exportFormatName(f)) {
+            out = f;
+            return true;
+        }
+    return false;
+}
+
+const char* exportFormatExtension(ExportFormat f) {
+    switch (f) {
+    case ExportFormat::Tikz: return "tex";
+    case ExportFormat::Handout: return "pdf";
+    default: return exportFormatName(f);
+    }
+}
+
+std::string stepFilePath(const std::string& path, std::size_t number, bool many) {
+    if (!many) return path;
+    const QFileInfo fi(QString::fromStdString(path));
+    const QString name = QStringLiteral("%1-step%2").arg(fi.completeBaseName()).arg(number, 2, 10, QLatin1Char('0')) +
+                         (fi.suffix().isEmpty() ? QString() : QStringLiteral(".") + fi.suffix());
+    return fi.dir().filePath(name).toStdString();
+}
+
+void exportDocument(const ExportDocument& doc, ExportFormat format, Theme theme, double pngScale,
+                    const std::string& path) {
+    if (doc.steps.empty()) throw std::runtime_error("nothing to export: no steps");
+    const bool many = doc.steps.size() > 1;
+    switch (format) {
+    case ExportFormat::Tikz: writeFileAtomic(path, documentToTikz(doc, theme)); break;
+    case ExportFormat::Html: writeFileAtomic(path, documentToHtml(doc, theme)); break;
+    case ExportFormat::Svg:
+        for (const auto& st : doc.steps) writeSceneSvg(st.scene, theme, stepFilePath(path, st.number, many));
+        break;
+    case ExportFormat::Png:
+        for (const auto& st : doc.steps) writeScenePng(st.scene, theme, pngScale, stepFilePath(path, st.number, many));
+        break;
+    case ExportFormat::Pdf: {
+        std::vector<Scene> scenes;
+        for (const auto& st : doc.steps) scenes.push_back(st.scene);
+        writeScenesPdf(scenes, theme, path);
+        break;
+    }
+    case ExportFormat::Handout: writeHandoutPdf(doc, theme, path); break;
+    }
 }
 
 }  // namespace tlblab::ui

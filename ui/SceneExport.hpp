@@ -20,6 +20,19 @@ void writeScenePng(const Scene& s, Theme theme, double scale, const std::string&
 void writeScenesPdf(const std::vector<Scene>& scenes, Theme theme, const std::string& path);
 // A4 handout: a title page, then one page per step (diagram, narration, question).
 void writeHandoutPdf(const ExportDocument& doc, Theme theme, const std::string& path);
+// The formats of `tlblab-cli export` and File > Export.
+enum class ExportFormat : std::uint8_t { Svg, Pdf, Png, Tikz, Html, Handout };
+const char* exportFormatName(ExportFormat f);  // "svg", "pdf", "png", "tikz", "html", "handout"
+bool parseExportFormat(const std::string& s, ExportFormat& out);
+const char* exportFormatExtension(ExportFormat f);  // "svg", "pdf", "png", "tex", "html", "pdf"
+// "fig.svg", step 3 of several -> "fig-step03.svg"; unchanged when `many` is false.
+std::string stepFilePath(const std::string& path, std::size_t number, bool many);
+// Writes `doc` in `format` to `path` (SVG and PNG of several steps: one file per step, named by
+// stepFilePath). Throws std::runtime_error on failure; needs a QGuiApplication for every format
+// but TikZ and HTML.
+void exportDocument(const ExportDocument& doc, ExportFormat format, Theme theme, double pngScale,
+                    const std::string& path);
+
 // One handout page as an image (0: the title page, i: step i), for previews and checks.
 QImage renderHandoutPage(const ExportDocument& doc, Theme theme, std::size_t index, double dpi);
 

@@ -37,16 +37,6 @@ bool isScript(const std::string& arg) {
     return ext != ".yaml" && ext != ".yml" && std::filesystem::is_regular_file(p);
 }
 
-// "fig.svg" and step 3 of many -> "fig-step03.svg".
-std::string stepPath(const std::string& out, std::size_t number, bool many) {
-    if (!many) return out;
-    std::filesystem::path p(out);
-    const std::string stem = p.stem().string(), ext = p.extension().string();
-    char buf[16];
-    std::snprintf(buf, sizeof buf, "-step%02zu", number);
-    return (p.parent_path() / (stem + buf + ext)).string();
-}
-
 ExportDocument buildDocument(const ExportOptions& o, std::unique_ptr<Lesson>& lessonHolder,
                              std::unique_ptr<LessonRun>& runHolder) {
     if (isScript(o.lesson)) {
@@ -107,19 +97,9 @@ int runExport(const ExportOptions& o) {
             char arg0[] = "tlblab-cli";
             char* argv[] = {arg0, nullptr};
             QGuiApplication app(argc, argv);
-            const bool many = doc.steps.size() > 1;
-            if (o.format == "svg") {
-                for (const auto& st : doc.steps) ui::writeSceneSvg(st.scene, theme, stepPath(o.out, st.number, many));
-            } else if (o.format == "png") {
-                for (const auto& st : doc.steps)
-                    ui::writeScenePng(st.scene, theme, o.scale, stepPath(o.out, st.number, many));
-            } else if (o.format == "pdf") {
-                std::vector<Scene> scenes;
-                for (const auto& st : doc.steps) scenes.push_back(st.scene);
-                ui::writeScenesPdf(scenes, theme, o.out);
-            } else {
-                ui::writeHandoutPdf(doc, theme, o.out);
-            }
+            ui::ExportFormat format{};
+            ui::parseExportFormat(o.format, format);  // CLI11 checked the name
+            ui::exportDocument(doc, format, theme, o.scale, o.out);
 #endif
         }
     } catch (const std::exception& e) {

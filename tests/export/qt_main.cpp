@@ -4,12 +4,16 @@
 #include <catch2/catch.hpp>
 
 #include <QApplication>
+#include <QStandardPaths>
 
 #include <cstdlib>
 
 int main(int argc, char** argv) {
     if (!std::getenv("QT_QPA_PLATFORM")) setenv("QT_QPA_PLATFORM", "offscreen", 1);
     int qtArgc = 1;
+    QStandardPaths::setTestModeEnabled(true);  // settings (the export dialog's) go to a test location
     QApplication app(qtArgc, argv);
+    QApplication::setOrganizationName(QStringLiteral("TLB Lab tests"));
+    QApplication::setApplicationName(QStringLiteral("tlblab-export-qt-tests"));
     return Catch::Session().run(argc, argv);
 }

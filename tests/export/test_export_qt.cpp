@@ -158,3 +158,34 @@ TEST_CASE("handout pages: the title page lists the steps, a step page carries it
             ui::renderHandoutPage(doc, Theme::Print, i, 100).save(QStringLiteral("%1/page%2.png").arg(keep).arg(i));
     }
 }
+
+TEST_CASE("exportDocument writes every format; several SVG steps give one file each", "[export]") {
+    test::qtApp();
+    QTemporaryDir dir;
+    ExportDocument doc;
+    doc.title = "t";
+    for (std::size_t i = 1; i <= 2; ++i) {
+        ExportStep st;
+        st.number = i + 2;
+        st.title = "step";
+        st.scene = test::sceneOf("cpus 1\n");
+        doc.steps.push_back(st);
+    }
+    const std::string base = dir.filePath(QStringLiteral("fig.svg")).toStdString();
+    CHECK(ui::stepFilePath(base, 3, true) == dir.filePath(QStringLiteral("fig-step03.svg")).toStdString());
+    CHECK(ui::stepFilePath(base, 3, false) == base);
+    ui::exportDocument(doc, ui::ExportFormat::Svg, Theme::Print, 1, base);
+    CHECK(QFile::exists(dir.filePath(QStringLiteral("fig-step03.svg"))));
+    CHECK(QFile::exists(dir.filePath(QStringLiteral("fig-step04.svg"))));
+    CHECK_FALSE(QFile::exists(QString::fromStdString(base)));
+    for (ui::ExportFormat f : {ui::ExportFormat::Pdf, ui::ExportFormat::Tikz, ui::ExportFormat::Html,
+                               ui::ExportFormat::Handout}) {
+        const QString p = dir.filePath(QStringLiteral("out-%1.%2").arg(ui::exportFormatName(f), ui::exportFormatExtension(f)));
+        ui::exportDocument(doc, f, Theme::Print, 1, p.toStdString());
+        CHECK(QFileInfo(p).size() > 100);
+    }
+    ui::ExportFormat f{};
+    CHECK(ui::parseExportFormat("handout", f));
+    CHECK(f == ui::ExportFormat::Handout);
+    CHECK_FALSE(ui::parseExportFormat("jpeg", f));
+}
