@@ -19,10 +19,12 @@ inline QApplication& app() {
     static int argc = 1;
     static char name[] = "tlblab_gui_tests";
     static char* argv[] = {name, nullptr};
-    static std::unique_ptr<QApplication> a = [] {
+    // Never destroyed: destroying a QApplication from an exit handler, after the platform plugin's
+    // statics are gone, crashes.
+    static QApplication* a = [] {
         if (!std::getenv("QT_QPA_PLATFORM")) setenv("QT_QPA_PLATFORM", "offscreen", 1);
         QStandardPaths::setTestModeEnabled(true);  // settings go to a test location
-        auto p = std::make_unique<QApplication>(argc, argv);
+        auto* p = new QApplication(argc, argv);
         QApplication::setOrganizationName(QStringLiteral("TLB Lab tests"));
         QApplication::setApplicationName(QStringLiteral("tlblab-gui-tests"));
         return p;

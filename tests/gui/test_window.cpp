@@ -138,7 +138,7 @@ TEST_CASE("keys: Home, End, PageDown, PageUp and Shift+Right move as documented"
     CHECK(c->position() == d->steps[2].endOp);
 }
 
-TEST_CASE("switching the variant keeps the step; fix-trampoline ends without a machine check") {
+TEST_CASE("switching the variant keeps the step, and fix-trampoline ends without a machine check") {
     auto w = openWindow(QStringLiteral("erratum-383"), {}, 2);
     auto* c = w->controller();
     REQUIRE(c->step() == 2);
