@@ -135,6 +135,13 @@ private:
     // Geometry of placed items, for arrows.
     std::map<std::string, std::pair<ScenePoint, ScenePoint>> m_rowEnds;  // id -> (left mid, right mid)
     std::map<u64, ScenePoint> m_tableIn;  // table pa -> arrow target point
+    struct RowInfo {
+        std::string role;
+        int walkLevel = -1;
+        bool changed = false;
+    };
+    std::map<std::string, RowInfo> m_rowInfo;  // placed rows, for their arrows
+    std::map<u64, std::set<unsigned>> m_via;  // page directory -> PDPT indices of the drawn PDPTs reaching it
 };
 
 void Builder::collectEvents() {
@@ -368,17 +375,7 @@ TableSpec Builder::pageTable(u64 pa, int level) const {
     // Which PDPT indices reach this page directory (for its linear addresses).
     std::set<unsigned> via;
     if (level == 1)
-        for (const auto& [spa, name] : m_m.memory().symbols()) {
-            (void)name;
-            const u64 pdpt = spa;  // clang 14 cannot capture a structured binding in a lambda
-            for (unsigned i = 0; i < 4; ++i) {
-                u64 e = m_m.memory().read64(spa + i * 8);
-                if ((e & pae::P) && (e & pae::kFrame4K) == pa && (spa == k.swapperPgDir || spa == k.trampolinePgDir ||
-                                                                 std::any_of(m_m.mms().begin(), m_m.mms().end(),
-                                                                             [&](const Mm& mm) { return mm.pgd == pdpt; })))
-                    via.insert(i);
-            }
-        }
+        if (auto v = m_via.find(pa); v != m_via.end()) via = v->second;
     t.header = fmt::format("{}  {} @ {}", tableLabel(m_m, pa), kKind[level], hex(pa));
     if (via.size() > 1) {
         std::string v;
@@ -567,6 +564,7 @@ void Builder::placeTable(const TableSpec& t, double x, double y, double width) {
         it.parent = t.id;
         m_s.items.push_back(it);
         m_rowEnds[r.id] = {{x, yy + kRowH / 2}, {x + width, yy + kRowH / 2}};
+        m_rowInfo[r.id] = {r.role, r.walkLevel, r.changed};
         yy += kRowH;
     }
 }
@@ -657,6 +655,11 @@ Scene Builder::build() {
     for (const auto& mm : m_m.mms()) addPdpt(mm.pgd);
     addPdpt(m_m.kernel().trampolinePgDir);
     std::sort(pdpts.begin(), pdpts.end());
+    for (u64 pdpt : pdpts)
+        for (unsigned i = 0; i < 4; ++i) {
+            const u64 e = m_m.memory().read64(pdpt + i * 8);
+            if (e & pae::P) m_via[e & pae::kFrame4K].insert(i);
+        }
 
     double colX = kMargin + leftW + kColGap;
     std::vector<u64> current = pdpts;
@@ -716,19 +719,19 @@ Scene Builder::build() {
     }
     for (const auto& [rid, tpa] : arrowsTo) {
         if (!m_tableIn.count(tpa)) continue;
-        const SceneItem* row = m_s.find(rid);
+        const RowInfo& row = m_rowInfo[rid];
         SceneItem a;
         a.id = "arrow:" + rid;
         a.kind = ItemKind::Arrow;
-        a.role = row && row->role == "entry-low-mapping" ? "arrow-low-mapping" : "arrow";
+        a.role = row.role == "entry-low-mapping" ? "arrow-low-mapping" : "arrow";
         a.points = {m_rowEnds[rid].second, m_tableIn[tpa]};
         a.from = rid;
         a.to = tableId(m_m, tpa);
-        if (row && row->walkLevel >= 0) {
-            a.walkLevel = row->walkLevel + 1;
+        if (row.walkLevel >= 0) {
+            a.walkLevel = row.walkLevel + 1;
             a.role = "arrow-walk";
         }
-        a.changed = row && row->changed;
+        a.changed = row.changed;
         m_s.items.push_back(a);
     }
 
