@@ -4,6 +4,8 @@
 #include <QPainterPath>
 #include <QPolygonF>
 
+#include <cmath>
+
 namespace tlblab::ui {
 
 QColor SceneRenderer::color(const std::string& hex) {
@@ -54,13 +56,24 @@ void fillRect(QPainter& p, const QRectF& r, const RoleStyle& st) {
     }
 }
 
-void text(QPainter& p, double x, double baseline, const std::string& s, double size, bool bold, const QColor& c) {
-    p.setFont(SceneRenderer::font(size, bold));
+}  // namespace
+
+const QFont& SceneRenderer::cachedFont(double pixelSize, bool bold) const {
+    const int key = static_cast<int>(pixelSize + 0.5) * 2 + (bold ? 1 : 0);
+    auto it = m_fonts.find(key);
+    if (it == m_fonts.end()) it = m_fonts.emplace(key, font(pixelSize, bold)).first;
+    return it->second;
+}
+
+void SceneRenderer::text(QPainter& p, double x, double baseline, const std::string& s, double size, bool bold,
+                         const QColor& c) const {
+    // Text smaller than about 3 device pixels cannot be read: skip it (large machines zoomed out).
+    const double scale = std::abs(p.worldTransform().m22());
+    if (size * scale < 3.0) return;
+    p.setFont(cachedFont(size, bold));
     p.setPen(c);
     p.drawText(QPointF(x, baseline), QString::fromStdString(s));
 }
-
-}  // namespace
 
 void SceneRenderer::drawItem(QPainter& p, const SceneItem& it, double opacity, int walkReveal) const {
     if (opacity <= 0.0) return;

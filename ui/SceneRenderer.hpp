@@ -7,6 +7,8 @@
 #include <QColor>
 #include <QFont>
 
+#include <map>
+
 class QPainter;
 
 namespace tlblab::ui {
@@ -29,7 +31,12 @@ public:
     static QFont font(double pixelSize, bool bold);
 
 private:
+    const QFont& cachedFont(double pixelSize, bool bold) const;
+    void text(QPainter& p, double x, double baseline, const std::string& s, double size, bool bold,
+              const QColor& c) const;
+
     Theme m_theme;
+    mutable std::map<int, QFont> m_fonts;  // by pixel size * 2 + bold
 };
 
 }  // namespace tlblab::ui
