@@ -289,10 +289,20 @@ void PlotsDock::rebuild() {
     m_plot->replot();
 }
 
+void PlotsDock::showEvent(QShowEvent* e) {
+    QWidget::showEvent(e);
+    if (m_cursorStale) updateCursor();
+}
+
 double PlotsDock::cursorX() const { return m_cursor->point1->coords().x(); }
 
 void PlotsDock::updateCursor() {
     if (!m_snap || m_kind == PlotKind::FixCost) return;
+    if (!isVisible()) {
+        m_cursorStale = true;  // replotted when shown
+        return;
+    }
+    m_cursorStale = false;
     const double x = m_snap->step + 1;
     m_cursor->point1->setCoords(x, 0);
     m_cursor->point2->setCoords(x, 1);

@@ -60,6 +60,9 @@ public:
 signals:
     void fixCostsReady();
 
+protected:
+    void showEvent(QShowEvent* e) override;
+
 private:
     void rebuild();
     void updateCursor();
@@ -80,6 +83,7 @@ private:
     std::vector<FixCost> m_fixCosts;
     std::string m_fixCostLesson;
     bool m_fixCostRunning = false;
+    bool m_cursorStale = false;
 };
 
 }  // namespace tlblab::ui

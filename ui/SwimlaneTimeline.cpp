@@ -90,7 +90,10 @@ void SwimlaneTimeline::paintStatic(QPainter& p) {
         p.setPen(QPen(grid, 1, Qt::DotLine));
         p.drawLine(QPointF(x1, kHeaderH), QPointF(x1, height()));
         p.setPen(pal.color(QPalette::Text));
-        if (x1 - x0 >= 10) p.drawText(QRectF(x0, 0, x1 - x0, kHeaderH), Qt::AlignCenter, QString::number(k + 1));
+        if (x1 - x0 >= 10)
+            p.drawText(QRectF(x0, 0, x1 - x0, kHeaderH), Qt::AlignCenter, QString::number(k + 1));
+        else if (x1 - x0 < 1)  // a step without ops (a summary): its number at its place, in a box
+            p.drawText(QRectF(x1 - 14, 0, 14, kHeaderH), Qt::AlignRight | Qt::AlignVCenter, QString::number(k + 1));
     }
     if (m_data->branch) {
         const double xb = xOfPosition(m_data->branchPoint);

@@ -362,6 +362,9 @@ TEST_CASE("the inspector shows the walk behind a TLB entry and the TLB entries b
 TEST_CASE("plots: series per CPU, cursor on the current step, click seeks, CSV matches the plot") {
     auto w = openWindow(QStringLiteral("erratum-383"), {}, 2);
     ui::PlotsDock* plots = w->plots();
+    w->findChild<QDockWidget*>(QStringLiteral("plotsDock"))->raise();  // the Plots tab in front
+    QApplication::processEvents();
+    REQUIRE(plots->isVisible());
     plots->setKind(ui::PlotKind::Occupancy);
     plots->setCpu(1);
     CHECK(plots->plot()->graphCount() == 4);
