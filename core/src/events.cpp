@@ -101,7 +101,7 @@ std::string describe(const Event& e) {
         return who + fmt::format("TLB invalidate {} ({})", entryText(e), flushKindName(e.flush));
     case EventKind::TlbFlush:
         return who + fmt::format("TLB flush {}{}: {} entries removed", flushKindName(e.flush),
-                                 e.va ? " " + hex32(e.va) : "", e.count);
+                                 e.va ? fmt::format(" {}", hex32(e.va)) : std::string(), e.count);
     case EventKind::SpeculationNone: return who + fmt::format("speculation at {}: nothing cached ({})", hex32(e.va), e.detail);
     case EventKind::Multimatch:
         return who + fmt::format("TLB MULTIMATCH at {}: {} entries match ({})", hex32(e.va), e.count, e.detail);

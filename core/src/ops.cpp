@@ -532,7 +532,7 @@ std::string formatOp(const Op& op) {
     case OpCode::Cpus: case OpCode::Seed: s += fmt::format(" {}", op.a); break;
     case OpCode::CpuModel: case OpCode::TlbPreset: case OpCode::KernelVariant: case OpCode::Table: case OpCode::Task:
     case OpCode::LoadCr3: case OpCode::SwitchMm: case OpCode::Schedule:
-        s += " " + quoted(op.name);
+        s += fmt::format(" {}", quoted(op.name));
         break;
     case OpCode::Speculation:
         s += op.flags ? fmt::format(" random {}", static_cast<double>(op.a) / 1e6) : std::string(" off");
@@ -555,7 +555,7 @@ std::string formatOp(const Op& op) {
     case OpCode::Access: case OpCode::Translate:
         s += fmt::format(" {} {} {}", hex32(op.a), accessName(op.access), modeName(op.mode));
         break;
-    case OpCode::Speculate: case OpCode::Invlpg: s += " " + hex32(op.a); break;
+    case OpCode::Speculate: case OpCode::Invlpg: s += fmt::format(" {}", hex32(op.a)); break;
     case OpCode::Set:
         s += fmt::format(" {} {}", op.reg == Reg::Cr4Pge ? "cr4.pge" : op.reg == Reg::Cr0Wp ? "cr0.wp" : "efer.nxe", op.a);
         break;
