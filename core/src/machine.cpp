@@ -333,7 +333,7 @@ u32 walkFaultCode(const WalkResult& w, const PagingRegs& regs, AccessType acc, M
 
 OpResult Machine::access(int ci, u32 va, AccessType acc, Mode mode, EventList* ev) {
     Cpu& c = cpuMut(ci);
-    OpResult r;
+    OpResult r;  // every return below returns r itself (no copy of the result)
     const bool write = acc == AccessType::Write;
 
     auto fault = [&](u32 ec) {
@@ -344,7 +344,6 @@ OpResult Machine::access(int ci, u32 va, AccessType acc, Mode mode, EventList* e
         c.stats.entriesFlushed += n;
         r.outcome = OpResult::Outcome::PageFault;
         r.errorCode = ec;
-        // every return of access() returns r itself (no copy of the result)
     };
     auto done = [&](u64 frame, PageSize size, bool hit) {
         r.outcome = OpResult::Outcome::Ok;
@@ -352,22 +351,45 @@ OpResult Machine::access(int ci, u32 va, AccessType acc, Mode mode, EventList* e
         r.size = size;
         r.tlbHit = hit;  // completed from the TLB without a walk
         if (ev) accessDoneEvent(ev, c.id, va, r.pa, size, acc, mode);
-        // every return of access() returns r itself (no copy of the result)
     };
     auto mc = [&]() {
         machineCheck(c, va, ev);
         r.outcome = OpResult::Outcome::MachineCheck;
         r.mc0Status = c.mc0Status;
-        // every return of access() returns r itself (no copy of the result)
+    };
+    // Checks the access against a walk made under the current CR3. On success sets A/D and
+    // returns true; otherwise raises the page fault and returns false.
+    auto walkChecked = [&](WalkResult& w, const char* why) {
+        c.stats.walks++;
+        walkEvent(ev, c.id, va, w, why);
+        if (!w.ok()) {
+            fault(walkFaultCode(w, c.regs, acc, mode));
+            return false;
+        }
+        if (u32 ec = permissionFault(w.user, w.writable, w.nx, c.regs, acc, mode)) {
+            fault(ec);
+            return false;
+        }
+        std::array<EntryChange, 2> ch{};
+        const int n = setAccessedDirty(m_mem, w, write, ch);
+        for (int i = 0; ev && i < n; ++i) {
+            Event e{EventKind::TableWrite, c.id};
+            e.pa = ch[static_cast<std::size_t>(i)].pa;
+            e.before = ch[static_cast<std::size_t>(i)].before;
+            e.after = ch[static_cast<std::size_t>(i)].after;
+            e.detail = "A/D update";
+            ev->push_back(std::move(e));
+        }
+        return true;
     };
 
     c.stats.lookups++;
     TlbMatches m = c.tlb.lookup(va);
     r.tlbHit = m.count > 0;  // the first lookup found an entry (even one that then fails its check)
     if (m.count >= 2) {
-            mc();
-            return r;
-        }
+        mc();
+        return r;
+    }
 
     if (m.count == 1) {
         const TlbEntry& cached = c.tlb.at(m.slot[0]);
@@ -389,10 +411,8 @@ OpResult Machine::access(int ci, u32 va, AccessType acc, Mode mode, EventList* e
                 e.global = global;
                 ev->push_back(std::move(e));
             }
-            {
             done(frame, size, true);
             return r;
-        }
         }
         const TlbEntry hitEntry = cached;  // the re-walk below may remove or move the entry
         // A hit that cannot complete: the CPU re-walks under the current CR3 (a permission
@@ -414,52 +434,25 @@ OpResult Machine::access(int ci, u32 va, AccessType acc, Mode mode, EventList* e
             c.stats.hits++;
         }
         WalkResult w = walk(m_mem, c.regs, va);
-        c.stats.walks++;
-        walkEvent(ev, c.id, va, w, "re-walk");
-        if (!w.ok()) {
-            fault(walkFaultCode(w, c.regs, acc, mode));
-            return r;
-        }
-        if (u32 ec = permissionFault(w.user, w.writable, w.nx, c.regs, acc, mode)) {
-            fault(ec);
-            return r;
-        }
-        std::array<EntryChange, 2> ch{};
-        int n = setAccessedDirty(m_mem, w, write, ch);
-        for (int i = 0; ev && i < n; ++i) {
-            Event e{EventKind::TableWrite, c.id};
-            e.pa = ch[static_cast<std::size_t>(i)].pa;
-            e.before = ch[static_cast<std::size_t>(i)].before;
-            e.after = ch[static_cast<std::size_t>(i)].after;
-            e.detail = "A/D update";
-            ev->push_back(std::move(e));
-        }
+        if (!walkChecked(w, "re-walk")) return r;
         TlbEntry fresh = entryFrom(c, w, Origin::Demand);
         // Only a permission mismatch opens the erratum's window (scenario-facts.md section 7);
         // the re-walk of a write through a clean entry replaces the entry like a correct CPU.
         if (denied && m_model == CpuModel::Erratum383 && w.size != hitEntry.size) {
-            // Erratum 383: the new translation has another page size; the stale entry stays.
+            // Erratum 383: the new translation has another page size; the stale entry stays,
+            // and the lookup that completes the access matches both.
             c.tlb.fill(fresh, ev, c.id);
             c.stats.fillsDemand++;
             c.stats.lookups++;
-            TlbMatches again = c.tlb.lookup(va);
-            if (again.count >= 2) {
-            mc();
+            if (c.tlb.lookup(va).count >= 2) mc();
+            else done(w.frame, w.size, false);
             return r;
         }
-            {
-            done(w.frame, w.size, false);
-            return r;
-        }
-        }
-        unsigned removed = c.tlb.invalidatePage(va, FlushKind::Replace, ev, c.id);
-        c.stats.entriesFlushed += removed;
+        c.stats.entriesFlushed += c.tlb.invalidatePage(va, FlushKind::Replace, ev, c.id);
         fillReplacing(c, fresh, ev);
         c.stats.fillsDemand++;
-        {
-            done(w.frame, w.size, false);
-            return r;
-        }
+        done(w.frame, w.size, false);
+        return r;
     }
 
     // Miss: walk.
@@ -470,32 +463,11 @@ OpResult Machine::access(int ci, u32 va, AccessType acc, Mode mode, EventList* e
         ev->push_back(std::move(e));
     }
     WalkResult w = walk(m_mem, c.regs, va);
-    c.stats.walks++;
-    walkEvent(ev, c.id, va, w, "walk");
-    if (!w.ok()) {
-            fault(walkFaultCode(w, c.regs, acc, mode));
-            return r;
-        }
-    if (u32 ec = permissionFault(w.user, w.writable, w.nx, c.regs, acc, mode)) {
-            fault(ec);
-            return r;
-        }
-    std::array<EntryChange, 2> ch{};
-    int n = setAccessedDirty(m_mem, w, write, ch);
-    for (int i = 0; ev && i < n; ++i) {
-        Event e{EventKind::TableWrite, c.id};
-        e.pa = ch[static_cast<std::size_t>(i)].pa;
-        e.before = ch[static_cast<std::size_t>(i)].before;
-        e.after = ch[static_cast<std::size_t>(i)].after;
-        e.detail = "A/D update";
-        ev->push_back(std::move(e));
-    }
+    if (!walkChecked(w, "walk")) return r;
     fillReplacing(c, entryFrom(c, w, Origin::Demand), ev);
     c.stats.fillsDemand++;
-    {
-            done(w.frame, w.size, false);
-            return r;
-        }
+    done(w.frame, w.size, false);
+    return r;
 }
 
 OpResult Machine::predictAccess(int cpu, u32 va, AccessType acc, Mode mode) const {
