@@ -51,7 +51,9 @@ ExportDialog::ExportDialog(std::size_t currentStep, std::size_t stepCount, QWidg
     form->addRow(QString(), m_whatAll);
 
     m_format = new QComboBox(this);
-    for (std::size_t i = 0; i < std::size(kFormats); ++i) m_format->addItem(tr(kFormatLabels[i]));
+    m_format->setObjectName(QStringLiteral("exportFormat"));
+    for (std::size_t i = 0; i < std::size(kFormats); ++i)
+        m_format->addItem(tr(kFormatLabels[i]), QString::fromLatin1(exportFormatName(kFormats[i])));
     form->addRow(tr("Format:"), m_format);
     m_theme = new QComboBox(this);
     for (Theme t : kThemes) m_theme->addItem(QString::fromLatin1(themeName(t)));
@@ -62,6 +64,7 @@ ExportDialog::ExportDialog(std::size_t currentStep, std::size_t stepCount, QWidg
     m_scale->setSuffix(QStringLiteral(" x"));
     form->addRow(tr("PNG scale:"), m_scale);
     m_path = new QLineEdit(this);
+    m_path->setObjectName(QStringLiteral("exportPath"));
     auto* browseButton = new QPushButton(tr("Browse..."), this);
     auto* pathRow = new QHBoxLayout;
     pathRow->addWidget(m_path, 1);

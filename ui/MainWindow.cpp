@@ -4,12 +4,19 @@
 #include "ChangesList.hpp"
 #include "CompareView.hpp"
 #include "ConsolePanel.hpp"
+#include "ExportDialog.hpp"
+#include "ExplorePanel.hpp"
 #include "Inspector.hpp"
 #include "MachineCanvas.hpp"
 #include "NarrationPanel.hpp"
 #include "PlotsDock.hpp"
+#include "SceneExport.hpp"
 #include "SnapshotScene.hpp"
+#include "StressPanel.hpp"
 #include "SwimlaneTimeline.hpp"
+
+#include "tlblab/export.hpp"
+#include "tlblab/lesson.hpp"
 
 #include <QAction>
 #include <QActionGroup>
@@ -18,6 +25,7 @@
 #include <QShowEvent>
 #include <QComboBox>
 #include <QDockWidget>
+#include <QFile>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QLabel>
@@ -50,6 +58,8 @@ MainWindow::MainWindow(QWidget* parent)
       m_console(new ConsolePanel(m_controller, this)),
       m_breakpoints(new BreakpointsPanel(m_controller, this)),
       m_plots(new PlotsDock(m_controller, this)),
+      m_explore(new ExplorePanel(this)),
+      m_stress(new StressPanel(this)),
       m_lessonBox(new QComboBox(this)),
       m_variantBox(new QComboBox(this)),
       m_speedBox(new QComboBox(this)),
@@ -75,6 +85,10 @@ MainWindow::MainWindow(QWidget* parent)
     tabifyDockWidget(inspectorDock, consoleDock);
     tabifyDockWidget(consoleDock, bpDock);
     tabifyDockWidget(bpDock, plotsDock);
+    auto* exploreDock = addDock(m_explore, tr("Explore"), QStringLiteral("exploreDock"), Qt::RightDockWidgetArea);
+    auto* stressDock = addDock(m_stress, tr("Stress"), QStringLiteral("stressDock"), Qt::RightDockWidgetArea);
+    tabifyDockWidget(plotsDock, exploreDock);
+    tabifyDockWidget(exploreDock, stressDock);
     changesDock->raise();
     addDock(m_timeline, tr("Timeline"), QStringLiteral("timelineDock"), Qt::BottomDockWidgetArea);
     setCorner(Qt::BottomRightCorner, Qt::RightDockWidgetArea);
@@ -98,6 +112,8 @@ MainWindow::MainWindow(QWidget* parent)
         action(QStringLiteral("playPause"))->setText(playing ? tr("Pause") : tr("Play"));
         action(QStringLiteral("playPause"))->setIcon(style()->standardIcon(playing ? QStyle::SP_MediaPause : QStyle::SP_MediaPlay));
     });
+    connect(m_explore, &ExplorePanel::openCounterexample, this,
+            [this](const QString& path, const QString& variant) { openLesson(path, variant); });
     connect(m_timeline, &SwimlaneTimeline::seekRequested, m_controller, &SessionController::seekPosition);
     connect(m_canvas, &MachineCanvas::tlbEntryClicked, m_inspector, &Inspector::inspectId);
     connect(m_canvas, &MachineCanvas::tableEntryClicked, m_inspector, &Inspector::inspectId);
@@ -162,6 +178,7 @@ void MainWindow::buildActions() {
          [this] { setCompare(!m_compare->isActive()); })
         ->setCheckable(true);
     make(QStringLiteral("open"), tr("Open lesson file..."), {QKeySequence::Open}, [this] { openFileDialog(); });
+    make(QStringLiteral("export"), tr("Export..."), {QKeySequence(tr("Ctrl+E"))}, [this] { exportDialog(); });
     make(QStringLiteral("quit"), tr("Quit"), {QKeySequence::Quit}, [this] { close(); });
     make(QStringLiteral("dropBranch"), tr("Drop what-if branch"), {}, [c] { c->dropBranch(); });
 }
@@ -170,6 +187,7 @@ void MainWindow::buildMenus() {
     QMenu* file = menuBar()->addMenu(tr("&File"));
     file->addAction(action(QStringLiteral("open")));
     m_recentMenu = file->addMenu(tr("Recent lessons"));
+    file->addAction(action(QStringLiteral("export")));
     file->addSeparator();
     file->addAction(action(QStringLiteral("quit")));
 
@@ -240,6 +258,39 @@ void MainWindow::openFileDialog() {
     if (!f.isEmpty()) openLesson(f);
 }
 
+void MainWindow::exportDialog() {
+    const auto d = m_controller->session();
+    if (!d) {
+        QMessageBox::information(this, tr("Export"), tr("Open a lesson first."));
+        return;
+    }
+    const std::size_t count = d->steps.size();
+    const int at = d->stepAt(m_controller->position());
+    ExportDialog dialog(at < 0 ? 0 : static_cast<std::size_t>(at) + 1, count, this);
+    if (dialog.exec() != QDialog::Accepted) return;
+    const ExportRequest req = dialog.request();
+    try {
+        ExportDocument doc;
+        const bool script = QFileInfo(QString::fromStdString(d->sourcePath)).suffix() == QStringLiteral("tlb");
+        if (script) {
+            QFile f(QString::fromStdString(d->sourcePath));
+            if (!f.open(QIODevice::ReadOnly))
+                throw std::runtime_error(d->sourcePath + ": cannot open for reading: " + f.errorString().toStdString());
+            const std::vector<Op> ops = parseScript(f.readAll().toStdString(), d->sourcePath);
+            doc = documentFromScript(ops, d->id, req.first, std::min(req.last, ops.size()));
+        } else {
+            LessonRun run(loadLesson(d->sourcePath), d->variant);
+            doc = documentFromLesson(run, req.first, req.last);
+        }
+        exportDocument(doc, req.format, req.theme, req.scale, req.path.toStdString());
+        statusBar()->showMessage(tr("Exported to %1").arg(req.path), 5000);
+    } catch (const OpError& e) {
+        QMessageBox::critical(this, tr("Export failed"), QString::fromStdString(e.format()));
+    } catch (const std::exception& e) {
+        QMessageBox::critical(this, tr("Export failed"), QString::fromStdString(e.what()));
+    }
+}
+
 void MainWindow::onLoaded(const QString& what, const QString& variant) {
     const auto d = m_controller->session();
     m_variantBox->clear();
@@ -254,6 +305,13 @@ void MainWindow::onLoaded(const QString& what, const QString& variant) {
     setWindowTitle(tr("%1 - TLB Lab").arg(QString::fromStdString(d->title)));
     statusBar()->showMessage(tr("Loaded %1 (%2)").arg(what, variant), 3000);
     addRecent(what);
+    // The Explore panel searches the lesson's explore: section (scripts have none).
+    try {
+        if (!QFileInfo(QString::fromStdString(d->sourcePath)).suffix().startsWith(QStringLiteral("tlb")))
+            m_explore->setLesson(loadLesson(d->sourcePath));
+    } catch (const std::exception&) {
+        // The lesson loaded a moment ago; if it changed on disk since, the panel keeps the last one.
+    }
 }
 
 void MainWindow::onLoadFailed(const QString& message) {

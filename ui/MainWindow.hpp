@@ -25,6 +25,8 @@ class Inspector;
 class MachineCanvas;
 class NarrationPanel;
 class PlotsDock;
+class ExplorePanel;
+class StressPanel;
 class SwimlaneTimeline;
 
 class MainWindow : public QMainWindow {
@@ -41,6 +43,8 @@ public:
     Inspector* inspector() const { return m_inspector; }
     ConsolePanel* console() const { return m_console; }
     PlotsDock* plots() const { return m_plots; }
+    ExplorePanel* explorePanel() const { return m_explore; }
+    StressPanel* stressPanel() const { return m_stress; }
     CompareView* compare() const { return m_compare; }
     QAction* action(const QString& objectName) const;  // "playPause", "stepForward", ...
 
@@ -77,6 +81,8 @@ private:
     void saveSettings() const;
     void restoreSettings();
     void openFileDialog();
+    // File > Export: the dialog, then the lesson's (or script's) steps exported; errors in a dialog.
+    void exportDialog();
     void applyDefaultLayout();
 
     SessionController* m_controller;
@@ -90,6 +96,8 @@ private:
     ConsolePanel* m_console;
     BreakpointsPanel* m_breakpoints;
     PlotsDock* m_plots;
+    ExplorePanel* m_explore;
+    StressPanel* m_stress;
     QComboBox* m_lessonBox;
     QComboBox* m_variantBox;
     QComboBox* m_speedBox;

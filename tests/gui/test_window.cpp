@@ -6,6 +6,7 @@
 #include "ChangesList.hpp"
 #include "CompareView.hpp"
 #include "ConsolePanel.hpp"
+#include "ExplorePanel.hpp"
 #include "Inspector.hpp"
 #include "MachineCanvas.hpp"
 #include "NarrationPanel.hpp"
@@ -17,7 +18,10 @@
 #include <QDockWidget>
 #include <QLineEdit>
 #include <QMessageBox>
+#include <QDialog>
+#include <QFile>
 #include <QTemporaryDir>
+#include <QTimer>
 #include <QTest>
 #include <QToolBar>
 
@@ -453,4 +457,42 @@ TEST_CASE("layout, theme, zoom and recent lessons persist") {
     w->close();
     CHECK(QSettings().value(QStringLiteral("recentLessons")).toStringList().mid(0, 2) ==
           QStringList({QStringLiteral("erratum-383"), QStringLiteral("lazy-tlb")}));
+}
+
+TEST_CASE("File > Export writes the current lesson step through the export dialog") {
+    auto w = openWindow(QStringLiteral("erratum-383"), QStringLiteral("buggy"), 5);
+    QTemporaryDir dir;
+    REQUIRE(dir.isValid());
+    const QString out = dir.filePath(QStringLiteral("step.svg"));
+    bool sawDialog = false;
+    // The dialog is modal: fill it in and accept it once it is up.
+    QTimer::singleShot(100, [&] {
+        auto* d = qobject_cast<QDialog*>(QApplication::activeModalWidget());
+        if (!d) return;
+        sawDialog = true;
+        auto* format = d->findChild<QComboBox*>(QStringLiteral("exportFormat"));
+        if (format) format->setCurrentIndex(format->findData(QStringLiteral("svg")));
+        auto* path = d->findChild<QLineEdit*>(QStringLiteral("exportPath"));
+        if (path) path->setText(out);
+        d->accept();
+    });
+    w->action(QStringLiteral("export"))->trigger();
+    CHECK(sawDialog);
+    REQUIRE(QFile::exists(out));
+    QFile f(out);
+    REQUIRE(f.open(QIODevice::ReadOnly));
+    const QByteArray svg = f.readAll();
+    CHECK(svg.contains("swapper_pg_dir"));
+    CHECK(svg.contains("<svg"));
+}
+
+TEST_CASE("the Explore dock searches the loaded lesson and finds the machine check under buggy") {
+    auto w = openWindow(QStringLiteral("erratum-383"), QStringLiteral("buggy"));
+    auto* panel = w->explorePanel();
+    REQUIRE(panel != nullptr);
+    QSignalSpy done(panel, &ui::ExplorePanel::finished);
+    panel->run(QStringLiteral("buggy"));
+    REQUIRE(done.wait(20000));
+    CHECK(done.front().at(0).toBool());  // found
+    REQUIRE(w->stressPanel() != nullptr);
 }
