@@ -104,7 +104,9 @@ void MachineCanvas::zoomOut() { setZoom(m_zoom / 1.25); }
 void MachineCanvas::fitToView() {
     if (m_scene.width <= 0 || m_scene.height <= 0 || width() <= 0 || height() <= 0) return;
     m_zoom = std::min(width() / m_scene.width, height() / m_scene.height);
-    m_offset = QPointF((width() - m_scene.width * m_zoom) / 2, (height() - m_scene.height * m_zoom) / 2);
+    // Centred across, top-aligned: the banner and the CPU cards sit where the eye starts, and the
+    // spare space of a wide diagram goes below it rather than above.
+    m_offset = QPointF((width() - m_scene.width * m_zoom) / 2, 0.0);
     m_fit = true;
     emit zoomChanged(m_zoom);
     update();
