@@ -63,7 +63,7 @@ TEST_CASE("page tables stop at kMaxPageTables, at the op that asks for more", "[
     CHECK(m2.memory().read64(*m2.tableNamed("d")) == 0);
 }
 
-TEST_CASE("an op that is not UTF-8 text fails at the offending byte; UTF-8 names are fine", "[hostile]") {
+TEST_CASE("an op that is not UTF-8 text fails at the offending byte, UTF-8 names are fine", "[hostile]") {
     Op op;
     try {
         parseOp("table t\xff", SourceLoc{"x.tlb", 3, 1}, op);
