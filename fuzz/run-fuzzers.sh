@@ -42,7 +42,7 @@ done
 status=0
 for t in "${targets[@]}"; do
     if wait "${pids[$t]}"; then
-        echo "fuzz_$t: $(grep -E '^#[0-9]+ +DONE' "$build/fuzz-$t.log" | tail -1)" \
+        echo "fuzz_$t: $(grep -E '^#[0-9]+[[:space:]]+DONE' "$build/fuzz-$t.log" | tail -1)" \
              "$(grep -E '^stat::(number_of_executed_units|new_units_added|peak_rss_mb)' "$build/fuzz-$t.log" | tr -s ' \n' ' ')"
     else
         status=1
