@@ -520,8 +520,11 @@ std::string lengthText(u64 v) {
     if (v && v % (1ull << 10) == 0) return fmt::format("{}K", v >> 10);
     return hex(v);
 }
+// Quotes a name the tokenizer would otherwise split or cut (blanks, '#', a leading quote), so
+// formatOp's text parses back to the same op.
 std::string quoted(const std::string& s) {
-    return s.find(' ') != std::string::npos ? "\"" + s + "\"" : s;
+    const bool needs = s.find_first_of(" \t\r#") != std::string::npos || (!s.empty() && s.front() == '"');
+    return needs ? fmt::format("\"{}\"", s) : s;
 }
 }  // namespace
 

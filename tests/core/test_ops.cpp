@@ -221,3 +221,16 @@ TEST_CASE("a machine never set up: 2 CPUs, erratum383, PAE, PGE, WP and NXE on",
     }
     CHECK_FALSE(m.kernel().booted);
 }
+
+TEST_CASE("formatOp quotes names that contain blanks or '#', so its text parses back to the same op", "[ops]") {
+    for (const char* line : {"map \"bash pgd\" 0x1000 0x2000 4K 4K user", "table \"a#b\"", "task \"x\ty\""}) {
+        CAPTURE(line);
+        Op op;
+        REQUIRE(parseOp(line, SourceLoc{"t", 1, 1}, op));
+        Op back;
+        REQUIRE(parseOp(formatOp(op), SourceLoc{"t", 1, 1}, back));
+        CHECK(back.name == op.name);
+        CHECK(back.code == op.code);
+        CHECK(formatOp(back) == formatOp(op));
+    }
+}
