@@ -39,6 +39,8 @@ CompareView::CompareView(SessionController* primary, QWidget* parent)
                               : tr("set-up"));
     });
     connect(m_controller, &SessionController::loadFailed, m_label, &QLabel::setText);
+    // The primary may have moved while this side was loading: catch up once it is loaded.
+    connect(m_controller, &SessionController::loaded, this, [this] { follow(); });
 }
 
 void CompareView::updateVariants() {

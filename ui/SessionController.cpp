@@ -56,6 +56,7 @@ void SessionController::load(const QString& what, const QString& variant, int st
 
 void SessionController::finishLoad(std::uint64_t generation, LoadedSession s, QString error, int step) {
     if (generation != m_generation) return;  // a newer load superseded this one
+    m_doneGeneration = generation;
     if (!error.isEmpty()) {
         emit loadFailed(error);
         return;

@@ -30,7 +30,9 @@ public:
     // show once loaded (-1 = set-up; kKeepStep = the current one, for a variant switch).
     static constexpr int kKeepStep = -100;
     void load(const QString& what, const QString& variant = {}, int step = -1);
-    bool isLoading() const { return m_loading != nullptr; }
+    // True from load() until its result (session or error) has been delivered; the worker thread
+    // may still be winding down after that.
+    bool isLoading() const { return m_generation != m_doneGeneration; }
     // Installs an already loaded session (tests, benchmarks) and shows `step`.
     void setSession(LoadedSession s, int step = -1);
     void setVariant(const QString& variant);  // reloads, keeping the step where it can
@@ -116,6 +118,7 @@ private:
     QString m_what, m_variant;
     QThread* m_loading = nullptr;
     std::uint64_t m_generation = 0;
+    std::uint64_t m_doneGeneration = 0;  // the last load whose result was delivered
 };
 
 }  // namespace tlblab::ui
