@@ -5,7 +5,9 @@
 #include "MainWindow.hpp"  // first: core headers before Qt ones
 
 #include <QApplication>
+#include <QSettings>
 #include <QSignalSpy>
+#include <QTemporaryDir>
 #include <QStandardPaths>
 
 #include <catch2/catch.hpp>
@@ -27,6 +29,11 @@ inline QApplication& app() {
         auto* p = new QApplication(argc, argv);
         QApplication::setOrganizationName(QStringLiteral("TLB Lab tests"));
         QApplication::setApplicationName(QStringLiteral("tlblab-gui-tests"));
+        // ctest runs test cases as parallel processes: each gets settings of its own, so one
+        // test's recent lessons or theme never leak into another running at the same time.
+        static QTemporaryDir settingsDir;
+        QSettings::setPath(QSettings::NativeFormat, QSettings::UserScope, settingsDir.path());
+        QSettings::setPath(QSettings::IniFormat, QSettings::UserScope, settingsDir.path());
         return p;
     }();
     return *a;
