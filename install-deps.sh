@@ -12,6 +12,7 @@ PACKAGES=(
   fonts-dejavu-core xvfb xauth
   clang libclang-rt-14-dev
   desktop-file-utils appstream
+  dpkg-dev file
 )
 
 missing=()
