@@ -506,20 +506,25 @@ void Builder::placeTable(const TableSpec& t, double x, double y, double width) {
     box.h = tableHeight(t);
     m_s.items.push_back(box);
 
-    SceneItem head;
-    head.id = t.id + ".header";
-    head.kind = ItemKind::Row;
-    head.role = "table-header";
-    head.x = x;
-    head.y = y;
-    head.w = width;
-    head.h = kHeaderH;
-    head.cells = {t.header};
-    head.cellX = {kPad};
-    head.fontSize = kHeaderFont;
-    head.bold = true;
-    head.parent = t.id;
-    m_s.items.push_back(head);
+    // Every line of the table (header, column names, entries) is a Row item of the table's width.
+    auto row = [&](std::string id, std::string role, double top, double h, std::vector<std::string> cells,
+                   std::vector<double> cellX, double fontSize) -> SceneItem& {
+        SceneItem it;
+        it.id = std::move(id);
+        it.kind = ItemKind::Row;
+        it.role = std::move(role);
+        it.x = x;
+        it.y = top;
+        it.w = width;
+        it.h = h;
+        it.cells = std::move(cells);
+        it.cellX = std::move(cellX);
+        it.fontSize = fontSize;
+        it.parent = t.id;
+        m_s.items.push_back(std::move(it));
+        return m_s.items.back();
+    };
+    row(t.id + ".header", "table-header", y, kHeaderH, {t.header}, {kPad}, kHeaderFont).bold = true;
     double yy = y + kHeaderH;
 
     std::vector<std::vector<std::string>> cells;
@@ -530,39 +535,19 @@ void Builder::placeTable(const TableSpec& t, double x, double y, double width) {
     const auto off = columnOffsets(cells, kRowFont, dummy);
 
     if (!t.columnHeader.empty()) {
-        SceneItem ch;
-        ch.id = t.id + ".columns";
-        ch.kind = ItemKind::Row;
-        ch.role = "table-columns";
-        ch.x = x;
-        ch.y = yy;
-        ch.w = width;
-        ch.h = kRowH;
-        ch.cells = t.columnHeader;
-        ch.cellX = std::vector<double>(off.begin(), off.begin() + static_cast<long>(t.columnHeader.size()));
-        ch.fontSize = kRowFont;
-        ch.parent = t.id;
-        m_s.items.push_back(ch);
+        row(t.id + ".columns", "table-columns", yy, kRowH, t.columnHeader,
+            std::vector<double>(off.begin(), off.begin() + static_cast<long>(t.columnHeader.size())), kRowFont);
         yy += kRowH;
     }
     for (const auto& r : t.rows) {
-        SceneItem it;
-        it.id = r.id;
-        it.kind = ItemKind::Row;
-        it.role = r.role;
-        it.x = x;
-        it.y = yy;
-        it.w = width;
-        it.h = kRowH;
-        it.cells = r.cells;
-        if (r.role == "entry-gap") it.cellX = {kPad};
-        else it.cellX = std::vector<double>(off.begin(), off.begin() + static_cast<long>(r.cells.size()));
-        it.fontSize = kRowFont;
+        SceneItem& it = row(r.id, r.role, yy, kRowH, r.cells,
+                            r.role == "entry-gap"
+                                ? std::vector<double>{kPad}
+                                : std::vector<double>(off.begin(), off.begin() + static_cast<long>(r.cells.size())),
+                            kRowFont);
         it.walkLevel = r.walkLevel;
         it.changed = r.changed;
         it.tooltip = r.tooltip;
-        it.parent = t.id;
-        m_s.items.push_back(it);
         m_rowEnds[r.id] = {{x, yy + kRowH / 2}, {x + width, yy + kRowH / 2}};
         m_rowInfo[r.id] = {r.role, r.walkLevel, r.changed};
         yy += kRowH;
