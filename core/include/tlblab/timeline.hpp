@@ -40,6 +40,7 @@ public:
     std::size_t keyframeCount() const { return m_keyframes.size(); }
 
 private:
+    void rebuildHead();  // the head = the last keyframe + the recorded ops after it
     std::size_t m_interval;
     bool m_storeEvents;
     std::vector<Op> m_ops;

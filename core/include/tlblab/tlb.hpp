@@ -69,10 +69,15 @@ struct TlbSlot {
     bool operator==(const TlbSlot&) const = default;
 };
 
+// The entries matching one address. `slot` holds the first kMax of them; `total` counts every
+// match, so a caller never mistakes a capped list for the whole (invalidatePage loops until none
+// is left). In the model at most two entries can match (the erratum's pair), so the cap is never
+// reached by a bundled lesson; it keeps the hot path free of allocation.
 struct TlbMatches {
     static constexpr int kMax = 8;
     std::array<TlbSlot, kMax> slot{};
-    int count = 0;
+    int count = 0;  // entries stored in `slot` (<= kMax)
+    int total = 0;  // entries that matched (>= count)
 };
 
 class Tlb {
