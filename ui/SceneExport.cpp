@@ -150,7 +150,8 @@ void paintHandoutPage(QPainter& p, const ExportDocument& doc, Theme theme, std::
                            .arg(esc(doc.title), esc(doc.subtitle))
                            .arg(doc.steps.size());
         for (const auto& st : doc.steps) html += QStringLiteral("<li>") + esc(st.title) + QStringLiteral("</li>");
-        html += QStringLiteral("</ol><p><i>Handout exported by TLB Lab.</i></p>");
+        html += QStringLiteral("</ol><p><i>Handout exported by TLB Lab%1.</i></p>")
+                    .arg(doc.showAnswers(false) ? QStringLiteral(", with the answers") : QString());
         drawText(html, QRectF(page.left(), page.top() + page.height() * 0.08, page.width(), page.height() * 0.9), 13);
         return;
     }
@@ -165,6 +166,8 @@ void paintHandoutPage(QPainter& p, const ExportDocument& doc, Theme theme, std::
     y += st.scene.height * k + 10 * pt;
     QString body = markup(st.narration);
     if (!st.question.empty()) body += QStringLiteral("<p><b>Question.</b></p>") + markup(st.question);
+    if (!st.question.empty() && !st.answer.empty() && doc.showAnswers(false))
+        body += QStringLiteral("<p><b>Answer.</b></p>") + markup(st.answer);
     drawText(body, QRectF(page.left(), y, page.width(), page.bottom() - y), 10);
 }
 

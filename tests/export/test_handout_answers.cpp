@@ -1,0 +1,98 @@
+// The handout and the slideshow with and without the questions' answers (student and lecturer
+// versions), and the per-variant question in the exported document.
+#include "qt_helpers.hpp"  // core headers before Qt ones
+
+#include "SceneExport.hpp"
+
+#include "tlblab/lesson.hpp"
+
+#include <QImage>
+
+#include <catch2/catch.hpp>
+
+using namespace tlblab;
+
+namespace {
+ExportDocument lessonDocument(const std::string& variant) {
+    auto path = findLesson("erratum-383");
+    REQUIRE(path);
+    const Lesson lesson = loadLesson(*path);
+    LessonRun run(lesson, variant);
+    return documentFromLesson(run, 1, run.steps().size());
+}
+
+// Rows with dark ink in the lower part of a page (below the diagram: narration, question, answer).
+int textRows(const QImage& img) {
+    int rows = 0;
+    for (int y = img.height() * 6 / 10; y < img.height(); ++y)
+        for (int x = 0; x < img.width(); x += 2)
+            if (img.pixelColor(x, y).lightness() < 110) {
+                ++rows;
+                break;
+            }
+    return rows;
+}
+}  // namespace
+
+TEST_CASE("the exported document carries the variant's question and its answer", "[export][answers]") {
+    const ExportDocument buggy = lessonDocument("buggy");
+    const ExportDocument flush = lessonDocument("fix-flush");
+    bool sawSolution1 = false;
+    for (std::size_t i = 0; i < flush.steps.size(); ++i) {
+        const ExportStep& st = flush.steps[i];
+        if (st.question.find("Under solution 1") != std::string::npos) {
+            sawSolution1 = true;
+            CHECK(st.answer.rfind("B) ", 0) == 0);
+            CHECK(st.answer.find("global flush") != std::string::npos);
+        }
+    }
+    CHECK(sawSolution1);
+    for (const auto& st : buggy.steps) CHECK(st.question.find("Under solution 1") == std::string::npos);
+}
+
+TEST_CASE("HTML slideshow: answers folded by default, left out with none, kept with include", "[export][answers]") {
+    ExportDocument doc = lessonDocument("buggy");
+    const std::string def = documentToHtml(doc, Theme::Print);
+    CHECK(def.find("<details class=\"answer\">") != std::string::npos);
+    doc.answers = ExportAnswers::None;
+    const std::string none = documentToHtml(doc, Theme::Print);
+    CHECK(none.find("<details class=\"answer\">") == std::string::npos);
+    CHECK(none.find("Question.") != std::string::npos);  // the questions stay
+    doc.answers = ExportAnswers::Include;
+    CHECK(documentToHtml(doc, Theme::Print).find("<details class=\"answer\">") != std::string::npos);
+
+    ExportAnswers a{};
+    CHECK(parseExportAnswers("none", a));
+    CHECK(a == ExportAnswers::None);
+    CHECK(parseExportAnswers("include", a));
+    CHECK(a == ExportAnswers::Include);
+    CHECK_FALSE(parseExportAnswers("all", a));
+}
+
+TEST_CASE("handout: the student version has no answer, the lecturer's prints it under the question",
+          "[export][answers][pdf]") {
+    test::qtApp();
+    ExportDocument doc = lessonDocument("buggy");
+    // A step with a question and a long explanation.
+    std::size_t step = 0;
+    for (std::size_t i = 0; i < doc.steps.size(); ++i)
+        if (!doc.steps[i].answer.empty() && doc.steps[i].answer.size() > 200) step = i + 1;
+    REQUIRE(step > 0);
+    REQUIRE(doc.answers == ExportAnswers::FormatDefault);
+    const QImage byDefault = ui::renderHandoutPage(doc, Theme::Print, step, 60);
+    doc.answers = ExportAnswers::None;
+    const QImage student = ui::renderHandoutPage(doc, Theme::Print, step, 60);
+    doc.answers = ExportAnswers::Include;
+    const QImage lecturer = ui::renderHandoutPage(doc, Theme::Print, step, 60);
+    CHECK(byDefault == student);  // the handout's default is the student version
+    CHECK(textRows(lecturer) > textRows(student) + 5);
+    // A step without a question looks the same either way.
+    std::size_t plain = 0;
+    for (std::size_t i = 0; i < doc.steps.size(); ++i)
+        if (doc.steps[i].question.empty()) plain = i + 1;
+    REQUIRE(plain > 0);
+    doc.answers = ExportAnswers::None;
+    const QImage a = ui::renderHandoutPage(doc, Theme::Print, plain, 60);
+    doc.answers = ExportAnswers::Include;
+    CHECK(ui::renderHandoutPage(doc, Theme::Print, plain, 60) == a);
+}
