@@ -112,8 +112,8 @@ TEST_CASE("a question may differ per variant, name several variants in one key, 
 
 TEST_CASE("per-variant question errors name the position", "[loader][questions]") {
     const std::string text = kQuestions;
-    CHECK(errorOf(replaced(text, "      \"b c\":\n", "      \"b x\":\n")) ==
-          "q.yaml:29:10: error: unknown variant 'x' (question keys are 'default' or variant names)");
+    CHECK(errorOf(replaced(text, "      \"b c\":\n", "      \"b cc\":\n")) ==
+          "q.yaml:29:10: error: unknown variant 'cc'; did you mean 'c'? (question keys are 'default' or variant names)");
     CHECK(errorOf(replaced(text, "      b: none", "      a: none")) ==
           "q.yaml:42:7: error: question gives variant 'a' two entries");
     CHECK(errorOf(replaced(text, "      b: none", "      b: maybe")) ==
