@@ -8,6 +8,8 @@
 
 #include <QImage>
 
+#include <cstdlib>
+
 #include <catch2/catch.hpp>
 
 using namespace tlblab;
@@ -73,11 +75,14 @@ TEST_CASE("handout: the student version has no answer, the lecturer's prints it 
           "[export][answers][pdf]") {
     test::qtApp();
     ExportDocument doc = lessonDocument("buggy");
-    // A step with a question and a long explanation.
-    std::size_t step = 0;
-    for (std::size_t i = 0; i < doc.steps.size(); ++i)
-        if (!doc.steps[i].answer.empty() && doc.steps[i].answer.size() > 200) step = i + 1;
+    // The step of the first question, which has a short narration, and a step without a question.
+    std::size_t step = 0, plain = 0;
+    for (std::size_t i = 0; i < doc.steps.size(); ++i) {
+        if (!step && !doc.steps[i].answer.empty()) step = i + 1;
+        if (doc.steps[i].question.empty()) plain = i + 1;
+    }
     REQUIRE(step > 0);
+    REQUIRE(plain > 0);
     REQUIRE(doc.answers == ExportAnswers::FormatDefault);
     const QImage byDefault = ui::renderHandoutPage(doc, Theme::Print, step, 60);
     doc.answers = ExportAnswers::None;
@@ -85,14 +90,45 @@ TEST_CASE("handout: the student version has no answer, the lecturer's prints it 
     doc.answers = ExportAnswers::Include;
     const QImage lecturer = ui::renderHandoutPage(doc, Theme::Print, step, 60);
     CHECK(byDefault == student);  // the handout's default is the student version
-    CHECK(textRows(lecturer) > textRows(student) + 5);
+    CHECK(lecturer != student);
+    // The text under the diagram: the answer and its explanation only in the lecturer's version.
+    const std::string explanation = doc.steps[step - 1].answer.substr(doc.steps[step - 1].answer.find("\n\n") + 2, 30);
+    doc.answers = ExportAnswers::None;
+    const QString studentText = ui::handoutStepText(doc, step);
+    doc.answers = ExportAnswers::Include;
+    const QString lecturerText = ui::handoutStepText(doc, step);
+    CHECK(studentText.contains(QStringLiteral("Question.")));
+    CHECK_FALSE(studentText.contains(QStringLiteral("Answer.")));
+    CHECK(lecturerText.contains(QStringLiteral("Answer.")));
+    CHECK(lecturerText.contains(QString::fromStdString(explanation).toHtmlEscaped()));
+    CHECK_FALSE(studentText.contains(QString::fromStdString(explanation).toHtmlEscaped()));
     // A step without a question looks the same either way.
-    std::size_t plain = 0;
-    for (std::size_t i = 0; i < doc.steps.size(); ++i)
-        if (doc.steps[i].question.empty()) plain = i + 1;
-    REQUIRE(plain > 0);
     doc.answers = ExportAnswers::None;
     const QImage a = ui::renderHandoutPage(doc, Theme::Print, plain, 60);
     doc.answers = ExportAnswers::Include;
     CHECK(ui::renderHandoutPage(doc, Theme::Print, plain, 60) == a);
+    if (const char* keep = std::getenv("TLBLAB_KEEP_HANDOUT_PAGES")) {  // for looking at the pages
+        student.save(QStringLiteral("%1/student.png").arg(keep));
+        lecturer.save(QStringLiteral("%1/lecturer.png").arg(keep));
+    }
+}
+
+TEST_CASE("handout: a step too long for the page shrinks its text instead of losing the answer",
+          "[export][answers][pdf]") {
+    test::qtApp();
+    ExportDocument doc = lessonDocument("buggy");
+    std::size_t longest = 0;
+    for (std::size_t i = 0; i < doc.steps.size(); ++i)
+        if (!doc.steps[i].answer.empty() &&
+            (!longest || doc.steps[i].narration.size() + doc.steps[i].answer.size() >
+                             doc.steps[longest - 1].narration.size() + doc.steps[longest - 1].answer.size()))
+            longest = i + 1;
+    REQUIRE(longest > 0);
+    // Without fitting, the answer would be drawn below the page's edge, that is not at all.
+    doc.answers = ExportAnswers::None;
+    const QImage student = ui::renderHandoutPage(doc, Theme::Print, longest, 60);
+    doc.answers = ExportAnswers::Include;
+    const QImage lecturer = ui::renderHandoutPage(doc, Theme::Print, longest, 60);
+    CHECK(lecturer != student);
+    CHECK(textRows(lecturer) > 20);
 }
