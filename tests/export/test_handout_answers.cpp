@@ -1,12 +1,17 @@
 // The handout and the slideshow with and without the questions' answers (student and lecturer
-// versions), and the per-variant question in the exported document.
+// versions), the export dialog's answers box, and the per-variant question in the exported document.
 #include "qt_helpers.hpp"  // core headers before Qt ones
 
+#include "ExportDialog.hpp"
 #include "SceneExport.hpp"
 
 #include "tlblab/lesson.hpp"
 
+#include <QCheckBox>
+#include <QComboBox>
 #include <QImage>
+#include <QLineEdit>
+#include <QSettings>
 
 #include <cstdlib>
 
@@ -131,4 +136,29 @@ TEST_CASE("handout: a step too long for the page shrinks its text instead of los
     const QImage lecturer = ui::renderHandoutPage(doc, Theme::Print, longest, 60);
     CHECK(lecturer != student);
     CHECK(textRows(lecturer) > 20);
+}
+
+TEST_CASE("export dialog: the answers box makes a lecturer's handout, only for handout and HTML", "[export][answers][dialog]") {
+    test::qtApp();
+    QSettings().remove(QStringLiteral("export"));
+    {
+        ui::ExportDialog d(1, 3);
+        auto* answers = d.findChild<QCheckBox*>(QStringLiteral("exportAnswers"));
+        auto* format = d.findChild<QComboBox*>(QStringLiteral("exportFormat"));
+        REQUIRE(answers);
+        REQUIRE(format);
+        CHECK_FALSE(answers->isChecked());  // the student version unless asked
+        format->setCurrentIndex(format->findData(QStringLiteral("svg")));
+        CHECK_FALSE(answers->isEnabled());
+        answers->setChecked(true);
+        CHECK_FALSE(d.request().answers);  // an SVG has no questions to answer
+        format->setCurrentIndex(format->findData(QStringLiteral("handout")));
+        CHECK(answers->isEnabled());
+        CHECK(d.request().answers);
+        d.findChild<QLineEdit*>(QStringLiteral("exportPath"))->setText(QStringLiteral("/tmp/lecturer.pdf"));
+        d.accept();
+    }
+    ui::ExportDialog again(1, 3);
+    CHECK(again.request().answers);  // remembered
+    QSettings().remove(QStringLiteral("export"));
 }
