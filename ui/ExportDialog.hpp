@@ -8,6 +8,7 @@
 #include <QDialog>
 #include <QString>
 
+class QCheckBox;
 class QComboBox;
 class QDoubleSpinBox;
 class QLineEdit;
@@ -21,6 +22,7 @@ struct ExportRequest {
     ExportFormat format = ExportFormat::Svg;
     Theme theme = Theme::Print;
     double scale = 2.0;  // PNG
+    bool answers = false;  // handout and HTML: include the questions' answers (the lecturer's version)
     QString path;
 };
 
@@ -47,6 +49,7 @@ private:
     QComboBox* m_format;
     QComboBox* m_theme;
     QDoubleSpinBox* m_scale;
+    QCheckBox* m_answers;
     QLineEdit* m_path;
 };
 

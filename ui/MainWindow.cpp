@@ -282,6 +282,7 @@ void MainWindow::exportDialog() {
             LessonRun run(loadLesson(d->sourcePath), d->variant);
             doc = documentFromLesson(run, req.first, req.last);
         }
+        doc.answers = req.answers ? ExportAnswers::Include : ExportAnswers::None;
         exportDocument(doc, req.format, req.theme, req.scale, req.path.toStdString());
         statusBar()->showMessage(tr("Exported to %1").arg(req.path), 5000);
     } catch (const OpError& e) {

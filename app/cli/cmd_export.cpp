@@ -1,4 +1,5 @@
 // tlblab-cli export LESSON [--variant V] [--steps A-B] --format svg|pdf|png|tikz|html|handout --out PATH
+//   [--answers none|include]
 // LESSON is a bundled lesson id, a lesson .yaml file, or an operation-language script (one step per
 // operation). Every format draws the same diagram description (tlblab/diagram.hpp).
 #include "commands.hpp"
@@ -28,6 +29,7 @@ struct ExportOptions {
     std::string format;
     std::string out;
     std::string theme = "print";
+    std::string answers;  // "" (the format's default), "none" or "include"
     double scale = 2.0;
 };
 
@@ -75,6 +77,7 @@ int runExport(const ExportOptions& o) {
     std::unique_ptr<LessonRun> run;
     try {
         doc = buildDocument(o, lesson, run);
+        if (!o.answers.empty()) parseExportAnswers(o.answers, doc.answers);  // CLI11 checked the name
     } catch (const OpError& e) {
         std::cerr << e.format() << "\n";
         return kExitBadInput;
@@ -127,6 +130,10 @@ void registerExport(CLI::App& app, Context& ctx) {
                     "Output file; svg and png of several steps write PATH-stepNN.EXT per step")
         ->required();
     sub->add_option("--theme", o->theme, "light, dark, high-contrast or print")->capture_default_str();
+    sub->add_option("--answers", o->answers,
+                    "Questions' answers: none (student version) or include (lecturer's); default: the handout "
+                    "leaves them out, the HTML slideshow folds them")
+        ->check(CLI::IsMember({"none", "include"}));
     sub->add_option("--scale", o->scale, "PNG scale (2 = twice the diagram's size)")->capture_default_str();
     sub->callback([o, &ctx]() { ctx.exitCode = runExport(*o); });
 }

@@ -164,8 +164,8 @@ void printStep(LessonRun& run, const PlayedStep& s, const RunOptions& o, const s
             if (!r.passed) std::cout << "           found: " << r.message << "\n";
         }
     }
-    if (ls.question) {
-        const Question& q = *ls.question;
+    if (const Question* qp = ls.questionIn(run.variant().name)) {
+        const Question& q = *qp;
         std::cout << "\n  Question: " << q.prompt << "\n";
         for (std::size_t i = 0; i < q.choices.size(); ++i) std::cout << "    " << i + 1 << ") " << q.choices[i] << "\n";
     }
@@ -213,8 +213,8 @@ int runLesson(const RunOptions& o) {
             printStep(*run, s, o, pending);
             pending.clear();
             const LessonStep& ls = run->lessonStep(s);
-            if (ls.question) {
-                const Question& q = *ls.question;
+            if (const Question* qp = ls.questionIn(run->variant().name)) {
+                const Question& q = *qp;
                 pending = fmt::format("  Answer to the question of step {}: {}) {}", s.number, q.answer + 1,
                                       q.choices[static_cast<std::size_t>(q.answer)]);
                 if (!q.explanation.empty()) pending += "\n" + indent(q.explanation, "    ");

@@ -39,6 +39,13 @@ void parseStepRange(const std::string& text, std::size_t count, std::size_t& fir
         throw std::invalid_argument(fmt::format("bad step range '{}': there are only {} steps", text, count));
 }
 
+bool parseExportAnswers(const std::string& name, ExportAnswers& out) {
+    if (name == "none") out = ExportAnswers::None;
+    else if (name == "include") out = ExportAnswers::Include;
+    else return false;
+    return true;
+}
+
 ExportDocument documentFromScript(const std::vector<Op>& ops, const std::string& name, std::size_t first,
                                   std::size_t last, const SceneOptions& base) {
     ExportDocument doc;
@@ -114,8 +121,8 @@ ExportDocument documentFromLesson(LessonRun& run, std::size_t first, std::size_t
         st.number = static_cast<std::size_t>(ps.number);
         st.title = fmt::format("Step {}: {}", ps.number, ls.title);
         st.narration = ls.narrationIn(variant);
-        if (ls.question) {
-            const Question& q = *ls.question;
+        if (const Question* qp = ls.questionIn(variant)) {
+            const Question& q = *qp;
             st.question = q.prompt;
             if (!q.choices.empty()) st.question += "\n";
             for (std::size_t c = 0; c < q.choices.size(); ++c)
@@ -198,7 +205,7 @@ std::string documentToHtml(const ExportDocument& doc, Theme theme) {
         o += markupToHtml(st.narration);
         if (!st.question.empty()) {
             o += "<div class=\"question\"><strong>Question.</strong> " + markupToHtml(st.question);
-            if (!st.answer.empty())
+            if (!st.answer.empty() && doc.showAnswers(true))
                 o += "<details class=\"answer\"><summary>Answer</summary>" + markupToHtml(st.answer) + "</details>";
             o += "</div>\n";
         }

@@ -123,15 +123,18 @@ struct LessonStep {
     std::string narration;  // light markup: *emphasis*, `code`, "- " list lines, blank line = paragraph
     std::vector<Highlight> highlights;
     std::vector<Expectation> expectations;
-    std::optional<Question> question;
+    std::optional<Question> question;      // the question under every variant not in questionFor
     std::vector<std::string> breakpoints;  // tags
     std::vector<std::string> variants;     // empty: every variant
     // Narration replacing `narration` under a given variant (variant name -> text).
     std::map<std::string, std::string> narrationFor;
+    // Question replacing `question` under a given variant; nullopt: no question under it.
+    std::map<std::string, std::optional<Question>> questionFor;
     SourceLoc loc;
 
     bool appliesTo(const std::string& variant) const;
     const std::string& narrationIn(const std::string& variant) const;
+    const Question* questionIn(const std::string& variant) const;  // nullptr: no question under it
 };
 
 // The concurrent section the explorer (issue 6) interleaves: each listed CPU's ops run as one
