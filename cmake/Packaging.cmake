@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Install layout and CPack (.deb). Included from the top-level CMakeLists.txt after app/, so the
 # executables' targets exist here.
 #

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The main window: lays out the canvas and the panels, holds the actions and their shortcuts,
 // and wires them to the controller. No simulation logic lives here.
 #pragma once

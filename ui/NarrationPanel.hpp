@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The step's story: title, narration (markup rendered), expectations, references, and the
 // classroom question with its answer hidden until the next step.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // tlblab-cli explore LESSON: exhaustive interleaving search of a lesson's explore: section.
 // tlblab-cli stress: seeded hotplug stress runs per kernel variant.
 #include "commands.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // tlblab-cli export LESSON [--variant V] [--steps A-B] --format svg|pdf|png|tikz|html|handout --out PATH
 // LESSON is a bundled lesson id, a lesson .yaml file, or an operation-language script (one step per
 // operation). Every format draws the same diagram description (tlblab/diagram.hpp).

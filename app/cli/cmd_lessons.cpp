@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // tlblab-cli list | run LESSON | check PATH...: the bundled lessons, played headless.
 #include "commands.hpp"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // tlblab-cli: the headless front end. Parses arguments and dispatches; no logic here.
 #include "commands.hpp"
 

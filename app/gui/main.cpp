@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // tlblab: the desktop app. Parses the command line and wires the window; no logic here.
 #include "MainWindow.hpp"
 #include "MachineCanvas.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Step documents for the exports, the Qt-free formats (TikZ, HTML slideshow) and atomic writes.
 #include "tlblab/export.hpp"
 

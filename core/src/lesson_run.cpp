@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Lesson player: builds the Timeline of a lesson under one variant and checks its expectations;
 // expectation evaluation; JSON of played steps; the bundled-lesson search path.
 #include "tlblab/json.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The seeded stress runner (issue 6): CPU offline/online cycles driven by cpu0 while the other
 // CPUs run user tasks, idle in lazy TLB mode and speculate. Fast path: operations are built once
 // and executed without events.

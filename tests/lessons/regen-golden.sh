@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Regenerates the golden JSON traces of lesson 4 from a built tlblab-cli.
 #   tests/lessons/regen-golden.sh [path/to/tlblab-cli]   (default: build/dev/app/tlblab-cli)
 # Review `git diff tests/lessons/golden` before committing: every change must be intended.

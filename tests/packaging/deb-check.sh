@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Builds the .deb of a build directory with cpack and checks it:
 #   - its Depends are bookworm packages that are installed here (so apt can satisfy them);
 #   - unpacked into a fresh root, its tlblab-cli --version works and `tlblab-cli check` plays every

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Installs a build into a temporary DESTDIR, moves the install tree somewhere else (so nothing can
 # be found through the configured prefix), then checks what a desktop expects and that the
 # installed tlblab-cli finds and passes its bundled lessons without the source tree's help.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Explore and stress (issue 6): find the erratum 383 race automatically, prove the fixes, and
 // measure what each fix costs.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Lessons: a YAML file that sets a machine up, then plays steps of operations with narration,
 // highlights, expectations and classroom questions, under one of several named variants
 // (kernel variant + CPU model). The format is documented in lessons/README.md.
