@@ -14,6 +14,8 @@ PACKAGES=(
   clang libclang-rt-14-dev
   desktop-file-utils appstream
   dpkg-dev file
+  librsvg2-bin help2man
+  chromium chromium-driver python3-selenium
 )
 
 missing=()
