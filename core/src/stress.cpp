@@ -231,6 +231,7 @@ StressResult runStress(const StressOptions& o) {
             const u64 n = std::min(kChunkCycles, o.cycles - k * kChunkCycles);
             ChunkRunner runner(plan, chunkSeed(o.seed, k));
             results[static_cast<std::size_t>(k)] = runner.run(n);
+            if (o.cyclesDone) o.cyclesDone->fetch_add(n, std::memory_order_relaxed);
         }
     };
     if (jobs <= 1) {
