@@ -77,7 +77,7 @@ private:
     void onLoaded(const QString& what, const QString& variant);
     void onLoadFailed(const QString& message);
     void applyAppearance();
-    void addRecent(const QString& what);
+    void addRecent(const QString& typed);
     void rebuildRecentMenu();
     void saveSettings() const;
     void restoreSettings();
