@@ -271,6 +271,14 @@ TEST_CASE("every control has an accessible name; the canvas describes the step")
     CHECK(desc.contains(QStringLiteral("CR3 0x")));
     CHECK(desc.contains(QStringLiteral("machine check")));
     CHECK(w->canvas()->accessibleName() == QStringLiteral("Machine diagram"));
+    // What a screen reader asks for.
+    QAccessibleInterface* canvas = QAccessible::queryAccessibleInterface(w->canvas());
+    REQUIRE(canvas);
+    CHECK(canvas->text(QAccessible::Description) == desc);
+    // The next step changes it.
+    w->controller()->stepForward();
+    CHECK(w->canvas()->accessibleDescription() != desc);
+    CHECK(w->canvas()->accessibleDescription().contains(QStringLiteral("Step 7 of")));
 }
 
 namespace {

@@ -59,6 +59,14 @@ assert "misses" in stress[0]["per_context_switch"]
 print(f"cli-json: {len(lessons)} lessons, {len(runs)} checked runs, {len(run['steps'])} run steps, {len(stress)} stress variants")
 PY
 
+# On a terminal (a pseudo-terminal from util-linux's script), stress and check draw a progress line.
+if command -v script >/dev/null; then
+    TERM=xterm script -qec "$cli stress --cycles 200000 --variant buggy --jobs 1" /dev/null | tr '\r' '\n' > "$tmp/tty.txt"
+    grep -aq 'stress buggy [0-9]*/200000 cycles, [0-9]*/s' "$tmp/tty.txt" || fail "no stress progress on a terminal: $(head -c 400 "$tmp/tty.txt")"
+    TERM=xterm script -qec "$cli check" /dev/null | tr '\r' '\n' > "$tmp/tty-check.txt"
+    grep -aq 'check 0/[0-9]* lesson files' "$tmp/tty-check.txt" || fail "no check progress on a terminal"
+fi
+
 # export --out without an extension gets the format's.
 "$cli" export erratum-383 --steps 2 --format tikz --out "$tmp/fig" >/dev/null || fail "export tikz"
 [ -f "$tmp/fig.tex" ] || fail "export --format tikz --out fig wrote $(ls "$tmp")"
