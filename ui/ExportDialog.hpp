@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // File > Export: what (the current step, a range, the whole lesson), format, theme, PNG scale and
 // the output path. Remembers the last choice (QSettings group "export"). The caller builds the
 // document (documentFromLesson) for request().first..last and calls exportDocument().

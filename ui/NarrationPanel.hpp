@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The step's story: title, narration (markup rendered), expectations, references, and the
 // classroom question. In answer mode the question's choices are links: the student (or the room,
 // on the lecturer's screen) picks one before the answer is shown, gets right/wrong feedback with

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // tlblab-cli export LESSON [--variant V] [--steps A-B] --format svg|pdf|png|tikz|html|handout --out PATH
 //   [--answers none|include]
 // LESSON is a bundled lesson id, a lesson .yaml file, or an operation-language script (one step per
@@ -85,11 +86,15 @@ int runExport(const ExportOptions& o) {
         std::cerr << "tlblab-cli: error: " << e.what() << "\n";
         return kExitBadInput;
     }
+    // `--out fig` without an extension gets the format's: fig.svg, fig-step01.png, fig.tex.
+    std::string out = o.out;
+    if (std::filesystem::path(out).extension().empty() && !out.empty() && out.back() != '/')
+        out += o.format == "tikz" ? ".tex" : o.format == "handout" ? ".pdf" : "." + o.format;
     try {
         if (o.format == "tikz") {
-            writeFileAtomic(o.out, documentToTikz(doc, theme));
+            writeFileAtomic(out, documentToTikz(doc, theme));
         } else if (o.format == "html") {
-            writeFileAtomic(o.out, documentToHtml(doc, theme));
+            writeFileAtomic(out, documentToHtml(doc, theme));
         } else {
 #ifdef TLBLAB_HAVE_QT_EXPORT
             // Qt starts only here, so the other subcommands pay nothing for it. Headless unless a
@@ -102,7 +107,7 @@ int runExport(const ExportOptions& o) {
             QGuiApplication app(argc, argv);
             ui::ExportFormat format{};
             ui::parseExportFormat(o.format, format);  // CLI11 checked the name
-            ui::exportDocument(doc, format, theme, o.scale, o.out);
+            ui::exportDocument(doc, format, theme, o.scale, out);
 #endif
         }
     } catch (const std::exception& e) {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Step documents for the exports, the Qt-free formats (TikZ, HTML slideshow) and atomic writes.
 #include "tlblab/export.hpp"
 
@@ -164,21 +165,30 @@ std::string documentToTikz(const ExportDocument& doc, Theme theme) {
 namespace {
 
 const char* kHtmlStyle = R"(
-body { margin: 0; font-family: "DejaVu Sans", Verdana, sans-serif; background: BG; color: FG; }
-header { padding: 10px 20px; font-size: 20px; border-bottom: 1px solid #888; }
+html, body { height: 100%; }
+body { margin: 0; font-family: "DejaVu Sans", Verdana, sans-serif; background: BG; color: FG;
+       display: flex; flex-direction: column; }
+header { flex: none; padding: 10px 20px; font-size: 20px; border-bottom: 1px solid #888; }
 header small { opacity: 0.75; margin-left: 1em; }
-section { display: none; height: calc(100vh - 60px); }
+section { display: none; flex: 1; min-height: 0; }
 section.current { display: flex; }
-.picture { flex: 3; overflow: auto; padding: 10px; }
-.picture svg { width: 100%; height: auto; }
+.picture { flex: 3; min-width: 0; overflow: auto; padding: 10px; }
+.picture svg { width: 100%; height: auto; max-height: 100%; }
 aside { flex: 1; min-width: 300px; max-width: 520px; padding: 16px 20px; overflow: auto; font-size: 19px;
         line-height: 1.45; border-left: 1px solid #888; }
 aside h2 { font-size: 23px; margin-top: 0; }
 aside code { font-family: "DejaVu Sans Mono", monospace; font-size: 0.92em; }
 .question { margin-top: 1.2em; padding: 10px 14px; border: 2px solid #c06000; }
 .answer { margin-top: 1em; opacity: 0.85; }
-nav { position: fixed; bottom: 8px; right: 16px; font-size: 15px; opacity: 0.7; }
-@media print { section { display: block; height: auto; page-break-after: always; } nav { display: none; } }
+nav { flex: none; text-align: right; padding: 4px 16px; font-size: 15px; opacity: 0.7; border-top: 1px solid #888; }
+@media print {
+  html, body { height: auto; }
+  body { display: block; }
+  section, section.current { display: block; break-after: page; page-break-after: always; }
+  .picture, aside { overflow: visible; }
+  aside { max-width: none; border-left: none; }
+  nav { display: none; }
+}
 )";
 
 }  // namespace

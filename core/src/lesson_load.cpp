@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Lesson loader: YAML -> Lesson, checking everything and reporting FILE:LINE:COL.
 #include "tlblab/json.hpp"
 #include "tlblab/lesson.hpp"

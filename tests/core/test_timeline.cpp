@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The timeline (issue 2): deterministic replay, seeking through keyframes forward and back,
 // truncation, and the per-CPU statistics.
 #include "helpers.hpp"

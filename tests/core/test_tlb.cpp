@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The per-CPU TLB: AMD Family 10h geometry, LRU, the exclusive L1/L2 hierarchy, lookups that
 // return every match, and the three invalidations (non-global, all, one page).
 #include "helpers.hpp"

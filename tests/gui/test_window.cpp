@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Drives the real window through lesson 4 (erratum-383): stepping, the machine check on the
 // canvas, narration and changes; stepping back; variants; breakpoints; presentation and zoom;
 // the console's what-if branch; a broken lesson file; the inspector; the plots.

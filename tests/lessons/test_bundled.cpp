@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Every bundled lesson under every variant: all its expectations hold, and the documented outcome
 // (lessons/README.md, "The bundled lessons") is checked here independently of the lesson's own
 // expectations, on the final machine state.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The lesson loader and player: positions, the one-line grammars, variants, explore, lookup.
 #include "tlblab/lesson.hpp"
 

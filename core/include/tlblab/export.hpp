@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Exports of a sequence of steps: the document model shared by every format, the Qt-free
 // formats (TikZ, the self-contained HTML slideshow) and atomic file writing.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Lessons: a YAML file that sets a machine up, then plays steps of operations with narration,
 // highlights, expectations and classroom questions, under one of several named variants
 // (kernel variant + CPU model). The format is documented in lessons/README.md.
@@ -239,9 +240,9 @@ nlohmann::json runJson(LessonRun& run);
 
 // ---- bundled lessons ---------------------------------------------------------------------------
 
-// Directories searched, in order, that exist: $TLBLAB_LESSON_DIR, ../share/tlblab/lessons next to
-// the executable (an installed or relocated install tree), the source tree's lessons/, the
-// installed lesson directory.
+// Directories searched, in order, that exist: $TLBLAB_LESSON_DIR, ../share/tlblab/lessons by the executable (an install
+// tree; in a build tree, a link to lessons/), $XDG_DATA_HOME/tlblab/lessons (default ~/.local/share), tlblab/lessons
+// in each of $XDG_DATA_DIRS (default /usr/local/share:/usr/share), then the configured install directory.
 std::vector<std::string> lessonDirs();
 // A bundled lesson id ("erratum-383") or a path to a .yaml file; nullopt if neither.
 std::optional<std::string> findLesson(const std::string& idOrPath);

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The machine: physical memory, CPUs with their registers and TLBs, the CPU model switch,
 // and the small Linux x86-32 kernel layer the erratum scenario needs.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Deterministic history of a machine: a list of operations, a keyframe snapshot every
 // `interval` steps, and replay in between, so seeking to any step costs at most one keyframe
 // copy plus `interval` operations whatever the history's length.

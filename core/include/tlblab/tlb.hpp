@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // A per-CPU TLB: configurable levels of set-associative arrays, LRU, page-size aware.
 //
 // Levels are exclusive: a fill goes to the first level that holds its page size; the entry an
