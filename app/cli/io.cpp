@@ -1,8 +1,15 @@
 #include "commands.hpp"
 
-#include <fstream>
-#include <iostream>
+#include "tlblab/ops.hpp"
+
+#include <fmt/format.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
 #include <stdexcept>
+#include <sys/stat.h>
+#include <unistd.h>
 
 namespace tlblab::cli {
 
@@ -10,24 +17,50 @@ namespace {
 // A script is data; past this size it is an error, not an attempt (a pipe from /dev/zero included).
 constexpr std::size_t kMaxInputBytes = std::size_t{16} << 20;
 
-std::string readCapped(std::istream& in, const std::string& path) {
+// Reads `fd` to its end, at most one byte past the limit.
+std::string readCapped(int fd, const std::string& name) {
     std::string text;
     char buf[65536];
-    while (in.read(buf, sizeof buf) || in.gcount() > 0) {
-        text.append(buf, static_cast<std::size_t>(in.gcount()));
+    for (;;) {
+        const ssize_t n = ::read(fd, buf, sizeof buf);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            throw std::runtime_error(fmt::format("{}: read error: {}", name, std::strerror(errno)));
+        }
+        if (n == 0) break;
+        text.append(buf, static_cast<std::size_t>(n));
         if (text.size() > kMaxInputBytes)
-            throw std::runtime_error(path + ": larger than 16 MiB, the limit for a script");
+            throw OpError(offsetLoc(text, kMaxInputBytes, name),
+                          fmt::format("a script may have at most {} bytes (16 MiB); this byte is past the limit",
+                                      kMaxInputBytes));
     }
-    if (in.bad()) throw std::runtime_error(path + ": read error");
     return text;
 }
 }  // namespace
 
 std::string readInput(const std::string& path) {
-    if (path == "-") return readCapped(std::cin, "<stdin>");
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw std::runtime_error(path + ": cannot open for reading");
-    return readCapped(in, path);
+    if (path == "-") {
+        struct stat st {};
+        if (::fstat(STDIN_FILENO, &st) != 0)
+            throw std::runtime_error("<stdin>: standard input is closed (give a script file, or pipe one in)");
+        if (S_ISDIR(st.st_mode)) throw std::runtime_error("<stdin>: standard input is a directory, not a script");
+        return readCapped(STDIN_FILENO, "<stdin>");
+    }
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) throw std::runtime_error(path + ": cannot open for reading: " + std::strerror(errno));
+    struct stat st {};
+    if (::fstat(fd, &st) != 0 || S_ISDIR(st.st_mode)) {
+        ::close(fd);
+        throw std::runtime_error(path + ": is a directory, not a script");
+    }
+    try {
+        std::string text = readCapped(fd, path);
+        ::close(fd);
+        return text;
+    } catch (...) {
+        ::close(fd);
+        throw;
+    }
 }
 
 }  // namespace tlblab::cli
