@@ -1,6 +1,8 @@
 // Hostile exports (issue 15): lesson text never becomes TeX or HTML code, and every export goes
 // through one writer that never writes through a link, never replaces a device, a FIFO or a
 // folder, never leaves a half-written file, and cannot be steered by a file planted in advance.
+#include "hostile_helpers.hpp"
+
 #include "tlblab/atomic_file.hpp"
 #include "tlblab/export.hpp"
 #include "tlblab/lesson.hpp"
@@ -8,7 +10,6 @@
 #include <catch2/catch.hpp>
 
 #include <cerrno>
-#include <csignal>
 #include <cstdlib>
 #include <cstring>
 #include <dirent.h>
@@ -19,7 +20,6 @@
 #include <set>
 #include <sstream>
 #include <string>
-#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -79,27 +79,7 @@ std::set<std::string> entries(const std::string& dir) {
     return out;
 }
 
-// RLIMIT_FSIZE stands for a full disk: a write past it fails with EFBIG (SIGXFSZ ignored).
-class FileSizeLimit {
-public:
-    explicit FileSizeLimit(rlim_t bytes) {
-        ::getrlimit(RLIMIT_FSIZE, &m_old);
-        m_oldHandler = std::signal(SIGXFSZ, SIG_IGN);
-        rlimit r = m_old;
-        r.rlim_cur = bytes;
-        ::setrlimit(RLIMIT_FSIZE, &r);
-    }
-    ~FileSizeLimit() {
-        ::setrlimit(RLIMIT_FSIZE, &m_old);
-        std::signal(SIGXFSZ, m_oldHandler);
-    }
-    FileSizeLimit(const FileSizeLimit&) = delete;
-    FileSizeLimit& operator=(const FileSizeLimit&) = delete;
-
-private:
-    rlimit m_old{};
-    void (*m_oldHandler)(int) = nullptr;
-};
+using test::FileSizeLimit;
 
 ExportDocument hostileDocument(std::unique_ptr<Lesson>& lesson, std::unique_ptr<LessonRun>& run) {
     lesson = std::make_unique<Lesson>(parseLesson(kHostileLesson, "hostile.yaml"));
