@@ -791,6 +791,17 @@ void Loader::loadExplore(const YAML::Node& n, Lesson& lesson) const {
     auto m = mapOf(n, {"after_step", "threads", "speculation", "goal"}, "explore");
     ExploreSpec x;
     x.loc = at(n);
+    // The explorer's limit (explore.cpp's kMaxExploreCpus: a CPU set is 56 bits of a state word),
+    // reported here at the `cpus` line that passes it rather than later without a position.
+    constexpr int kMaxExploreCpus = 56;
+    if (m_cpuCount > kMaxExploreCpus) {
+        SourceLoc where = at(n);
+        for (const Op& op : lesson.setup)
+            if (op.code == OpCode::Cpus) where = op.argLoc(0);
+        throw OpError(where, fmt::format("explore handles at most {} CPUs; this lesson sets up {} (it has an "
+                                         "explore: section)",
+                                         kMaxExploreCpus, m_cpuCount));
+    }
     if (auto a = get(m, "after_step"))
         x.afterStep = integer(*a, "after_step", 0, static_cast<int>(lesson.steps.size()));
     const YAML::Node& threads = require(m, "threads", n, "explore");

@@ -46,6 +46,16 @@ TEST_CASE("a lesson asking for two billion CPUs fails at the number, before anyt
     CHECK_THROWS_WITH(parseScript("table t\ncpus 99999\n", "s.tlb"), "cpus must be between 1 and 64");
 }
 
+TEST_CASE("a lesson with an explore section and more CPUs than the explorer handles fails at its cpus line", "[hostile]") {
+    // Before: "explore handles at most 56 CPUs" without a position, from the explorer.
+    CHECK(lessonError("title: t\nsetup: |\n  cpus 57\nsteps:\n  - title: s\n    ops: [table x]\nexplore:\n"
+                      "  threads:\n    cpu0: [table y]\n") ==
+          "h.yaml:3:8: error: explore handles at most 56 CPUs; this lesson sets up 57 (it has an explore: section)");
+    CHECK(lessonError("title: t\nsetup: |\n  cpus 56\nsteps:\n  - title: s\n    ops: [table x]\nexplore:\n"
+                      "  threads:\n    cpu0: [table y]\n")
+              .empty());
+}
+
 TEST_CASE("kernel_boot lowmem 0 and other sizes the kernel cannot map are refused where they are written", "[hostile]") {
     CHECK(opError("kernel_boot lowmem 0") ==
           "c.tlb:1:20: error: lowmem must be a non-zero multiple of 2M and at most 1G");
