@@ -4,8 +4,8 @@
 #   ./dev.sh start   install what is missing, build, start the app on the erratum 383 lesson
 #                    (without a display: say so and run the headless demo instead)
 #   ./dev.sh test    install what is missing, build, run every test; then the whole suite again
-#                    under AddressSanitizer + UBSan (preset asan) and each fuzz target for 60 s
-#                    (TLBLAB_QUICK=1 skips those two; TLBLAB_FUZZ_SECONDS changes the 60)
+#                    under AddressSanitizer + UBSan (preset asan) and the five fuzz targets for 36 s each
+#                    (TLBLAB_QUICK=1 skips those two; TLBLAB_FUZZ_SECONDS changes the 36)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 
@@ -35,7 +35,7 @@ test)
         cmake --preset asan >/dev/null
         cmake --build --preset asan -j "$jobs"
         ctest --preset asan -j "$jobs"
-        ./fuzz/run-fuzzers.sh build/fuzz "${TLBLAB_FUZZ_SECONDS:-60}"
+        ./fuzz/run-fuzzers.sh build/fuzz "${TLBLAB_FUZZ_SECONDS:-36}"
     fi
     ;;
 *)

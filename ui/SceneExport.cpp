@@ -3,6 +3,7 @@
 
 #include "SceneRenderer.hpp"
 
+#include "tlblab/atomic_file.hpp"
 #include "tlblab/markup.hpp"
 
 #include <QBuffer>
@@ -12,7 +13,6 @@
 #include <QPageSize>
 #include <QPainter>
 #include <QPdfWriter>
-#include <QSaveFile>
 #include <QSvgGenerator>
 #include <QTextDocument>
 #include <QTextOption>
@@ -27,16 +27,6 @@ namespace {
     throw std::runtime_error("cannot write " + path + ": " + why.toStdString());
 }
 
-// Opens a QSaveFile: nothing is written to `path` until commit() succeeds.
-void openSave(QSaveFile& f, const std::string& path) {
-    f.setFileName(QString::fromStdString(path));
-    if (!f.open(QIODevice::WriteOnly)) fail(path, f.errorString());
-}
-
-void commit(QSaveFile& f, const std::string& path) {
-    if (!f.commit()) fail(path, f.errorString());
-}
-
 // Draws `s` scaled to fit `target` (keeping proportions, centred at the top).
 void drawFitted(QPainter& p, const SceneRenderer& r, const Scene& s, const QRectF& target) {
     if (s.width <= 0 || s.height <= 0) return;
@@ -46,6 +36,11 @@ void drawFitted(QPainter& p, const SceneRenderer& r, const Scene& s, const QRect
     p.scale(k, k);
     r.drawScene(p, s);
     p.restore();
+}
+
+// Every format ends in the one writer of core (exclusive temporary file, fsync, rename).
+void writeBytes(const std::string& path, const QByteArray& data) {
+    writeFileAtomic(path, std::string_view(data.constData(), static_cast<std::size_t>(data.size())));
 }
 
 }  // namespace
@@ -60,7 +55,9 @@ void writeSceneSvg(const Scene& s, Theme theme, const std::string& path) {
         gen.setSize(QSize(static_cast<int>(s.width + 0.5), static_cast<int>(s.height + 0.5)));
         gen.setViewBox(QRectF(0, 0, s.width, s.height));
         gen.setResolution(96);
-        gen.setTitle(QString::fromStdString(s.title.empty() ? "TLB Lab diagram" : s.title));
+        // QSvgGenerator writes its title and description into the file as they are (Qt 6.4 does not
+        // escape them): lesson text goes in escaped, like every other string of an export.
+        gen.setTitle(QString::fromStdString(xmlEscape(s.title.empty() ? "TLB Lab diagram" : s.title)));
         gen.setDescription(QStringLiteral("Exported by TLB Lab"));
         QPainter p;
         if (!p.begin(&gen)) fail(path, QStringLiteral("the SVG generator could not start"));
@@ -68,14 +65,11 @@ void writeSceneSvg(const Scene& s, Theme theme, const std::string& path) {
         r.drawScene(p, s);
         p.end();
     }
-    QSaveFile f;
-    openSave(f, path);
-    if (f.write(data) != data.size()) fail(path, f.errorString());
-    commit(f, path);
+    writeBytes(path, data);
 }
 
 void writeScenePng(const Scene& s, Theme theme, double scale, const std::string& path) {
-    if (scale <= 0 || scale > 8) throw std::runtime_error("PNG scale must be in (0, 8]");
+    if (!(scale > 0 && scale <= 8)) throw std::runtime_error("PNG scale must be in (0, 8]");  // NaN fails too
     QImage img(static_cast<int>(s.width * scale + 0.5), static_cast<int>(s.height * scale + 0.5),
                QImage::Format_RGB32);
     img.fill(SceneRenderer::color(themeBackground(theme)));
@@ -86,18 +80,22 @@ void writeScenePng(const Scene& s, Theme theme, double scale, const std::string&
         p.scale(scale, scale);
         SceneRenderer(theme).drawScene(p, s);
     }
-    QSaveFile f;
-    openSave(f, path);
-    if (!img.save(&f, "PNG", 80)) fail(path, QStringLiteral("PNG encoding failed"));
-    commit(f, path);
+    QByteArray data;
+    {
+        QBuffer buf(&data);
+        buf.open(QIODevice::WriteOnly);
+        if (!img.save(&buf, "PNG", 80)) fail(path, QStringLiteral("PNG encoding failed"));
+    }
+    writeBytes(path, data);
 }
 
 void writeScenesPdf(const std::vector<Scene>& scenes, Theme theme, const std::string& path) {
     if (scenes.empty()) throw std::runtime_error("nothing to export: no steps");
-    QSaveFile f;
-    openSave(f, path);
+    QByteArray data;
     {
-        QPdfWriter pdf(&f);
+        QBuffer buf(&data);
+        buf.open(QIODevice::WriteOnly);
+        QPdfWriter pdf(&buf);
         pdf.setCreator(QStringLiteral("TLB Lab"));
         pdf.setTitle(QString::fromStdString(scenes.front().title));
         pdf.setResolution(96);  // one scene unit = one PDF pixel at 96 dpi
@@ -120,7 +118,7 @@ void writeScenesPdf(const std::vector<Scene>& scenes, Theme theme, const std::st
         }
         p.end();
     }
-    commit(f, path);
+    writeBytes(path, data);
 }
 
 namespace {
@@ -200,10 +198,11 @@ QString handoutStepText(const ExportDocument& doc, std::size_t index) {
 
 void writeHandoutPdf(const ExportDocument& doc, Theme theme, const std::string& path) {
     if (doc.steps.empty()) throw std::runtime_error("nothing to export: no steps");
-    QSaveFile f;
-    openSave(f, path);
+    QByteArray data;
     {
-        QPdfWriter pdf(&f);
+        QBuffer buf(&data);
+        buf.open(QIODevice::WriteOnly);
+        QPdfWriter pdf(&buf);
         pdf.setCreator(QStringLiteral("TLB Lab"));
         pdf.setTitle(QString::fromStdString(doc.title));
         pdf.setPageLayout(handoutLayout());
@@ -218,7 +217,7 @@ void writeHandoutPdf(const ExportDocument& doc, Theme theme, const std::string& 
         }
         p.end();
     }
-    commit(f, path);
+    writeBytes(path, data);
 }
 
 QImage renderHandoutPage(const ExportDocument& doc, Theme theme, std::size_t index, double dpi) {

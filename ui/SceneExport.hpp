@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // Exports of diagram scenes through the Qt renderer: SVG (QSvgGenerator, text stays text),
 // PDF (QPdfWriter, vector), PNG (chosen scale) and the multi-page PDF handout. Each writes its
-// file atomically (QSaveFile) and throws std::runtime_error naming the path on failure.
+// file through tlblab::writeFileAtomic (core) and throws std::runtime_error naming the path on failure.
 // The Qt-free formats (TikZ, HTML slideshow) live in core (tlblab/export.hpp).
 #pragma once
 

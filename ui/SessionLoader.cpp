@@ -2,9 +2,8 @@
 #include "SessionLoader.hpp"
 
 #include "tlblab/ops.hpp"
+#include "tlblab/script_file.hpp"
 
-#include <fstream>
-#include <sstream>
 
 namespace tlblab::ui {
 
@@ -63,12 +62,17 @@ bool isSetupOp(OpCode c) {
     }
 }
 
+// Within the script limit (16 MiB), like tlblab-cli exec: /dev/zero or a huge file is an error.
 std::string readFile(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw LoadError(path + ": error: cannot open file");
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
+    try {
+        return readScriptFile(path);
+    } catch (const OpError& e) {
+        throw LoadError(e.format());
+    } catch (const std::exception& e) {
+        std::string why = e.what();  // "PATH: reason"
+        if (why.rfind(path + ": ", 0) == 0) why.erase(0, path.size() + 2);
+        throw LoadError(path + ": error: " + why);
+    }
 }
 
 }  // namespace

@@ -20,6 +20,9 @@ int runExec(const ExecOptions& o) {
     std::string text;
     try {
         text = readInput(o.file);
+    } catch (const OpError& e) {
+        std::cerr << e.format() << "\n";
+        return kExitBadInput;
     } catch (const std::exception& e) {
         std::cerr << "tlblab-cli: error: " << e.what() << "\n";
         return kExitBadInput;

@@ -4,6 +4,7 @@
 #include "commands.hpp"
 #include "progress.hpp"
 
+#include "tlblab/atomic_file.hpp"
 #include "tlblab/explore.hpp"
 #include "tlblab/lesson.hpp"
 
@@ -20,26 +21,6 @@
 namespace tlblab::cli {
 
 namespace {
-
-void writeAtomically(const std::string& path, const std::string& data) {
-    const std::string tmp = path + ".tmp";
-    {
-        std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-        if (!out) throw std::runtime_error("cannot write " + path);
-        out << data;
-        out.flush();
-        if (!out) {
-            std::remove(tmp.c_str());
-            throw std::runtime_error("cannot write " + path);
-        }
-    }
-    std::error_code ec;
-    std::filesystem::rename(tmp, path, ec);
-    if (ec) {
-        std::remove(tmp.c_str());
-        throw std::runtime_error("cannot write " + path + ": " + ec.message());
-    }
-}
 
 struct ExploreCliOptions {
     std::string lesson;
@@ -101,7 +82,7 @@ int runExplore(const ExploreCliOptions& o) {
         if (r.found && !o.out.empty()) {
             const std::string file = outPath(o.out, v, variants.size() > 1);
             try {
-                writeAtomically(file, scheduleLessonYaml(lesson, v, r));
+                writeFileAtomic(file, scheduleLessonYaml(lesson, v, r));
             } catch (const std::exception& e) {
                 std::cerr << "tlblab-cli: error: " << e.what() << "\n";
                 return kExitBadInput;
@@ -112,6 +93,9 @@ int runExplore(const ExploreCliOptions& o) {
     std::fflush(stdout);
     return status;
 }
+
+// The most hotplug cycles one stress run does per variant (README "Explore and stress").
+constexpr u64 kMaxStressCycles = 1'000'000'000;
 
 struct StressCliOptions {
     std::vector<std::string> variants;
@@ -148,8 +132,9 @@ int runStressCommand(const StressCliOptions& o) {
                   << " (cpu0 drives hotplug, one CPU cycles, the others run tasks)\n";
         return kExitBadInput;
     }
-    if (o.cycles < 1) {
-        std::cerr << "tlblab-cli: error: --cycles must be at least 1\n";
+    if (o.cycles < 1 || o.cycles > kMaxStressCycles) {
+        std::cerr << "tlblab-cli: error: --cycles must be between 1 and " << kMaxStressCycles
+                  << " (about half an hour per variant at the measured speed)\n";
         return kExitBadInput;
     }
     if (o.specRate < 0 || o.specRate > 1) {
@@ -230,7 +215,7 @@ int runStressCommand(const StressCliOptions& o) {
     }
     if (!o.csv.empty()) {
         try {
-            writeAtomically(o.csv, stressCsv(results));
+            writeFileAtomic(o.csv, stressCsv(results));
         } catch (const std::exception& e) {
             std::cerr << "tlblab-cli: error: " << e.what() << "\n";
             return kExitBadInput;

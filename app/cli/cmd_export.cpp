@@ -14,6 +14,7 @@
 #include <QGuiApplication>
 #endif
 
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
@@ -63,6 +64,11 @@ int runExport(const ExportOptions& o) {
     Theme theme = Theme::Print;
     if (!parseTheme(o.theme, theme)) {
         std::cerr << "tlblab-cli: error: unknown theme '" << o.theme << "' (light, dark, high-contrast, print)\n";
+        return kExitBadInput;
+    }
+    // A NaN passes every comparison: the range is checked so that it fails.
+    if (!(std::isfinite(o.scale) && o.scale > 0 && o.scale <= 8)) {
+        std::cerr << "tlblab-cli: error: --scale must be a number greater than 0 and at most 8\n";
         return kExitBadInput;
     }
     const bool needsQt = o.format == "svg" || o.format == "pdf" || o.format == "png" || o.format == "handout";

@@ -23,7 +23,8 @@ void registerLessonCommands(CLI::App& app, Context& ctx);  // list, run, check
 void registerExport(CLI::App& app, Context& ctx);          // export
 void registerExplore(CLI::App& app, Context& ctx);         // explore, stress
 
-// Reads a whole file (or stdin for "-"); throws std::runtime_error naming the path.
+// Reads a whole script file (or stdin for "-"); throws std::runtime_error naming the path (a
+// directory, closed standard input, an unreadable file) or OpError at the byte past 16 MiB.
 std::string readInput(const std::string& path);
 
 }  // namespace tlblab::cli

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-// Step documents for the exports, the Qt-free formats (TikZ, HTML slideshow) and atomic writes.
+// Step documents for the exports and the Qt-free formats (TikZ, HTML slideshow).
 #include "tlblab/export.hpp"
 
 #include "tlblab/lesson.hpp"
@@ -8,12 +8,7 @@
 
 #include <fmt/format.h>
 
-#include <cerrno>
-#include <cstdio>
-#include <cstring>
-#include <fstream>
 #include <stdexcept>
-#include <unistd.h>
 
 namespace tlblab {
 
@@ -147,14 +142,56 @@ ExportDocument documentFromLesson(LessonRun& run, std::size_t first, std::size_t
 
 // ---- TikZ -----------------------------------------------------------------------------------
 
+namespace {
+
+// Lesson text for a TeX comment or a TeX text argument: one line (every control character, line
+// and paragraph separator becomes a space, so nothing leaves a % comment), then TeX-escaped.
+std::string texLine(std::string_view s) {
+    std::string line;
+    line.reserve(s.size());
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        const auto c = static_cast<unsigned char>(s[i]);
+        if (c < 0x20 || c == 0x7f) {
+            line += ' ';
+        } else if (c == 0xc2 && i + 1 < s.size() && static_cast<unsigned char>(s[i + 1]) >= 0x80 &&
+                   static_cast<unsigned char>(s[i + 1]) < 0xa0) {
+            line += ' ';  // a C1 control character (U+0080..U+009F), NEL included
+            ++i;
+        } else if (c == 0xe2 && s.substr(i, 3) >= "\xe2\x80\xa8" && s.substr(i, 3) <= "\xe2\x80\xa9") {
+            line += ' ';  // U+2028 LINE SEPARATOR, U+2029 PARAGRAPH SEPARATOR
+            i += 2;
+        } else {
+            line += static_cast<char>(c);
+        }
+    }
+    return texEscape(line);
+}
+
+// sceneToTikz puts the scene's title and item ids in % comments and its cells in node text: give
+// it every string as one line whatever its own escaping does, and the title TeX-escaped.
+void oneLine(std::string& t) {
+    for (char& c : t)
+        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = ' ';
+}
+Scene oneLineStrings(Scene s) {
+    s.title = texLine(s.title);
+    for (SceneItem& it : s.items) {
+        oneLine(it.id);
+        for (std::string& c : it.cells) oneLine(c);
+    }
+    return s;
+}
+
+}  // namespace
+
 std::string documentToTikz(const ExportDocument& doc, Theme theme) {
-    std::string o = fmt::format("% {} -- exported by TLB Lab ({} theme)\n", doc.title, themeName(theme));
-    if (!doc.subtitle.empty()) o += "% " + doc.subtitle + "\n";
+    std::string o = fmt::format("% {} -- exported by TLB Lab ({} theme)\n", texLine(doc.title), themeName(theme));
+    if (!doc.subtitle.empty()) o += "% " + texLine(doc.subtitle) + "\n";
     o += "% One tikzpicture per step; put each in its own beamer frame, e.g.\n"
          "%   \\begin{frame}\\resizebox{\\linewidth}{!}{<picture>}\\end{frame}\n\n";
     for (const auto& st : doc.steps) {
-        o += "% ---- " + st.title + "\n";
-        o += sceneToTikz(st.scene, theme);
+        o += "% ---- " + texLine(st.title) + "\n";
+        o += sceneToTikz(oneLineStrings(st.scene), theme);
         o += "\n";
     }
     return o;
@@ -244,28 +281,6 @@ std::string documentToHtml(const ExportDocument& doc, Theme theme) {
 </html>
 )";
     return o;
-}
-
-// ---- atomic write -------------------------------------------------------------------------------
-
-void writeFileAtomic(const std::string& path, const std::string& data) {
-    if (path.empty()) throw std::runtime_error("cannot write: no output path given");
-    const std::string tmp = path + fmt::format(".tmp-{}", static_cast<long>(::getpid()));
-    {
-        std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-        if (!f) throw std::runtime_error(fmt::format("cannot write {}: {}", path, std::strerror(errno)));
-        f.write(data.data(), static_cast<std::streamsize>(data.size()));
-        f.flush();
-        if (!f) {
-            std::remove(tmp.c_str());
-            throw std::runtime_error(fmt::format("cannot write {}: write failed", path));
-        }
-    }
-    if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-        const int err = errno;
-        std::remove(tmp.c_str());
-        throw std::runtime_error(fmt::format("cannot write {}: {}", path, std::strerror(err)));
-    }
 }
 
 }  // namespace tlblab

@@ -385,6 +385,7 @@ public:
         std::map<std::string, Entry> out;
         for (auto it = n.begin(); it != n.end(); ++it) {
             if (!it->first.IsScalar()) fail(it->first, fmt::format("{}: keys must be plain words", what));
+            checkDecoded(it->first);
             const std::string k = it->first.Scalar();
             if (std::find(allowed.begin(), allowed.end(), k) == allowed.end())
                 fail(it->first, fmt::format("unknown key '{}' in {}{}", k, what, didYouMean(k, allowed)));
@@ -407,7 +408,24 @@ public:
     std::string scalar(const YAML::Node& n, const std::string& what) const {
         if (!n.IsScalar()) fail(n, fmt::format("{} must be text", what));
         spend(n, n.Scalar().size());
+        checkDecoded(n);
         return n.Scalar();
+    }
+    // The text rules apply to what a scalar decodes to, not only to the file's bytes: YAML escapes
+    // ("\e", "\x1b", "\u009b", "\0") would otherwise carry control characters into terminals,
+    // JSON, SVG, HTML and TeX. Tab and line feed are allowed, and CR only before a line feed.
+    void checkDecoded(const YAML::Node& n) const {
+        const std::string& v = n.Scalar();
+        std::size_t bad = findNonText(v);
+        for (std::size_t cr = v.find('\r'); bad == std::string::npos && cr != std::string::npos; cr = v.find('\r', cr + 1))
+            if (cr + 1 == v.size() || v[cr + 1] != '\n') bad = cr;
+        if (bad == std::string::npos) return;
+        const auto c = static_cast<unsigned char>(v[bad]);
+        throw OpError(contentLoc(n), c < 0x80 ? fmt::format("this text decodes to control character {:#04x} (an escape such as \\e, \\x1b "
+                                       "or \\r?); lesson text may hold no control characters but tab and line ends",
+                                       c)
+                         : std::string("this text decodes to a C1 control character or to bytes that are not UTF-8 "
+                                       "(an escape such as \\x9b or \\u009b?); lesson text must be UTF-8 text"));
     }
     // Hostile input: YAML aliases (*name) repeat a node without repeating its text, so a 1 MiB file
     // could expand to gigabytes. Every scalar read counts against a budget of 4x the file limit.
@@ -434,10 +452,12 @@ public:
     std::vector<YAML::Node> list(const YAML::Node& n, const std::string& what) const {
         std::vector<YAML::Node> out;
         if (n.IsScalar()) {
+            checkDecoded(n);
             out.push_back(n);
         } else if (n.IsSequence()) {
             for (const auto& x : n) {
                 if (!x.IsScalar()) fail(x, fmt::format("each item of {} must be text", what));
+                checkDecoded(x);
                 out.push_back(x);
             }
         } else if (!n.IsNull()) {
@@ -467,6 +487,7 @@ public:
         if (n.IsSequence()) {
             for (const auto& x : n) {
                 if (!x.IsScalar()) fail(x, fmt::format("each item of {} must be one line of text", what));
+                checkDecoded(x);
                 if (x.Scalar().find('\n') != std::string::npos)
                     fail(x, fmt::format("each item of {} must be one line", what));
                 spend(x, x.Scalar().size());
@@ -479,6 +500,7 @@ public:
         if (style == '>') fail(n, fmt::format("{} must be a '|' block (a '>' block joins the lines)", what));
         const std::string& s = n.Scalar();
         spend(n, s.size());
+        checkDecoded(n);
         if (style != '|') {
             if (s.find('\n') != std::string::npos) fail(n, fmt::format("{} must be a '|' block or a list", what));
             out.emplace_back(s, contentLoc(n));
@@ -809,6 +831,17 @@ void Loader::loadExplore(const YAML::Node& n, Lesson& lesson) const {
     auto m = mapOf(n, {"after_step", "threads", "speculation", "goal"}, "explore");
     ExploreSpec x;
     x.loc = at(n);
+    // The explorer's limit (explore.cpp's kMaxExploreCpus: a CPU set is 56 bits of a state word),
+    // reported here at the `cpus` line that passes it rather than later without a position.
+    constexpr int kMaxExploreCpus = 56;
+    if (m_cpuCount > kMaxExploreCpus) {
+        SourceLoc where = at(n);
+        for (const Op& op : lesson.setup)
+            if (op.code == OpCode::Cpus) where = op.argLoc(0);
+        throw OpError(where, fmt::format("explore handles at most {} CPUs; this lesson sets up {} (it has an "
+                                         "explore: section)",
+                                         kMaxExploreCpus, m_cpuCount));
+    }
     if (auto a = get(m, "after_step"))
         x.afterStep = integer(*a, "after_step", 0, static_cast<int>(lesson.steps.size()));
     const YAML::Node& threads = require(m, "threads", n, "explore");
@@ -958,16 +991,38 @@ namespace {
 // Hostile input: size and text checks before YAML sees the bytes, counts after loading.
 void checkLessonText(const std::string& text, const std::string& path) {
     if (text.size() > kMaxLessonBytes)
-        throw OpError(SourceLoc{path, 0, 0}, fmt::format("the file is {} bytes; a lesson may have at most {} (1 MiB)",
-                                                         text.size(), kMaxLessonBytes));
+        throw OpError(offsetLoc(text, kMaxLessonBytes, path),
+                      fmt::format("the file is {} bytes; a lesson may have at most {} (1 MiB): this byte is past the limit",
+                                  text.size(), kMaxLessonBytes));
     const std::size_t bad = findNonText(text);
     if (bad == std::string::npos) return;
-    const std::size_t lineStart = text.rfind('\n', bad == 0 ? 0 : bad - 1);
-    const int line = 1 + static_cast<int>(std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(bad), '\n'));
-    const int col = static_cast<int>(bad - (lineStart == std::string::npos || bad == 0 ? 0 : lineStart + 1)) + 1;
-    throw OpError(SourceLoc{path, line, col},
+    throw OpError(offsetLoc(text, bad, path),
                   fmt::format("byte {:#04x} is not text (a lesson is UTF-8 text without control characters)",
                               static_cast<unsigned char>(text[bad])));
+}
+
+// A lesson is one YAML document: a second one (after `---`) would be ignored silently.
+YAML::Node onlyDocument(const std::string& text, const std::string& path) {
+    const std::vector<YAML::Node> docs = YAML::LoadAll(text);
+    if (docs.empty()) return YAML::Node();
+    if (docs.size() == 1) return docs.front();
+    SourceLoc loc{path, docs[1].Mark().line + 1, docs[1].Mark().column + 1};
+    // An empty second document has no mark of its own: point at its `---` line.
+    if (docs[1].Mark().line < 0 || !docs[1].IsDefined() || docs[1].IsNull()) {
+        int markers = 0, line = 1;
+        const bool startsWithMarker = text.rfind("---", 0) == 0;
+        for (std::size_t pos = 0; pos < text.size(); ++line) {
+            if (text.compare(pos, 3, "---") == 0 && ++markers == (startsWithMarker ? 2 : 1)) {
+                loc = SourceLoc{path, line, 1};
+                break;
+            }
+            const std::size_t nl = text.find('\n', pos);
+            if (nl == std::string::npos) break;
+            pos = nl + 1;
+        }
+    }
+    throw OpError(loc, fmt::format("a lesson file holds one YAML document; this is the start of document 2 of {}",
+                                   docs.size()));
 }
 
 void checkLessonSize(const Lesson& l) {
@@ -978,12 +1033,19 @@ void checkLessonSize(const Lesson& l) {
     if (l.variants.size() > kMaxLessonVariants)
         throw OpError(l.variants[kMaxLessonVariants].loc, fmt::format("a lesson may have at most {} variants; this one has {}",
                                                                       kMaxLessonVariants, l.variants.size()));
-    std::size_t ops = l.setup.size();
-    for (const auto& s : l.steps) ops += s.ops.size();
+    // The loader stops at the op past the limit while it reads; this counts again, pointing at it.
+    std::size_t ops = 0;
+    SourceLoc past = at;
+    auto count = [&](const std::vector<Op>& v) {
+        for (const Op& op : v)
+            if (++ops == kMaxLessonOps + 1) past = op.loc;
+    };
+    count(l.setup);
+    for (const auto& s : l.steps) count(s.ops);
     if (l.explore)
-        for (const auto& [cpu, t] : l.explore->threads) ops += t.size();
+        for (const auto& [cpu, t] : l.explore->threads) count(t);
     if (ops > kMaxLessonOps)
-        throw OpError(at, fmt::format("a lesson may have at most {} operations; this one has {}", kMaxLessonOps, ops));
+        throw OpError(past, fmt::format("a lesson may have at most {} operations; this one has {}", kMaxLessonOps, ops));
 }
 }  // namespace
 
@@ -991,7 +1053,7 @@ Lesson parseLesson(const std::string& text, const std::string& path) {
     checkLessonText(text, path);
     YAML::Node root;
     try {
-        root = YAML::Load(text);
+        root = onlyDocument(text, path);
     } catch (const YAML::ParserException& e) {
         throw OpError(SourceLoc{path, e.mark.line + 1, e.mark.column + 1}, "YAML: " + e.msg);
     }
@@ -1014,8 +1076,9 @@ Lesson loadLesson(const std::string& path) {
     in.read(text.data(), static_cast<std::streamsize>(text.size()));
     text.resize(static_cast<std::size_t>(in.gcount()));
     if (text.size() > kMaxLessonBytes)
-        throw OpError(SourceLoc{path, 0, 0}, fmt::format("the file is larger than {} bytes (1 MiB), the limit for a lesson",
-                                                         kMaxLessonBytes));
+        throw OpError(offsetLoc(text, kMaxLessonBytes, path),
+                      fmt::format("the file is larger than {} bytes (1 MiB), the limit for a lesson: this byte is past it",
+                                  kMaxLessonBytes));
     return parseLesson(text, path);
 }
 

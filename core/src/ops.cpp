@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "tlblab/ops.hpp"
 
+#include "tlblab/machine.hpp"  // kMaxCpus
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -74,6 +76,15 @@ std::size_t findNonText(std::string_view s) {
         i += len;
     }
     return std::string_view::npos;
+}
+
+SourceLoc offsetLoc(std::string_view text, std::size_t offset, const std::string& file) {
+    offset = std::min(offset, text.size());
+    const std::string_view before = text.substr(0, offset);
+    const std::size_t lineStart = before.rfind('\n');
+    const int line = 1 + static_cast<int>(std::count(before.begin(), before.end(), '\n'));
+    const std::size_t col = lineStart == std::string_view::npos ? offset : offset - lineStart - 1;
+    return SourceLoc{file, line, static_cast<int>(col) + 1};
 }
 
 bool parseNumber(std::string_view s, u64& out) {
@@ -206,6 +217,11 @@ std::vector<Token> tokenize(std::string_view text, const SourceLoc& loc) {
     return out;
 }
 
+// The limits of the operation language (README "Hostile input"): kMaxCpus, and the model's
+// physical-address width (pae::kMaxPhysAddr) for every address a map writes.
+constexpr u64 kMaxOpCpus = kMaxCpus;
+constexpr u64 kPhysLimit = u64{1} << pae::kMaxPhysAddr;
+
 bool parseCpuToken(std::string_view s, int& cpu) {
     if (s.size() < 4 || s.substr(0, 3) != "cpu") return false;
     u64 v = 0;
@@ -248,6 +264,7 @@ public:
         if (!parseLength(s, v)) fail(i, fmt::format("bad length '{}' for {} (write 4K, 2M, 512M, 0x1000)", s, what));
         return v;
     }
+    const std::string& lengthArg(std::size_t i) const { return m_t[i].text; }
     u64 linear(std::size_t i) {
         u64 v = number(i, "a linear address");
         if (v > 0xffffffffull) fail(i, fmt::format("linear address {} does not fit in 32 bits", hex(v)));
@@ -304,7 +321,13 @@ public:
 
     void args(std::size_t i) {
         switch (m_op.code) {
-        case OpCode::Cpus: m_op.a = number(i, "a CPU count"); noMore(i + 1); break;
+        case OpCode::Cpus:
+            // Limits are checked where the op is read, so no path (lesson, script, console, trace)
+            // sizes anything from a value past them.
+            m_op.a = number(i, "a CPU count");
+            if (m_op.a < 1 || m_op.a > kMaxOpCpus) fail(i, fmt::format("cpus must be between 1 and {}", kMaxOpCpus));
+            noMore(i + 1);
+            break;
         case OpCode::CpuModel:
             m_op.name = need(i, "a CPU model (erratum383|correct)");
             {
@@ -358,9 +381,14 @@ public:
             const u64 align = pageBytes(m_op.size);
             if (m_op.a % align) fail(i + 1, fmt::format("unaligned address {} for {} pages", hex(m_op.a), pageSizeName(m_op.size)));
             if (m_op.b % align) fail(i + 2, fmt::format("unaligned physical address {} for {} pages", hex(m_op.b), pageSizeName(m_op.size)));
-            if (m_op.b + m_op.c > (u64{1} << pae::kMaxPhysAddr))
-                fail(i + 2, fmt::format("physical range ends beyond the {}-bit physical address space", pae::kMaxPhysAddr));
             if (m_op.c == 0 || m_op.c % align) fail(i + 3, fmt::format("length must be a non-zero multiple of {}", pageSizeName(m_op.size)));
+            // Compared without overflow: PA + LENGTH may wrap around 2^64.
+            if (m_op.b >= kPhysLimit)
+                fail(i + 2, fmt::format("physical address {} is beyond the {}-bit physical address space", hex(m_op.b),
+                                        pae::kMaxPhysAddr));
+            if (m_op.c > kPhysLimit - m_op.b)
+                fail(i + 3, fmt::format("physical range {} + {} ends beyond the {}-bit physical address space",
+                                        hex(m_op.b), lengthArg(i + 3), pae::kMaxPhysAddr));
             for (std::size_t k = i + 5; k < m_t.size(); ++k) {
                 u32 f = choice<u32>(k, "a flag", {{"user", MAP_USER}, {"rw", MAP_RW}, {"global", MAP_GLOBAL}, {"nx", MAP_NX},
                                                   {"accessed", MAP_ACCESSED}, {"dirty", MAP_DIRTY}});
@@ -444,6 +472,8 @@ public:
                 if (m_t[i].text != "lowmem") fail(i, "expected 'lowmem SIZE' after kernel_boot");
                 m_first = i + 1;
                 m_op.a = length(i + 1, "a lowmem size");
+                if (m_op.a == 0 || m_op.a % 0x200000 || m_op.a > (u64{1} << 30))
+                    fail(i + 1, "lowmem must be a non-zero multiple of 2M and at most 1G");
                 noMore(i + 2);
             }
             break;

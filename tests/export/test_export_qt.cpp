@@ -1,17 +1,21 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // SVG, PNG, PDF and handout exports through the Qt renderer.
 #include "qt_helpers.hpp"  // core headers before Qt ones
+#include "../hostile/hostile_helpers.hpp"
 
 #include "SceneExport.hpp"
 
 #include "tlblab/lesson.hpp"
 
+#include <QDir>
 #include <QFile>
 #include <QImage>
 #include <QTemporaryDir>
 #include <QXmlStreamReader>
 
 #include <catch2/catch.hpp>
+
+#include <cctype>
 
 using namespace tlblab;
 
@@ -189,4 +193,171 @@ TEST_CASE("exportDocument writes every format; several SVG steps give one file e
     CHECK(ui::parseExportFormat("handout", f));
     CHECK(f == ui::ExportFormat::Handout);
     CHECK_FALSE(ui::parseExportFormat("jpeg", f));
+}
+
+// ---- hostile lesson text in every format (issue 15) -------------------------------------------
+
+namespace {
+
+// Every string field a lesson exports carries markup, TeX, and a line break.
+const char* kMarkupLesson = R"yaml(title: "T </title><script>alert(1)</script><title> \\input{x}\n\\write18{id}"
+summary: "S </desc><script>alert(2)</script>"
+variants:
+  - name: v.1
+    description: "D </title><script>alert(3)</script>"
+setup: |
+  table "</title><script>alert(4)</script><title>"
+  map "</title><script>alert(4)</script><title>" 0x1000 0x5000 4K 4K
+  kernel_boot
+  task "]]><script>alert(5)</script>"
+steps:
+  - title: "</title><script>alert(6)</script><title> ) /JavaScript (x"
+    ops: |
+      cpu0 load_cr3 "</title><script>alert(4)</script><title>"
+      cpu0 access 0x1000 read kernel
+    narration: "N </p><script>alert(7)</script> <img src=x onerror=alert(8)>\n\n\\input{y}"
+    question:
+      prompt: "Q <iframe src=javascript:alert(9)>"
+      choices: ["<svg onload=alert(10)>", ") >> /OpenAction << /JS (alert(11))"]
+      answer: 2
+      explanation: "E <script>alert(12)</script>"
+)yaml";
+
+// Parses an SVG: returns "" when it is well-formed with no script, foreignObject, event handler
+// attribute or link, else what is wrong. `titles` gets the text of every <title>.
+QString svgProblems(const QByteArray& svg, QStringList* titles = nullptr) {
+    QXmlStreamReader x(svg);
+    while (!x.atEnd()) {
+        x.readNext();
+        if (!x.isStartElement()) continue;
+        const QString name = x.name().toString().toLower();
+        if (name == QLatin1String("script") || name == QLatin1String("foreignobject") || name == QLatin1String("a"))
+            return QStringLiteral("element <%1>").arg(name);
+        for (const QXmlStreamAttribute& a : x.attributes())
+            if (a.name().startsWith(QLatin1String("on"), Qt::CaseInsensitive) || a.name() == QLatin1String("href"))
+                return QStringLiteral("attribute %1").arg(a.name().toString());
+        if (name == QLatin1String("title") && titles) *titles << x.readElementText();
+    }
+    return x.hasError() ? x.errorString() + QStringLiteral(" at line %1").arg(x.lineNumber()) : QString();
+}
+
+// The value of every /Title in a PDF must be one PDF string (a hex string or a literal one with
+// its parentheses balanced or escaped) followed by another key or the dictionary's end: lesson
+// text cannot add keys such as /OpenAction or /JS.
+QString pdfProblems(const QByteArray& pdf) {
+    for (const char* bad : {"/JavaScript", "/JS ", "/JS(", "/OpenAction", "/Launch", "/URI"})
+        if (pdf.contains(bad)) return QStringLiteral("the PDF holds %1").arg(QLatin1String(bad));
+    int titles = 0;
+    for (qsizetype p = pdf.indexOf("/Title"); p >= 0; p = pdf.indexOf("/Title", p + 1)) {
+        ++titles;
+        qsizetype i = p + 6;
+        while (i < pdf.size() && pdf.at(i) == ' ') ++i;
+        if (i >= pdf.size()) return QStringLiteral("/Title at the end");
+        if (pdf.at(i) == '<') {
+            const qsizetype e = pdf.indexOf('>', i);
+            for (qsizetype k = i + 1; k < e; ++k)
+                if (!std::isxdigit(static_cast<unsigned char>(pdf.at(k))) && pdf.at(k) != ' ')
+                    return QStringLiteral("/Title hex string holds '%1'").arg(QChar(pdf.at(k)));
+            i = e + 1;
+        } else if (pdf.at(i) == '(') {
+            int depth = 0;
+            for (; i < pdf.size(); ++i) {
+                const char c = pdf.at(i);
+                if (c == '\\') ++i;
+                else if (c == '(') ++depth;
+                else if (c == ')' && --depth == 0) break;
+            }
+            ++i;
+        } else {
+            return QStringLiteral("/Title is not a string");
+        }
+        while (i < pdf.size() && (pdf.at(i) == ' ' || pdf.at(i) == '\n' || pdf.at(i) == '\r')) ++i;
+        if (i + 1 < pdf.size() && pdf.at(i) != '/' && !(pdf.at(i) == '>' && pdf.at(i + 1) == '>'))
+            return QStringLiteral("/Title is followed by '%1'").arg(QString::fromLatin1(pdf.mid(i, 20)));
+    }
+    return titles ? QString() : QStringLiteral("no /Title");
+}
+
+}  // namespace
+
+TEST_CASE("every export format keeps every string of a lesson text, never markup or code", "[export][hostile]") {
+    test::qtApp();
+    const Lesson lesson = parseLesson(kMarkupLesson, "markup.yaml");
+    LessonRun run(lesson, "v.1");
+    const ExportDocument doc = documentFromLesson(run, 1, run.steps().size());
+    REQUIRE(doc.steps.size() == 1);
+    QTemporaryDir dir;
+    auto out = [&](const char* name) { return dir.filePath(QString::fromLatin1(name)); };
+
+    SECTION("SVG through QSvgGenerator: well-formed, no script, the title is the step's title as text") {
+        ui::exportDocument(doc, ui::ExportFormat::Svg, Theme::Print, 1, out("a.svg").toStdString());
+        QStringList titles;
+        CHECK(svgProblems(readAll(out("a.svg")), &titles).isEmpty());
+        // Before: QSvgGenerator wrote the title unescaped, and </title><script> became an element.
+        CHECK(titles.contains(QString::fromStdString(doc.steps[0].scene.title)));
+    }
+    SECTION("SVG of core (sceneToSvg) parses the same way") {
+        CHECK(svgProblems(QByteArray::fromStdString(sceneToSvg(doc.steps[0].scene, Theme::Light))).isEmpty());
+    }
+    SECTION("PDF and handout: the metadata title is one PDF string, no action added") {
+        ui::exportDocument(doc, ui::ExportFormat::Pdf, Theme::Print, 1, out("a.pdf").toStdString());
+        ui::exportDocument(doc, ui::ExportFormat::Handout, Theme::Print, 1, out("h.pdf").toStdString());
+        CHECK(pdfProblems(readAll(out("a.pdf"))).isEmpty());
+        CHECK(pdfProblems(readAll(out("h.pdf"))).isEmpty());
+        CHECK(pdfPages(readAll(out("h.pdf"))) == 2);
+    }
+    SECTION("PNG: an image with no text chunks") {
+        ui::exportDocument(doc, ui::ExportFormat::Png, Theme::Print, 1, out("a.png").toStdString());
+        const QImage img(out("a.png"));
+        CHECK_FALSE(img.isNull());
+        CHECK(img.textKeys().isEmpty());
+    }
+    SECTION("TikZ and HTML through exportDocument") {
+        ui::exportDocument(doc, ui::ExportFormat::Tikz, Theme::Print, 1, out("a.tex").toStdString());
+        ui::exportDocument(doc, ui::ExportFormat::Html, Theme::Print, 1, out("a.html").toStdString());
+        const QByteArray tex = readAll(out("a.tex"));
+        const QByteArray html = readAll(out("a.html"));
+        CHECK_FALSE(tex.contains("\n\\input"));
+        CHECK_FALSE(tex.contains("\n\\write18"));
+        CHECK(html.count("<script") == 1);  // the slideshow's own
+        CHECK_FALSE(html.contains("<img"));
+        CHECK_FALSE(html.contains("<iframe"));
+        // Every inline SVG of the slideshow parses as XML on its own.
+        for (qsizetype p = html.indexOf("<svg"); p >= 0; p = html.indexOf("<svg", p + 1)) {
+            const qsizetype e = html.indexOf("</svg>", p);
+            REQUIRE(e > p);
+            QByteArray svg = html.mid(p, e + 6 - p);
+            svg.replace("<svg ", "<svg xmlns=\"http://www.w3.org/2000/svg\" ");
+            CHECK(svgProblems(svg).isEmpty());
+        }
+    }
+}
+
+TEST_CASE("SVG, PDF, PNG and handout on a full disk: an error, the old file intact, no temporary left", "[export][hostile]") {
+    test::qtApp();
+    const Lesson lesson = parseLesson(kMarkupLesson, "markup.yaml");
+    LessonRun run(lesson, "v.1");
+    const ExportDocument doc = documentFromLesson(run, 1, run.steps().size());
+    QTemporaryDir dir;
+    for (ui::ExportFormat f : {ui::ExportFormat::Svg, ui::ExportFormat::Pdf, ui::ExportFormat::Png,
+                               ui::ExportFormat::Handout}) {
+        INFO(ui::exportFormatName(f));
+        const QString p = dir.filePath(QStringLiteral("out.%1").arg(ui::exportFormatExtension(f)));
+        {
+            QFile old(p);
+            REQUIRE(old.open(QIODevice::WriteOnly));
+            old.write("old");
+        }
+        {
+            test::FileSizeLimit limit(2048);
+            CHECK_THROWS_WITH(ui::exportDocument(doc, f, Theme::Print, 1, p.toStdString()),
+                              Catch::Contains("cannot write " + p.toStdString()) && Catch::Contains("too large"));
+        }
+        CHECK(readAll(p) == "old");
+        ui::exportDocument(doc, f, Theme::Print, 1, p.toStdString());
+        CHECK(readAll(p).size() > 2048);
+    }
+    // No temporary file left (the handout and the diagram PDF share out.pdf).
+    CHECK(QDir(dir.path()).entryList(QDir::Files | QDir::Hidden) ==
+          QStringList({QStringLiteral("out.pdf"), QStringLiteral("out.png"), QStringLiteral("out.svg")}));
 }

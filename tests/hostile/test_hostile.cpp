@@ -2,6 +2,8 @@
 // Hostile input (issue 7): a lesson, trace or script is data. Limits fail with a position and
 // change nothing; text that is not UTF-8 is refused; aliases cannot blow a small file up; files
 // that never end are not read forever; lesson text reaches SVG and HTML only escaped.
+#include "hostile_helpers.hpp"
+
 #include "tlblab/export.hpp"
 #include "tlblab/lesson.hpp"
 
@@ -15,21 +17,12 @@ namespace {
 
 // Runs `script` on `m`; returns the error of the first op that fails ("" when none does).
 std::string runUntilError(Machine& m, const std::string& script) {
-    for (const Op& op : parseScript(script, "hostile.tlb")) {
-        try {
-            m.execute(op, nullptr);
-        } catch (const OpError& e) {
-            return e.format();
-        }
-    }
-    return {};
+    return test::errorOf([&] {
+        for (const Op& op : parseScript(script, "hostile.tlb")) m.execute(op, nullptr);
+    });
 }
 
-std::string repeat(const std::string& s, std::size_t n) {
-    std::string out;
-    for (std::size_t i = 0; i < n; ++i) out += s;
-    return out;
-}
+using test::repeat;
 
 }  // namespace
 

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // Exports of a sequence of steps: the document model shared by every format, the Qt-free
-// formats (TikZ, the self-contained HTML slideshow) and atomic file writing.
+// formats (TikZ, the self-contained HTML slideshow); files are written by writeFileAtomic.
 #pragma once
 
+#include "tlblab/atomic_file.hpp"  // writeFileAtomic, the writer of every export
 #include "tlblab/diagram.hpp"
 #include "tlblab/ops.hpp"
 
@@ -64,9 +65,5 @@ std::string documentToTikz(const ExportDocument& doc, Theme theme);
 // One HTML file: every step's diagram as inline SVG, narration beside it, arrow keys to step.
 // No external resource and no script from elsewhere; all lesson text is escaped.
 std::string documentToHtml(const ExportDocument& doc, Theme theme);
-
-// Writes `data` to `path` atomically (a temporary file in the same directory, then rename).
-// Throws std::runtime_error("cannot write PATH: reason") on failure; `path` is then untouched.
-void writeFileAtomic(const std::string& path, const std::string& data);
 
 }  // namespace tlblab

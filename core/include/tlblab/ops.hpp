@@ -95,6 +95,9 @@ std::string suggest(std::string_view word, const std::vector<std::string>& candi
 // and LF. npos when `s` is text. Ops, lessons and traces must be text: their words reach JSON,
 // SVG and HTML.
 std::size_t findNonText(std::string_view s);
+// The line and column (1-based, columns in bytes) of byte `offset` of `text`, in `file`: where a
+// limit on a file's size is passed.
+SourceLoc offsetLoc(std::string_view text, std::size_t offset, const std::string& file);
 
 // Number helpers shared by the parser, the lesson loader and the CLI.
 bool parseNumber(std::string_view s, u64& out);  // 123, 0x1f
