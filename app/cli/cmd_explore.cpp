@@ -159,8 +159,8 @@ int runExplore(const ExploreCliOptions& o) {
     int status = kExitOk;
     bool anyFound = false, anyIncomplete = false;
     if (o.bench > 0 && o.format == "text")
-        fmt::print("{:<34} {:>10} {:>8} {:>12} {:>11} {:>12} {:>10}\n", "problem (variant)", "verdict", "states",
-                   "states/s", "bytes/state", "peak memory", "time");
+        fmt::print("{:<40} {:>10} {:>8} {:>10} {:>12} {:>11} {:>12} {:>9} {:>9}\n", "problem (variant)", "verdict",
+                   "states", "states/s", "states/CPU-s", "bytes/state", "peak memory", "time", "CPU time");
     for (const auto& v : variants) {
         const ExploreProblem problem = problemFromLesson(lesson, v);
         ExploreResult r = explore(problem, eo);
@@ -174,11 +174,12 @@ int runExplore(const ExploreCliOptions& o) {
         if (o.format == "json") {
             fmt::print("{}\n", exploreJson(problem.name, r, o.maxDepth));
         } else if (o.bench > 0) {
-            fmt::print("{:<34} {:>10} {:>8} {:>12.0f} {:>11.1f} {:>12} {:>9.3f}s\n", problem.name,
+            fmt::print("{:<40} {:>10} {:>8} {:>10.0f} {:>12.0f} {:>11.1f} {:>12} {:>8.3f}s {:>8.3f}s\n", problem.name,
                        r.found ? "reachable" : r.complete ? "proved" : "incomplete", r.states,
                        t > 0 ? static_cast<double>(r.states) / t : 0.0,
+                       r.cpuSeconds > 0 ? static_cast<double>(r.states) / r.cpuSeconds : 0.0,
                        r.states ? static_cast<double>(r.visitedBytes) / static_cast<double>(r.states) : 0.0,
-                       mib(std::max(r.peakMemory, processPeakMemory())), t);
+                       mib(std::max(r.peakMemory, processPeakMemory())), t, r.cpuSeconds);
         } else {
             fmt::print("{}\n", exploreSummary(problem.name, r, o.maxDepth));
         }
@@ -194,8 +195,9 @@ int runExplore(const ExploreCliOptions& o) {
         }
     }
     if (o.bench > 0 && o.format == "text")
-        fmt::print("(median of {} runs; {} threads; bytes/state: visited set and counterexample records; peak memory: "
-                   "the process's peak resident memory)\n",
+        fmt::print("(median of {} runs; {} threads; time: wall clock to verdict; CPU time: of the first run, every thread; "
+                   "bytes/state: visited set and counterexample records; peak memory: the process's peak resident "
+                   "memory)\n",
                    o.bench, o.jobs > 0 ? std::to_string(o.jobs) : "all");
     std::fflush(stdout);
     if (anyFound) status = kExitExpectationFailed;

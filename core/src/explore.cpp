@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <ctime>
 #include <cstdlib>
 #include <exception>
 #include <fstream>
@@ -398,15 +399,16 @@ u64 memWord(u64 addr, u64 w) { return w ? mix64(mix64(addr * 0x9e3779b97f4a7c15u
 struct FingerprintContext {
     unsigned slack = 0;
     std::vector<unsigned> riskWays;  // [array] ways of that array in the whole TLB
-    std::unordered_map<u64, const Frame*> initialFrames;  // frame address -> contents in the initial machine
+    std::vector<std::pair<u64, const Frame*>> initialFrames;  // (frame address, contents) of the initial machine, sorted
     u64 initialMemory = 0;
 
     void init(const Machine& start, unsigned lruSlack) {
         slack = lruSlack;
         start.memory().forEachFrame([&](u64 pa, const Frame& f) {
-            initialFrames.emplace(pa, &f);
+            initialFrames.emplace_back(pa, &f);
             initialMemory += frameSum(pa, f, Perm{});
         });
+        std::sort(initialFrames.begin(), initialFrames.end());
     }
     static u64 frameSum(u64 pa, const Frame& f, const Perm& p) {
         u64 sum = 0;
@@ -469,19 +471,25 @@ struct FingerprintContext {
         }
     }
 
-    u64 memory(const PhysMemory& mem, const Perm& p) const {
-        u64 sum = initialMemory;
+    u64 memory(const PhysMemory& mem, const Perm& p) const { return memoryFrom(mem, p, initialMemory, initialFrames); }
+
+    // The memory sum of `mem` from that of the memory it was copied from (sum `baseSum`, frames
+    // `baseFrames`, sorted by address): only frames no longer shared with it can differ.
+    u64 memoryFrom(const PhysMemory& mem, const Perm& p, u64 baseSum,
+                   const std::vector<std::pair<u64, const Frame*>>& baseFrames) const {
+        u64 sum = baseSum;
         mem.forEachFrame([&](u64 pa, const Frame& f) {
-            auto it = initialFrames.find(pa);
-            if (it == initialFrames.end()) {
+            auto it = std::lower_bound(baseFrames.begin(), baseFrames.end(), pa,
+                                       [](const std::pair<u64, const Frame*>& x, u64 a) { return x.first < a; });
+            if (it == baseFrames.end() || it->first != pa) {
                 sum += frameSum(pa, f, p);
                 return;
             }
-            if (it->second == &f) return;  // still shared with the initial machine: unchanged
+            if (it->second == &f) return;
             const Frame& f0 = *it->second;
             const u64 base = p.pa(pa);
             for (std::size_t b = 0; b < f.size(); b += 8) {
-                u64 diff = 0;  // blocks of 8 words: the compiler compares them with vector instructions
+                u64 diff = 0;
                 for (std::size_t i = b; i < b + 8; ++i) diff |= f[i] ^ f0[i];
                 if (!diff) continue;
                 for (std::size_t i = b; i < b + 8; ++i)
@@ -492,8 +500,10 @@ struct FingerprintContext {
         return sum;
     }
 
-    // The fingerprint of the state the permutation maps `m` (with thread positions `pcs`) to.
     u64 fingerprint(const Machine& m, const std::vector<int>& pcs, const Perm& p) const {
+        return fingerprint(m, pcs, p, memory(m.memory(), p));
+    }
+    u64 fingerprint(const Machine& m, const std::vector<int>& pcs, const Perm& p, u64 memorySum) const {
         Fp h;
         h.add(static_cast<u64>(m.cpuModel()));
         const auto& cpus = m.cpus();
@@ -536,7 +546,7 @@ struct FingerprintContext {
         h.add(static_cast<u64>(static_cast<std::int64_t>(p.cpu(k.bootingCpu))));
         h.add(static_cast<u64>(static_cast<std::int64_t>(p.cpu(k.bootingBy))));
         h.add(m.memory().frameCount());
-        h.add(memory(m.memory(), p));
+        h.add(memorySum);
         return mix64(h.h);
     }
 };
@@ -769,6 +779,8 @@ struct Worker {
     std::vector<int> scratchPcs;
     std::vector<u32> path;
     std::vector<Succ> out, local;
+    std::vector<std::pair<u64, const Frame*>> nodeFrames;  // frames of the state being expanded, by address
+    std::vector<u64> nodeMemory;                           // its memory sum under each permutation
     u64 transitions = 0, reduced = 0, ends = 0, blocked = 0;
     bool overflow = false;
 };
@@ -848,6 +860,7 @@ u64 machineBytes(const Machine& m) {
 ExploreResult exploreOnce(const ExploreProblem& problem, const ExploreOptions& options, bool compact) {
     using Clock = std::chrono::steady_clock;
     const auto t0 = Clock::now();
+    const std::clock_t cpu0 = std::clock();
     ExploreResult res;
     const int ncpu = static_cast<int>(problem.initial.cpus().size());
     if (ncpu > kMaxExploreCpus) throw OpError(SourceLoc{}, fmt::format("explore handles at most {} CPUs", kMaxExploreCpus));
@@ -938,6 +951,7 @@ ExploreResult exploreOnce(const ExploreProblem& problem, const ExploreOptions& o
     };
     auto finish = [&]() {
         res.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+        res.cpuSeconds = static_cast<double>(std::clock() - cpu0) / CLOCKS_PER_SEC;
         res.visitedBytes = visited.bytes() + recs.capacity() * sizeof(Rec);
         const double n = static_cast<double>(res.states);
         res.collisionProbability = std::min(1.0, n * n / 36893488147419103232.0);  // n^2 / 2^65
@@ -1012,6 +1026,11 @@ ExploreResult exploreOnce(const ExploreProblem& problem, const ExploreOptions& o
         w.scratchIsNode = false;
         const Machine& m = w.stack[static_cast<std::size_t>(depth)];
         const std::vector<int>& pcs = w.pcs[static_cast<std::size_t>(depth)];
+        w.nodeFrames.clear();
+        m.memory().forEachFrame([&](u64 pa, const Frame& f) { w.nodeFrames.emplace_back(pa, &f); });
+        std::sort(w.nodeFrames.begin(), w.nodeFrames.end());
+        w.nodeMemory.resize(perms.size());
+        for (std::size_t k = 0; k < perms.size(); ++k) w.nodeMemory[k] = ctx.memory(m.memory(), perms[k]);
         w.local.clear();
         auto step = [&](int cpu, bool spec, int index) {
             const Op op = spec ? speculateOp(cpu, specOf(cpu)[static_cast<std::size_t>(index)])
@@ -1029,7 +1048,10 @@ ExploreResult exploreOnce(const ExploreProblem& problem, const ExploreOptions& o
             w.scratchPcs = pcs;
             if (!spec) w.scratchPcs[static_cast<std::size_t>(cpu)]++;
             Succ s;
-            s.fp = fingerprint(w.scratch, w.scratchPcs);
+            s.fp = ~u64{0};
+            for (std::size_t k = 0; k < perms.size(); ++k)
+                s.fp = std::min(s.fp, ctx.fingerprint(w.scratch, w.scratchPcs, perms[k],
+                                                      ctx.memoryFrom(w.scratch.memory(), perms[k], w.nodeMemory[k], w.nodeFrames)));
             s.parent = rec;
             s.cpu = static_cast<std::uint16_t>(cpu);
             s.code = static_cast<std::uint16_t>(index | (spec ? kSpecBit : 0));

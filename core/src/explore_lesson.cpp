@@ -229,6 +229,7 @@ std::string exploreJson(const std::string& name, const ExploreResult& r, int max
     j["depth"] = r.depth;
     j["max_depth"] = maxDepth;
     j["seconds"] = r.seconds;
+    j["cpu_seconds"] = r.cpuSeconds;
     j["threads"] = r.threads;
     j["peak_search_bytes"] = r.peakMemory;
     j["visited_bytes"] = r.visitedBytes;

@@ -92,6 +92,7 @@ struct ExploreResult {
     u64 blockedEnds = 0;      // end states with a thread not finished (it waits forever)
     int depth = 0;            // deepest BFS level reached
     double seconds = 0;
+    double cpuSeconds = 0;    // processor time of the search, all its threads (for benchmarks on a busy machine)
     ExploreStop stop = ExploreStop::None;  // why an incomplete search stopped
     u64 peakMemory = 0;       // peak bytes of the search's own memory
     u64 visitedBytes = 0;     // bytes of the visited set and the counterexample records at the end
