@@ -4,10 +4,13 @@
 // Explorer: a problem is an initial machine, one thread of operations per CPU and, per CPU, the
 // linear addresses that CPU may speculatively cache at any moment (a nondeterministic
 // `speculate` between its operations). The search runs every interleaving breadth-first over
-// states identified by a hash of their behaviour-relevant state (visited set), with a
-// persistent-set reduction for CPUs whose next steps are independent of everything the other
-// CPUs can still do. An operation that cannot run in a state (Machine::execute throws: a CPU
-// waiting for another) is simply not enabled there.
+// states identified by a 64-bit fingerprint of their behaviour-relevant state (visited set), with
+// a persistent-set reduction for CPUs whose next steps are independent of everything the other
+// CPUs can still do, and symmetry classes of interchangeable bystander CPUs. An operation that
+// cannot run in a state (Machine::execute throws: a CPU waiting for another) is simply not enabled
+// there. No machine is kept per state (issue 13): a state is its fingerprint and an 8-byte record
+// of how it was reached; frontier states are re-materialised by replaying their path. Levels are
+// expanded by several threads and merged in a fixed order, so results do not depend on them.
 //
 // Stress: seeded random CPU offline/online cycles while the other CPUs run user tasks, idle in
 // lazy TLB mode and speculate; machine checks per 1000 cycles and TLB work per context switch.
