@@ -775,7 +775,6 @@ struct Worker {
     std::vector<std::vector<int>> pcs;
     std::vector<u32> recAt;
     Machine scratch;
-    bool scratchIsNode = false;  // scratch holds the state being expanded
     std::vector<int> scratchPcs;
     std::vector<u32> path;
     std::vector<Succ> out, local;
@@ -1023,7 +1022,6 @@ ExploreResult exploreOnce(const ExploreProblem& problem, const ExploreOptions& o
     // Expands one frontier state into w.out (in a fixed order: the same whatever the threads).
     auto expand = [&](Worker& w, u32 rec, int depth) {
         materialise(w, rec, depth);
-        w.scratchIsNode = false;
         const Machine& m = w.stack[static_cast<std::size_t>(depth)];
         const std::vector<int>& pcs = w.pcs[static_cast<std::size_t>(depth)];
         w.nodeFrames.clear();
@@ -1036,12 +1034,10 @@ ExploreResult exploreOnce(const ExploreProblem& problem, const ExploreOptions& o
             const Op op = spec ? speculateOp(cpu, specOf(cpu)[static_cast<std::size_t>(index)])
                                : threadOf(cpu)[static_cast<std::size_t>(index)];
             if (spec && !speculationChanges(m, cpu, static_cast<u32>(op.a))) return false;
-            if (!w.scratchIsNode) w.scratch = m;
-            w.scratchIsNode = false;
+            w.scratch = m;  // also after an op that threw: a kernel op may fail part-way
             try {
                 w.scratch.execute(op, nullptr);
             } catch (const OpError&) {
-                w.scratchIsNode = true;  // an op that throws leaves the machine unchanged (Machine::execute)
                 return false;
             }
             ++w.transitions;
