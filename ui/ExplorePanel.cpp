@@ -9,11 +9,12 @@
 #include <QPlainTextEdit>
 #include <QProgressBar>
 #include <QPushButton>
-#include <QSaveFile>
 #include <QSpinBox>
-#include <QStandardPaths>
+#include <QTemporaryFile>
 #include <QThread>
 #include <QVBoxLayout>
+
+#include <algorithm>
 
 namespace tlblab::ui {
 
@@ -21,6 +22,7 @@ ExplorePanel::ExplorePanel(QWidget* parent)
     : QWidget(parent),
       m_variants(new QComboBox(this)),
       m_depth(new QSpinBox(this)),
+      m_memory(new QSpinBox(this)),
       m_run(new QPushButton(tr("&Explore"), this)),
       m_cancelButton(new QPushButton(tr("Cancel"), this)),
       m_open(new QPushButton(tr("Open counterexample"), this)),
@@ -30,6 +32,10 @@ ExplorePanel::ExplorePanel(QWidget* parent)
     m_depth->setRange(1, 1000);
     m_depth->setValue(64);
     m_depth->setToolTip(tr("Longest schedule searched"));
+    m_memory->setRange(16, 1 << 20);
+    m_memory->setSuffix(tr(" MiB"));
+    m_memory->setValue(static_cast<int>(std::min<u64>(defaultExploreMemoryBudget() >> 20, 1 << 20)));
+    m_memory->setToolTip(tr("The search stops, incomplete, before it uses more memory than this"));
     m_progress->setRange(0, 1);
     m_progress->setValue(0);
     m_progress->setTextVisible(false);
@@ -40,6 +46,7 @@ ExplorePanel::ExplorePanel(QWidget* parent)
     auto* form = new QFormLayout;
     form->addRow(tr("Variant"), m_variants);
     form->addRow(tr("Max depth"), m_depth);
+    form->addRow(tr("Memory budget"), m_memory);
     auto* buttons = new QHBoxLayout;
     buttons->addWidget(m_run);
     buttons->addWidget(m_cancelButton);
@@ -86,6 +93,7 @@ void ExplorePanel::setBusy(bool busy) {
     m_run->setEnabled(!busy && can);
     m_variants->setEnabled(!busy && can);
     m_depth->setEnabled(!busy && can);
+    m_memory->setEnabled(!busy && can);
     m_cancelButton->setEnabled(busy);
     m_open->setEnabled(!busy && m_result && m_result->found);
     if (busy) m_progress->setRange(0, 0);  // unknown total: a busy indicator
@@ -111,10 +119,10 @@ void ExplorePanel::run(const QString& variant) {
     m_result.reset();
     ExploreOptions o;
     o.maxDepth = m_depth->value();
+    o.maxMemory = static_cast<u64>(m_memory->value()) << 20;
     o.cancel = &m_cancel;
     o.progress = [this](const ExploreProgress& p) {
-        QMetaObject::invokeMethod(
-            this, [this, p]() { onProgress(p.states, p.transitions, p.depth); }, Qt::QueuedConnection);
+        QMetaObject::invokeMethod(this, [this, p]() { onProgress(p); }, Qt::QueuedConnection);
     };
     m_thread = QThread::create([this, problem, o]() {
         try {
@@ -132,13 +140,20 @@ void ExplorePanel::run(const QString& variant) {
 
 void ExplorePanel::cancel() { m_cancel = true; }
 
-void ExplorePanel::onProgress(qulonglong states, qulonglong transitions, int depth) {
+void ExplorePanel::setMemoryBudgetMiB(int mib) { m_memory->setValue(mib); }
+int ExplorePanel::memoryBudgetMiB() const { return m_memory->value(); }
+QString ExplorePanel::statusText() const { return m_status->text(); }
+
+void ExplorePanel::onProgress(const ExploreProgress& p) {
     if (!m_thread) return;
-    m_status->setText(tr("Exploring %1: %2 states, %3 transitions, depth %4")
+    m_status->setText(tr("Exploring %1: %2 states, frontier %3, depth %4, %5 states/s, %6 MiB of %7 MiB")
                           .arg(m_variant)
-                          .arg(states)
-                          .arg(transitions)
-                          .arg(depth));
+                          .arg(p.states)
+                          .arg(p.frontier)
+                          .arg(p.depth)
+                          .arg(p.statesPerSecond, 0, 'f', 0)
+                          .arg(static_cast<double>(p.memoryBytes) / 1048576.0, 0, 'f', 1)
+                          .arg(m_memory->value()));
 }
 
 void ExplorePanel::onDone() {
@@ -156,7 +171,9 @@ void ExplorePanel::onDone() {
     m_status->setText(r.found       ? tr("Machine check reachable (%1 steps)").arg(r.schedule.size())
                       : r.cancelled ? tr("Cancelled")
                       : r.complete  ? tr("No machine check reachable (complete search)")
-                                    : tr("No machine check found; search incomplete"));
+                      : r.stop == ExploreStop::Memory
+                          ? tr("No machine check within %1 states (search incomplete: memory budget reached)").arg(r.states)
+                          : tr("No machine check within %1 states (search incomplete)").arg(r.states));
     m_text->setPlainText(report());
     setBusy(false);
     emit finished(r.found, r.complete);
@@ -170,16 +187,18 @@ QString ExplorePanel::report() const {
 
 void ExplorePanel::openTrace() {
     if (!m_result || !m_result->found || !m_lesson) return;
-    const QString dir = QStandardPaths::writableLocation(QStandardPaths::TempLocation);
-    const QString path = QDir(dir).filePath(
-        QStringLiteral("tlblab-%1-counterexample-%2.yaml").arg(QString::fromStdString(m_lesson->id), m_variant));
-    QSaveFile f(path);
+    // A private file created exclusively (O_EXCL, 0600) under a random name: nothing planted in
+    // the temporary folder can redirect the write.
+    auto file = std::make_unique<QTemporaryFile>(QDir(QDir::tempPath()).filePath(QStringLiteral("tlblab-XXXXXX.yaml")));
     const std::string yaml = scheduleLessonYaml(*m_lesson, m_variant.toStdString(), *m_result);
-    if (!f.open(QIODevice::WriteOnly) || f.write(yaml.data(), static_cast<qint64>(yaml.size())) < 0 || !f.commit()) {
-        m_status->setText(tr("Cannot write %1: %2").arg(path, f.errorString()));
+    if (!file->open() || file->write(yaml.data(), static_cast<qint64>(yaml.size())) != static_cast<qint64>(yaml.size()) ||
+        !file->flush()) {
+        m_status->setText(tr("Cannot write the counterexample: %1").arg(file->errorString()));
         return;
     }
-    emit openCounterexample(path, m_variant);
+    file->close();
+    m_traceFile = std::move(file);  // removed with the panel or when the next one replaces it
+    emit openCounterexample(m_traceFile->fileName(), m_variant);
 }
 
 }  // namespace tlblab::ui

@@ -1,7 +1,11 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // Explore panel (issue 6): runs the interleaving explorer of a lesson's explore: section in the
 // background, with a progress display and Cancel, and offers the shortest counterexample as a
-// lesson file to open in the debugger.
+// lesson file to open in the debugger. The search has a memory budget (default: half the memory
+// available when the panel starts); when it is reached the search stops with the partial verdict
+// "no machine check within N states (search incomplete)" and the app keeps running. The
+// counterexample goes to a private temporary file (created exclusively, mode 0600) that lives as
+// long as the panel or until the next one.
 //
 // Wiring (MainWindow): give it the current lesson with setLesson(); connect
 // openCounterexample(path, variant) to MainWindow::openLesson(path, variant).
@@ -21,6 +25,7 @@ class QPlainTextEdit;
 class QProgressBar;
 class QPushButton;
 class QSpinBox;
+class QTemporaryFile;
 class QThread;
 
 namespace tlblab::ui {
@@ -40,6 +45,10 @@ public:
     // The last finished search (nullptr before the first).
     const ExploreResult* lastResult() const { return m_result.get(); }
     QString report() const;  // the text shown in the panel
+    // Memory budget of the next searches, in MiB (the spin box).
+    void setMemoryBudgetMiB(int mib);
+    int memoryBudgetMiB() const;
+    QString statusText() const;
 
 signals:
     void finished(bool found, bool complete);
@@ -47,7 +56,7 @@ signals:
     void openCounterexample(const QString& path, const QString& variant);
 
 private:
-    void onProgress(qulonglong states, qulonglong transitions, int depth);
+    void onProgress(const ExploreProgress& p);
     void onDone();
     void setBusy(bool busy);
     void openTrace();
@@ -59,9 +68,11 @@ private:
     QString m_variant;
     std::atomic<bool> m_cancel{false};
     QThread* m_thread = nullptr;
+    std::unique_ptr<QTemporaryFile> m_traceFile;
 
     QComboBox* m_variants;
     QSpinBox* m_depth;
+    QSpinBox* m_memory;
     QPushButton* m_run;
     QPushButton* m_cancelButton;
     QPushButton* m_open;

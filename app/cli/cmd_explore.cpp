@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-// tlblab-cli explore LESSON: exhaustive interleaving search of a lesson's explore: section.
+// tlblab-cli explore LESSON: exhaustive interleaving search of a lesson's explore: section. Exit
+// status: 0 no machine check reachable (complete), 1 reachable, 3 search incomplete, 2 bad input.
 // tlblab-cli stress: seeded hotplug stress runs per kernel variant.
 #include "commands.hpp"
 #include "progress.hpp"
@@ -18,6 +19,9 @@
 #include <future>
 #include <iostream>
 
+#include <nlohmann/json.hpp>
+#include <unistd.h>
+
 namespace tlblab::cli {
 
 namespace {
@@ -28,14 +32,46 @@ struct ExploreCliOptions {
     int maxDepth = 64;
     std::string out;
     bool noReduction = false;
+    bool noSymmetry = false;
     int bench = 0;
+    int jobs = 0;
+    u64 maxStates = 0;
+    double maxSeconds = 0;
+    std::string maxMemory;
+    std::string progress = "auto";
+    std::string format = "text";
 };
+
+constexpr int kExitIncomplete = 3;
 
 std::string outPath(const std::string& out, const std::string& variant, bool several) {
     if (!several) return out;
     std::filesystem::path p(out);
     return (p.parent_path() / (p.stem().string() + "." + variant + p.extension().string())).string();
 }
+
+// "512M", "2G", "65536" (bytes); false if malformed or zero.
+bool parseBytes(const std::string& text, u64& out) {
+    if (text.empty()) return false;
+    std::size_t used = 0;
+    double v = 0;
+    try {
+        v = std::stod(text, &used);
+    } catch (const std::exception&) {
+        return false;
+    }
+    std::string unit = text.substr(used);
+    double scale = 1;
+    if (unit == "K" || unit == "KiB") scale = 1024.0;
+    else if (unit == "M" || unit == "MiB") scale = 1048576.0;
+    else if (unit == "G" || unit == "GiB") scale = 1073741824.0;
+    else if (!unit.empty() && unit != "B") return false;
+    if (!(v > 0) || v * scale > 1.0e18) return false;
+    out = static_cast<u64>(v * scale);
+    return out > 0;
+}
+
+std::string mib(u64 bytes) { return fmt::format("{:.1f} MiB", static_cast<double>(bytes) / 1048576.0); }
 
 int runExplore(const ExploreCliOptions& o) {
     auto path = findLesson(o.lesson);
@@ -62,23 +98,76 @@ int runExplore(const ExploreCliOptions& o) {
         std::cerr << "tlblab-cli: error: --max-depth must be at least 1\n";
         return kExitBadInput;
     }
+    if (o.jobs < 0 || o.jobs > 1024) {
+        std::cerr << "tlblab-cli: error: --jobs must be between 0 (every core) and 1024\n";
+        return kExitBadInput;
+    }
+    if (!(o.maxSeconds >= 0) || o.maxSeconds > 1.0e9) {
+        std::cerr << "tlblab-cli: error: --max-seconds must be a number of seconds, 0 for no limit\n";
+        return kExitBadInput;
+    }
+    if (o.progress != "auto" && o.progress != "json" && o.progress != "none") {
+        std::cerr << "tlblab-cli: error: --progress must be auto, json or none\n";
+        return kExitBadInput;
+    }
+    if (o.format != "text" && o.format != "json") {
+        std::cerr << "tlblab-cli: error: --format must be text or json\n";
+        return kExitBadInput;
+    }
     ExploreOptions eo;
     eo.maxDepth = o.maxDepth;
     eo.reduction = !o.noReduction;
+    eo.symmetry = !o.noSymmetry;
+    eo.threads = o.jobs;
+    eo.maxStates = o.maxStates;
+    eo.maxSeconds = o.maxSeconds;
+    if (!o.maxMemory.empty() && !parseBytes(o.maxMemory, eo.maxMemory)) {
+        std::cerr << "tlblab-cli: error: --max-memory must be a size like 512M or 2G\n";
+        return kExitBadInput;
+    }
+    if (eo.maxMemory == 0) eo.maxMemory = defaultExploreMemoryBudget();
+    const bool tty = isatty(fileno(stderr)) != 0;
+    if (o.progress == "json") {
+        eo.progress = [](const ExploreProgress& p) {
+            nlohmann::json j{{"states", p.states},           {"transitions", p.transitions}, {"depth", p.depth},
+                             {"frontier", p.frontier},       {"memory_bytes", p.memoryBytes},
+                             {"states_per_second", p.statesPerSecond}, {"seconds", p.seconds}};
+            std::cerr << j.dump() << "\n" << std::flush;
+        };
+    } else if (o.progress == "auto" && tty) {
+        eo.progress = [](const ExploreProgress& p) {
+            std::cerr << fmt::format("\r  {} states, frontier {}, depth {}, {:.0f} states/s, {} ", p.states, p.frontier,
+                                     p.depth, p.statesPerSecond, mib(p.memoryBytes))
+                      << std::flush;
+        };
+    }
     int status = kExitOk;
+    bool anyFound = false, anyIncomplete = false;
+    if (o.bench > 0 && o.format == "text")
+        fmt::print("{:<40} {:>10} {:>8} {:>10} {:>12} {:>11} {:>12} {:>9} {:>9}\n", "problem (variant)", "verdict",
+                   "states", "states/s", "states/CPU-s", "bytes/state", "peak memory", "time", "CPU time");
     for (const auto& v : variants) {
         const ExploreProblem problem = problemFromLesson(lesson, v);
         ExploreResult r = explore(problem, eo);
+        if (eo.progress && o.progress == "auto") std::cerr << "\r\033[K" << std::flush;
         std::vector<double> times{r.seconds};
         for (int i = 1; i < o.bench; ++i) times.push_back(explore(problem, eo).seconds);
         std::sort(times.begin(), times.end());
         const double t = times[times.size() / 2];
-        fmt::print("{}", exploreSummary(problem.name, r, o.maxDepth));
-        if (o.bench > 0)
-            fmt::print("\n  bench: {} runs, median time to verdict {:.4f} s, {:.0f} states/s, {:.0f} transitions/s", times.size(),
-                       t, t > 0 ? static_cast<double>(r.states) / t : 0.0,
-                       t > 0 ? static_cast<double>(r.transitions) / t : 0.0);
-        fmt::print("\n");
+        anyFound = anyFound || r.found;
+        anyIncomplete = anyIncomplete || (!r.found && !r.complete);
+        if (o.format == "json") {
+            fmt::print("{}\n", exploreJson(problem.name, r, o.maxDepth));
+        } else if (o.bench > 0) {
+            fmt::print("{:<40} {:>10} {:>8} {:>10.0f} {:>12.0f} {:>11.1f} {:>12} {:>8.3f}s {:>8.3f}s\n", problem.name,
+                       r.found ? "reachable" : r.complete ? "proved" : "incomplete", r.states,
+                       t > 0 ? static_cast<double>(r.states) / t : 0.0,
+                       r.cpuSeconds > 0 ? static_cast<double>(r.states) / r.cpuSeconds : 0.0,
+                       r.states ? static_cast<double>(r.visitedBytes) / static_cast<double>(r.states) : 0.0,
+                       mib(std::max(r.peakMemory, processPeakMemory())), t, r.cpuSeconds);
+        } else {
+            fmt::print("{}\n", exploreSummary(problem.name, r, o.maxDepth));
+        }
         if (r.found && !o.out.empty()) {
             const std::string file = outPath(o.out, v, variants.size() > 1);
             try {
@@ -87,10 +176,17 @@ int runExplore(const ExploreCliOptions& o) {
                 std::cerr << "tlblab-cli: error: " << e.what() << "\n";
                 return kExitBadInput;
             }
-            fmt::print("  counterexample written to {} (play it with: tlblab-cli run {})\n", file, file);
+            if (o.format == "text") fmt::print("  counterexample written to {} (play it with: tlblab-cli run {})\n", file, file);
         }
     }
+    if (o.bench > 0 && o.format == "text")
+        fmt::print("(median of {} runs; {} threads; time: wall clock to verdict; CPU time: of the first run, every thread; "
+                   "bytes/state: visited set and counterexample records; peak memory: the process's peak resident "
+                   "memory)\n",
+                   o.bench, o.jobs > 0 ? std::to_string(o.jobs) : "all");
     std::fflush(stdout);
+    if (anyFound) status = kExitExpectationFailed;
+    else if (anyIncomplete) status = kExitIncomplete;
     return status;
 }
 
@@ -238,9 +334,19 @@ void registerExplore(CLI::App& app, Context& ctx) {
     ex->add_option("--out", eo->out,
                    "Write the shortest counterexample as a lesson file (FILE.VARIANT.yaml with several variants)");
     ex->add_flag("--no-reduction", eo->noReduction, "Search without the partial-order reduction");
-    ex->add_option("--bench", eo->bench, "Repeat each search N times and print the median time and states/s")
+    ex->add_flag("--no-symmetry", eo->noSymmetry, "Search without merging states of interchangeable bystander CPUs");
+    ex->add_option("--bench", eo->bench,
+                   "Repeat each search N times; print states/s, bytes per state, peak memory and time per variant")
         ->expected(0, 1)
         ->default_str("5");
+    ex->add_option("--jobs", eo->jobs, "Worker threads (default: every core); results do not depend on it");
+    ex->add_option("--max-states", eo->maxStates, "Stop, incomplete (exit 3), after N states (default: no limit)");
+    ex->add_option("--max-seconds", eo->maxSeconds, "Stop, incomplete (exit 3), after N seconds (default: no limit)");
+    ex->add_option("--max-memory", eo->maxMemory,
+                   "Stop, incomplete (exit 3), before the search uses more (512M, 2G; default: half the available memory)");
+    ex->add_option("--progress", eo->progress, "auto (on a terminal), json (JSON lines on stderr) or none")
+        ->capture_default_str();
+    ex->add_option("--format", eo->format, "text or json (one JSON object per variant)")->capture_default_str();
     ex->callback([eo, &ctx]() { ctx.exitCode = runExplore(*eo); });
 
     auto so = std::make_shared<StressCliOptions>();

@@ -4,10 +4,18 @@
 // persistent-set reduction. See explore.hpp for the model.
 #include "tlblab/explore.hpp"
 
+#include "kernel_ops.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <chrono>
+#include <ctime>
+#include <cstdlib>
+#include <exception>
+#include <fstream>
+#include <mutex>
+#include <thread>
 #include <unordered_map>
 
 namespace tlblab {
@@ -246,23 +254,6 @@ Footprint opFootprint(const Op& op, const Machine* m, const Machine& ref, u64 ma
 
 Footprint speculationFootprint(int cpu) { return {cpuBit(cpu) | kMemLower, cpuBit(cpu)}; }
 
-struct PathRec {
-    std::int64_t parent = -1;
-    int cpu = -1;
-    bool speculation = false;
-    int index = -1;  // thread index or speculation address index
-};
-
-struct Node {
-    Machine m;
-    std::vector<int> pcs;
-    std::int64_t rec = -1;
-};
-
-struct StateHashKey {
-    std::size_t operator()(const StateHash& h) const { return static_cast<std::size_t>(h.lo ^ (h.hi * 31)); }
-};
-
 bool hasMachineCheck(const Machine& m, int& cpu) {
     for (const Cpu& c : m.cpus())
         if (c.mc0Status != 0) {
@@ -288,11 +279,588 @@ bool speculationChanges(const Machine& m, int cpu, u32 va) {
     return c.tlb.lookup(va).count == 0;
 }
 
+// ---- compact search state ---------------------------------------------------------------------
+//
+// The search keeps no machine per state. Every reached state is a 64-bit fingerprint in an
+// open-addressing set and an 8-byte record (parent record, CPU, transition); the frontier is a
+// list of record numbers. A worker re-materialises a frontier state by replaying its path from
+// the initial machine, reusing the machines of the path it replayed last (frontier states come
+// in path order, so consecutive states share most of their path).
+
+struct Rec {
+    u32 parent = 0;
+    std::uint16_t cpu = 0;
+    std::uint16_t code = 0;  // bit 15: speculation; the rest: thread index or speculation index
+};
+constexpr std::uint16_t kSpecBit = 0x8000;
+constexpr u32 kNoParent = ~u32{0};
+
+class FingerprintSet {
+public:
+    explicit FingerprintSet(std::size_t slots = 1024) : m_slots(slots, 0), m_mask(slots - 1) {}
+    bool contains(u64 fp) const {
+        fp = fp ? fp : 1;
+        for (std::size_t i = static_cast<std::size_t>(fp) & m_mask;; i = (i + 1) & m_mask) {
+            if (m_slots[i] == fp) return true;
+            if (m_slots[i] == 0) return false;
+        }
+    }
+    // Inserts; false if it was there. Call needsGrow() first.
+    bool insert(u64 fp) {
+        fp = fp ? fp : 1;
+        for (std::size_t i = static_cast<std::size_t>(fp) & m_mask;; i = (i + 1) & m_mask) {
+            if (m_slots[i] == fp) return false;
+            if (m_slots[i] == 0) {
+                m_slots[i] = fp;
+                ++m_count;
+                return true;
+            }
+        }
+    }
+    bool needsGrow() const { return (m_count + 1) * 2 > m_slots.size(); }  // load factor at most 1/2
+    std::size_t bytes() const { return m_slots.size() * sizeof(u64); }
+    std::size_t grownBytes() const { return 2 * bytes(); }
+    void grow() {
+        std::vector<u64> old(m_slots.size() * 2, 0);
+        old.swap(m_slots);
+        m_mask = m_slots.size() - 1;
+        m_count = 0;
+        for (u64 v : old)
+            if (v) insert(v);
+    }
+    template <typename F>
+    void forEach(F&& f) const {
+        for (u64 v : m_slots)
+            if (v) f(v);
+    }
+    std::size_t size() const { return m_count; }
+
+private:
+    std::vector<u64> m_slots;
+    std::size_t m_mask;
+    std::size_t m_count = 0;
+};
+
+// One permutation of interchangeable CPUs, with what it does to tasks, mms and frames.
+struct Perm {
+    std::vector<int> cpuAt;   // position j of the permuted state holds CPU cpuAt[j]
+    std::vector<int> cpuTo;   // CPU i goes to position cpuTo[i]
+    std::vector<int> taskAt, taskTo, mmAt, mmTo;
+    // Frame number -> frame number, only frames that move: the tasks' page tables, and the 4K
+    // pages their page tables map (kept apart: the kernel's 2M linear map covers those pages too).
+    std::unordered_map<u64, u64> frames, data;
+    std::unordered_map<u64, bool> pageTables;  // frames (numbers) of the moving tasks' page tables: PTEs inside
+    bool identity = true;
+    static u64 move(const std::unordered_map<u64, u64>& map, u64 a) {
+        if (map.empty()) return a;
+        auto it = map.find(a >> 12);
+        return it == map.end() ? a : (it->second << 12) | (a & 0xfff);
+    }
+    u64 pa(u64 a) const { return identity ? a : move(frames, a); }
+    u64 page(u64 a) const { return identity ? a : move(data, a); }  // a 4K page a PTE or 4K TLB entry maps
+    u64 entry(u64 w) const {
+        if (identity || !(w & pae::P)) return w;
+        return (w & ~pae::kFrame4K) | pa(w & pae::kFrame4K);
+    }
+    u64 pte(u64 w) const {
+        if (identity || !(w & pae::P)) return w;
+        return (w & ~pae::kFrame4K) | page(w & pae::kFrame4K);
+    }
+    // A word of the frame at `framePa`, moved.
+    u64 word(u64 framePa, u64 w) const {
+        if (identity) return w;
+        return pageTables.count(framePa >> 12) ? pte(w) : entry(w);
+    }
+    u64 tlbPa(const TlbEntry& e) const { return e.size == PageSize::K4 ? page(e.pa) : e.pa; }
+    int cpu(int c) const { return identity || c < 0 ? c : cpuTo[static_cast<std::size_t>(c)]; }
+    int task(int t) const { return identity || t < 0 ? t : taskTo[static_cast<std::size_t>(t)]; }
+    int mm(int x) const { return identity || x < 0 ? x : mmTo[static_cast<std::size_t>(x)]; }
+    u64 mask(u64 bits) const {
+        if (identity) return bits;
+        u64 out = 0;
+        for (std::size_t c = 0; c < cpuTo.size() && c < 64; ++c)
+            if (bits & (u64{1} << c)) out |= u64{1} << cpuTo[c];
+        return out | (bits & ~((cpuTo.size() >= 64) ? ~u64{0} : ((u64{1} << cpuTo.size()) - 1)));
+    }
+};
+
+struct Fp {
+    u64 h = 0x243f6a8885a308d3ull;
+    void add(u64 w) { h = mix64(h ^ w) + 0x9e3779b97f4a7c15ull; }
+    void add(const std::string& s) {
+        u64 x = 0xcbf29ce484222325ull ^ s.size();
+        for (unsigned char ch : s) x = (x ^ ch) * 0x100000001b3ull;
+        add(x);
+    }
+};
+
+u64 memWord(u64 addr, u64 w) { return w ? mix64(mix64(addr * 0x9e3779b97f4a7c15ull) ^ w) : 0; }
+
+// Everything the fingerprint needs from the initial machine: its frames, and their sum.
+struct FingerprintContext {
+    unsigned slack = 0;
+    std::vector<unsigned> riskWays;  // [array] ways of that array in the whole TLB
+    std::vector<std::pair<u64, const Frame*>> initialFrames;  // (frame address, contents) of the initial machine, sorted
+    u64 initialMemory = 0;
+
+    void init(const Machine& start, unsigned lruSlack) {
+        slack = lruSlack;
+        start.memory().forEachFrame([&](u64 pa, const Frame& f) {
+            initialFrames.emplace_back(pa, &f);
+            initialMemory += frameSum(pa, f, Perm{});
+        });
+        std::sort(initialFrames.begin(), initialFrames.end());
+    }
+    static u64 frameSum(u64 pa, const Frame& f, const Perm& p) {
+        u64 sum = 0;
+        const u64 base = p.pa(pa);
+        for (std::size_t i = 0; i < f.size(); ++i)
+            if (f[i]) sum += memWord(base + i * 8, p.word(pa, f[i]));
+        return sum;
+    }
+
+    void tlb(Fp& h, const Tlb& tlb, const Perm& p) const {
+        const auto& arrays = tlb.arrays();
+        auto setValid = [](const Tlb::Array& arr, unsigned set) {
+            unsigned valid = 0;
+            for (unsigned w = 0; w < arr.config.ways; ++w) valid += arr.valid[set * arr.config.ways + w];
+            return valid;
+        };
+        auto risk = [&](std::size_t ai) { return ai < riskWays.size() ? riskWays[ai] : arrays[ai].config.ways; };
+        bool l1CanEvict = false;
+        for (std::size_t ai = 0; ai < arrays.size(); ++ai) {
+            const auto& arr = arrays[ai];
+            if (arr.level == 0 && arr.validCount + slack >= risk(ai))
+                for (unsigned s = 0; s < arr.sets && !l1CanEvict; ++s) l1CanEvict = setValid(arr, s) + slack >= risk(ai);
+        }
+        std::array<const TlbEntry*, 64> small{};
+        std::vector<const TlbEntry*> big;
+        for (std::size_t ai = 0; ai < arrays.size(); ++ai) {
+            const auto& arr = arrays[ai];
+            if (arr.validCount == 0) continue;
+            const unsigned ways = arr.config.ways;
+            u64 unordered = 0;
+            for (unsigned s = 0; s < arr.sets; ++s) {
+                const bool ordered = (arr.level == 0 || l1CanEvict) && setValid(arr, s) + slack >= risk(ai);
+                if (!ordered) {
+                    for (unsigned w = 0; w < ways; ++w) {
+                        const unsigned i = s * ways + w;
+                        if (arr.valid[i]) unordered += mix64(mix64(entryWord(arr.slots[i]) ^ (ai << 40)) ^ p.tlbPa(arr.slots[i]));
+                    }
+                    continue;
+                }
+                const TlbEntry** set = small.data();
+                if (ways > small.size()) {
+                    big.resize(ways);
+                    set = big.data();
+                }
+                unsigned n = 0;
+                for (unsigned w = 0; w < ways; ++w)
+                    if (arr.valid[s * ways + w]) set[n++] = &arr.slots[s * ways + w];
+                std::sort(set, set + n, [](const TlbEntry* x, const TlbEntry* y) { return x->lastUse < y->lastUse; });
+                Fp o;
+                o.add(ai);
+                o.add(s);
+                for (unsigned k = 0; k < n; ++k) {
+                    o.add(entryWord(*set[k]));
+                    o.add(p.tlbPa(*set[k]));
+                }
+                unordered += mix64(o.h);
+            }
+            h.add(ai);
+            h.add(unordered);
+        }
+    }
+
+    u64 memory(const PhysMemory& mem, const Perm& p) const { return memoryFrom(mem, p, initialMemory, initialFrames); }
+
+    // The memory sum of `mem` from that of the memory it was copied from (sum `baseSum`, frames
+    // `baseFrames`, sorted by address): only frames no longer shared with it can differ.
+    u64 memoryFrom(const PhysMemory& mem, const Perm& p, u64 baseSum,
+                   const std::vector<std::pair<u64, const Frame*>>& baseFrames) const {
+        u64 sum = baseSum;
+        mem.forEachFrame([&](u64 pa, const Frame& f) {
+            auto it = std::lower_bound(baseFrames.begin(), baseFrames.end(), pa,
+                                       [](const std::pair<u64, const Frame*>& x, u64 a) { return x.first < a; });
+            if (it == baseFrames.end() || it->first != pa) {
+                sum += frameSum(pa, f, p);
+                return;
+            }
+            if (it->second == &f) return;
+            const Frame& f0 = *it->second;
+            const u64 base = p.pa(pa);
+            for (std::size_t b = 0; b < f.size(); b += 8) {
+                u64 diff = 0;
+                for (std::size_t i = b; i < b + 8; ++i) diff |= f[i] ^ f0[i];
+                if (!diff) continue;
+                for (std::size_t i = b; i < b + 8; ++i)
+                    if (f[i] != f0[i])
+                        sum += memWord(base + i * 8, p.word(pa, f[i])) - memWord(base + i * 8, p.word(pa, f0[i]));
+            }
+        });
+        return sum;
+    }
+
+    u64 fingerprint(const Machine& m, const std::vector<int>& pcs, const Perm& p) const {
+        return fingerprint(m, pcs, p, memory(m.memory(), p));
+    }
+    u64 fingerprint(const Machine& m, const std::vector<int>& pcs, const Perm& p, u64 memorySum) const {
+        Fp h;
+        h.add(static_cast<u64>(m.cpuModel()));
+        const auto& cpus = m.cpus();
+        for (std::size_t j = 0; j < cpus.size(); ++j) {
+            const std::size_t src = p.identity ? j : static_cast<std::size_t>(p.cpuAt[j]);
+            const Cpu& c = cpus[src];
+            h.add(static_cast<u64>(pcs[src]) | (static_cast<u64>(c.state) << 32) | (static_cast<u64>(c.cpl) << 40) |
+                  (static_cast<u64>(c.tlbState) << 48));
+            h.add(c.regs.cr0);
+            h.add(p.pa(c.regs.cr3));
+            h.add(c.regs.cr4);
+            h.add(c.regs.efer);
+            for (u64 e : c.regs.pdpte) h.add(p.entry(e));
+            h.add(c.mcgStatus);
+            h.add(c.mc0Status);
+            h.add(static_cast<u64>(static_cast<std::int64_t>(p.task(c.currentTask))));
+            h.add(static_cast<u64>(static_cast<std::int64_t>(p.mm(c.activeMm))));
+            h.add(c.callStack.size());
+            for (const auto& f : c.callStack) h.add(f);
+            h.add(c.waitingFor);
+            tlb(h, c.tlb, p);
+        }
+        const auto& mms = m.mms();
+        h.add(mms.size());
+        for (std::size_t j = 0; j < mms.size(); ++j) {
+            const Mm& mm = mms[p.identity ? j : static_cast<std::size_t>(p.mmAt[j])];
+            h.add(p.pa(mm.pgd));
+            h.add(p.mask(mm.cpumask));
+        }
+        const auto& tasks = m.tasks();
+        h.add(tasks.size());
+        for (std::size_t j = 0; j < tasks.size(); ++j) {
+            const Task& t = tasks[p.identity ? j : static_cast<std::size_t>(p.taskAt[j])];
+            h.add(tasks[j].name);  // names label positions; a permutation moves roles, not names
+            h.add(static_cast<u64>(static_cast<std::int64_t>(p.mm(t.mm))));
+        }
+        const KernelState& k = m.kernel();
+        h.add(u64{k.booted} | (u64{k.lowMappings} << 1) | (u64{k.callinDone} << 2) | (u64{k.panicked} << 3) |
+              (static_cast<u64>(k.variant) << 8));
+        h.add(static_cast<u64>(static_cast<std::int64_t>(p.cpu(k.bootingCpu))));
+        h.add(static_cast<u64>(static_cast<std::int64_t>(p.cpu(k.bootingBy))));
+        h.add(m.memory().frameCount());
+        h.add(memorySum);
+        return mix64(h.h);
+    }
+};
+
+// Classes of interchangeable CPUs: user-side threads (schedule, access, lazy TLB, invlpg) that
+// are equal up to the name of the one user task they schedule, equal speculation lists, and a
+// permutation that maps the initial machine to itself (checked on the fingerprint and the memory
+// image). Returns every permutation of the classes (identity first), at most `maxPerms`.
+std::vector<Perm> symmetryPerms(const ExploreProblem& problem, const Machine& start, const FingerprintContext& ctx,
+                                int& classesOut, std::size_t maxPerms) {
+    std::vector<Perm> perms(1);
+    classesOut = 0;
+    const int ncpu = static_cast<int>(start.cpus().size());
+    const auto& tasks = start.tasks();
+    auto thread = [&](int c) -> const std::vector<Op>* {
+        return static_cast<std::size_t>(c) < problem.threads.size() ? &problem.threads[static_cast<std::size_t>(c)] : nullptr;
+    };
+    auto spec = [&](int c) {
+        return static_cast<std::size_t>(c) < problem.speculation.size() ? problem.speculation[static_cast<std::size_t>(c)]
+                                                                         : std::vector<u32>{};
+    };
+    // Signature and own task of each candidate.
+    std::vector<std::string> sig(static_cast<std::size_t>(ncpu));
+    std::vector<int> own(static_cast<std::size_t>(ncpu), -1);
+    std::vector<int> scheduledBy(tasks.size(), -1);
+    bool shared = false;
+    for (int c = 0; c < ncpu; ++c) {
+        const auto* th = thread(c);
+        if (!th || th->empty()) continue;
+        std::string s;
+        bool ok = true;
+        for (Op op : *th) {
+            if (op.code == OpCode::Schedule && op.name != "idle") {
+                int t = -1;
+                for (std::size_t i = 0; i < tasks.size(); ++i)
+                    if (tasks[i].name == op.name) t = static_cast<int>(i);
+                if (t < 0 || tasks[static_cast<std::size_t>(t)].mm < 0 || (own[static_cast<std::size_t>(c)] >= 0 && own[static_cast<std::size_t>(c)] != t)) ok = false;
+                else {
+                    own[static_cast<std::size_t>(c)] = t;
+                    if (scheduledBy[static_cast<std::size_t>(t)] >= 0 && scheduledBy[static_cast<std::size_t>(t)] != c) shared = true;
+                    scheduledBy[static_cast<std::size_t>(t)] = c;
+                }
+                op.name = "<own>";
+            } else if (op.code != OpCode::Access && op.code != OpCode::Schedule && op.code != OpCode::EnterLazyTlb &&
+                       op.code != OpCode::Invlpg) {
+                ok = false;
+            }
+            op.cpu = 0;
+            s += formatOp(op) + "\n";
+        }
+        for (u32 va : spec(c)) s += fmt::format("spec {:x}\n", va);
+        if (ok && own[static_cast<std::size_t>(c)] >= 0) sig[static_cast<std::size_t>(c)] = s;
+    }
+    if (shared) return perms;
+    // The current task of any CPU outside the candidates must not be a candidate's task.
+    std::vector<std::vector<int>> classes;
+    std::vector<bool> used(static_cast<std::size_t>(ncpu), false);
+    for (int c = 0; c < ncpu; ++c) {
+        if (sig[static_cast<std::size_t>(c)].empty() || used[static_cast<std::size_t>(c)]) continue;
+        std::vector<int> cls{c};
+        for (int d = c + 1; d < ncpu; ++d)
+            if (!used[static_cast<std::size_t>(d)] && sig[static_cast<std::size_t>(d)] == sig[static_cast<std::size_t>(c)]) {
+                cls.push_back(d);
+                used[static_cast<std::size_t>(d)] = true;
+            }
+        if (cls.size() > 1) classes.push_back(cls);
+    }
+    // Task and frame correspondence of two CPUs' tasks, by walking their page tables in order.
+    auto idleOf = [&](int c) {
+        for (std::size_t i = 0; i < tasks.size(); ++i)
+            if (tasks[i].mm < 0 && tasks[i].cpu == c) return static_cast<int>(i);
+        return -1;
+    };
+    struct Walked {
+        std::vector<u64> tables, pages, pts;  // frame numbers in walk order (0: absent)
+    };
+    auto walkTables = [&](u64 pgd) {
+        Walked w;
+        w.tables.push_back(pgd >> 12);
+        const PhysMemory& mem = start.memory();
+        for (unsigned i = 0; i < 4; ++i) {
+            const u64 e = mem.read64(pgd + i * 8);
+            if (!(e & pae::P)) {
+                w.tables.push_back(0);
+                continue;
+            }
+            const u64 pd = e & pae::kFrame4K;
+            w.tables.push_back(pd >> 12);
+            for (unsigned j = 0; j < 512; ++j) {
+                const u64 pde = mem.read64(pd + j * 8);
+                if (!(pde & pae::P) || (pde & pae::PS)) continue;
+                const u64 pt = pde & pae::kFrame4K;
+                w.tables.push_back(pt >> 12);
+                w.pts.push_back(pt >> 12);
+                for (unsigned k = 0; k < 512; ++k) {
+                    const u64 pte = mem.read64(pt + k * 8);
+                    if (pte & pae::P) w.pages.push_back((pte & pae::kFrame4K) >> 12);
+                }
+            }
+        }
+        return w;
+    };
+    // Builds the permutation that sends cls[i] to cls[order[i]] (with tasks, mms and frames).
+    auto makePerm = [&](const std::vector<int>& cls, const std::vector<int>& order, Perm& p) {
+        p.identity = false;
+        for (std::size_t i = 0; i < cls.size(); ++i) {
+            const int from = cls[i], to = cls[static_cast<std::size_t>(order[i])];
+            if (from == to) continue;
+            p.cpuTo[static_cast<std::size_t>(from)] = to;
+            const int tf = own[static_cast<std::size_t>(from)], tt = own[static_cast<std::size_t>(to)];
+            p.taskTo[static_cast<std::size_t>(tf)] = tt;
+            const int mf = tasks[static_cast<std::size_t>(tf)].mm, mt = tasks[static_cast<std::size_t>(tt)].mm;
+            p.mmTo[static_cast<std::size_t>(mf)] = mt;
+            const int idf = idleOf(from), idt = idleOf(to);
+            if ((idf < 0) != (idt < 0)) return false;
+            if (idf >= 0) p.taskTo[static_cast<std::size_t>(idf)] = idt;
+            const Walked a = walkTables(start.mms()[static_cast<std::size_t>(mf)].pgd);
+            const Walked b = walkTables(start.mms()[static_cast<std::size_t>(mt)].pgd);
+            auto pair = [](const std::vector<u64>& x, const std::vector<u64>& y, std::unordered_map<u64, u64>& map) {
+                if (x.size() != y.size()) return false;
+                for (std::size_t k = 0; k < x.size(); ++k) {
+                    if (x[k] == y[k]) continue;
+                    auto [it, fresh] = map.emplace(x[k], y[k]);
+                    if (!fresh && it->second != y[k]) return false;
+                }
+                return true;
+            };
+            if (!pair(a.tables, b.tables, p.frames) || !pair(a.pages, b.pages, p.data)) return false;
+            for (u64 f : a.pts) p.pageTables[f] = true;
+            for (u64 f : b.pts) p.pageTables[f] = true;
+        }
+        return true;
+    };
+    auto identityPerm = [&]() {
+        Perm p;
+        p.identity = true;
+        for (int c = 0; c < ncpu; ++c) p.cpuTo.push_back(c);
+        for (std::size_t t = 0; t < tasks.size(); ++t) p.taskTo.push_back(static_cast<int>(t));
+        for (std::size_t x = 0; x < start.mms().size(); ++x) p.mmTo.push_back(static_cast<int>(x));
+        return p;
+    };
+    auto finishPerm = [](Perm& p) {
+        auto inverse = [](const std::vector<int>& to) {
+            std::vector<int> at(to.size());
+            for (std::size_t i = 0; i < to.size(); ++i) at[static_cast<std::size_t>(to[i])] = static_cast<int>(i);
+            return at;
+        };
+        p.cpuAt = inverse(p.cpuTo);
+        p.taskAt = inverse(p.taskTo);
+        p.mmAt = inverse(p.mmTo);
+    };
+    auto isPermutation = [](const std::vector<int>& to) {
+        std::vector<bool> seen(to.size(), false);
+        for (int x : to) {
+            if (x < 0 || static_cast<std::size_t>(x) >= to.size() || seen[static_cast<std::size_t>(x)]) return false;
+            seen[static_cast<std::size_t>(x)] = true;
+        }
+        return true;
+    };
+    const std::vector<int> pcs0(static_cast<std::size_t>(ncpu), 0);
+    const u64 fp0 = ctx.fingerprint(start, pcs0, perms[0]);
+    // Every permutation of one class must map the initial machine to itself.
+    auto valid = [&](Perm& p) {
+        if (!isPermutation(p.taskTo) || !isPermutation(p.mmTo)) return false;
+        for (const auto& [f, t] : p.frames)
+            if (!p.frames.count(t)) return false;  // frames must move within the set
+        for (const auto& [f, t] : p.data)
+            if (!p.data.count(t)) return false;
+        finishPerm(p);
+        u64 mem = 0;
+        start.memory().forEachFrame([&](u64 pa, const Frame& fr) { mem += FingerprintContext::frameSum(pa, fr, p); });
+        return mem == ctx.initialMemory && ctx.fingerprint(start, pcs0, p) == fp0;
+    };
+    for (const auto& cls : classes) {
+        std::vector<int> order(cls.size());
+        for (std::size_t i = 0; i < order.size(); ++i) order[i] = static_cast<int>(i);
+        std::vector<Perm> mine;
+        bool ok = true;
+        while (std::next_permutation(order.begin(), order.end())) {
+            Perm p = identityPerm();
+            if (!makePerm(cls, order, p) || !valid(p)) {
+                ok = false;
+                break;
+            }
+            mine.push_back(std::move(p));
+        }
+        if (!ok || perms.size() * (mine.size() + 1) > maxPerms) continue;
+        // Compose with the permutations of the classes before (they touch disjoint CPUs, tasks, frames).
+        std::vector<Perm> out;
+        for (const Perm& q : perms) {
+            out.push_back(q);
+            for (const Perm& r : mine) {
+                Perm x = q.identity ? identityPerm() : q;
+                x.identity = false;
+                for (std::size_t i = 0; i < x.cpuTo.size(); ++i)
+                    if (r.cpuTo[i] != static_cast<int>(i)) x.cpuTo[i] = r.cpuTo[i];
+                for (std::size_t i = 0; i < x.taskTo.size(); ++i)
+                    if (r.taskTo[i] != static_cast<int>(i)) x.taskTo[i] = r.taskTo[i];
+                for (std::size_t i = 0; i < x.mmTo.size(); ++i)
+                    if (r.mmTo[i] != static_cast<int>(i)) x.mmTo[i] = r.mmTo[i];
+                for (const auto& [f, t] : r.frames) x.frames[f] = t;
+                for (const auto& [f, t] : r.data) x.data[f] = t;
+                for (const auto& [f, t] : r.pageTables) x.pageTables[f] = t;
+                finishPerm(x);
+                out.push_back(std::move(x));
+            }
+        }
+        perms = std::move(out);
+        ++classesOut;
+    }
+    return perms;
+}
+
+struct Succ {
+    u64 fp = 0;
+    u32 parent = 0;
+    std::uint16_t cpu = 0, code = 0;
+    int mcCpu = -1;
+};
+
+struct Shared;
+
+// One worker: the machines along the path it replayed last, and its results for a range of nodes.
+struct Worker {
+    std::vector<Machine> stack;
+    std::vector<std::vector<int>> pcs;
+    std::vector<u32> recAt;
+    Machine scratch;
+    std::vector<int> scratchPcs;
+    std::vector<u32> path;
+    std::vector<Succ> out, local;
+    std::vector<std::pair<u64, const Frame*>> nodeFrames;  // frames of the state being expanded, by address
+    std::vector<u64> nodeMemory;                           // its memory sum under each permutation
+    u64 transitions = 0, reduced = 0, ends = 0, blocked = 0;
+    bool overflow = false;
+};
+
 }  // namespace
 
-ExploreResult explore(const ExploreProblem& problem, const ExploreOptions& options) {
+const char* exploreStopName(ExploreStop s) {
+    switch (s) {
+    case ExploreStop::None: return "";
+    case ExploreStop::Depth: return "depth";
+    case ExploreStop::States: return "states";
+    case ExploreStop::Seconds: return "seconds";
+    case ExploreStop::Memory: return "memory";
+    case ExploreStop::Cancelled: return "cancelled";
+    }
+    return "";
+}
+
+u64 defaultExploreMemoryBudget() {
+    std::ifstream in("/proc/meminfo");
+    std::string key;
+    u64 kb = 0;
+    std::string unit;
+    while (in >> key >> kb >> unit)
+        if (key == "MemAvailable:") return std::max<u64>(u64{64} << 20, kb * 1024 / 2);
+    return u64{1} << 30;
+}
+
+u64 processPeakMemory() {
+    std::ifstream in("/proc/self/status");
+    std::string line;
+    while (std::getline(in, line))
+        if (line.rfind("VmHWM:", 0) == 0) return std::strtoull(line.c_str() + 6, nullptr, 10) * 1024;
+    return 0;
+}
+
+namespace {
+
+// Whether the first TLB level of every CPU holds all its entries, so that the search can run with
+// that level alone while no first-level set comes near full (checked on every state reached).
+constexpr unsigned kCompactWays = 16;  // ways of a fully associative first-level array in a compact search
+
+bool firstLevelOnly(const Machine& m) {
+    for (const Cpu& c : m.cpus()) {
+        std::size_t first = 0;
+        for (const auto& arr : c.tlb.arrays())
+            if (arr.level == 0) {
+                first += arr.validCount;
+                if (arr.validCount + 2 >= std::min(kCompactWays, arr.config.ways)) return false;
+            }
+        if (first != c.tlb.size()) return false;
+    }
+    return !m.cpus().empty() && m.cpus().front().tlb.config().levels.size() > 1;
+}
+
+// A first-level set within two fills of full: the full TLB might evict into the next level.
+bool nearEviction(const Machine& m) {
+    for (const Cpu& c : m.cpus())
+        for (const auto& arr : c.tlb.arrays()) {
+            if (arr.level != 0 || arr.validCount + 2 < arr.config.ways) continue;
+            for (unsigned s = 0; s < arr.sets; ++s) {
+                unsigned v = 0;
+                for (unsigned w = 0; w < arr.config.ways; ++w) v += arr.valid[s * arr.config.ways + w];
+                if (v + 2 >= arr.config.ways) return true;
+            }
+        }
+    return false;
+}
+
+u64 machineBytes(const Machine& m) {
+    u64 b = 16384 + m.memory().frameCount() * (sizeof(Frame) + 64);
+    for (const Cpu& c : m.cpus())
+        for (const auto& arr : c.tlb.arrays()) b += arr.slots.size() * (sizeof(TlbEntry) + 9) + 256;
+    return b;
+}
+
+ExploreResult exploreOnce(const ExploreProblem& problem, const ExploreOptions& options, bool compact) {
     using Clock = std::chrono::steady_clock;
     const auto t0 = Clock::now();
+    const std::clock_t cpu0 = std::clock();
     ExploreResult res;
     const int ncpu = static_cast<int>(problem.initial.cpus().size());
     if (ncpu > kMaxExploreCpus) throw OpError(SourceLoc{}, fmt::format("explore handles at most {} CPUs", kMaxExploreCpus));
@@ -308,6 +876,9 @@ ExploreResult explore(const ExploreProblem& problem, const ExploreOptions& optio
     for (int c = 0; c < static_cast<int>(problem.threads.size()); ++c)
         if (!threadOf(c).empty() && c >= ncpu)
             throw OpError(threadOf(c).front().loc, fmt::format("a thread for cpu{}, but the machine has {} CPUs", c, ncpu));
+    for (int c = 0; c < ncpu; ++c)
+        if (threadOf(c).size() >= kSpecBit || specOf(c).size() >= kSpecBit)
+            throw OpError(SourceLoc{}, fmt::format("cpu{}: explore handles at most {} operations per thread", c, kSpecBit - 1));
 
     // Upper bound of TLB fills before any set could evict (see hashTlb).
     u64 totalOps = 0, totalSpec = 0;
@@ -319,7 +890,6 @@ ExploreResult explore(const ExploreProblem& problem, const ExploreOptions& optio
 
     u64 allCpus = 0;
     for (int c = 0; c < ncpu; ++c) allCpus |= cpuBit(c);
-    // The user tasks each CPU can be running: its task now and those its thread schedules.
     std::vector<u64> mayRun(static_cast<std::size_t>(ncpu), 0);
     for (int c = 0; c < ncpu; ++c) {
         u64& bits = mayRun[static_cast<std::size_t>(c)];
@@ -327,7 +897,6 @@ ExploreResult explore(const ExploreProblem& problem, const ExploreOptions& optio
         for (const Op& op : threadOf(c))
             if (op.code == OpCode::Schedule) bits |= namedTaskBit(problem.initial, op.name);
     }
-    // future[c][pc]: what cpu c can still touch from pc on, speculation included.
     std::vector<std::vector<Footprint>> future(static_cast<std::size_t>(ncpu));
     for (int c = 0; c < ncpu; ++c) {
         const auto& th = threadOf(c);
@@ -346,176 +915,332 @@ ExploreResult explore(const ExploreProblem& problem, const ExploreOptions& optio
         off.code = OpCode::Speculation;
         start.execute(off, nullptr);
     }
-    std::vector<PathRec> recs;
-    std::unordered_map<StateHash, int, StateHashKey> visited;  // state -> BFS level it was first reached at
-    auto keyOf = [&](const Machine& m, const std::vector<int>& pcs) {
-        StateHash h = hashMachine(m, slack);
-        for (int pc : pcs) {
-            h.lo = mix64(h.lo ^ static_cast<u64>(pc));
-            h.hi = mix64(h.hi + static_cast<u64>(pc) * 0x9e3779b97f4a7c15ull);
-        }
-        return h;
+    res.compactTlb = compact;
+    FingerprintContext ctx;
+    // LRU order counts where a set of the whole TLB could evict: the first level's real ways.
+    for (const auto& arr : start.cpus().front().tlb.arrays()) ctx.riskWays.push_back(arr.config.ways);
+    if (compact) KernelOps::keepFirstTlbLevel(start, kCompactWays);
+    ctx.init(start, slack);
+    std::vector<Perm> perms(1);
+    perms[0].identity = true;
+    if (options.symmetry) perms = symmetryPerms(problem, start, ctx, res.symmetryClasses, 24);
+    auto fingerprint = [&](const Machine& m, const std::vector<int>& pcs) {
+        u64 best = ctx.fingerprint(m, pcs, perms[0]);
+        for (std::size_t i = 1; i < perms.size(); ++i) best = std::min(best, ctx.fingerprint(m, pcs, perms[i]));
+        return best;
+    };
+
+    const u64 budget = options.maxMemory ? options.maxMemory : defaultExploreMemoryBudget();
+    const int nthreads = std::max(1, options.threads > 0 ? options.threads
+                                                         : static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
+    res.threads = nthreads;
+    const u64 perMachine = machineBytes(start);  // a worker's scratch machine
+
+    std::vector<Rec> recs;
+    recs.reserve(1024);
+    recs.push_back(Rec{kNoParent, 0, 0});
+    FingerprintSet visited, next;
+    std::vector<u32> frontier{0}, nextFrontier;
+    const std::vector<int> pcs0(static_cast<std::size_t>(ncpu), 0);
+    visited.insert(fingerprint(start, pcs0));
+    res.states = 1;
+    std::vector<Worker> workers(static_cast<std::size_t>(nthreads));
+
+    auto opOf = [&](const Rec& r) {
+        return (r.code & kSpecBit) ? speculateOp(r.cpu, specOf(r.cpu)[r.code & ~kSpecBit]) : threadOf(r.cpu)[r.code];
     };
     auto finish = [&]() {
         res.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+        res.cpuSeconds = static_cast<double>(std::clock() - cpu0) / CLOCKS_PER_SEC;
+        res.visitedBytes = visited.bytes() + recs.capacity() * sizeof(Rec);
+        const double n = static_cast<double>(res.states);
+        res.collisionProbability = std::min(1.0, n * n / 36893488147419103232.0);  // n^2 / 2^65
         return res;
     };
-    auto buildSchedule = [&](std::int64_t rec) {
+    auto buildSchedule = [&](u32 rec) {
         std::vector<ScheduleStep> s;
-        for (std::int64_t r = rec; r >= 0; r = recs[static_cast<std::size_t>(r)].parent) {
-            const PathRec& p = recs[static_cast<std::size_t>(r)];
+        for (u32 r = rec; r != 0; r = recs[r].parent) {
+            const Rec& p = recs[r];
             ScheduleStep st;
             st.cpu = p.cpu;
-            st.speculation = p.speculation;
-            if (p.speculation) {
-                st.op = speculateOp(p.cpu, specOf(p.cpu)[static_cast<std::size_t>(p.index)]);
-            } else {
-                st.threadIndex = p.index;
-                st.op = threadOf(p.cpu)[static_cast<std::size_t>(p.index)];
-            }
+            st.speculation = (p.code & kSpecBit) != 0;
+            st.threadIndex = st.speculation ? -1 : p.code;
+            st.op = opOf(p);
             s.push_back(std::move(st));
         }
         std::reverse(s.begin(), s.end());
         return s;
     };
-
-    std::vector<Node> frontier;
-    frontier.push_back(Node{start, std::vector<int>(static_cast<std::size_t>(ncpu), 0), -1});
-    visited.emplace(keyOf(start, frontier.front().pcs), 0);
-    res.states = 1;
     if (int mc = -1; hasMachineCheck(start, mc)) {
         res.found = true;
         res.machineCheckCpu = mc;
         res.complete = true;
         return finish();
     }
-
-    struct Succ {
-        Machine m;
-        std::vector<int> pcs;
-        StateHash key;
-        PathRec rec;
-    };
-    // Runs one transition from `n`; false if it is not enabled (the op throws) or changes nothing.
-    auto step = [&](const Node& n, int cpu, bool spec, int index, Succ& out) {
-        const Op op = spec ? speculateOp(cpu, specOf(cpu)[static_cast<std::size_t>(index)])
-                           : threadOf(cpu)[static_cast<std::size_t>(index)];
-        if (spec && !speculationChanges(n.m, cpu, static_cast<u32>(op.a))) return false;
-        out.m = n.m;
-        try {
-            out.m.execute(op, nullptr);
-        } catch (const OpError&) {
-            return false;
+    auto memoryNow = [&]() {
+        u64 b = visited.bytes() + next.bytes() + recs.capacity() * sizeof(Rec) +
+                (frontier.capacity() + nextFrontier.capacity()) * sizeof(u32);
+        for (const Worker& w : workers) {
+            b += perMachine + (w.out.capacity() + w.local.capacity()) * sizeof(Succ) + w.path.capacity() * sizeof(u32);
+            for (const Machine& m : w.stack) b += machineBytes(m);
         }
-        ++res.transitions;
-        out.pcs = n.pcs;
-        if (!spec) out.pcs[static_cast<std::size_t>(cpu)]++;
-        out.key = keyOf(out.m, out.pcs);
-        out.rec = PathRec{n.rec, cpu, spec, index};
-        return true;
+        return b;
     };
 
-    Succ scratch;
+    // Re-materialises the state of record `rec` at level `depth` in w.stack[depth].
+    auto materialise = [&](Worker& w, u32 rec, int depth) {
+        const auto d = static_cast<std::size_t>(depth);
+        w.path.resize(d + 1);
+        u32 r = rec;
+        for (std::size_t i = d + 1; i-- > 0;) {
+            w.path[i] = r;
+            r = recs[r].parent;
+        }
+        if (w.stack.empty()) {
+            w.stack.push_back(start);
+            w.pcs.push_back(pcs0);
+            w.recAt.push_back(0);
+        }
+        std::size_t k = 1;
+        while (k <= d && k < w.recAt.size() && w.recAt[k] == w.path[k]) ++k;
+        for (std::size_t i = k; i <= d; ++i) {
+            if (w.stack.size() <= i) {
+                w.stack.push_back(w.stack[i - 1]);
+                w.pcs.push_back(w.pcs[i - 1]);
+                w.recAt.push_back(0);
+            } else {
+                w.stack[i] = w.stack[i - 1];
+                w.pcs[i] = w.pcs[i - 1];
+            }
+            const Rec& x = recs[w.path[i]];
+            w.stack[i].execute(opOf(x), nullptr);
+            if (!(x.code & kSpecBit)) w.pcs[i][x.cpu]++;
+            w.recAt[i] = w.path[i];
+        }
+        w.recAt.resize(d + 1);
+    };
+
+    // Expands one frontier state into w.out (in a fixed order: the same whatever the threads).
+    auto expand = [&](Worker& w, u32 rec, int depth) {
+        materialise(w, rec, depth);
+        const Machine& m = w.stack[static_cast<std::size_t>(depth)];
+        const std::vector<int>& pcs = w.pcs[static_cast<std::size_t>(depth)];
+        w.nodeFrames.clear();
+        m.memory().forEachFrame([&](u64 pa, const Frame& f) { w.nodeFrames.emplace_back(pa, &f); });
+        std::sort(w.nodeFrames.begin(), w.nodeFrames.end());
+        w.nodeMemory.resize(perms.size());
+        for (std::size_t k = 0; k < perms.size(); ++k) w.nodeMemory[k] = ctx.memory(m.memory(), perms[k]);
+        w.local.clear();
+        auto step = [&](int cpu, bool spec, int index) {
+            const Op op = spec ? speculateOp(cpu, specOf(cpu)[static_cast<std::size_t>(index)])
+                               : threadOf(cpu)[static_cast<std::size_t>(index)];
+            if (spec && !speculationChanges(m, cpu, static_cast<u32>(op.a))) return false;
+            w.scratch = m;  // also after an op that threw: a kernel op may fail part-way
+            try {
+                w.scratch.execute(op, nullptr);
+            } catch (const OpError&) {
+                return false;
+            }
+            ++w.transitions;
+            w.scratchPcs = pcs;
+            if (!spec) w.scratchPcs[static_cast<std::size_t>(cpu)]++;
+            Succ s;
+            s.fp = ~u64{0};
+            for (std::size_t k = 0; k < perms.size(); ++k)
+                s.fp = std::min(s.fp, ctx.fingerprint(w.scratch, w.scratchPcs, perms[k],
+                                                      ctx.memoryFrom(w.scratch.memory(), perms[k], w.nodeMemory[k], w.nodeFrames)));
+            s.parent = rec;
+            s.cpu = static_cast<std::uint16_t>(cpu);
+            s.code = static_cast<std::uint16_t>(index | (spec ? kSpecBit : 0));
+            hasMachineCheck(w.scratch, s.mcCpu);
+            if (compact && nearEviction(w.scratch)) w.overflow = true;
+            w.local.push_back(s);
+            return true;
+        };
+        bool reduced = false;
+        if (options.reduction) {
+            for (int c = 0; c < ncpu && !reduced; ++c) {
+                const int pc = pcs[static_cast<std::size_t>(c)];
+                if (pc >= static_cast<int>(threadOf(c).size())) continue;
+                Footprint mine = opFootprint(threadOf(c)[static_cast<std::size_t>(pc)], &m, problem.initial, 0, allCpus);
+                if (!specOf(c).empty()) mine |= speculationFootprint(c);
+                bool independent = true;
+                for (int o = 0; o < ncpu && independent; ++o)
+                    if (o != c)
+                        independent = !conflict(
+                            mine, future[static_cast<std::size_t>(o)][static_cast<std::size_t>(pcs[static_cast<std::size_t>(o)])]);
+                if (!independent) continue;
+                if (!step(c, false, pc)) continue;  // not enabled: not a persistent set
+                for (int k = 0; k < static_cast<int>(specOf(c).size()); ++k) step(c, true, k);
+                // Cycle proviso (breadth-first form): full expansion if a successor is a state of
+                // this level or an earlier one (the visited set holds exactly those while a level runs).
+                const bool allNew =
+                    std::none_of(w.local.begin(), w.local.end(), [&](const Succ& x) { return visited.contains(x.fp); });
+                if (allNew) {
+                    reduced = true;
+                    w.reduced++;
+                } else {
+                    w.local.clear();
+                }
+            }
+        }
+        if (!reduced)
+            for (int c = 0; c < ncpu; ++c) {
+                const int pc = pcs[static_cast<std::size_t>(c)];
+                if (pc < static_cast<int>(threadOf(c).size())) step(c, false, pc);
+                for (int k = 0; k < static_cast<int>(specOf(c).size()); ++k) step(c, true, k);
+            }
+        if (w.local.empty()) {
+            w.ends++;
+            for (int c = 0; c < ncpu; ++c)
+                if (pcs[static_cast<std::size_t>(c)] < static_cast<int>(threadOf(c).size())) {
+                    w.blocked++;
+                    break;
+                }
+        }
+        w.out.insert(w.out.end(), w.local.begin(), w.local.end());
+    };
+
+    auto stopWith = [&](ExploreStop why, int depth) {
+        res.stop = why;
+        res.cancelled = why == ExploreStop::Cancelled;
+        res.depth = depth;
+        res.complete = false;
+        return finish();
+    };
+    auto lastProgress = Clock::now() - std::chrono::seconds(1);
+    auto report = [&](int depth, u64 waiting, bool force) {
+        if (!options.progress) return;
+        const auto now = Clock::now();
+        if (!force && now - lastProgress < std::chrono::milliseconds(100)) return;
+        lastProgress = now;
+        ExploreProgress p;
+        p.states = res.states;
+        p.transitions = res.transitions;
+        p.depth = depth;
+        p.seconds = std::chrono::duration<double>(now - t0).count();
+        p.frontier = waiting;
+        p.memoryBytes = memoryNow();
+        p.statesPerSecond = p.seconds > 0 ? static_cast<double>(res.states) / p.seconds : 0;
+        options.progress(p);
+    };
+
+    constexpr std::size_t kBatch = 2048;
     int depth = 0;
-    bool cut = false;
-    u64 sinceProgress = 0;
     while (!frontier.empty()) {
-        if (depth >= options.maxDepth) {
-            cut = true;
-            break;
-        }
-        std::vector<Node> next;
-        for (const Node& n : frontier) {
-            if (options.cancel && options.cancel->load(std::memory_order_relaxed)) {
-                res.cancelled = true;
-                res.depth = depth;
-                return finish();
-            }
-            if (options.progress && ++sinceProgress >= 256) {
-                sinceProgress = 0;
-                options.progress(ExploreProgress{res.states, res.transitions, depth,
-                                                 std::chrono::duration<double>(Clock::now() - t0).count()});
-            }
-            std::vector<Succ> succs;
-            // `scratch` keeps its buffers across attempts that are not enabled (no reallocation).
-            auto addProcess = [&](int c) {
-                const int pc = n.pcs[static_cast<std::size_t>(c)];
-                if (pc < static_cast<int>(threadOf(c).size()) && step(n, c, false, pc, scratch))
-                    succs.push_back(std::move(scratch));
-                for (int k = 0; k < static_cast<int>(specOf(c).size()); ++k)
-                    if (step(n, c, true, k, scratch)) succs.push_back(std::move(scratch));
+        if (depth >= options.maxDepth) return stopWith(ExploreStop::Depth, depth);
+        report(depth, frontier.size(), true);
+        nextFrontier.clear();
+        for (std::size_t b0 = 0; b0 < frontier.size(); b0 += kBatch) {
+            if (options.cancel && options.cancel->load(std::memory_order_relaxed))
+                return stopWith(ExploreStop::Cancelled, depth);
+            if (options.maxSeconds > 0 && std::chrono::duration<double>(Clock::now() - t0).count() >= options.maxSeconds)
+                return stopWith(ExploreStop::Seconds, depth);
+            const std::size_t b1 = std::min(frontier.size(), b0 + kBatch);
+            const std::size_t n = b1 - b0;
+            const std::size_t used = std::min<std::size_t>(static_cast<std::size_t>(nthreads), std::max<std::size_t>(1, n / 16));
+            auto runRange = [&](std::size_t wi) {
+                Worker& w = workers[wi];
+                w.out.clear();
+                const std::size_t lo = b0 + n * wi / used, hi = b0 + n * (wi + 1) / used;
+                for (std::size_t i = lo; i < hi; ++i) expand(w, frontier[i], depth);
             };
-            // Persistent set: one CPU whose next op is enabled and whose steps (that op and its
-            // speculations) touch nothing any other CPU can still touch.
-            bool reduced = false;
-            if (options.reduction) {
-                for (int c = 0; c < ncpu && !reduced; ++c) {
-                    const int pc = n.pcs[static_cast<std::size_t>(c)];
-                    if (pc >= static_cast<int>(threadOf(c).size())) continue;
-                    Footprint mine =
-                        opFootprint(threadOf(c)[static_cast<std::size_t>(pc)], &n.m, problem.initial, 0, allCpus);
-                    if (!specOf(c).empty()) mine |= speculationFootprint(c);
-                    bool independent = true;
-                    for (int o = 0; o < ncpu && independent; ++o)
-                        if (o != c)
-                            independent = !conflict(
-                                mine, future[static_cast<std::size_t>(o)][static_cast<std::size_t>(n.pcs[static_cast<std::size_t>(o)])]);
-                    if (!independent) continue;
-                    if (!step(n, c, false, pc, scratch)) continue;  // not enabled: not a persistent set
-                    succs.push_back(std::move(scratch));
-                    for (int k = 0; k < static_cast<int>(specOf(c).size()); ++k)
-                        if (step(n, c, true, k, scratch)) succs.push_back(std::move(scratch));
-                    // Cycle proviso (breadth-first form): fall back to full expansion if a
-                    // successor is a state of this level or an earlier one, which could close a
-                    // cycle; a state already queued for the next level cannot.
-                    bool allNew = std::all_of(succs.begin(), succs.end(), [&](const Succ& x) {
-                        auto it = visited.find(x.key);
-                        return it == visited.end() || it->second > depth;
+            if (used == 1) {
+                runRange(0);
+            } else {
+                std::vector<std::thread> pool;
+                std::exception_ptr error;
+                std::mutex errorLock;
+                for (std::size_t wi = 0; wi < used; ++wi)
+                    pool.emplace_back([&, wi]() {
+                        try {
+                            runRange(wi);
+                        } catch (...) {
+                            std::lock_guard<std::mutex> lock(errorLock);
+                            if (!error) error = std::current_exception();
+                        }
                     });
-                    if (allNew) {
-                        reduced = true;
-                        res.reducedStates++;
-                    } else {
-                        succs.clear();
+                for (auto& t : pool) t.join();
+                if (error) std::rethrow_exception(error);
+            }
+            // Deterministic merge, in frontier order. Counters cover the whole batch (its bounds do
+            // not depend on the number of threads), also when a machine check ends the search in it.
+            for (std::size_t wi = 0; wi < used; ++wi) {
+                Worker& w = workers[wi];
+                res.transitions += w.transitions;
+                res.reducedStates += w.reduced;
+                res.endStates += w.ends;
+                res.blockedEnds += w.blocked;
+                w.transitions = w.reduced = w.ends = w.blocked = 0;
+            }
+            for (std::size_t wi = 0; wi < used; ++wi) {
+                Worker& w = workers[wi];
+                if (w.overflow) {
+                    ExploreResult r;
+                    r.compactTlb = true;  // tells the caller to search again with the whole TLB
+                    r.stop = ExploreStop::Memory;
+                    r.depth = -1;
+                    return r;
+                }
+                for (const Succ& s : w.out) {
+                    if (visited.contains(s.fp) || next.contains(s.fp)) continue;
+                    if (options.maxStates && res.states >= options.maxStates) return stopWith(ExploreStop::States, depth);
+                    if (next.needsGrow() || recs.size() == recs.capacity()) {
+                        u64 need = memoryNow();
+                        if (next.needsGrow()) need += next.grownBytes();
+                        if (recs.size() == recs.capacity()) need += recs.capacity() * sizeof(Rec);
+                        if (need > budget) return stopWith(ExploreStop::Memory, depth);
+                        if (next.needsGrow()) next.grow();
+                        if (recs.size() == recs.capacity()) recs.reserve(recs.capacity() * 2);
                     }
-                }
-            }
-            if (!reduced)
-                for (int c = 0; c < ncpu; ++c) addProcess(c);
-
-            if (succs.empty()) {
-                res.endStates++;
-                for (int c = 0; c < ncpu; ++c)
-                    if (n.pcs[static_cast<std::size_t>(c)] < static_cast<int>(threadOf(c).size())) {
-                        res.blockedEnds++;
-                        break;
+                    next.insert(s.fp);
+                    res.states++;
+                    recs.push_back(Rec{s.parent, s.cpu, s.code});
+                    const u32 recIndex = static_cast<u32>(recs.size() - 1);
+                    if (s.mcCpu >= 0) {
+                        res.found = true;
+                        res.machineCheckCpu = s.mcCpu;
+                        res.schedule = buildSchedule(recIndex);
+                        res.depth = depth + 1;
+                        res.complete = false;
+                        res.peakMemory = std::max(res.peakMemory, memoryNow());
+                        return finish();
                     }
-                continue;
-            }
-            for (Succ& s : succs) {
-                if (!visited.emplace(s.key, depth + 1).second) {
-                    scratch = std::move(s);  // recycle its buffers
-                    continue;
+                    if (recs.size() >= kNoParent) return stopWith(ExploreStop::States, depth);
+                    nextFrontier.push_back(recIndex);
                 }
-                res.states++;
-                recs.push_back(s.rec);
-                const auto recIndex = static_cast<std::int64_t>(recs.size() - 1);
-                if (int mc = -1; hasMachineCheck(s.m, mc)) {
-                    res.found = true;
-                    res.machineCheckCpu = mc;
-                    res.schedule = buildSchedule(recIndex);
-                    res.depth = depth + 1;
-                    return finish();
-                }
-                next.push_back(Node{std::move(s.m), std::move(s.pcs), recIndex});
+                w.out.clear();
             }
+            res.peakMemory = std::max(res.peakMemory, memoryNow());
+            if (memoryNow() > budget) return stopWith(ExploreStop::Memory, depth);
+            report(depth, frontier.size() - b1 + nextFrontier.size(), false);
         }
-        frontier = std::move(next);
+        // The next level joins the visited set.
+        while (visited.size() + next.size() + 1 > visited.bytes() / sizeof(u64) / 2) {
+            if (memoryNow() + visited.grownBytes() > budget) return stopWith(ExploreStop::Memory, depth);
+            visited.grow();
+        }
+        next.forEach([&](u64 fp) { visited.insert(fp); });
+        next = FingerprintSet();
+        frontier.swap(nextFrontier);
         if (!frontier.empty()) ++depth;
     }
     res.depth = depth;
-    res.complete = !cut;
+    res.complete = true;
     return finish();
+}
+
+}  // namespace
+
+ExploreResult explore(const ExploreProblem& problem, const ExploreOptions& options) {
+    // With the first TLB level alone a machine copy is about 15 times smaller; if a state comes
+    // near a first-level eviction the search starts again with the whole TLB.
+    const bool compact = firstLevelOnly(problem.initial);
+    if (compact) {
+        ExploreResult r = exploreOnce(problem, options, true);
+        if (r.depth != -1) return r;
+    }
+    return exploreOnce(problem, options, false);
 }
 
 Machine replaySchedule(const ExploreProblem& problem, const std::vector<ScheduleStep>& schedule) {

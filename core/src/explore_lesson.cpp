@@ -5,6 +5,7 @@
 #include "tlblab/lesson.hpp"
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 #include <yaml-cpp/yaml.h>
 
 namespace tlblab {
@@ -162,6 +163,26 @@ std::string scheduleLessonYaml(const Lesson& lesson, const std::string& variant,
     return out;
 }
 
+namespace {
+
+std::string incompleteReason(const ExploreResult& r, int maxDepth) {
+    switch (r.stop) {
+    case ExploreStop::States: return "state budget reached";
+    case ExploreStop::Seconds: return "time budget reached";
+    case ExploreStop::Memory: return "memory budget reached";
+    case ExploreStop::Cancelled: return "cancelled";
+    case ExploreStop::Depth:
+    case ExploreStop::None: break;
+    }
+    return fmt::format("depth limit {} reached", maxDepth);
+}
+
+const char* verdictName(const ExploreResult& r) {
+    return r.found ? "reachable" : r.complete ? "unreachable" : "incomplete";
+}
+
+}  // namespace
+
 std::string exploreSummary(const std::string& name, const ExploreResult& r, int maxDepth) {
     std::string s = name + ": ";
     if (r.found) {
@@ -175,12 +196,52 @@ std::string exploreSummary(const std::string& name, const ExploreResult& r, int 
     } else if (r.complete) {
         s += "no machine check reachable (complete search)\n";
     } else {
-        s += fmt::format("no machine check found, search INCOMPLETE (depth limit {} reached)\n", maxDepth);
+        s += fmt::format("no machine check within {} states (search incomplete: {})\n", r.states,
+                         incompleteReason(r, maxDepth));
     }
     s += fmt::format("  states {}, transitions {}, reduced states {}, end states {} ({} with a blocked thread), "
-                     "depth {}, {:.3f} s",
+                     "depth {}, {:.3f} s\n",
                      r.states, r.transitions, r.reducedStates, r.endStates, r.blockedEnds, r.depth, r.seconds);
+    s += fmt::format("  {} thread{}, search memory {:.1f} MiB peak, visited set {:.1f} bytes/state (64-bit "
+                     "fingerprints, collision probability {:.1e}){}{}",
+                     r.threads, r.threads == 1 ? "" : "s", static_cast<double>(r.peakMemory) / 1048576.0,
+                     r.states ? static_cast<double>(r.visitedBytes) / static_cast<double>(r.states) : 0.0,
+                     r.collisionProbability,
+                     r.symmetryClasses ? fmt::format(", {} symmetry class{}", r.symmetryClasses,
+                                                     r.symmetryClasses == 1 ? "" : "es")
+                                       : std::string(),
+                     r.compactTlb ? ", first-level TLB" : "");
     return s;
+}
+
+std::string exploreJson(const std::string& name, const ExploreResult& r, int maxDepth) {
+    nlohmann::json j;
+    j["schema"] = "tlblab-explore/1";
+    j["name"] = name;
+    j["verdict"] = verdictName(r);
+    j["complete"] = r.complete;
+    if (!r.found && !r.complete) j["incomplete_reason"] = incompleteReason(r, maxDepth);
+    j["machine_check_cpu"] = r.found ? nlohmann::json(r.machineCheckCpu) : nlohmann::json(nullptr);
+    j["states"] = r.states;
+    j["transitions"] = r.transitions;
+    j["reduced_states"] = r.reducedStates;
+    j["end_states"] = r.endStates;
+    j["blocked_ends"] = r.blockedEnds;
+    j["depth"] = r.depth;
+    j["max_depth"] = maxDepth;
+    j["seconds"] = r.seconds;
+    j["cpu_seconds"] = r.cpuSeconds;
+    j["threads"] = r.threads;
+    j["peak_search_bytes"] = r.peakMemory;
+    j["visited_bytes"] = r.visitedBytes;
+    j["fingerprint_bits"] = 64;
+    j["collision_probability"] = r.collisionProbability;
+    j["symmetry_classes"] = r.symmetryClasses;
+    nlohmann::json steps = nlohmann::json::array();
+    for (const auto& st : r.schedule)
+        steps.push_back({{"cpu", st.cpu}, {"op", formatOp(st.op)}, {"speculation", st.speculation}});
+    j["counterexample"] = steps;
+    return j.dump();
 }
 
 }  // namespace tlblab

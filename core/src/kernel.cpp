@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "kernel_ops.hpp"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 namespace tlblab {
@@ -14,6 +16,20 @@ constexpr u64 kDefaultLowmem = 896ull << 20;
 // (PAGE_KERNEL_LARGE_EXEC), the rest of lowmem NX (PAGE_KERNEL_LARGE).
 constexpr u64 kTextStart = 16ull << 20, kTextEnd = 24ull << 20;
 }  // namespace
+
+void KernelOps::keepFirstTlbLevel(Machine& m, unsigned fullyAssociativeWays) {
+    if (m.m_tlbConfig.levels.size() > 1) m.m_tlbConfig.levels.resize(1);
+    for (auto& arr : m.m_tlbConfig.levels.front().arrays)
+        if (arr.ways == arr.entries && arr.ways > fullyAssociativeWays) arr.ways = arr.entries = fullyAssociativeWays;
+    for (Cpu& c : m.m_cpus) {
+        std::vector<TlbEntry> entries = c.tlb.entries();
+        std::stable_sort(entries.begin(), entries.end(),
+                         [](const TlbEntry& a, const TlbEntry& b) { return a.lastUse < b.lastUse; });
+        Tlb t(m.m_tlbConfig);
+        for (const TlbEntry& e : entries) t.fill(e, nullptr, c.id);
+        c.tlb = std::move(t);
+    }
+}
 
 void KernelOps::enter(Cpu& c, const std::string& fn) {
     c.callStack.push_back(fn);

@@ -18,6 +18,12 @@ public:
     // load_cr3(pgdir): MOV CR3, plus solution 1's global flush when leaving swapper_pg_dir.
     void loadCr3(Cpu& c, u64 pgd);
 
+    // For the explorer: every CPU keeps only the first level of its TLB, its fully associative
+    // arrays cut to `fullyAssociativeWays` ways (entries kept, in LRU order; CPUs reset later get
+    // the same). The explorer uses such a machine only while no first-level set can evict, where
+    // it behaves like the whole TLB at a fraction of the size.
+    static void keepFirstTlbLevel(Machine& m, unsigned fullyAssociativeWays);
+
 private:
     void requireBooted(const Op& op) const;
     int taskNamed(const Op& op, std::size_t arg) const;

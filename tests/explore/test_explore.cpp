@@ -5,6 +5,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+
 namespace {
 
 using namespace tlblab;
@@ -193,4 +195,140 @@ TEST_CASE("stress: machine checks under the buggy kernel, none under either fix 
     const StressResult correct = runStress(o);
     CHECK(correct.machineChecks == 0);
     CHECK(correct.stats.permissionMismatches > 0);  // the stale entry is there; the CPU copes
+}
+
+// ---- issue 13: the compact, parallel search ---------------------------------------------------
+
+namespace {
+
+ExploreProblem benchProblem(const std::string& file, const std::string& variant) {
+    return problemFromLesson(loadLesson(std::string(TLBLAB_EXPLORE_TEST_DIR) + "/" + file), variant);
+}
+
+std::vector<std::string> scheduleText(const ExploreResult& r) {
+    std::vector<std::string> s;
+    for (const auto& st : r.schedule) s.push_back(formatOp(st.op));
+    return s;
+}
+
+}  // namespace
+
+TEST_CASE("the 4-CPU problem: verdicts, counts and the shortest counterexample of the earlier explorer") {
+    // The earlier explorer (full machine per state) gave the same counts; on the 5-CPU problem
+    // 191,142 states for fix-flush and 9,240 for fix-trampoline (issue 13), as this one does.
+    ExploreOptions o;
+    o.threads = 1;
+    const ExploreResult buggy = explore(benchProblem("bench-4cpu.yaml", "buggy"), o);
+    REQUIRE(buggy.found);
+    CHECK(buggy.machineCheckCpu == 1);
+    CHECK(scheduleText(buggy) == std::vector<std::string>{"cpu0 native_cpu_up cpu2", "cpu1 speculate 0x08048000",
+                                                          "cpu1 schedule bash", "cpu1 access 0x08048000 read user"});
+    const ExploreResult flush = explore(benchProblem("bench-4cpu.yaml", "fix-flush"), o);
+    CHECK_FALSE(flush.found);
+    CHECK(flush.complete);
+    CHECK(flush.states == 6764);
+    CHECK(flush.compactTlb);
+    CHECK(flush.visitedBytes <= 64 * flush.states);
+    const ExploreResult tramp = explore(benchProblem("bench-4cpu.yaml", "fix-trampoline"), o);
+    CHECK_FALSE(tramp.found);
+    CHECK(tramp.complete);
+    CHECK(tramp.states == 840);
+}
+
+TEST_CASE("1, 2 and 4 threads give the same verdict, counts and shortest counterexample") {
+    for (const std::string variant : {"buggy", "fix-flush", "fix-trampoline"}) {
+        INFO(variant);
+        const ExploreProblem p = benchProblem("bench-4cpu.yaml", variant);
+        ExploreOptions one;
+        one.threads = 1;
+        const ExploreResult a = explore(p, one);
+        CHECK(a.threads == 1);
+        for (int threads : {2, 4}) {
+            INFO(threads << " threads");
+            ExploreOptions o;
+            o.threads = threads;
+            const ExploreResult b = explore(p, o);
+            CHECK(b.threads == threads);
+            CHECK(b.found == a.found);
+            CHECK(b.complete == a.complete);
+            CHECK(b.states == a.states);
+            CHECK(b.transitions == a.transitions);
+            CHECK(b.reducedStates == a.reducedStates);
+            CHECK(b.endStates == a.endStates);
+            CHECK(b.blockedEnds == a.blockedEnds);
+            CHECK(b.depth == a.depth);
+            CHECK(scheduleText(b) == scheduleText(a));
+        }
+    }
+}
+
+TEST_CASE("symmetry reduction keeps the verdicts and merges interchangeable bystanders") {
+    // The 4-CPU problem has no interchangeable CPUs (cpu1 writes, cpu3 reads): the same search.
+    for (const std::string variant : {"buggy", "fix-flush", "fix-trampoline", "correct"}) {
+        INFO(variant);
+        const ExploreProblem p = benchProblem("bench-4cpu.yaml", variant);
+        ExploreOptions off;
+        off.symmetry = false;
+        const ExploreResult a = explore(p), b = explore(p, off);
+        CHECK(a.symmetryClasses == 0);
+        CHECK(a.found == b.found);
+        CHECK(a.complete == b.complete);
+        CHECK(a.states == b.states);
+        CHECK(a.schedule.size() == b.schedule.size());
+    }
+    // Two bystanders with the same thread and speculation (vim on cpu3, emacs on cpu4): one class.
+    for (const std::string variant : {"buggy", "fix-flush", "fix-trampoline"}) {
+        INFO(variant);
+        const ExploreProblem p = benchProblem("symmetry-5cpu.yaml", variant);
+        ExploreOptions off;
+        off.symmetry = false;
+        const ExploreResult a = explore(p), b = explore(p, off);
+        CHECK(a.symmetryClasses == 1);
+        CHECK(b.symmetryClasses == 0);
+        CHECK(a.found == b.found);
+        CHECK(a.complete == b.complete);
+        CHECK(a.schedule.size() == b.schedule.size());
+        CHECK(a.states < b.states);
+        if (a.found) CHECK(replaySchedule(p, a.schedule).cpu(a.machineCheckCpu).mc0Status == pae::kMc0StatusErratum383);
+    }
+}
+
+TEST_CASE("budgets stop a search with the partial verdict and bounded memory") {
+    const std::string hostile = std::string(TLBLAB_EXPLORE_TEST_DIR) + "/cli/hostile-explore.yaml";
+    const ExploreProblem p = problemFromLesson(loadLesson(hostile), "buggy");
+    ExploreOptions states;
+    states.maxStates = 1500;
+    const ExploreResult a = explore(p, states);
+    CHECK_FALSE(a.found);
+    CHECK_FALSE(a.complete);
+    CHECK(a.stop == ExploreStop::States);
+    CHECK(a.states == 1500);
+    CHECK(exploreSummary("h", a, 64).find("no machine check within 1500 states (search incomplete: state budget reached)") !=
+          std::string::npos);
+
+    ExploreOptions memory;
+    memory.maxMemory = u64{3} << 20;
+    u64 progressCalls = 0, maxReported = 0;
+    memory.progress = [&](const ExploreProgress& pr) {
+        ++progressCalls;
+        maxReported = std::max(maxReported, pr.memoryBytes);
+    };
+    const ExploreResult b = explore(p, memory);
+    CHECK_FALSE(b.complete);
+    CHECK(b.stop == ExploreStop::Memory);
+    CHECK(b.states > 1500);
+    // The budget is checked before every growth of the visited set and the records, and after
+    // every batch of 2048 states (whose successor lists it may pass by a few hundred KiB).
+    CHECK(b.peakMemory <= memory.maxMemory + (u64{1} << 20));
+    CHECK(maxReported <= memory.maxMemory + (u64{1} << 20));
+    CHECK(progressCalls >= 1);
+    CHECK(exploreJson("h", b, 64).find("\"verdict\":\"incomplete\"") != std::string::npos);
+
+    ExploreOptions time;
+    time.maxSeconds = 0.05;
+    const ExploreResult c = explore(p, time);
+    CHECK_FALSE(c.complete);
+    CHECK(c.stop == ExploreStop::Seconds);
+    CHECK(c.seconds < 5);
+    CHECK(defaultExploreMemoryBudget() >= (u64{64} << 20));
 }

@@ -5,6 +5,10 @@
 #include "ExplorePanel.hpp"
 #include "StressPanel.hpp"
 
+#include <QCoreApplication>
+#include <QDir>
+#include <QFile>
+#include <QFileInfo>
 #include <QPushButton>
 
 #include <qcustomplot.h>
@@ -48,6 +52,58 @@ TEST_CASE("the explore panel searches in the background and opens the counterexa
     CHECK_FALSE(panel.lastResult()->found);
     CHECK(panel.lastResult()->complete);
     CHECK_FALSE(button->isEnabled());
+}
+
+TEST_CASE("the explore panel stops a hostile problem at its memory budget and writes traces privately") {
+    test::app();
+    const Lesson hostile = loadLesson(std::string(TLBLAB_EXPLORE_TEST_DIR) + "/cli/hostile-explore.yaml");
+    ui::ExplorePanel panel;
+    panel.setLesson(hostile);
+    CHECK(panel.memoryBudgetMiB() >= 16);
+    panel.setMemoryBudgetMiB(16);
+    QSignalSpy done(&panel, &ui::ExplorePanel::finished);
+    panel.run(QStringLiteral("buggy"));
+    REQUIRE(done.wait(120000));
+    REQUIRE(panel.lastResult());
+    CHECK_FALSE(panel.lastResult()->complete);
+    CHECK(panel.lastResult()->stop == ExploreStop::Memory);
+    CHECK(panel.lastResult()->peakMemory <= (u64{17} << 20));
+    CHECK(panel.statusText().contains(QStringLiteral("search incomplete: memory budget reached")));
+
+    // The counterexample goes to a fresh private file, not to a name planted in the temp folder.
+    auto path = findLesson("erratum-383");
+    REQUIRE(path);
+    const Lesson lesson = loadLesson(*path);
+    const QString planted = QDir(QDir::tempPath()).filePath(
+        QStringLiteral("tlblab-%1-counterexample-buggy.yaml").arg(QString::fromStdString(lesson.id)));
+    const QString target = QDir(QDir::tempPath()).filePath(QStringLiteral("tlblab-test-symlink-target-%1").arg(QCoreApplication::applicationPid()));
+    QFile::remove(planted);
+    {
+        QFile t(target);
+        REQUIRE(t.open(QIODevice::WriteOnly));
+        t.write("keep me\n");
+    }
+    const bool linked = QFile::link(target, planted);
+    panel.setLesson(lesson);
+    panel.run(QStringLiteral("buggy"));
+    REQUIRE(done.wait(20000));
+    REQUIRE(panel.lastResult()->found);
+    QSignalSpy open(&panel, &ui::ExplorePanel::openCounterexample);
+    for (auto* b : panel.findChildren<QPushButton*>())
+        if (b->text() == QStringLiteral("Open counterexample")) b->click();
+    REQUIRE(open.count() == 1);
+    const QString file = open.at(0).at(0).toString();
+    CHECK(file != planted);
+    CHECK(QFileInfo(file).isFile());
+    CHECK_FALSE(QFileInfo(file).isSymLink());
+    CHECK((QFile::permissions(file) & (QFileDevice::ReadOther | QFileDevice::ReadGroup)) == 0);
+    QFile t(target);
+    REQUIRE(t.open(QIODevice::ReadOnly));
+    CHECK(t.readAll() == QByteArray("keep me\n"));
+    if (linked) QFile::remove(planted);
+    QFile::remove(target);
+    LessonRun run(loadLesson(file.toStdString()));
+    CHECK(run.allPassed());
 }
 
 TEST_CASE("the stress panel plots the crash rate and the cost of each fix") {

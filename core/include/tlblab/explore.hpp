@@ -5,10 +5,13 @@
 // Explorer: a problem is an initial machine, one thread of operations per CPU and, per CPU, the
 // linear addresses that CPU may speculatively cache at any moment (a nondeterministic
 // `speculate` between its operations). The search runs every interleaving breadth-first over
-// states identified by a hash of their behaviour-relevant state (visited set), with a
-// persistent-set reduction for CPUs whose next steps are independent of everything the other
-// CPUs can still do. An operation that cannot run in a state (Machine::execute throws: a CPU
-// waiting for another) is simply not enabled there.
+// states identified by a 64-bit fingerprint of their behaviour-relevant state (visited set), with
+// a persistent-set reduction for CPUs whose next steps are independent of everything the other
+// CPUs can still do, and symmetry classes of interchangeable bystander CPUs. An operation that
+// cannot run in a state (Machine::execute throws: a CPU waiting for another) is simply not enabled
+// there. No machine is kept per state (issue 13): a state is its fingerprint and an 8-byte record
+// of how it was reached; frontier states are re-materialised by replaying their path. Levels are
+// expanded by several threads and merged in a fixed order, so results do not depend on them.
 //
 // Stress: seeded random CPU offline/online cycles while the other CPUs run user tasks, idle in
 // lazy TLB mode and speculate; machine checks per 1000 cycles and TLB work per context switch.
@@ -40,14 +43,38 @@ struct ExploreProgress {
     u64 states = 0, transitions = 0;
     int depth = 0;
     double seconds = 0;
+    u64 frontier = 0;         // states of the current level not expanded yet, plus the next level so far
+    u64 memoryBytes = 0;      // the search's own memory (visited set, records, frontier, machines)
+    double statesPerSecond = 0;
 };
+
+// Why a search stopped before it was complete.
+enum class ExploreStop : std::uint8_t { None, Depth, States, Seconds, Memory, Cancelled };
+const char* exploreStopName(ExploreStop s);  // "", "depth", "states", "seconds", "memory", "cancelled"
 
 struct ExploreOptions {
     int maxDepth = 64;       // schedules longer than this are not searched (the search is then incomplete)
     bool reduction = true;   // persistent-set reduction
     const std::atomic<bool>* cancel = nullptr;  // polled; set it to stop the search
-    std::function<void(const ExploreProgress&)> progress;  // called about every 256 states
+    // Called from the thread that runs explore(), at most about 10 times a second and once per level.
+    std::function<void(const ExploreProgress&)> progress;
+    // Worker threads, 0 = every core. Verdict, counts and the counterexample do not depend on it.
+    int threads = 0;
+    // Budgets; when one is reached the search stops incomplete ("no machine check within N states").
+    u64 maxStates = 0;       // 0: none
+    double maxSeconds = 0;   // 0: none
+    u64 maxMemory = 0;       // bytes of the search's own memory; 0: defaultExploreMemoryBudget()
+    // Interchangeable bystander CPUs (same thread program up to the task's name, same speculation
+    // offsets, same kind of task) are treated as one class: states that differ only by a
+    // permutation of them count once. Verdicts and shortest schedule lengths do not change.
+    bool symmetry = true;
 };
+
+// Half the memory the machine has available now (/proc/meminfo MemAvailable), at least 64 MiB;
+// 1 GiB where that cannot be read.
+u64 defaultExploreMemoryBudget();
+// Peak resident memory of this process (VmHWM), 0 where unknown.
+u64 processPeakMemory();
 
 struct ScheduleStep {
     int cpu = -1;
@@ -69,6 +96,16 @@ struct ExploreResult {
     u64 blockedEnds = 0;      // end states with a thread not finished (it waits forever)
     int depth = 0;            // deepest BFS level reached
     double seconds = 0;
+    double cpuSeconds = 0;    // processor time of the search, all its threads (for benchmarks on a busy machine)
+    ExploreStop stop = ExploreStop::None;  // why an incomplete search stopped
+    u64 peakMemory = 0;       // peak bytes of the search's own memory
+    u64 visitedBytes = 0;     // bytes of the visited set and the counterexample records at the end
+    int threads = 1;          // worker threads used
+    int symmetryClasses = 0;  // classes of interchangeable CPUs with more than one member
+    bool compactTlb = false;  // searched with the first TLB level only (no eviction was possible)
+    // Probability that two different states of this search share a 64-bit fingerprint (the
+    // visited set keeps fingerprints, not states): about states^2 / 2^65.
+    double collisionProbability = 0;
 };
 
 ExploreResult explore(const ExploreProblem& problem, const ExploreOptions& options = {});
@@ -93,8 +130,13 @@ ExploreProblem problemFromLesson(const Lesson& lesson, const std::string& varian
 std::string scheduleLessonYaml(const Lesson& lesson, const std::string& variant, const ExploreResult& result);
 
 // The verdict as text: "NAME: machine check reachable on cpuN; shortest schedule (K steps):", the
-// numbered schedule, and a line of counts ("states .., transitions .., ..., depth .., T s").
+// numbered schedule, and a line of counts ("states .., transitions .., ..., depth .., T s"). An
+// incomplete search says "no machine check within N states (search incomplete: REASON)".
 std::string exploreSummary(const std::string& name, const ExploreResult& result, int maxDepth);
+
+// The verdict as one JSON object (schema "tlblab-explore/1"): name, verdict ("reachable",
+// "unreachable", "incomplete"), counts, time, memory and the counterexample's steps.
+std::string exploreJson(const std::string& name, const ExploreResult& result, int maxDepth);
 
 // Replays a schedule from the problem's initial machine (Machine::execute); returns the machine.
 Machine replaySchedule(const ExploreProblem& problem, const std::vector<ScheduleStep>& schedule);
