@@ -21,6 +21,7 @@ void registerBench(CLI::App& app, Context& ctx);
 void registerLessonCommands(CLI::App& app, Context& ctx);  // list, run, check
 void registerExport(CLI::App& app, Context& ctx);          // export
 void registerExplore(CLI::App& app, Context& ctx);         // explore, stress
+void registerChallenge(CLI::App& app, Context& ctx);       // challenge
 
 // Reads a whole file (or stdin for "-"); throws std::runtime_error naming the path.
 std::string readInput(const std::string& path);
