@@ -4,6 +4,7 @@
 #include "tlblab/lesson.hpp"
 
 #include <catch2/catch.hpp>
+#include <fmt/format.h>
 
 #include <fstream>
 #include <sstream>
@@ -242,7 +243,7 @@ TEST_CASE("the challenges: section is checked like the rest of a lesson, errors 
     CHECK(loadError(head + "challenges:\n  - id: a\n    titel: A\n") ==
           "7:5: unknown key 'titel' in a challenge; did you mean 'title'?");
     CHECK(loadError(head + "challenges:\n  - id: a\n    title: A\n    kind: build\n    goal: g\n    allowed: [map, acess]\n") ==
-          "10:21: unknown operation 'acess' in allowed; did you mean 'access'?");
+          "10:20: unknown operation 'acess' in allowed; did you mean 'access'?");
     CHECK(loadError(head + "challenges:\n  - id: a\n    title: A\n    kind: build\n    goal: g\n") ==
           "6:5: a challenge needs a 'allowed' key");
     CHECK(loadError(head + "challenges:\n  - id: a\n    title: A\n    kind: fix\n    goal: g\n    allowed: [flush]\n") ==
@@ -258,7 +259,7 @@ TEST_CASE("the challenges: section is checked like the rest of a lesson, errors 
           "12:9: cpu5 does not exist: the lesson has 2 CPUs (cpu0..cpu1)");
     CHECK(loadError(head + "challenges:\n  - {id: a, title: A, kind: build, goal: g, allowed: [map]}\n"
                            "  - {id: a, title: B, kind: build, goal: g, allowed: [map]}\n") ==
-          "7:9: challenge 'a' is defined twice");
+          "7:10: challenge 'a' is defined twice");
     // A well-formed one loads, with its own explore problem.
     const Lesson l = parseLesson(head + "challenges:\n  - id: a\n    title: A\n    kind: count\n    goal: g\n"
                                         "    explore:\n      threads:\n        cpu0: [speculate 0x1000]\n",
