@@ -47,7 +47,8 @@ void printChallenges(const Lesson& lesson, const std::vector<const Challenge*>& 
     for (const Challenge* c : list) {
         fmt::print("{} ({} challenge): {}\n\n{}\n", c->id, challengeKindName(c->kind), c->title, c->goal);
         const std::string threads = challengeThreadListing(lesson, *c);
-        if (!threads.empty()) fmt::print("\nThe threads (line numbers for 'after cpuN K'):\n{}", threads);
+        if (!threads.empty())
+            fmt::print("\nThe threads{}:\n{}", c->kind == ChallengeKind::Fix ? " (line numbers for 'after cpuN K')" : "", threads);
         if (!c->answerTemplate.empty()) fmt::print("\nAnswer template:\n{}", c->answerTemplate);
         fmt::print("\n");
     }

@@ -457,7 +457,8 @@ ChallengeVerdict checkFix(const Lesson& lesson, const Challenge& c, const Challe
             o.progress(fmt::format("{} states, {} transitions, depth {}", pr.states, pr.transitions, pr.depth));
         };
     const ExploreResult r = explore(p.problem, eo);
-    const std::string counts = fmt::format("{} states, {} transitions, {} end states", r.states, r.transitions, r.endStates);
+    const std::string counts = fmt::format("{} states, {} transitions, {} end state{}", r.states, r.transitions, r.endStates,
+                                           r.endStates == 1 ? "" : "s");
     if (r.cancelled) {
         v.reason = "the check was cancelled";
         return v;
