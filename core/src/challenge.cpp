@@ -543,35 +543,50 @@ struct CountSearch {
         return k;
     }
 
-    std::vector<Succ> successors(const Machine& m, const std::vector<int>& pcs) const {
-        std::vector<Succ> out;
-        for (int c = 0; c < ncpu; ++c) {
-            const auto& th = problem.threads[static_cast<std::size_t>(c)];
-            const int pc = pcs[static_cast<std::size_t>(c)];
-            if (pc < static_cast<int>(th.size())) {
-                Succ s{m, pcs, {}};
-                try {
-                    s.m.execute(th[static_cast<std::size_t>(pc)], nullptr);
-                    s.pcs[static_cast<std::size_t>(c)]++;
-                    s.step = ScheduleStep{c, false, pc, th[static_cast<std::size_t>(pc)]};
-                    out.push_back(std::move(s));
-                } catch (const OpError&) {
-                }
-            }
-            const Cpu& cpu = m.cpu(c);
-            for (u32 va : problem.speculation[static_cast<std::size_t>(c)]) {
-                if (cpu.state == CpuState::Offline || cpu.state == CpuState::Halted) break;
-                if (!walk(m.memory(), cpu.regs, va).ok() || cpu.tlb.lookup(va).count != 0) continue;
-                Op op;
-                op.code = OpCode::Speculate;
-                op.cpu = c;
-                op.a = va;
-                Succ s{m, pcs, ScheduleStep{c, true, -1, op}};
-                s.m.execute(op, nullptr);
-                out.push_back(std::move(s));
-            }
+    // The transitions of a state, numbered: per CPU its next thread op, then each speculation address.
+    int choices() const {
+        int n = 0;
+        for (int c = 0; c < ncpu; ++c) n += 1 + static_cast<int>(problem.speculation[static_cast<std::size_t>(c)].size());
+        return n;
+    }
+
+    // Builds transition `choice` from (m, pcs) into `out`; false if it is not enabled or changes nothing.
+    // One successor at a time: the search keeps one machine per level of its path, not a whole fan-out.
+    bool successor(const Machine& m, const std::vector<int>& pcs, int choice, Succ& out) const {
+        int c = 0;
+        while (choice > static_cast<int>(problem.speculation[static_cast<std::size_t>(c)].size())) {
+            choice -= 1 + static_cast<int>(problem.speculation[static_cast<std::size_t>(c)].size());
+            ++c;
         }
-        return out;
+        const auto cpu = static_cast<std::size_t>(c);
+        if (choice == 0) {
+            const auto& th = problem.threads[cpu];
+            const int pc = pcs[cpu];
+            if (pc >= static_cast<int>(th.size())) return false;
+            out.m = m;
+            try {
+                out.m.execute(th[static_cast<std::size_t>(pc)], nullptr);
+            } catch (const OpError&) {
+                return false;
+            }
+            out.pcs = pcs;
+            out.pcs[cpu]++;
+            out.step = ScheduleStep{c, false, pc, th[static_cast<std::size_t>(pc)]};
+            return true;
+        }
+        const u32 va = problem.speculation[cpu][static_cast<std::size_t>(choice - 1)];
+        const Cpu& state = m.cpu(c);
+        if (state.state == CpuState::Offline || state.state == CpuState::Halted) return false;
+        if (!walk(m.memory(), state.regs, va).ok() || state.tlb.lookup(va).count != 0) return false;
+        Op op;
+        op.code = OpCode::Speculate;
+        op.cpu = c;
+        op.a = va;
+        out.m = m;
+        out.m.execute(op, nullptr);
+        out.pcs = pcs;
+        out.step = ScheduleStep{c, true, -1, op};
+        return true;
     }
 
     static int crashedCpu(const Machine& m) {
@@ -598,9 +613,9 @@ struct CountSearch {
             memo[key].open = false;
             return;
         }
-        const std::vector<Succ> succ = successors(m, pcs);
-        for (std::size_t i = 0; i < succ.size(); ++i) {
-            const Succ& s = succ[i];
+        Succ s;
+        for (int i = 0, count = choices(); i < count; ++i) {
+            if (!successor(m, pcs, i, s)) continue;
             const u64 k = keyOf(s.m, s.pcs);
             auto add = [&](int cpu, u64 n, int d) {
                 const auto c = static_cast<std::size_t>(cpu);
@@ -608,7 +623,7 @@ struct CountSearch {
                                                                                           : rec.schedules[c] + n;
                 if (d < rec.dist[c]) {
                     rec.dist[c] = d;
-                    rec.next[c] = static_cast<int>(i);
+                    rec.next[c] = i;
                 }
             };
             if (const int dead = crashedCpu(s.m); dead >= 0) {
@@ -695,8 +710,8 @@ ChallengeVerdict checkCount(const Lesson& lesson, const Challenge& c, const Chal
         for (;;) {
             const auto it = s.memo.find(key);
             if (it == s.memo.end() || it->second.next[static_cast<std::size_t>(cpu)] < 0) break;
-            auto succ = s.successors(m, at);
-            CountSearch::Succ& n = succ[static_cast<std::size_t>(it->second.next[static_cast<std::size_t>(cpu)])];
+            CountSearch::Succ n;
+            if (!s.successor(m, at, it->second.next[static_cast<std::size_t>(cpu)], n)) break;
             out.push_back(n.step);
             if (CountSearch::crashedCpu(n.m) >= 0) break;
             key = s.keyOf(n.m, n.pcs);

@@ -268,3 +268,31 @@ TEST_CASE("the challenges: section is checked like the rest of a lesson, errors 
     REQUIRE(l.challenges[0].explore);
     CHECK(l.challenges[0].explore->threads.at(0).size() == 1);
 }
+
+TEST_CASE("the count search counts states and schedules exactly on a problem small enough to count by hand") {
+    // cpu0 on table k (a 2M global supervisor page) switches to u (a 4K user page at the same address)
+    // and reads it; it may speculate the address at any point. Eight states: start, S, L, SL, LS, LA,
+    // LSA and the crash SLA; the one crashing schedule is S L A.
+    const Lesson l = parseLesson("title: t\n"
+                                 "setup: |\n"
+                                 "  table k\n"
+                                 "  map k 0x00400000 0x00400000 2M 2M global\n"
+                                 "  table u\n"
+                                 "  map u 0x00400000 0x00900000 4K 4K user\n"
+                                 "  cpu0 load_cr3 k\n"
+                                 "steps:\n  - title: s\n"
+                                 "explore:\n  threads:\n    cpu0: [load_cr3 u, access 0x00400000 read user]\n"
+                                 "  speculation:\n    cpu0: [0x00400000]\n"
+                                 "challenges:\n  - {id: c, title: C, kind: count, goal: g}\n",
+                                 "small.yaml");
+    const ChallengeVerdict v = checkChallenge(l, l.challenges[0], "dies: cpu0\n", "a");
+    CHECK(v.solved);
+    CHECK(v.counts.complete);
+    CHECK(v.counts.states == 8);
+    CHECK(v.counts.crashStates == 1);
+    CHECK(v.counts.schedules == 1);
+    const std::vector<std::string> crash = {"cpu0 speculate 0x00400000", "cpu0 load_cr3 u", "cpu0 access 0x00400000 read user"};
+    const ChallengeVerdict wrong = checkChallenge(l, l.challenges[0], "dies: none\n", "a");
+    CHECK_FALSE(wrong.solved);
+    CHECK(wrong.counterexample == crash);
+}
