@@ -104,12 +104,19 @@ void ChallengePanel::setLesson(const Lesson& lesson) {
         m_thread->wait();
         onDone();
     }
+    // The same lesson again (another variant, a reload): keep the student's challenge and answer.
+    const bool same = m_lesson && m_lesson->id == lesson.id;
+    const QString keptId = challengeId(), keptAnswer = answer();
     m_lesson = std::make_unique<Lesson>(lesson);
-    const QSignalBlocker block(m_challenges);
-    m_challenges->clear();
-    for (const Challenge& c : lesson.challenges)
-        m_challenges->addItem(QString::fromStdString(c.title), QString::fromStdString(c.id));
+    {
+        const QSignalBlocker block(m_challenges);
+        m_challenges->clear();
+        for (const Challenge& c : lesson.challenges)
+            m_challenges->addItem(QString::fromStdString(c.title), QString::fromStdString(c.id));
+        if (same && m_challenges->findData(keptId) >= 0) m_challenges->setCurrentIndex(m_challenges->findData(keptId));
+    }
     showChallenge();
+    if (same && challengeId() == keptId) setAnswer(keptAnswer);
 }
 
 void ChallengePanel::selectChallenge(const QString& id) {

@@ -66,6 +66,11 @@ TEST_CASE("the challenge panel marks answer errors inline and checks in the back
     CHECK(done.last().at(0).toBool());
     CHECK(panel.verdictText().startsWith(QStringLiteral("Solved")));
     CHECK_FALSE(open->isEnabled());
+
+    // The same lesson again (the app reloads it for another variant): the answer stays.
+    panel.setLesson(loadLesson(*path));
+    CHECK(panel.challengeId() == QStringLiteral("fix-the-kernel"));
+    CHECK(panel.answer() == QStringLiteral("after cpu1 1: __flush_tlb_all\n"));
 }
 
 TEST_CASE("an answer whose operation cannot run is marked at its line after Check") {
