@@ -2,6 +2,7 @@
 #include "MainWindow.hpp"
 
 #include "BreakpointsPanel.hpp"
+#include "ChallengePanel.hpp"
 #include "ChangesList.hpp"
 #include "CompareView.hpp"
 #include "DesktopIntegration.hpp"
@@ -91,6 +92,10 @@ MainWindow::MainWindow(QWidget* parent)
     auto* stressDock = addDock(m_stress, tr("Stress"), QStringLiteral("stressDock"), Qt::RightDockWidgetArea);
     tabifyDockWidget(plotsDock, exploreDock);
     tabifyDockWidget(exploreDock, stressDock);
+    auto* challenge = new ChallengePanel(m_controller, this);
+    tabifyDockWidget(stressDock, addDock(challenge, tr("Challenge"), QStringLiteral("challengeDock"), Qt::RightDockWidgetArea));
+    connect(challenge, &ChallengePanel::openCounterexample, this,
+            [this](const QString& path, const QString& variant) { openLesson(path, variant); });
     changesDock->raise();
     addDock(m_timeline, tr("Timeline"), QStringLiteral("timelineDock"), Qt::BottomDockWidgetArea);
     setCorner(Qt::BottomRightCorner, Qt::RightDockWidgetArea);

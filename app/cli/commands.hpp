@@ -22,6 +22,7 @@ void registerBench(CLI::App& app, Context& ctx);
 void registerLessonCommands(CLI::App& app, Context& ctx);  // list, run, check
 void registerExport(CLI::App& app, Context& ctx);          // export
 void registerExplore(CLI::App& app, Context& ctx);         // explore, stress
+void registerChallenge(CLI::App& app, Context& ctx);       // challenge
 
 // Reads a whole script file (or stdin for "-"); throws std::runtime_error naming the path (a
 // directory, closed standard input, an unreadable file) or OpError at the byte past 16 MiB.

@@ -20,6 +20,7 @@ int main(int argc, char** argv) {
     tlblab::cli::registerLessonCommands(app, ctx);
     tlblab::cli::registerExport(app, ctx);
     tlblab::cli::registerExplore(app, ctx);
+    tlblab::cli::registerChallenge(app, ctx);
     tlblab::cli::registerBench(app, ctx);
     try {
         app.parse(argc, argv);

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // Lesson loader: YAML -> Lesson, checking everything and reporting FILE:LINE:COL.
+#include "lesson_challenge.hpp"
 #include "tlblab/json.hpp"
 #include "tlblab/lesson.hpp"
 
@@ -612,7 +613,7 @@ private:
 };
 
 const std::vector<std::string> kTopKeys = {"id",    "order",    "title", "summary",  "audience", "minutes",
-                                           "references", "setup", "variants", "steps", "explore"};
+                                           "references", "setup", "variants", "steps", "explore", "challenges"};
 const std::vector<std::string> kStepKeys = {"title",     "cpu",      "cpus",      "ops",      "narration",
                                             "highlight", "expect",   "question",  "breakpoints", "variants"};
 
@@ -720,6 +721,16 @@ Lesson Loader::load(const YAML::Node& root) {
         if (!any) throw OpError(v.loc, fmt::format("variant '{}' has no step", v.name));
     }
     if (auto n = get(top, "explore")) loadExplore(*n, lesson);
+    if (auto n = get(top, "challenges"))
+        loadChallenges(*n, lesson,
+                       {[this](const YAML::Node& x) { return at(x); },
+                        [this](const YAML::Node& x, const std::string& w) { return text(x, w); },
+                        [this, &lesson](const YAML::Node& x) {
+                            Lesson scratch;
+                            scratch.steps = lesson.steps;
+                            loadExplore(x, scratch);
+                            return *scratch.explore;
+                        }});
     checkNames(lesson);
     return lesson;
 }

@@ -8,6 +8,7 @@
 // lesson (LessonRun) builds a Timeline, so a view can seek to any step.
 #pragma once
 
+#include "tlblab/challenge.hpp"
 #include "tlblab/machine.hpp"
 #include "tlblab/ops.hpp"
 #include "tlblab/timeline.hpp"
@@ -159,6 +160,7 @@ struct Lesson {
     std::vector<LessonVariant> variants;  // never empty after loading ("default" if the file has none)
     std::vector<LessonStep> steps;
     std::optional<ExploreSpec> explore;
+    std::vector<Challenge> challenges;  // challenge.hpp
     std::string path;
 
     const LessonVariant* variant(const std::string& name) const;  // nullptr if unknown

@@ -1,0 +1,24 @@
+// The `challenges:` section of a lesson file (issue 14), parsed with the lesson loader's own readers
+// so that positions, the text budget and the explore: grammar are the loader's.
+#pragma once
+
+#include "tlblab/lesson.hpp"
+
+#include <yaml-cpp/yaml.h>
+
+#include <functional>
+#include <string>
+
+namespace tlblab {
+
+struct ChallengeReaders {
+    std::function<SourceLoc(const YAML::Node&)> at;                          // a node's FILE:LINE:COL
+    std::function<std::string(const YAML::Node&, const std::string&)> text;  // non-empty text
+    std::function<ExploreSpec(const YAML::Node&)> explore;  // the explore: grammar
+};
+
+// Reads the list into lesson.challenges; throws OpError at the offending text. Call after the
+// lesson's variants, steps and explore: section are loaded.
+void loadChallenges(const YAML::Node& list, Lesson& lesson, const ChallengeReaders& read);
+
+}  // namespace tlblab
