@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The handout and the slideshow with and without the questions' answers (student and lecturer
 // versions), the export dialog's answers box, and the per-variant question in the exported document.
 #include "qt_helpers.hpp"  // core headers before Qt ones

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Answer mode in the narration panel: the student (or the room) picks a choice before the answer is
 // shown, gets right/wrong feedback with the explanation, and the panel keeps a tally per lesson.
 #include "gui_helpers.hpp"

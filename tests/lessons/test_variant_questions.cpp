@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Per-variant questions: the `question:` map of a step (default / variant names / `none`), its
 // errors with their positions, and the bundled lessons asking under each variant about that variant.
 #include "tlblab/lesson.hpp"
