@@ -19,7 +19,6 @@
 #include <future>
 #include <iostream>
 
-#include <nlohmann/json.hpp>
 #include <unistd.h>
 
 namespace tlblab::cli {

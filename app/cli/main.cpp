@@ -10,7 +10,8 @@ int main(int argc, char** argv) {
     CLI::App app{"TLB Lab command line: run lessons and scripts of the x86 PAE / TLB / erratum 383 simulator",
                  "tlblab-cli"};  // the name in usage lines (and the man page), not argv[0]'s path
     app.footer("Exit status: 0 success; 1 an expectation failed (run, check); 2 bad input (a file that does not "
-               "load, with FILE:LINE:COL; a bad option; an unwritable output).\n"
+               "load, with FILE:LINE:COL; a bad option; an unwritable output); explore: 1 a machine check is reachable, "
+               "3 the search is incomplete (a budget or the depth limit stopped it).\n"
                "--format json prints one JSON object per line (run: one object), each with a \"schema\" version.\n"
                "'tlblab-cli SUBCOMMAND --help' describes each subcommand; man tlblab-cli has them all.");
     app.set_version_flag("--version", std::string("tlblab-cli ") + tlblab::kVersion);
