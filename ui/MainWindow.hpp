@@ -7,6 +7,7 @@
 #include "AppTheme.hpp"
 
 #include <QMainWindow>
+#include <QPointer>
 
 class QAction;
 class QComboBox;
@@ -14,6 +15,7 @@ class QDockWidget;
 class QLabel;
 class QMenu;
 class QSplitter;
+class QToolBar;
 
 namespace tlblab::ui {
 
@@ -53,6 +55,11 @@ public:
 
     void setPresentation(bool on);
     bool isPresentation() const { return m_presentation; }
+    // Presentation mode's caption (the step's narration beside the canvas, at presentation size)
+    // and its blank screen (B or period, as on a clicker).
+    NarrationPanel* caption() const { return m_caption; }
+    bool isBlanked() const;
+    void setBlanked(bool on);
     void setZoom(double zoom);  // global: panel fonts and the canvas
     double zoom() const { return m_zoom; }
     void setThemeChoice(ThemeChoice t);
@@ -66,6 +73,7 @@ signals:
 protected:
     void closeEvent(QCloseEvent* e) override;
     void showEvent(QShowEvent* e) override;
+    void resizeEvent(QResizeEvent* e) override;
 
 private:
     void buildActions();
@@ -84,6 +92,10 @@ private:
     // File > Export: the dialog, then the lesson's (or script's) steps exported; errors in a dialog.
     void exportDialog();
     void applyDefaultLayout();
+    // First start (no saved geometry), or a saved geometry that no longer fits: the window fits
+    // the screen's available geometry.
+    void fitToScreen(bool keepSavedSize);
+    void layoutCaption();        // the caption column's width and font, from the window size
 
     SessionController* m_controller;
     MachineCanvas* m_canvas;
@@ -106,7 +118,26 @@ private:
     QList<QDockWidget*> m_docks;
     QStringList m_recent;
     QString m_lastError;
-    QByteArray m_statePresentationSaved;
+    // What presentation mode changed, to put back exactly on leaving it. Per-widget visibility,
+    // not QMainWindow::saveState/restoreState: a state saved on entering describes the docks of
+    // that moment, and restoring it after docks were floated, closed, tabbed or added crashed
+    // (issue 15, monkey seeds 4242 and 77).
+    struct DockRestore {
+        QPointer<QDockWidget> dock;
+        bool open = false;   // ticked in the View menu
+        bool front = false;  // visible: the front tab of its group
+    };
+    struct PresentationRestore {
+        QByteArray geometry;
+        Qt::WindowStates windowState;
+        QList<DockRestore> docks;
+        QList<QPair<QPointer<QToolBar>, bool>> toolBars;
+        bool menuBar = true, statusBar = true;
+    };
+    PresentationRestore m_restore;
+    NarrationPanel* m_caption = nullptr;
+    QWidget* m_central = nullptr;
+    QWidget* m_blank = nullptr;
     ThemeChoice m_theme = ThemeChoice::System;
     QPalette m_systemPalette;
     QFont m_baseFont;

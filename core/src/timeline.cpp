@@ -10,10 +10,11 @@ Timeline::Timeline(Machine initial, std::size_t keyframeInterval, bool storeEven
     m_keyframes.push_back(std::move(initial));
 }
 
-OpResult Timeline::append(const Op& op) {
+OpResult Timeline::append(const Op& op, EventList* events) {
     EventList ev;
-    OpResult r = m_head.execute(op, m_storeEvents ? &ev : nullptr);
+    OpResult r = m_head.execute(op, m_storeEvents || events ? &ev : nullptr);
     m_ops.push_back(op);
+    if (events) *events = ev;
     if (m_storeEvents) {
         m_events.push_back(std::move(ev));
         m_results.push_back(r);
