@@ -8,12 +8,14 @@
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QElapsedTimer>
+#include <QJsonDocument>
 #include <QSaveFile>
 #include <QSettings>
 #include <QStyleFactory>
 #include <QTimer>
 
 #include <cstdio>
+#include <utility>
 
 using tlblab::ui::MainWindow;
 
@@ -37,6 +39,45 @@ void screenshotWhenReady(MainWindow& w, const QString& file) {
                              qPrintable(f.errorString()));
                 QApplication::exit(2);
                 return;
+            }
+            QApplication::exit(0);
+        });
+    });
+    QObject::connect(w.controller(), &tlblab::ui::SessionController::loadFailed, &w, [](const QString& msg) {
+        std::fprintf(stderr, "%s\n", qPrintable(msg));
+        QApplication::exit(2);
+    });
+}
+
+// --screenshot-canvas / --scene-report: once the lesson is at its step and the window laid out,
+// the canvas alone as on screen (the step's animation finished, the camera on its subject) and
+// what it drew, in widget pixels. Then quits.
+// With --screenshot as well, the window picture is saved at the same moment.
+void canvasOutputsWhenReady(MainWindow& w, const QString& png, const QString& report, const QString& windowPng) {
+    auto done = std::make_shared<bool>(false);
+    QObject::connect(w.controller(), &tlblab::ui::SessionController::loaded, &w, [&w, png, report, windowPng, done] {
+        if (*done) return;
+        *done = true;
+        QTimer::singleShot(150, &w, [&w, png, report, windowPng] {
+            QApplication::processEvents();
+            tlblab::ui::MachineCanvas* c = w.canvas();
+            c->finishAnimation();
+            QApplication::processEvents();
+            auto fail = [](const QString& file, const QString& why) {
+                std::fprintf(stderr, "%s: error: cannot write: %s\n", qPrintable(file), qPrintable(why));
+                QApplication::exit(2);
+            };
+            for (const auto& [file, widget] : {std::pair<QString, QWidget*>{png, c}, {windowPng, &w}}) {
+                if (file.isEmpty()) continue;
+                const QPixmap pix = widget->grab();
+                QSaveFile f(file);
+                if (!f.open(QIODevice::WriteOnly) || !pix.save(&f, "PNG") || !f.commit()) return fail(file, f.errorString());
+            }
+            if (!report.isEmpty()) {
+                QSaveFile f(report);
+                const QByteArray json = QJsonDocument(c->sceneReport()).toJson(QJsonDocument::Indented);
+                if (!f.open(QIODevice::WriteOnly) || f.write(json) != json.size() || !f.commit())
+                    return fail(report, f.errorString());
             }
             QApplication::exit(0);
         });
@@ -77,7 +118,15 @@ int main(int argc, char** argv) {
                                   QStringLiteral("WxH"), QStringLiteral("1600x1000"));
     const QCommandLineOption bench(QStringLiteral("bench"),
                                    QStringLiteral("measure step-to-painted-frame and start-up times, print them, exit"));
-    p.addOptions({variant, step, present, shot, theme, size, bench});
+    const QCommandLineOption canvasShot(
+        QStringLiteral("screenshot-canvas"),
+        QStringLiteral("render the machine canvas alone, as on screen after the step's animation, to FILE.png, then exit"),
+        QStringLiteral("FILE.png"));
+    const QCommandLineOption sceneReport(
+        QStringLiteral("scene-report"),
+        QStringLiteral("write what the canvas drew (items in screen pixels, font sizes, subject) to FILE.json, then exit"),
+        QStringLiteral("FILE.json"));
+    p.addOptions({variant, step, present, shot, theme, size, bench, canvasShot, sceneReport});
     p.process(app);
 
     if (p.isSet(bench)) return tlblab::gui::runBench(sinceStart);
@@ -91,7 +140,8 @@ int main(int argc, char** argv) {
             return 2;
         }
     }
-    const bool screenshot = p.isSet(shot);
+    const bool canvasOutputs = p.isSet(canvasShot) || p.isSet(sceneReport);
+    const bool screenshot = p.isSet(shot) || canvasOutputs;
     if (screenshot) {
         // Reproducible pictures: no saved layout, theme or zoom.
         QSettings::setDefaultFormat(QSettings::IniFormat);
@@ -103,7 +153,8 @@ int main(int argc, char** argv) {
     if (screenshot) {
         const QStringList wh = p.value(size).split(QLatin1Char('x'));
         w.resize(wh.value(0).toInt() > 0 ? wh.value(0).toInt() : 1600, wh.value(1).toInt() > 0 ? wh.value(1).toInt() : 1000);
-        screenshotWhenReady(w, p.value(shot));
+        if (canvasOutputs) canvasOutputsWhenReady(w, p.value(canvasShot), p.value(sceneReport), p.value(shot));
+        else screenshotWhenReady(w, p.value(shot));
     }
     if (p.isSet(present)) w.setPresentation(true);
     else w.show();
