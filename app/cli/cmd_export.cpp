@@ -6,6 +6,8 @@
 #include "tlblab/export.hpp"
 #include "tlblab/lesson.hpp"
 
+#include <fmt/format.h>
+
 #ifdef TLBLAB_HAVE_QT_EXPORT
 #include "SceneExport.hpp"
 
@@ -62,7 +64,8 @@ int runExport(const ExportOptions& o) {
         std::cerr << "tlblab-cli: error: unknown theme '" << o.theme << "' (light, dark, high-contrast, print)\n";
         return kExitBadInput;
     }
-    const bool needsQt = o.format == "svg" || o.format == "pdf" || o.format == "png" || o.format == "handout";
+    // SVG comes from the core's painting walk (sceneToSvg): no Qt needed.
+    const bool needsQt = o.format == "pdf" || o.format == "png" || o.format == "handout";
 #ifndef TLBLAB_HAVE_QT_EXPORT
     if (needsQt) {
         std::cerr << "tlblab-cli: error: format " << o.format
@@ -87,6 +90,20 @@ int runExport(const ExportOptions& o) {
             writeFileAtomic(o.out, documentToTikz(doc, theme));
         } else if (o.format == "html") {
             writeFileAtomic(o.out, documentToHtml(doc, theme));
+        } else if (o.format == "svg") {
+            // One file per step when there are several: PATH-stepNN.svg.
+            const bool many = doc.steps.size() > 1;
+            for (const auto& st : doc.steps) {
+                std::string path = o.out;
+                if (many) {
+                    const auto slash = path.find_last_of('/');
+                    const auto dot = path.find_last_of('.');
+                    const bool ext = dot != std::string::npos && (slash == std::string::npos || dot > slash);
+                    path = (ext ? path.substr(0, dot) : path) + fmt::format("-step{:02}", st.number) +
+                           (ext ? path.substr(dot) : std::string());
+                }
+                writeFileAtomic(path, sceneToSvg(st.scene, theme));
+            }
         } else {
 #ifdef TLBLAB_HAVE_QT_EXPORT
             // Qt starts only here, so the other subcommands pay nothing for it. Headless unless a

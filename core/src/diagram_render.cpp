@@ -57,22 +57,27 @@ struct Palette {
     const char* changed;
     const char* offline;
     const char* user;
+    const char* globalStroke;
 };
 
 // Colours chosen for contrast on a projector: dark text on light fills (or the reverse), and
 // every state also spelled out in text, so no meaning rests on colour alone.
 constexpr Palette kLight{"#ffffff", "#111111", "#555555", "#e8eef8", "#2f4f80", "#ffffff", "#3a3a3a", "#d5deea",
-                         "#f0f0f0", "#d0d0d0", "#ffd8a0", "#c06000", "#fff07a", "#a07000", "#dcefdc", "#eadcf8",
-                         "#6a2fa0", "#b00020", "#ffffff", "#505050", "#0a7a30", "#0050c0", "#e4e4e4", "#d8ecff"};
+                         "#f0f0f0", "#d0d0d0", "#ffd8a0", "#c06000", "#fff07a", "#a07000", "#c8ecec", "#eadcf8",
+                         "#6a2fa0", "#b00020", "#ffffff", "#505050", "#0a7a30", "#0050c0", "#e4e4e4", "#f3e6c8",
+                         "#00838f"};
 constexpr Palette kDark{"#1b1d22", "#eeeeee", "#b0b0b0", "#273246", "#8fb0e8", "#22252b", "#9a9a9a", "#34435c",
-                        "#2c3038", "#3c4048", "#6b4310", "#ffaa40", "#6b5d00", "#ffe040", "#1f4a2a", "#40285c",
-                        "#c89aff", "#d0203a", "#ffffff", "#b8b8b8", "#40d070", "#60a8ff", "#30333a", "#1c3a5a"};
+                         "#2c3038", "#3c4048", "#6b4310", "#ffaa40", "#6b5d00", "#ffe040", "#0f4a4f", "#40285c",
+                         "#c89aff", "#d0203a", "#ffffff", "#b8b8b8", "#40d070", "#60a8ff", "#30333a", "#4a3e22",
+                         "#4dd0e1"};
 constexpr Palette kHigh{"#000000", "#ffffff", "#ffffff", "#000000", "#ffffff", "#000000", "#ffffff", "#003a8c",
-                        "#1a1a1a", "#8a8a8a", "#7a3c00", "#ffa000", "#ffff00", "#ffff00", "#004010", "#3c0070",
-                        "#e0a0ff", "#ff0000", "#ffffff", "#ffffff", "#00ff60", "#00c8ff", "#202020", "#00305a"};
+                         "#1a1a1a", "#8a8a8a", "#7a3c00", "#ffa000", "#ffff00", "#ffff00", "#00474f", "#3c0070",
+                         "#e0a0ff", "#ff0000", "#ffffff", "#ffffff", "#00ff60", "#00c8ff", "#202020", "#3a2e00",
+                         "#00ffff"};
 constexpr Palette kPrint{"#ffffff", "#000000", "#333333", "#f2f2f2", "#000000", "#ffffff", "#000000", "#dddddd",
-                         "#f4f4f4", "#bbbbbb", "#ffe2bd", "#000000", "#fff3a0", "#000000", "#e6f2e6", "#eee2f6",
-                         "#000000", "#c00020", "#ffffff", "#000000", "#007a30", "#0040a0", "#eeeeee", "#e2eefa"};
+                         "#f4f4f4", "#bbbbbb", "#ffe2bd", "#000000", "#fff3a0", "#000000", "#e0f2f2", "#eee2f6",
+                         "#000000", "#c00020", "#ffffff", "#000000", "#007a30", "#0040a0", "#eeeeee", "#f4ead2",
+                         "#000000"};
 
 const Palette& palette(Theme t) {
     switch (t) {
@@ -132,10 +137,10 @@ std::string meaningColor(Theme theme, Meaning m) {
 }
 
 std::string cpuColor(Theme theme, int cpu) {
-    // Eight hues, none of them a meaning's colour (no red, green, yellow, orange or violet of the palette),
+    // Eight hues apart from the meanings' (no red, green, teal, gold, orange, violet or the changed blue),
     // darker for light themes and lighter for dark ones; they repeat after eight CPUs.
-    static const char* kLightCpu[] = {"#1f5fbf", "#00838f", "#8a5a00", "#5d4037", "#37474f", "#ad1457", "#283593", "#4e6b00"};
-    static const char* kDarkCpu[] = {"#7fb2ff", "#4dd0e1", "#e0b060", "#c8a090", "#b0bec5", "#f48fb1", "#9fa8ff", "#c5e17a"};
+    static const char* kLightCpu[] = {"#3949ab", "#8d5524", "#c2185b", "#455a64", "#7a7a00", "#1a237e", "#a0522d", "#333333"};
+    static const char* kDarkCpu[] = {"#9fa8da", "#d7a86e", "#f48fb1", "#b0bec5", "#d4d46a", "#8c9eff", "#e0a080", "#cccccc"};
     static const char* kPrintCpu[] = {"#000000", "#333333", "#000000", "#333333", "#000000", "#333333", "#000000", "#333333"};
     const std::size_t i = static_cast<std::size_t>(cpu < 0 ? 0 : cpu) % 8;
     switch (theme) {
@@ -160,37 +165,64 @@ RoleStyle roleStyle(Theme theme, std::string_view role) {
         s.strokeWidth = w;
         if (text) s.text = text;
     };
-    if (role == "cpu-card") set(p.card, p.cardStroke, 2.5);
+    // One colour, one meaning: global (teal), user (sand), speculative (violet, dashed), low mapping
+    // (orange), conflict (red), walk (green), changed (blue bar), highlight (gold outline, painted over
+    // the item's own style). CPUs have their own colours (cpuColor) on cards, CR3 arrows and IPIs.
+    if (role == "cpu-card") set(p.card, p.cardStroke, 3);
     else if (role == "cpu-card-highlight") set(p.card, p.highlightStroke, 5);
     else if (role == "halted") set(p.card, p.danger, 4);
     else if (role == "cpu-offline") {
         set(p.offline, p.muted, 2, p.muted);
         s.dashed = true;
     } else if (role == "cpu-booting") {
-        set(p.card, p.lowStroke, 3);
+        set(p.card, p.cardStroke, 3);
         s.dashed = true;
-    } else if (role == "card-title" || role == "card-text" || role == "title") {
+    } else if (role == "card-title" || role == "card-text" || role == "title" || role == "figure-title") {
         s.text = p.text;
+    } else if (role == "figure-note") {
+        s.text = p.muted;
     } else if (role == "register") set(p.tableFill, p.tableStroke, 1.5);
     else if (role == "register-highlight" || role == "entry-highlight")
         set(p.highlight, p.highlightStroke, 3, hc ? "#000000" : p.text);
-    else if (role == "mce-register" || role == "multimatch") set(p.danger, p.dangerText, 3, p.dangerText);
+    else if (role == "mce-register" || role == "multimatch" || role == "mm-diff")
+        set(p.danger, p.dangerText, 3, p.dangerText);
+    else if (role == "mm-same") set("none", p.rowLine, 1);
     else if (role == "table" || role == "tlb-table") set(p.tableFill, p.tableStroke, 2);
     else if (role == "table-header") set(p.header, p.tableStroke, 2);
     else if (role == "table-columns") set(p.columns, p.rowLine, 1, p.muted);
-    else if (role == "entry" || role == "tlb-entry") set("none", p.rowLine, 1);
+    else if (role == "entry" || role == "tlb-entry" || role == "mm-range-plain") set("none", p.rowLine, 1);
     else if (role == "entry-low-mapping") set(p.low, p.lowStroke, 2);
     else if (role == "entry-gap") set("none", p.rowLine, 1, p.muted);
-    else if (role == "tlb-entry-global") set(p.global, p.rowLine, 1);
-    else if (role == "tlb-entry-speculative") {
+    else if (role == "tlb-entry-global" || role == "entry-global" || role == "mm-range-global" || role == "legend-global")
+        set(p.global, p.globalStroke, 1.5);
+    else if (role == "tlb-entry-user" || role == "entry-user" || role == "mm-range-user" || role == "legend-user")
+        set(p.user, p.rowLine, 1);
+    else if (role == "tlb-entry-speculative" || role == "mm-range-speculative" || role == "legend-speculative") {
         set(p.spec, p.specStroke, 2);
         s.dashed = true;
-    } else if (role == "mce-overlay") set(p.danger, p.dangerText, 5, p.dangerText);
+    } else if (role == "legend-low-mapping") set(p.low, p.lowStroke, 2);
+    else if (role == "legend-conflict") set(p.danger, p.danger, 1);
+    else if (role == "legend-walk") set("none", p.walk, 4);
+    else if (role == "legend-changed") set(p.changed, p.changed, 1);
+    else if (role == "legend-highlight") set("none", p.highlightStroke, 4);
+    else if (role == "legend" || role == "addr-figure" || role == "mm-figure") set(p.bg, p.muted, 1.5);
+    else if (role == "addr-field" || role == "addr-frame") set(p.tableFill, p.tableStroke, 2);
+    else if (role == "fault") set(p.danger, p.dangerText, 3, p.dangerText);
+    else if (role == "ec-bit" || role == "mce-bit-clear") set(p.tableFill, p.rowLine, 1, p.muted);
+    else if (role == "ec-bit-set") set(p.tableFill, p.danger, 3);
+    else if (role == "mce-bit-set") set(p.dangerText, p.dangerText, 2, p.danger);
+    else if (role == "mce-text") s.text = p.dangerText;
+    else if (role == "mce-overlay") set(p.danger, p.dangerText, 5, p.dangerText);
     else if (role == "mce-wash") {
         set(p.danger, p.danger, 5);
         s.fillOpacity = 0.16;
     } else if (role == "arrow") set("none", p.arrow, 2);
-    else if (role == "arrow-walk") set("none", p.walk, 4.5);
+    else if (role == "arrow-context") set("none", p.muted, 1.5);
+    else if (role == "arrow-cr3") set("none", p.cardStroke, 3);
+    else if (role == "ipi") {
+        set("none", p.cardStroke, 3.5);
+        s.dashed = true;
+    } else if (role == "arrow-walk") set("none", p.walk, 4.5);
     else if (role == "arrow-low-mapping") {
         set("none", p.lowStroke, 3);
         s.dashed = true;

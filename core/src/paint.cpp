@@ -12,15 +12,19 @@ public:
     Painter(Theme theme, const PaintContext& ctx, std::vector<PaintPrim>& out, int index)
         : m_theme(theme), m_ctx(ctx), m_out(out), m_index(index) {}
 
-    void rect(double x, double y, double w, double h, const RoleStyle& st) {
-        if (st.fill == "none" && st.stroke == "none") return;
+    PaintPrim prim(PaintPrim::Kind k, double x = 0, double y = 0, double w = 0, double h = 0) const {
         PaintPrim p;
-        p.kind = PaintPrim::Kind::Rect;
+        p.kind = k;
         p.item = m_index;
         p.x = x;
         p.y = y;
         p.w = w;
         p.h = h;
+        return p;
+    }
+    void rect(double x, double y, double w, double h, const RoleStyle& st) {
+        if (st.fill == "none" && st.stroke == "none") return;
+        PaintPrim p = prim(PaintPrim::Kind::Rect, x, y, w, h);
         p.fill = st.fill;
         p.stroke = st.stroke;
         p.strokeWidth = st.stroke == "none" ? 0 : st.strokeWidth;
@@ -46,26 +50,14 @@ public:
         const double advance = textAdvance(s, font);
         if (font * m_ctx.scale < m_ctx.minTextPx) {
             // Greeked: a bar where the text would be, a third of the font high, at x-height.
-            PaintPrim p;
-            p.kind = PaintPrim::Kind::Rect;
-            p.item = m_index;
-            p.x = x;
-            p.y = baseline - font * 0.45;
-            p.w = advance;
-            p.h = font * 0.3;
+            PaintPrim p = prim(PaintPrim::Kind::Rect, x, baseline - font * 0.45, advance, font * 0.3);
             p.fill = color;
             p.opacity = 0.35;
             p.greeked = true;
             m_out.push_back(std::move(p));
             return;
         }
-        PaintPrim p;
-        p.kind = PaintPrim::Kind::Text;
-        p.item = m_index;
-        p.x = x;
-        p.y = baseline;
-        p.w = advance;
-        p.h = font;
+        PaintPrim p = prim(PaintPrim::Kind::Text, x, baseline, advance, font);
         p.text = s;
         p.color = color;
         p.fontPx = font;
@@ -73,9 +65,7 @@ public:
         m_out.push_back(std::move(p));
     }
     void path(const std::vector<ScenePoint>& pts, const std::string& color, double width, bool dashed) {
-        PaintPrim p;
-        p.kind = PaintPrim::Kind::Path;
-        p.item = m_index;
+        PaintPrim p = prim(PaintPrim::Kind::Path);
         p.points = pts;
         p.stroke = color;
         p.strokeWidth = width;
@@ -83,9 +73,7 @@ public:
         m_out.push_back(std::move(p));
     }
     void polygon(const std::vector<ScenePoint>& pts, const std::string& color) {
-        PaintPrim p;
-        p.kind = PaintPrim::Kind::Polygon;
-        p.item = m_index;
+        PaintPrim p = prim(PaintPrim::Kind::Polygon);
         p.points = pts;
         p.fill = color;
         m_out.push_back(std::move(p));
@@ -108,37 +96,49 @@ private:
 };
 
 void Painter::item(const SceneItem& it) {
-    const RoleStyle st = roleStyle(m_theme, it.role);
+    RoleStyle st = roleStyle(m_theme, it.role);
     const bool walkShown = it.walkLevel >= 0 && it.walkLevel <= m_ctx.walkReveal;
+    // Each CPU its own colour: its card's border and title, its CR3 arrow, its IPIs.
+    const bool cpuOwned = it.role == "cpu-card" || it.role == "cpu-booting" || it.role == "arrow-cr3" || it.role == "ipi";
+    if (it.cpu >= 0 && cpuOwned) st.stroke = cpuColor(m_theme, it.cpu);
+    std::string textColor = st.text;
+    if (it.cpu >= 0 && it.role == "card-title") textColor = cpuColor(m_theme, it.cpu);
+    const std::string walk = themeWalkColor(m_theme);
     switch (it.kind) {
     case ItemKind::Box:
         rect(it.x, it.y, it.w, it.h, st);
+        if (walkShown) outline(it.x + 2, it.y + 2, it.w - 4, it.h - 4, walk, 4);
         for (std::size_t i = 0; i < it.cells.size(); ++i)
-            text(it.x + 12, lineBaseline(it, i), it.cells[i], it.fontSize, it.bold || i == 0, st.text);
+            text(it.x + 12, lineBaseline(it, i), it.cells[i], it.fontSize, it.bold || i == 0, textColor);
         break;
     case ItemKind::Text:
         for (std::size_t i = 0; i < it.cells.size(); ++i)
-            text(it.x, lineBaseline(it, i), it.cells[i], it.fontSize, it.bold, st.text);
+            text(it.x, lineBaseline(it, i), it.cells[i], it.fontSize, it.bold, textColor);
         break;
     case ItemKind::Row:
         rect(it.x, it.y, it.w, it.h, st);
-        if (walkShown) outline(it.x + 2, it.y + 2, it.w - 4, it.h - 4, themeWalkColor(m_theme), 4);
+        if (walkShown) outline(it.x + 2, it.y + 2, it.w - 4, it.h - 4, walk, 4);
         for (std::size_t i = 0; i < it.cells.size() && i < it.cellX.size(); ++i)
             text(it.x + it.cellX[i], textBaseline(it.y, it.h, it.fontSize), it.cells[i], it.fontSize, it.bold,
-                 st.text);
+                 textColor);
         break;
     case ItemKind::Arrow: {
         if (it.points.size() < 2) break;
         // Before its level is reached, a walk arrow is drawn as a plain arrow.
-        const RoleStyle as = (it.role == "arrow-walk" && !walkShown) ? roleStyle(m_theme, "arrow") : st;
+        RoleStyle as = st;
+        if (it.role == "arrow-walk" && !walkShown) {
+            as = roleStyle(m_theme, it.cpu >= 0 ? "arrow-cr3" : "arrow");
+            if (it.cpu >= 0) as.stroke = cpuColor(m_theme, it.cpu);
+        }
         path(it.points, as.stroke, as.strokeWidth, as.dashed);
         const auto h = arrowHead(it);
         if (h.size() == 3) polygon(h, as.stroke);
         break;
     }
     }
+    // The lesson's highlight: an outline just outside the item, so its own fill (kind) stays visible.
     if (it.highlight && it.kind != ItemKind::Arrow && it.h > 0)
-        outline(it.x - 3, it.y - 3, it.w + 6, it.h + 6, meaningColor(m_theme, Meaning::Highlight), 4);
+        outline(it.x - 2, it.y - 2, it.w + 4, it.h + 4, meaningColor(m_theme, Meaning::Highlight), 4);
     if (it.changed && it.kind != ItemKind::Arrow && it.h > 0) fill(it.x, it.y, kChangedBar, it.h, themeChangedColor(m_theme));
 }
 
