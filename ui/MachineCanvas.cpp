@@ -55,6 +55,13 @@ SceneRect itemRect(const SceneItem& it) {
 }
 
 ScenePoint centreOf(const SceneItem& it) { return {it.x + it.w / 2, it.y + it.h / 2}; }
+
+// Whether an item can show in `view` (scene units); outlines and rings reach a little outside it.
+bool inView(const SceneItem& it, const QRectF& view) {
+    const SceneRect r = itemRect(it);
+    const double m = 12 + it.h * 0.2;
+    return r.x - m < view.right() && r.x + r.w + m > view.left() && r.y - m < view.bottom() && r.y + r.h + m > view.top();
+}
 }  // namespace
 
 MachineCanvas::MachineCanvas(QWidget* parent) : QWidget(parent) {
@@ -363,14 +370,21 @@ SceneItem MachineCanvas::interpolate(const SceneItem& a, const SceneItem& b, dou
     return r;
 }
 
+QRectF MachineCanvas::visibleSceneRect() const {
+    return QRectF(mapToScene(QPointF(0, 0)), mapToScene(QPointF(width(), height())));
+}
+
 void MachineCanvas::paintStatic(QPainter& p) {
-    if (!m_cacheValid || m_cacheZoom != m_zoom) {
+    if (!m_cacheValid || m_cacheZoom != m_zoom || m_cacheOffset != m_offset) {
+        // Only what the camera shows (a framed step of a 64-CPU machine leaves most items outside).
         m_cache.clear();
         const PaintContext ctx = m_renderer.context(p);
+        const QRectF view = visibleSceneRect();
         for (std::size_t i = 0; i < m_scene.items.size(); ++i)
-            paintItem(m_scene.items[i], m_renderer.theme(), ctx, m_cache, static_cast<int>(i));
+            if (inView(m_scene.items[i], view)) paintItem(m_scene.items[i], m_renderer.theme(), ctx, m_cache, static_cast<int>(i));
         paintCompareMarks(m_marks, m_renderer.theme(), m_cache);
         m_cacheZoom = m_zoom;
+        m_cacheOffset = m_offset;
         m_cacheValid = true;
     }
     m_renderer.drawPrims(p, m_cache);
@@ -378,6 +392,7 @@ void MachineCanvas::paintStatic(QPainter& p) {
 
 void MachineCanvas::paintAnimated(QPainter& p, double t) {
     const Theme theme = m_renderer.theme();
+    const QRectF view = visibleSceneRect();
     // Which previous items a flush removes, and where the sweep line is over them.
     std::map<std::string_view, std::pair<SceneRect, double>> swept;  // id -> (its TLB's box, line 0..1)
     const double sweep = phase(t, kOutStart, kOutEnd);
@@ -400,7 +415,7 @@ void MachineCanvas::paintAnimated(QPainter& p, double t) {
     // Removed items fade out (swept ones as the line passes them).
     const double out = 1.0 - ease(phase(t, kOutStart, kOutEnd));
     for (const auto& it : m_prev.items) {
-        if (m_newIndex.count(it.id)) continue;
+        if (m_newIndex.count(it.id) || !inView(it, view)) continue;
         double a = out;
         auto s = swept.find(it.id);
         if (s != swept.end()) {
@@ -417,9 +432,11 @@ void MachineCanvas::paintAnimated(QPainter& p, double t) {
     for (const auto& it : m_scene.items) {
         auto f = m_prevById.find(it.id);
         if (f != m_prevById.end()) {
+            if (!inView(it, view) && !inView(*f->second, view)) continue;
             m_renderer.drawItem(p, interpolate(*f->second, it, move), 1.0, walkReveal);
             continue;
         }
+        if (!inView(it, view)) continue;
         double a = in;
         if (it.walkLevel >= 0) a = ease(phase(t, kInStart + it.walkLevel * kLevelStep, kInStart + (it.walkLevel + 1) * kLevelStep));
         m_renderer.drawItem(p, it, a, walkReveal);

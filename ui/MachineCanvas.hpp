@@ -116,6 +116,7 @@ private:
     void placeCaption();
     void paintAnimated(QPainter& p, double t);
     void paintStatic(QPainter& p);
+    QRectF visibleSceneRect() const;
     const SceneItem* hitTest(const QPointF& scenePos) const;
     SceneItem interpolate(const SceneItem& a, const SceneItem& b, double t) const;
 
@@ -145,6 +146,7 @@ private:
     // The static frame's primitives (scene units), rebuilt when the scene, theme or zoom change.
     mutable std::vector<PaintPrim> m_cache;
     mutable double m_cacheZoom = -1;
+    mutable QPointF m_cacheOffset;
     mutable bool m_cacheValid = false;
 };
 
