@@ -516,6 +516,14 @@ QJsonObject MachineCanvas::sceneReport() const {
     QJsonObject root;
     root[QStringLiteral("canvas")] = canvas;
     root[QStringLiteral("zoom")] = m_zoom;
+    // The layout behind it: the size it was made for, the machine and the subject (scene units).
+    auto rectJson = [](const SceneRect& r) {
+        return QJsonObject{{QStringLiteral("x"), r.x}, {QStringLiteral("y"), r.y}, {QStringLiteral("w"), r.w}, {QStringLiteral("h"), r.h}};
+    };
+    root[QStringLiteral("scene")] = QJsonObject{{QStringLiteral("target_w"), m_scene.targetWidth},
+                                                {QStringLiteral("target_h"), m_scene.targetHeight},
+                                                {QStringLiteral("bounds"), rectJson(m_scene.bounds)},
+                                                {QStringLiteral("subject"), rectJson(m_scene.subjectBounds)}};
     root[QStringLiteral("items")] = items;
     return root;
 }

@@ -152,7 +152,8 @@ int main(int argc, char** argv) {
     if (p.isSet(theme)) w.setThemeChoice(tlblab::ui::parseThemeChoice(p.value(theme)));
     if (screenshot) {
         const QStringList wh = p.value(size).split(QLatin1Char('x'));
-        w.resize(wh.value(0).toInt() > 0 ? wh.value(0).toInt() : 1600, wh.value(1).toInt() > 0 ? wh.value(1).toInt() : 1000);
+        // Presentation without an explicit --size: the screen's own size (full screen).
+        if (!p.isSet(present) || p.isSet(size)) w.resize(wh.value(0).toInt() > 0 ? wh.value(0).toInt() : 1600, wh.value(1).toInt() > 0 ? wh.value(1).toInt() : 1000);
         if (canvasOutputs) canvasOutputsWhenReady(w, p.value(canvasShot), p.value(sceneReport), p.value(shot));
         else screenshotWhenReady(w, p.value(shot));
     }
