@@ -175,6 +175,9 @@ private:
     std::string cr3Text(const Cpu& c, bool compact) const;
     std::vector<std::string> cpuLines(const Cpu& c) const;
     std::vector<std::vector<u64>> tableLevels() const;
+    bool anyPresent(u64 frame) const;
+    mutable std::unordered_map<u64, bool> m_anyPresent;  // table frame -> has a present entry (memoised)
+    std::vector<std::vector<u64>> m_levels;
     void arrows();
     void flushes();
     SceneItem arrow(std::string id, std::string role, ScenePoint a, ScenePoint b) const;
@@ -530,11 +533,7 @@ TableSpec Builder::pageTable(u64 pa, int level) const {
         }
         // A next-level table without a present entry is not drawn: the entry says so instead.
         bool emptyTarget = false;
-        if (!leaf) {
-            emptyTarget = true;
-            for (unsigned j = 0; j < 512 && emptyTarget; ++j)
-                if (m_m.memory().read64(frame + j * 8) & pae::P) emptyTarget = false;
-        }
+        if (!leaf) emptyTarget = !anyPresent(frame);
         std::string target = leaf ? fmt::format("{} {}", large ? "2M" : "4K", hex32(frame))
                                   : "\xe2\x86\x92 " + tableLabel(m_m, frame) + (emptyTarget ? " (empty)" : "");
         std::string flags = pae::describeEntry(raw, level);
@@ -666,15 +665,23 @@ std::vector<std::vector<u64>> Builder::tableLevels() const {
                 const u64 raw = m_m.memory().read64(pa + i * 8);
                 if (!(raw & pae::P) || (level == 1 && (raw & pae::PS))) continue;
                 const u64 frame = raw & pae::kFrame4K;
-                bool any = false;
-                for (unsigned j = 0; j < 512 && !any; ++j)
-                    if (m_m.memory().read64(frame + j * 8) & pae::P) any = true;
-                if (!any || seen.count(frame)) continue;
+                if (seen.count(frame) || !anyPresent(frame)) continue;
                 seen.insert(frame);
                 levels[static_cast<std::size_t>(level) + 1].push_back(frame);
             }
         }
     return levels;
+}
+
+bool Builder::anyPresent(u64 frame) const {
+    auto f = m_anyPresent.find(frame);
+    if (f != m_anyPresent.end()) return f->second;
+    bool any = false;
+    if (m_m.memory().hasFrame(frame & ~u64{0xfff}))
+        for (unsigned j = 0; j < 512 && !any; ++j)
+            if (m_m.memory().read64(frame + j * 8) & pae::P) any = true;
+    m_anyPresent.emplace(frame, any);
+    return any;
 }
 
 SceneItem Builder::arrow(std::string id, std::string role, ScenePoint a, ScenePoint b) const {
@@ -851,7 +858,8 @@ Scene Builder::build() {
     const double availH = designH - top - kMargin;
 
     // Columns of blocks: CPUs, then the three table levels.
-    const auto levels = tableLevels();
+    m_levels = tableLevels();
+    const auto& levels = m_levels;
     for (u64 pdpt : levels[0])
         for (unsigned i = 0; i < 4; ++i) {
             const u64 e = m_m.memory().read64(pdpt + i * 8);

@@ -534,7 +534,11 @@ TEST_CASE("report: subject and context font px when the camera frames the subjec
                     const double px = s.subjectFont * cam;
                     sum += px;
                     ++n;
-                    if (px < (sh == 1080 ? 24 : 16)) ++under;
+                    if (px < (sh == 1080 ? 24 : 16)) {
+                        ++under;
+                        fmt::print("  {:.1f} px: {}/{} {} (scene {:.0f}x{:.0f}, subject {:.0f}x{:.0f})\n", px, lesson.id,
+                                   v.name, st.title, s.width, s.height, s.subjectBounds.w, s.subjectBounds.h);
+                    }
                     if (px < worst) {
                         worst = px;
                         worstStep = lesson.id + "/" + v.name + " " + st.title;
