@@ -422,8 +422,9 @@ TableSpec Builder::tlbTable(const Cpu& c) const {
         r.highlight = m_o.highlightTlbEntries.count(e.id) != 0;
         std::string bits = fmt::format("{}{} {}{}", e.global ? "G " : "", e.user ? "U" : "S", e.writable ? "RW" : "RO",
                                        e.nx ? " NX" : "");
+        // Origin spelled out only when it is the exception (a speculative fill); a walk is the rule.
         r.cells = {fmt::format("#{}", e.id), hex32(e.va), pageSizeName(e.size), hex32(e.pa), bits,
-                   e.origin == Origin::Speculative ? "SPEC" : "walk"};
+                   e.origin == Origin::Speculative ? "SPEC" : ""};
         if (mm) r.cells[0] += "!";  // the multimatch figure explains it; the role colours it
         r.changed = m_filled.count({c.id, e.id}) != 0;
         r.subject = m_all || m_subj.tlb.count({c.id, e.id}) || mm;
@@ -788,6 +789,13 @@ void Builder::arrows() {
         const ScenePoint b{to->x, to->y + std::min(to->h / 2, 30.0) + 6};
         SceneItem ar = arrow(fmt::format("ipi:{}:cpu{}->cpu{}", n, e.cpu, e.other), "ipi", a, b);
         ar.points = {a, {gx, a.y}, {gx, b.y}, b};
+        if (to->x >= from->x + from->w) {  // a card in a further column: straight across the gap between them
+            const double y = std::min(from->y, to->y) + 12 + 8 * (n % 4);
+            ar.points = {{from->x + from->w, y}, {to->x, y}};
+        } else if (from->x >= to->x + to->w) {
+            const double y = std::min(from->y, to->y) + 12 + 8 * (n % 4);
+            ar.points = {{from->x, y}, {to->x + to->w, y}};
+        }
         ar.from = from->id;
         ar.to = to->id;
         ar.cpu = e.cpu;

@@ -18,9 +18,9 @@ constexpr double kSubjectFont = 26;
 constexpr double kContextFont = 18;
 constexpr double kTitleFont = 26;
 constexpr double kMargin = 16;
-constexpr double kGap = 24;      // between blocks
-constexpr double kColGap = 72;   // between columns: room for the arrows
-constexpr double kGutter = 40;   // left of the CPU column: room for IPI arrows
+constexpr double kGap = 18;      // between blocks
+constexpr double kColGap = 56;   // between columns: room for the arrows
+constexpr double kGutter = 30;   // left of the CPU column: room for IPI arrows
 
 inline double fontFor(bool subject) { return subject ? kSubjectFont : kContextFont; }
 inline double rowHeight(double font) { return font * 1.5; }

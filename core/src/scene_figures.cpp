@@ -104,8 +104,7 @@ Block addressFigure(const Machine& m, const Access& a, int k, std::vector<Figure
 
     std::string what = a.translate ? "translate" : a.done ? a.done->detail : "access";
     if (a.hit && !a.walk) what += ": TLB hit #" + std::to_string(a.hit->entryId);
-    const std::string title = fmt::format("cpu{} {} {}{}", a.cpu, what, hex32(a.va),
-                                          ok ? (large ? "  (2 MiB page)" : "  (4 KiB page)") : "");
+    const std::string title = fmt::format("cpu{} {} {}", a.cpu, what, hex32(a.va));
     b.add(textItem(id + ".title", "figure-title", 12, 8, title, kS, true, id, true)).h = rowHeight(kS);
 
     struct Field {
@@ -162,7 +161,9 @@ Block addressFigure(const Machine& m, const Access& a, int k, std::vector<Figure
         // The frame and the physical address: where the offset lands.
         const u64 pa = frameBase | (a.va & (pageBytes(size) - 1));
         SceneItem fr = linesBox(id + ".frame", "addr-frame", 12, y,
-                                {fmt::format("frame {} + offset = {}", hex32(frameBase), hex32(pa))}, kS, id, true);
+                                {fmt::format("{} frame {}", large ? "2 MiB" : "4 KiB", hex32(frameBase)),
+                                 fmt::format("+ offset = {}", hex32(pa))},
+                                kS, id, true);
         fr.walkLevel = lastLevel;
         right = std::max(right, fr.x + fr.w);
         y += fr.h + 12;

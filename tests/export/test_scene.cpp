@@ -235,7 +235,7 @@ TEST_CASE("address figure of a 4 KiB walk: 2|9|9|12 fields, each into the entry 
         CHECK(s.find(a.to)->walkLevel == l);
     }
     const SceneItem& frame = need(s, "addr:0.frame");
-    CHECK(frame.cells[0] == "frame 0x02000000 + offset = 0x02000abc");
+    CHECK(frame.cells == std::vector<std::string>{"4 KiB frame 0x02000000", "+ offset = 0x02000abc"});
     CHECK(need(s, "arrow:addr:0.offset").to == "addr:0.frame");
     CHECK(s.find("addr:0.fault") == nullptr);
 }
@@ -248,8 +248,8 @@ TEST_CASE("address figure of a 2 MiB walk: 2|9|21, the PDE is the leaf", "[scene
     const SceneItem& off = need(s, "addr:0.field:offset");
     CHECK(off.cells[1] == "0x123456");
     CHECK(off.walkLevel == 2);
-    CHECK(need(s, "addr:0.frame").cells[0] == "frame 0x00000000 + offset = 0x00123456");
-    CHECK(need(s, "addr:0.title").cells[0].find("2 MiB page") != std::string::npos);
+    CHECK(need(s, "addr:0.frame").cells == std::vector<std::string>{"2 MiB frame 0x00000000", "+ offset = 0x00123456"});
+    CHECK(need(s, "addr:0.title").cells[0] == "cpu0 read kernel 0xc0123456");
 }
 
 TEST_CASE("address figure of a page fault: where the walk stopped, the error code bit by bit", "[scene][figure]") {
