@@ -169,7 +169,7 @@ void MachineCanvas::placeCaption() {
     m_caption->setStyleSheet(QStringLiteral("QLabel { background: %1; color: %2; border: 3px solid %2; padding: 2px 8px; }")
                                  .arg(bg.name(), fg.name()));
     m_caption->adjustSize();
-    m_caption->move(6, 6);
+    m_caption->move(std::max(0, width() - m_caption->width() - 6), 6);  // top right: the title is top left
 }
 
 void MachineCanvas::setTheme(Theme theme) {

@@ -1,3 +1,5 @@
+#include "tlblab/diagram.hpp"  // first: core headers before Qt ones (Qt defines `slots`)
+
 #include "SwimlaneTimeline.hpp"
 
 #include "EventStyle.hpp"
@@ -76,8 +78,14 @@ void SwimlaneTimeline::paintStatic(QPainter& p) {
         const double y = laneTop(lane);
         if (lane % 2) p.fillRect(QRectF(0, y, width(), lh), pal.color(QPalette::AlternateBase));
         p.setPen(pal.color(QPalette::Text));
+        if (lane < m_cpus) {
+            // Each CPU's own colour, as on its canvas card and arrows (tlblab::cpuColor).
+            const QColor c(QString::fromStdString(cpuColor(dark ? Theme::Dark : Theme::Light, lane)));
+            p.fillRect(QRectF(0, y + 1, 4, lh - 2), c);
+            p.setPen(c);
+        }
         const QString name = lane < m_cpus ? QStringLiteral("cpu%1").arg(lane) : tr("machine");
-        p.drawText(QRectF(4, y, kLabelW - 6, lh), Qt::AlignVCenter | Qt::AlignLeft, name);
+        p.drawText(QRectF(7, y, kLabelW - 9, lh), Qt::AlignVCenter | Qt::AlignLeft, name);
     }
     // Set-up region and step boundaries with their numbers.
     const QColor grid = pal.color(QPalette::Mid);

@@ -17,7 +17,7 @@ std::string compareKind(const SceneItem& it) {
     if (id.size() > 4 && id.substr(id.size() - 4) == ".cr3" && startsWith(id, "cpu")) return "cr3";
     if (startsWith(id, "tlb:")) return "tlb";
     if (startsWith(id, "pdpte:") || startsWith(id, "pde:") || startsWith(id, "pte:")) return "entry";
-    if (startsWith(id, "mce:")) return "mce";
+    if (startsWith(id, "mce:") && id.find('.') == std::string_view::npos) return "mce";  // the box, not its lines
     if (startsWith(id, "cpu") && id.size() > 6 && id.substr(id.size() - 6) == ".title") return "cpu";
     return "";
 }
@@ -101,10 +101,10 @@ void paintCompareMarks(const std::vector<CompareMark>& marks, Theme theme, std::
     // visible; a tinted wash on the item itself for an entry the other variant lacks.
     const std::string c = meaningColor(theme, Meaning::Changed);
     for (const auto& m : marks) {
-        const double pad = std::max(3.0, m.rect.h * 0.12);
-        if (m.onlyHere) rect(out, m.rect.x, m.rect.y, m.rect.w, m.rect.h, c, "none", 0, false, 0.18);
-        rect(out, m.rect.x - pad, m.rect.y - pad, m.rect.w + 2 * pad, m.rect.h + 2 * pad, "none", c,
-             std::max(3.0, m.rect.h * 0.14), true);
+        const double line = std::clamp(m.rect.h * 0.14, 3.0, 6.0);
+        const double pad = line + 2;
+        if (m.onlyHere && m.what != "mce") rect(out, m.rect.x, m.rect.y, m.rect.w, m.rect.h, c, "none", 0, false, 0.18);
+        rect(out, m.rect.x - pad, m.rect.y - pad, m.rect.w + 2 * pad, m.rect.h + 2 * pad, "none", c, line, true);
     }
 }
 

@@ -218,7 +218,7 @@ TEST_CASE("canvas: a MOV CR3 flush sweeps the TLB and spares the global entry; t
 TEST_CASE("canvas: compare mode stacks both variants, labels them and marks what differs", "[canvas][compare]") {
     auto w = test::presentingWindow(1920, 1080, QStringLiteral("erratum-383"), QStringLiteral("buggy"), 5);
     w->setPresentation(false);
-    w->resize(1600, 1000);
+    w->resize(1920, 1050);
     auto* compare = w->findChild<ui::CompareView*>();
     REQUIRE(compare);
     QSignalSpy loaded(compare->controller(), &ui::SessionController::loaded);
@@ -245,6 +245,12 @@ TEST_CASE("canvas: compare mode stacks both variants, labels them and marks what
     a.setCompareMarks({});
     CHECK(a.grab().toImage() != marked);
     a.setCompareMarks(keep);
+    // The README's compare screenshot: TLBLAB_SCREENSHOT_DIR=docs/screenshots ctest -R 'compare mode stacks'.
+    if (const char* dir = std::getenv("TLBLAB_SCREENSHOT_DIR")) {
+        a.finishAnimation();
+        b.finishAnimation();
+        CHECK(w->grab().save(QString::fromLocal8Bit(dir) + QStringLiteral("/erratum-383-compare-step6.png")));
+    }
     // Leaving compare mode removes labels and marks.
     w->findChild<QAction*>(QStringLiteral("compare"))->trigger();
     CHECK(a.caption().isEmpty());
