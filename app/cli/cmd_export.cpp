@@ -69,7 +69,7 @@ int runExport(const ExportOptions& o) {
 #ifndef TLBLAB_HAVE_QT_EXPORT
     if (needsQt) {
         std::cerr << "tlblab-cli: error: format " << o.format
-                  << " needs the Qt renderer; this build has none (TLBLAB_BUILD_GUI=OFF): use tikz or html\n";
+                  << " needs the Qt renderer; this build has none (TLBLAB_BUILD_GUI=OFF): use svg, tikz or html\n";
         return kExitBadInput;
     }
 #endif
