@@ -7,6 +7,7 @@
 
 #include "SessionController.hpp"
 
+#include <QPointer>
 #include <QWidget>
 
 class QComboBox;
@@ -44,7 +45,7 @@ private:
     SessionController* m_primary;
     SessionController* m_controller;
     MachineCanvas* m_canvas;
-    MachineCanvas* m_primaryCanvas = nullptr;
+    QPointer<MachineCanvas> m_primaryCanvas;
     QComboBox* m_variants;
     QLabel* m_label;
     QString m_variant;

@@ -69,6 +69,12 @@ TEST_CASE("canvas: the camera frames each step's subject; F fits the whole machi
     c.zoomIn();
     const QPointF centre = c.mapFromScene(QPointF(s.subjectBounds.x + s.subjectBounds.w / 2, s.subjectBounds.y + s.subjectBounds.h / 2));
     CHECK(QRectF(0, 0, c.width(), c.height()).contains(centre));
+    // L shows the colour legend (laid out with the scene), L again hides it.
+    QTest::keyClick(w.get(), Qt::Key_L);
+    CHECK(c.legendVisible());
+    CHECK(c.scene().find("legend"));
+    QTest::keyClick(w.get(), Qt::Key_L);
+    CHECK_FALSE(c.scene().find("legend"));
     // R replays the step's animation, and it ends framed on the subject.
     c.setAnimationSpeed(8);
     QTest::keyClick(w.get(), Qt::Key_R);
