@@ -213,6 +213,12 @@ TEST_CASE("canvas: a MOV CR3 flush sweeps the TLB and spares the global entry; t
     // Mid-sweep the frame differs from the end frame (the line and the ring are drawn).
     c.paintFrameAt(0.2);
     const QImage mid = c.grab().toImage();
+    // Frames of the animation for a look (TLBLAB_FRAME_DIR=/tmp/frames).
+    if (const char* dir = std::getenv("TLBLAB_FRAME_DIR"))
+        for (int k = 0; k <= 10; ++k) {
+            c.paintFrameAt(k / 10.0);
+            c.grab().save(QString::fromLocal8Bit(dir) + QStringLiteral("/frame%1.png").arg(k, 2, 10, QLatin1Char('0')));
+        }
     c.finishAnimation();
     const QImage end = c.grab().toImage();
     CHECK(mid != end);
