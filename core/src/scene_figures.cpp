@@ -379,16 +379,19 @@ Block machineCheckBox(const Machine& m, const Cpu& c, bool subject) {
     box.cpu = c.id;
     box.tooltip = pae::describeMc0Status(c.mc0Status);
     const u64 st = c.mc0Status;
-    double y = 8;
+    // The box's own lines: what happened and the raw status; the decode follows, field by field.
+    box.cells = {fmt::format("MACHINE CHECK on cpu{}: CPU halted", c.id), "MC0_STATUS " + hex(st)};
+    box.fontSize = f;
+    box.bold = false;
     double right = 0;
+    for (const auto& l : box.cells) right = std::max(right, 12 + textWidth(l, f) + 12);
+    double y = 10 + 2 * f * 1.35 + 4;
     auto line = [&](std::string lid, std::string role, const std::string& text, bool bold) {
         SceneItem& t = b.add(textItem(std::move(lid), std::move(role), 12, y, text, f, bold, id, subject));
         t.h = rowHeight(f);
         right = std::max(right, 12 + t.w + 12);
         y += rowHeight(f);
     };
-    line(id + ".title", "mce-text", fmt::format("MACHINE CHECK on cpu{}: CPU halted", c.id), true);
-    line(id + ".status", "mce-text", "MC0_STATUS " + hex(st), false);
     struct Bit {
         const char* name;
         int bit;
