@@ -303,10 +303,17 @@ MachineCanvas::View MachineCanvas::frameFor(const SceneRect& r, bool subject) co
 }
 
 void MachineCanvas::setZoom(double zoom) {
-    View v = currentView();
-    v.zoom = std::clamp(zoom, 0.1, 8.0);
+    // About the subject's centre while it is on screen (zooming enlarges the subject, it never
+    // pushes it out of view), else about the widget centre.
+    const SceneRect& sb = m_scene.subjectBounds.empty() ? m_scene.bounds : m_scene.subjectBounds;
+    QPointF anchor = mapToScene(QPointF(width() / 2.0, height() / 2.0));
+    const QPointF sc(sb.x + sb.w / 2, sb.y + sb.h / 2);
+    if (!sb.empty() && rect().contains(mapFromScene(sc).toPoint())) anchor = sc;
+    const QPointF at = mapFromScene(anchor);
     m_timer.stop();
-    applyView(v);
+    m_zoom = std::clamp(zoom, 0.1, 8.0);
+    m_offset = at - anchor * m_zoom;
+    m_cacheValid = false;
     m_fit = false;
     emit zoomChanged(m_zoom);
     update();

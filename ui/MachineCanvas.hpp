@@ -62,7 +62,7 @@ public:
     void paintFrameAt(double t);
 
     double zoom() const { return m_zoom; }
-    void setZoom(double zoom);  // 1 = 100 %; clamped to [0.1, 8], about the widget centre
+    void setZoom(double zoom);  // 1 = 100 %; clamped to [0.1, 8]; about the subject's centre (else the widget's)
     void zoomIn();
     void zoomOut();
     void fitToView();     // F / Ctrl+0: the whole machine (until the next step is framed)

@@ -66,8 +66,12 @@ TEST_CASE("canvas: the camera frames each step's subject; F fits the whole machi
     w->controller()->seekStep(4);
     c.finishAnimation();
     requireSubjectFramed(c);
+    const QPointF sc(s.subjectBounds.x + s.subjectBounds.w / 2, s.subjectBounds.y + s.subjectBounds.h / 2);
+    const QPointF before = c.mapFromScene(sc);
     c.zoomIn();
-    const QPointF centre = c.mapFromScene(QPointF(s.subjectBounds.x + s.subjectBounds.w / 2, s.subjectBounds.y + s.subjectBounds.h / 2));
+    const QPointF centre = c.mapFromScene(sc);
+    CHECK(centre.x() == Approx(before.x()).margin(1));  // zoom enlarges about the subject
+    CHECK(centre.y() == Approx(before.y()).margin(1));
     CHECK(QRectF(0, 0, c.width(), c.height()).contains(centre));
     // L shows the colour legend (laid out with the scene), L again hides it.
     QTest::keyClick(w.get(), Qt::Key_L);
