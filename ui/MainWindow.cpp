@@ -30,7 +30,9 @@
 #include <QFileInfo>
 #include <QHBoxLayout>
 #include <QScreen>
+#include <QScrollArea>
 #include <QLabel>
+#include <QMouseEvent>
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QSettings>
@@ -103,14 +105,16 @@ MainWindow::MainWindow(QWidget* parent)
     auto* changesDock = addDock(m_changes, tr("Changes"), QStringLiteral("changesDock"), Qt::RightDockWidgetArea);
     auto* inspectorDock = addDock(m_inspector, tr("Inspector"), QStringLiteral("inspectorDock"), Qt::RightDockWidgetArea);
     auto* consoleDock = addDock(m_console, tr("Console"), QStringLiteral("consoleDock"), Qt::RightDockWidgetArea);
-    auto* bpDock = addDock(m_breakpoints, tr("Breakpoints"), QStringLiteral("breakpointsDock"), Qt::RightDockWidgetArea);
-    auto* plotsDock = addDock(m_plots, tr("Plots"), QStringLiteral("plotsDock"), Qt::RightDockWidgetArea);
+    // Panels taller or wider than a 1280x720 screen allows beside the others scroll inside their
+    // dock, so the window's minimum size keeps the timeline and status bar on such a screen.
+    auto* bpDock = addDock(m_breakpoints, tr("Breakpoints"), QStringLiteral("breakpointsDock"), Qt::RightDockWidgetArea, true);
+    auto* plotsDock = addDock(m_plots, tr("Plots"), QStringLiteral("plotsDock"), Qt::RightDockWidgetArea, true);
     tabifyDockWidget(changesDock, inspectorDock);
     tabifyDockWidget(inspectorDock, consoleDock);
     tabifyDockWidget(consoleDock, bpDock);
     tabifyDockWidget(bpDock, plotsDock);
-    auto* exploreDock = addDock(m_explore, tr("Explore"), QStringLiteral("exploreDock"), Qt::RightDockWidgetArea);
-    auto* stressDock = addDock(m_stress, tr("Stress"), QStringLiteral("stressDock"), Qt::RightDockWidgetArea);
+    auto* exploreDock = addDock(m_explore, tr("Explore"), QStringLiteral("exploreDock"), Qt::RightDockWidgetArea, true);
+    auto* stressDock = addDock(m_stress, tr("Stress"), QStringLiteral("stressDock"), Qt::RightDockWidgetArea, true);
     tabifyDockWidget(plotsDock, exploreDock);
     tabifyDockWidget(exploreDock, stressDock);
     changesDock->raise();
@@ -152,10 +156,20 @@ MainWindow::MainWindow(QWidget* parent)
 
 MainWindow::~MainWindow() = default;
 
-QDockWidget* MainWindow::addDock(QWidget* w, const QString& title, const QString& name, Qt::DockWidgetArea area) {
+QDockWidget* MainWindow::addDock(QWidget* w, const QString& title, const QString& name, Qt::DockWidgetArea area,
+                                 bool scroll) {
     auto* dock = new QDockWidget(title, this);
     dock->setObjectName(name);
-    dock->setWidget(w);
+    if (scroll) {
+        auto* scroller = new QScrollArea(dock);
+        scroller->setObjectName(name + QStringLiteral("Scroll"));
+        scroller->setWidgetResizable(true);
+        scroller->setFrameShape(QFrame::NoFrame);
+        scroller->setWidget(w);
+        dock->setWidget(scroller);
+    } else {
+        dock->setWidget(w);
+    }
     addDockWidget(area, dock);
     m_docks << dock;
     return dock;
@@ -414,8 +428,19 @@ void MainWindow::setZoom(double zoom) {
     applyAppearance();
 }
 
+void MainWindow::endDockDrags() {
+    // A dock being dragged (its title held: F11 or Esc pressed meanwhile) keeps pointers into the
+    // dock layout that hiding and showing docks rebuilds: end the drag first, as a release would.
+    for (QDockWidget* d : findChildren<QDockWidget*>()) {
+        QMouseEvent release(QEvent::MouseButtonRelease, QPointF(0, 0), d->mapToGlobal(QPointF(0, 0)), Qt::LeftButton,
+                            Qt::NoButton, Qt::NoModifier);
+        QApplication::sendEvent(d, &release);
+    }
+}
+
 void MainWindow::setPresentation(bool on) {
     if (on == m_presentation) return;
+    endDockDrags();
     m_presentation = on;
     action(QStringLiteral("presentation"))->setChecked(on);
     action(QStringLiteral("blank"))->setEnabled(on);
@@ -423,10 +448,16 @@ void MainWindow::setPresentation(bool on) {
         // Everything changed below is recorded, then put back as it was on leaving.
         m_restore = PresentationRestore{};
         m_restore.geometry = saveGeometry();
+        m_restore.state = saveState();
         m_restore.windowState = windowState();
         for (QDockWidget* d : findChildren<QDockWidget*>()) {
             // Open = ticked in the View menu (a tab behind another is open but not visible).
-            m_restore.docks.append({d, d->toggleViewAction()->isChecked(), d->isVisible()});
+            // Front: on screen (Qt keeps the tabs behind visible but moves them out of the window).
+            const bool front = d->isVisible() && (d->isFloating() || rect().intersects(d->geometry()));
+            QList<QPointer<QDockWidget>> tabs;
+            for (QDockWidget* t : tabifiedDockWidgets(d)) tabs << t;
+            m_restore.docks.append({d, d->toggleViewAction()->isChecked(), front, d->size(), d->isFloating(),
+                                    dockWidgetArea(d), tabs});
             d->hide();
         }
         for (QToolBar* tb : findChildren<QToolBar*>()) {
@@ -444,6 +475,7 @@ void MainWindow::setPresentation(bool on) {
     } else {
         setBlanked(false);
         m_caption->hide();
+        applyAppearance();  // first: the window's own fonts give the toolbar and docks their own sizes
         // The window first (a maximised window stays maximised), then what was inside it: the
         // docks come back at the sizes they kept while hidden.
         if (m_restore.windowState & Qt::WindowMaximized) {
@@ -458,15 +490,63 @@ void MainWindow::setPresentation(bool on) {
             if (tb) tb->setVisible(visible);
         // Docks that were open come back; the ones shown meanwhile (from the View menu) stay. Docks
         // created meanwhile are not in the list and are left as they are.
+        const bool untouched = docksUntouched();
         for (const DockRestore& r : m_restore.docks)
             if (r.dock && r.open) r.dock->show();
         // Tabbed docks: the tab that was in front is in front again.
         for (const DockRestore& r : m_restore.docks)
             if (r.dock && r.front && !tabifiedDockWidgets(r.dock).isEmpty()) r.dock->raise();
-        m_restore = PresentationRestore{};
+        // Only when no dock was touched meanwhile (the lecturer's F11 ... Esc) does the state saved
+        // on entering describe exactly these docks; it gives back every separator position. After
+        // docks changed (a drag begun, docks shown, floated, tabbed, added or removed) restoring it
+        // crashed inside Qt (issue 15, monkey seeds 4242 and 77): then the docks in front get
+        // their sizes back one by one.
+        if (untouched) {
+            restoreState(m_restore.state);
+        } else {
+            restoreDockSizes();
+            QTimer::singleShot(0, this, [this] { restoreDockSizes(); });  // once a window manager has resized
+        }
     }
-    applyAppearance();
+    if (on) applyAppearance();  // (leaving: done above, before the docks came back)
     QTimer::singleShot(0, this, [this] { m_canvas->frameSubject(); });
+}
+
+bool MainWindow::docksUntouched() const {
+    // Called before the docks are shown again: every recorded dock still hidden where it was.
+    const QList<QDockWidget*> now = findChildren<QDockWidget*>();
+    if (now.size() != m_restore.docks.size()) return false;
+    for (const DockRestore& r : m_restore.docks) {
+        QDockWidget* d = r.dock.data();
+        if (!d || !now.contains(d) || !d->isHidden() || d->isFloating() != r.floating || dockWidgetArea(d) != r.area)
+            return false;
+        QList<QDockWidget*> tabs = tabifiedDockWidgets(d);
+        if (tabs.size() != r.tabbedWith.size()) return false;
+        for (const auto& t : r.tabbedWith)
+            if (!t || !tabs.contains(t.data())) return false;
+    }
+    return true;
+}
+
+void MainWindow::restoreDockSizes() {
+    if (m_presentation) return;
+    QList<QDockWidget*> docks;
+    QList<int> widths, heights;
+    for (const DockRestore& r : m_restore.docks) {
+        // A tabbed dock's size leaves out its tab bar: the untabbed ones are set, the tab groups
+        // take what remains, as they had.
+        if (!r.dock || !r.front || r.dock->isFloating() || !r.dock->isVisible() || !tabifiedDockWidgets(r.dock).isEmpty())
+            continue;
+        docks << r.dock;
+        widths << r.size.width();
+        heights << r.size.height();
+    }
+    if (layout()) layout()->activate();  // the docks shown again take their places first
+    // One at a time: docks of different areas in one call move each other's separators.
+    for (int i = 0; i < docks.size(); ++i) {
+        resizeDocks({docks[i]}, {widths[i]}, Qt::Horizontal);
+        resizeDocks({docks[i]}, {heights[i]}, Qt::Vertical);
+    }
 }
 
 bool MainWindow::isBlanked() const { return m_blank->isVisible(); }

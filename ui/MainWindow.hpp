@@ -79,7 +79,8 @@ private:
     void buildActions();
     void buildMenus();
     void buildToolBar();
-    QDockWidget* addDock(QWidget* w, const QString& title, const QString& name, Qt::DockWidgetArea area);
+    // `scroll`: the panel scrolls inside its dock (its own minimum size would not fit a small screen).
+    QDockWidget* addDock(QWidget* w, const QString& title, const QString& name, Qt::DockWidgetArea area, bool scroll = false);
     void showSnapshot(const SnapshotPtr& snap);
     void onLoaded(const QString& what, const QString& variant);
     void onLoadFailed(const QString& message);
@@ -95,7 +96,10 @@ private:
     // First start (no saved geometry), or a saved geometry that no longer fits: the window fits
     // the screen's available geometry.
     void fitToScreen(bool keepSavedSize);
-    void layoutCaption();        // the caption column's width and font, from the window size
+    void layoutCaption();  // the caption column's width and font, from the window size
+    void endDockDrags();   // a dock drag in progress ends before the dock layout changes
+    void restoreDockSizes();  // leaving presentation: the docks in front at their sizes again
+    bool docksUntouched() const;  // no dock shown, floated, moved, tabbed, added or removed meanwhile
 
     SessionController* m_controller;
     MachineCanvas* m_canvas;
@@ -118,17 +122,23 @@ private:
     QList<QDockWidget*> m_docks;
     QStringList m_recent;
     QString m_lastError;
-    // What presentation mode changed, to put back exactly on leaving it. Per-widget visibility,
-    // not QMainWindow::saveState/restoreState: a state saved on entering describes the docks of
-    // that moment, and restoring it after docks were floated, closed, tabbed or added crashed
-    // (issue 15, monkey seeds 4242 and 77).
+    // What presentation mode changed, to put back exactly on leaving it: the window's geometry
+    // and state, each dock's visibility, floating and tab group, toolbars, menu and status bar.
+    // QMainWindow::restoreState only when no dock was touched meanwhile: restoring a state saved on
+    // entering after the docks changed (a drag begun, docks shown, floated, tabbed, added or
+    // removed) crashed inside Qt (issue 15, monkey seeds 4242 and 77).
     struct DockRestore {
         QPointer<QDockWidget> dock;
         bool open = false;   // ticked in the View menu
-        bool front = false;  // visible: the front tab of its group
+        bool front = false;  // on screen: the front tab of its group
+        QSize size;
+        bool floating = false;
+        Qt::DockWidgetArea area = Qt::NoDockWidgetArea;
+        QList<QPointer<QDockWidget>> tabbedWith;
     };
     struct PresentationRestore {
         QByteArray geometry;
+        QByteArray state;  // saveState(): restored only onto the very docks it was saved from
         Qt::WindowStates windowState;
         QList<DockRestore> docks;
         QList<QPair<QPointer<QToolBar>, bool>> toolBars;
