@@ -954,7 +954,8 @@ Scene Builder::build() {
                 put(chunk, cpuRight, top);  // the CPUs: fixed slots at the left
                 cpuRight += chunk.w + kGap;
             } else {
-                skyline(chunk, cpuRight - kGap + kColGap, kColGap);
+                // Right of the CPUs on a wide canvas; below them when the canvas is narrow and that grows it least.
+                skyline(chunk, kMargin + kGutter, kColGap);
             }
         }
     }

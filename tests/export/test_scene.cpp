@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <map>
+#include <cstdlib>
 #include <tuple>
 
 using namespace tlblab;
@@ -515,7 +516,8 @@ TEST_CASE("the scene is laid out for the target's aspect ratio", "[scene][layout
 
 // Not a test: prints the legibility figures of every bundled step (run it by its tag, [report]).
 TEST_CASE("report: subject and context font px when the camera frames the subject", "[.][report]") {
-    for (auto [sw, sh, cw, ch] : {std::tuple{1920, 1080, 1900.0, 780.0}, std::tuple{1280, 720, 1266.0, 520.0}}) {
+    for (auto [sw, sh, cw, ch] : {std::tuple{1920, 1080, 1900.0, 780.0}, std::tuple{1280, 720, 1266.0, 520.0},
+                                  std::tuple{1920, 1080, 1344.0, 1000.0}, std::tuple{1280, 720, 896.0, 660.0}}) {
         double worst = 1e9, worstAll = 1e9, sum = 0;
         std::size_t n = 0, under = 0;
         std::string worstStep;
@@ -536,7 +538,7 @@ TEST_CASE("report: subject and context font px when the camera frames the subjec
                     ++n;
                     if (px < (sh == 1080 ? 24 : 16)) {
                         ++under;
-                        fmt::print("  {:.1f} px: {}/{} {} (scene {:.0f}x{:.0f}, subject {:.0f}x{:.0f})\n", px, lesson.id,
+                        if (std::getenv("TLBLAB_REPORT_STEPS")) fmt::print("  {:.1f} px: {}/{} {} (scene {:.0f}x{:.0f}, subject {:.0f}x{:.0f})\n", px, lesson.id,
                                    v.name, st.title, s.width, s.height, s.subjectBounds.w, s.subjectBounds.h);
                     }
                     if (px < worst) {
