@@ -471,6 +471,8 @@ void MainWindow::setPresentation(bool on) {
         m_caption->show();
         if (auto snap = m_controller->snapshot()) m_caption->showSnapshot(snap);
         showFullScreen();
+        // Without a window manager (a bare X server, a kiosk) full screen is only a hint.
+        if (const QScreen* sc = screen()) setGeometry(sc->geometry());
         layoutCaption();
     } else {
         setBlanked(false);

@@ -114,7 +114,8 @@ int main(int argc, char** argv) {
                                   QStringLiteral("FILE.png"));
     const QCommandLineOption theme(QStringLiteral("theme"), QStringLiteral("system, light or dark (default: as saved)"),
                                    QStringLiteral("T"));
-    const QCommandLineOption size(QStringLiteral("size"), QStringLiteral("window size for --screenshot"),
+    const QCommandLineOption size(QStringLiteral("size"),
+                                  QStringLiteral("window size for --screenshot; 'screen': as on first start, fitted to the screen"),
                                   QStringLiteral("WxH"), QStringLiteral("1600x1000"));
     const QCommandLineOption bench(QStringLiteral("bench"),
                                    QStringLiteral("measure step-to-painted-frame and start-up times, print them, exit"));
@@ -153,7 +154,8 @@ int main(int argc, char** argv) {
     if (screenshot) {
         const QStringList wh = p.value(size).split(QLatin1Char('x'));
         // Presentation without an explicit --size: the screen's own size (full screen).
-        if (!p.isSet(present) || p.isSet(size)) w.resize(wh.value(0).toInt() > 0 ? wh.value(0).toInt() : 1600, wh.value(1).toInt() > 0 ? wh.value(1).toInt() : 1000);
+        // --size screen: the geometry a first start gives on this screen.
+        if ((!p.isSet(present) || p.isSet(size)) && p.value(size) != QStringLiteral("screen")) w.resize(wh.value(0).toInt() > 0 ? wh.value(0).toInt() : 1600, wh.value(1).toInt() > 0 ? wh.value(1).toInt() : 1000);
         if (canvasOutputs) canvasOutputsWhenReady(w, p.value(canvasShot), p.value(sceneReport), p.value(shot));
         else screenshotWhenReady(w, p.value(shot));
     }
