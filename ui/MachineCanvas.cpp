@@ -279,9 +279,9 @@ MachineCanvas::View MachineCanvas::frameFor(const SceneRect& r, bool subject) co
     }
     const SceneRect& all = m_scene.bounds.empty() ? r : m_scene.bounds;
     const bool isAll = r == all;
-    // The subject gets a small margin; the whole machine is fitted exactly (it has its own).
-    const double m = (subject && !isAll) ? 0.02 * std::min(W, H) : 0.0;
-    v.zoom = std::min((W - 2 * m) / r.w, (H - 2 * m) / r.h);
+    // Fitted exactly: the scene's subject frame already carries its margin (kMargin round the items),
+    // as the whole machine does, so a second one here would only shrink the subject's text.
+    v.zoom = std::min(W / r.w, H / r.h);
     if (subject && !isAll) {
         // Never smaller than the whole machine fitted, never a blown-up detail.
         const double fitAll = std::min(W / all.w, H / all.h);

@@ -764,6 +764,17 @@ void Builder::arrows() {
         const SceneItem* to = item(l.to);
         if (!to && !l.fallback.empty()) to = item(l.fallback);
         if (!from || !to) continue;
+        // Beside it on the same level: straight across.
+        if (to->x >= from->x + from->w && to->y < from->y + from->h && from->y < to->y + to->h) {
+            const double y = (std::max(from->y, to->y) + std::min(from->y + from->h, to->y + to->h)) / 2;
+            SceneItem ar = arrow(l.id, l.role, {from->x + from->w, y}, {to->x, y});
+            ar.from = l.from;
+            ar.to = l.to;
+            ar.walkLevel = l.walkLevel;
+            ar.subject = l.subject;
+            out.push_back(std::move(ar));
+            continue;
+        }
         // Out of the field's top or bottom edge, straight into the nearer side of the target.
         const bool below = to->y + to->h / 2 > from->y + from->h;
         const ScenePoint a{from->x + from->w / 2, below ? from->y + from->h : from->y};
@@ -997,8 +1008,10 @@ Scene Builder::build() {
     }
     if (x1 > x0) {
         const double m = kMargin;
+        // The margin stops at the title's bottom, so a camera fitting the frame never cuts the title in half.
+        const double titleBottom = m_o.title.empty() ? 0.0 : kMargin + rowHeight(kTitleFont);
         x0 = std::max(0.0, x0 - m);
-        y0 = std::max(0.0, y0 - m);
+        y0 = y0 >= titleBottom ? std::max(titleBottom, y0 - m) : std::max(0.0, y0 - m);
         x1 = std::min(m_s.width, x1 + m);
         y1 = std::min(m_s.height, y1 + m);
         m_s.subjectBounds = {x0, y0, x1 - x0, y1 - y0};

@@ -23,7 +23,7 @@ constexpr double kColGap = 56;   // between columns: room for the arrows
 constexpr double kGutter = 30;   // left of the CPU column: room for IPI arrows
 
 inline double fontFor(bool subject) { return subject ? kSubjectFont : kContextFont; }
-inline double rowHeight(double font) { return font * 1.5; }
+inline double rowHeight(double font) { return font * 1.35; }
 inline double padFor(double font) { return font * 0.5; }
 double textWidth(std::string_view s, double font);
 
