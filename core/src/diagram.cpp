@@ -293,9 +293,14 @@ Block Builder::cpuBlock(const Cpu& c) {
     const double pad = padFor(tf);
     double y = pad * 0.6;
     std::vector<std::size_t> rowIdx;  // rows that take the card's width
+    double lastText = 0;              // font of the line just above, while no row has followed it
     auto addRow = [&](std::string rid, std::string rrole, const std::string& text, bool rsubj, bool changed,
                       const std::string& tip, bool hl) {
         const double f = fontFor(rsubj);
+        // The first row under the card's lines leaves their descenders ("active_mm") room: a highlighted
+        // row's outline would cover them.
+        if (lastText > 0) y += lastText * 0.15;
+        lastText = 0;
         SceneItem r;
         r.id = std::move(rid);
         r.kind = ItemKind::Row;
@@ -325,6 +330,7 @@ Block Builder::cpuBlock(const Cpu& c) {
         t.h = rowHeight(f);
         t.cpu = c.id;
         y += rowHeight(f);
+        lastText = f;
     };
     addText(id + ".title", "card-title", fmt::format("CPU {}  {}", c.id, state), subj, true);
     const std::string cr3Id = id + ".cr3";
