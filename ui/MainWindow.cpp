@@ -40,6 +40,7 @@
 #include <QStatusBar>
 #include <QStyle>
 #include <QTextBrowser>
+#include <QTextDocument>
 #include <QTimer>
 #include <QToolBar>
 
@@ -87,6 +88,8 @@ MainWindow::MainWindow(QWidget* parent)
     m_caption = new NarrationPanel(m_central);
     m_caption->setObjectName(QStringLiteral("caption"));
     m_caption->browser()->setFocusPolicy(Qt::NoFocus);  // clicker keys always reach the window
+    // The step title one size up from the text, not two: it stays on one or two lines of the column.
+    m_caption->browser()->document()->setDefaultStyleSheet(QStringLiteral("h2 { font-size: large; margin-bottom: 4px; }"));
     m_caption->hide();
     centralLayout->addWidget(m_caption);
     setCentralWidget(m_central);
@@ -448,7 +451,6 @@ void MainWindow::setPresentation(bool on) {
         // Everything changed below is recorded, then put back as it was on leaving.
         m_restore = PresentationRestore{};
         m_restore.geometry = saveGeometry();
-        m_restore.state = saveState();
         m_restore.windowState = windowState();
         for (QDockWidget* d : findChildren<QDockWidget*>()) {
             // Open = ticked in the View menu (a tab behind another is open but not visible).
@@ -471,8 +473,6 @@ void MainWindow::setPresentation(bool on) {
         m_caption->show();
         if (auto snap = m_controller->snapshot()) m_caption->showSnapshot(snap);
         showFullScreen();
-        // Without a window manager (a bare X server, a kiosk) full screen is only a hint.
-        if (const QScreen* sc = screen()) setGeometry(sc->geometry());
         layoutCaption();
     } else {
         setBlanked(false);
@@ -492,42 +492,20 @@ void MainWindow::setPresentation(bool on) {
             if (tb) tb->setVisible(visible);
         // Docks that were open come back; the ones shown meanwhile (from the View menu) stay. Docks
         // created meanwhile are not in the list and are left as they are.
-        const bool untouched = docksUntouched();
         for (const DockRestore& r : m_restore.docks)
             if (r.dock && r.open) r.dock->show();
         // Tabbed docks: the tab that was in front is in front again.
         for (const DockRestore& r : m_restore.docks)
             if (r.dock && r.front && !tabifiedDockWidgets(r.dock).isEmpty()) r.dock->raise();
-        // Only when no dock was touched meanwhile (the lecturer's F11 ... Esc) does the state saved
-        // on entering describe exactly these docks; it gives back every separator position. After
-        // docks changed (a drag begun, docks shown, floated, tabbed, added or removed) restoring it
-        // crashed inside Qt (issue 15, monkey seeds 4242 and 77): then the docks in front get
-        // their sizes back one by one.
-        if (untouched) {
-            restoreState(m_restore.state);
-        } else {
-            restoreDockSizes();
-            QTimer::singleShot(0, this, [this] { restoreDockSizes(); });  // once a window manager has resized
-        }
+        // The docks in front get their sizes back one by one. Not QMainWindow::restoreState: a
+        // state saved on entering, restored after the docks changed meanwhile (a drag begun,
+        // docks shown, floated, tabbed, added or removed), crashed inside Qt (issue 15, monkey
+        // seeds 4242 and 77; tests/gui/test_window.cpp reproduces it with restoreState).
+        restoreDockSizes();
+        QTimer::singleShot(0, this, [this] { restoreDockSizes(); });  // once a window manager has resized
     }
     if (on) applyAppearance();  // (leaving: done above, before the docks came back)
     QTimer::singleShot(0, this, [this] { m_canvas->frameSubject(); });
-}
-
-bool MainWindow::docksUntouched() const {
-    // Called before the docks are shown again: every recorded dock still hidden where it was.
-    const QList<QDockWidget*> now = findChildren<QDockWidget*>();
-    if (now.size() != m_restore.docks.size()) return false;
-    for (const DockRestore& r : m_restore.docks) {
-        QDockWidget* d = r.dock.data();
-        if (!d || !now.contains(d) || !d->isHidden() || d->isFloating() != r.floating || dockWidgetArea(d) != r.area)
-            return false;
-        QList<QDockWidget*> tabs = tabifiedDockWidgets(d);
-        if (tabs.size() != r.tabbedWith.size()) return false;
-        for (const auto& t : r.tabbedWith)
-            if (!t || !tabs.contains(t.data())) return false;
-    }
-    return true;
 }
 
 void MainWindow::restoreDockSizes() {
@@ -543,11 +521,20 @@ void MainWindow::restoreDockSizes() {
         widths << r.size.width();
         heights << r.size.height();
     }
-    if (layout()) layout()->activate();  // the docks shown again take their places first
-    // One at a time: docks of different areas in one call move each other's separators.
+    // One at a time (docks of different areas in one call move each other's separators), and
+    // corrected by what the layout made of the request (the dock's frame is not the item's size).
     for (int i = 0; i < docks.size(); ++i) {
-        resizeDocks({docks[i]}, {widths[i]}, Qt::Horizontal);
-        resizeDocks({docks[i]}, {heights[i]}, Qt::Vertical);
+        for (const Qt::Orientation o : {Qt::Horizontal, Qt::Vertical}) {
+            const int target = o == Qt::Horizontal ? widths[i] : heights[i];
+            int request = target;
+            for (int round = 0; round < 3; ++round) {
+                resizeDocks({docks[i]}, {request}, o);
+                if (layout()) layout()->activate();
+                const int got = o == Qt::Horizontal ? docks[i]->width() : docks[i]->height();
+                if (got == target) break;
+                request += target - got;
+            }
+        }
     }
 }
 

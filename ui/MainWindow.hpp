@@ -99,7 +99,6 @@ private:
     void layoutCaption();  // the caption column's width and font, from the window size
     void endDockDrags();   // a dock drag in progress ends before the dock layout changes
     void restoreDockSizes();  // leaving presentation: the docks in front at their sizes again
-    bool docksUntouched() const;  // no dock shown, floated, moved, tabbed, added or removed meanwhile
 
     SessionController* m_controller;
     MachineCanvas* m_canvas;
@@ -124,9 +123,9 @@ private:
     QString m_lastError;
     // What presentation mode changed, to put back exactly on leaving it: the window's geometry
     // and state, each dock's visibility, floating and tab group, toolbars, menu and status bar.
-    // QMainWindow::restoreState only when no dock was touched meanwhile: restoring a state saved on
-    // entering after the docks changed (a drag begun, docks shown, floated, tabbed, added or
-    // removed) crashed inside Qt (issue 15, monkey seeds 4242 and 77).
+    // Not QMainWindow::saveState/restoreState: restoring a state saved on entering after the docks
+    // changed meanwhile (a drag begun, docks shown, floated, tabbed, added or removed) crashed
+    // inside Qt (issue 15, monkey seeds 4242 and 77).
     struct DockRestore {
         QPointer<QDockWidget> dock;
         bool open = false;   // ticked in the View menu
@@ -138,7 +137,6 @@ private:
     };
     struct PresentationRestore {
         QByteArray geometry;
-        QByteArray state;  // saveState(): restored only onto the very docks it was saved from
         Qt::WindowStates windowState;
         QList<DockRestore> docks;
         QList<QPair<QPointer<QToolBar>, bool>> toolBars;

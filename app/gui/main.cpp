@@ -10,6 +10,7 @@
 #include <QElapsedTimer>
 #include <QJsonDocument>
 #include <QSaveFile>
+#include <QScreen>
 #include <QSettings>
 #include <QStyleFactory>
 #include <QTimer>
@@ -159,8 +160,14 @@ int main(int argc, char** argv) {
         if (canvasOutputs) canvasOutputsWhenReady(w, p.value(canvasShot), p.value(sceneReport), p.value(shot));
         else screenshotWhenReady(w, p.value(shot));
     }
-    if (p.isSet(present)) w.setPresentation(true);
-    else w.show();
+    if (p.isSet(present)) {
+        w.setPresentation(true);
+        // Without a window manager (a bare X server for screenshots, a kiosk) full screen is only
+        // a hint nobody acts on: the window covers the screen itself.
+        if (screenshot && !p.isSet(size) && w.screen()) w.setGeometry(w.screen()->geometry());
+    } else {
+        w.show();
+    }
 
     QString lesson = p.positionalArguments().value(0);
     if (lesson.isEmpty()) {
