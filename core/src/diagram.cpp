@@ -138,6 +138,11 @@ struct TableSpec {
     std::vector<u64> children;  // next-level tables its present entries point to (for a header-only table)
 };
 
+// A header-only table (context) keeps its name readable on a projector, like a context CPU card's.
+double headerFont(const TableSpec& t) {
+    return t.subject ? kSubjectFont : t.rows.empty() ? kContextTitleFont : kContextFont;
+}
+
 // Column offsets for rows of mixed fonts: each column as wide as its widest cell.
 std::vector<double> columnOffsets(const std::vector<std::pair<const std::vector<std::string>*, double>>& rows,
                                   double& width) {
@@ -323,8 +328,9 @@ Block Builder::cpuBlock(const Cpu& c) {
         y += rowHeight(f);
     };
     std::vector<std::size_t> textIdx;
-    auto addText = [&](std::string tid, std::string trole, const std::string& text, bool tsubj, bool bold) {
-        const double f = fontFor(tsubj);
+    auto addText = [&](std::string tid, std::string trole, const std::string& text, bool tsubj, bool bold,
+                       double font = 0) {
+        const double f = font > 0 ? font : fontFor(tsubj);
         textIdx.push_back(b.items.size());
         SceneItem& t = b.add(textItem(std::move(tid), std::move(trole), pad, y, text, f, bold, id, tsubj));
         t.h = rowHeight(f);
@@ -332,7 +338,9 @@ Block Builder::cpuBlock(const Cpu& c) {
         y += rowHeight(f);
         lastText = f;
     };
-    addText(id + ".title", "card-title", fmt::format("CPU {}  {}", c.id, state), subj, true);
+    // A context card's name and state stay text on a projector (>= 12 px at 1280x720 when the camera frames
+    // a busy subject), not a grey bar: a larger font than the rest of the context.
+    addText(id + ".title", "card-title", fmt::format("CPU {}  {}", c.id, state), subj, true, subj ? 0 : kContextTitleFont);
     const std::string cr3Id = id + ".cr3";
     const bool cr3Hl = m_o.highlightRegisters.count(cr3Id) != 0;
     std::string pdptes;
@@ -583,7 +591,7 @@ double Builder::tableWidth(const TableSpec& t) const {
         if (r.role != "entry-gap") cells.push_back({&r.cells, fontFor(r.subject)});
     double w = 0;
     columnOffsets(cells, w);
-    const double hf = fontFor(t.subject);
+    const double hf = headerFont(t);
     w = std::max(w, textWidth(t.header, hf) + 2 * padFor(hf));
     for (const auto& r : t.rows)
         if (r.role == "entry-gap") w = std::max(w, textWidth(r.cells[0], kContextFont) + 2 * padFor(kContextFont));
@@ -617,7 +625,7 @@ void Builder::tableInto(Block& b, const TableSpec& t, double y) {
         y += h;
         return b.add(std::move(it));
     };
-    const double hf = fontFor(t.subject);
+    const double hf = headerFont(t);
     SceneItem& header = row(t.id + ".header", "table-header", rowHeight(hf), {t.header}, {padFor(hf)}, hf, t.subject);
     header.bold = true;
     header.tooltip = t.tooltip;

@@ -17,6 +17,7 @@ constexpr double kDesignHeight = 780;
 constexpr double kSubjectFont = 26;
 constexpr double kContextFont = 18;
 constexpr double kTitleFont = 26;
+constexpr double kContextTitleFont = 22;  // a context CPU card's name and state
 constexpr double kMargin = 16;
 constexpr double kGap = 18;      // between blocks
 constexpr double kColGap = 56;   // between columns: room for the arrows
