@@ -884,7 +884,8 @@ Scene Builder::build() {
 
     double top = kMargin;
     if (!m_o.title.empty()) {
-        m_s.items.push_back(textItem("title", "title", kMargin, top, m_o.title, kTitleFont, true, "", false));
+        // Aligned with the CPU column: a camera framing a subject that starts there shows the title's start.
+        m_s.items.push_back(textItem("title", "title", kMargin + kGutter, top, m_o.title, kTitleFont, true, "", false));
         m_s.items.back().h = rowHeight(kTitleFont);
         top += rowHeight(kTitleFont) + kGap * 0.5;
     }

@@ -103,8 +103,9 @@ Block addressFigure(const Machine& m, const Access& a, int k, std::vector<Figure
     }
 
     std::string what = a.translate ? "translate" : a.done ? a.done->detail : "access";
-    if (a.hit && !a.walk) what += ": TLB hit #" + std::to_string(a.hit->entryId);
-    const std::string title = fmt::format("cpu{} {} {}", a.cpu, what, hex32(a.va));
+    // A hit says which entry, after the address (short: the title sets the figure's width).
+    std::string title = fmt::format("cpu{} {} {}", a.cpu, what, hex32(a.va));
+    if (a.hit && !a.walk) title += ", TLB #" + std::to_string(a.hit->entryId);
     b.add(textItem(id + ".title", "figure-title", 12, 8, title, kS, true, id, true)).h = rowHeight(kS);
 
     struct Field {
