@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
+#include "tlblab/diagram.hpp"  // first: core headers before Qt ones (Qt defines `slots`)
+
 #include "EventStyle.hpp"
 
 namespace tlblab::ui {
@@ -23,25 +25,25 @@ int eventWeight(const Event& e) {
 }
 
 QColor eventColor(const Event& e, bool dark) {
-    auto pick = [dark](const char* light, const char* darkC) { return QColor(QLatin1String(dark ? darkC : light)); };
+    // The core's semantic palette, so a mark means here what it means on the canvas and in exports.
+    const Theme theme = dark ? Theme::Dark : Theme::Light;
+    auto meaning = [theme](Meaning m) { return QColor(QString::fromStdString(meaningColor(theme, m))); };
+    auto cpu = [theme](int c) { return QColor(QString::fromStdString(cpuColor(theme, c))); };
     switch (e.kind) {
     case EventKind::Multimatch: case EventKind::MachineCheck: case EventKind::Panic:
-        return pick("#c62828", "#ff5252");
     case EventKind::PageFault: case EventKind::PermissionMismatch: case EventKind::GeneralProtection:
-        return pick("#ef6c00", "#ffab40");
+        return meaning(Meaning::Conflict);
     case EventKind::Cr3Write: case EventKind::Cr4Write: case EventKind::PdpteLoad:
-        return pick("#1565c0", "#64b5f6");
     case EventKind::IpiSend: case EventKind::IpiReceive:
-        return pick("#6a1b9a", "#ce93d8");
+        return e.cpu >= 0 ? cpu(e.kind == EventKind::IpiReceive && e.other >= 0 ? e.other : e.cpu) : meaning(Meaning::Changed);
     case EventKind::TlbFlush: case EventKind::TlbInvalidate: case EventKind::TlbEvict:
-        return pick("#5d4037", "#bcaaa4");
-    case EventKind::TlbFill:
-        if (e.origin == Origin::Speculative) return pick("#ad1457", "#f48fb1");
-        return e.global ? pick("#2e7d32", "#81c784") : pick("#00838f", "#4dd0e1");
     case EventKind::TableWrite: case EventKind::TableCreate:
-        return pick("#455a64", "#b0bec5");
+        return meaning(Meaning::Changed);
+    case EventKind::TlbFill:
+        if (e.origin == Origin::Speculative) return meaning(Meaning::Speculative);
+        return e.global ? meaning(Meaning::Global) : meaning(Meaning::WalkPath);
     default:
-        return pick("#757575", "#9e9e9e");
+        return QColor(QLatin1String(dark ? "#9e9e9e" : "#757575"));
     }
 }
 

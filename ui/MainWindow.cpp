@@ -31,7 +31,11 @@
 #include <QFile>
 #include <QFileDialog>
 #include <QFileInfo>
+#include <QHBoxLayout>
+#include <QScreen>
+#include <QScrollArea>
 #include <QLabel>
+#include <QMouseEvent>
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QSettings>
@@ -39,6 +43,7 @@
 #include <QStatusBar>
 #include <QStyle>
 #include <QTextBrowser>
+#include <QTextDocument>
 #include <QTimer>
 #include <QToolBar>
 
@@ -46,6 +51,7 @@ namespace tlblab::ui {
 
 namespace {
 constexpr double kPresentationFontScale = 1.6;
+constexpr int kCaptionPercent = 28;  // presentation: caption column's share of the width (canvas 72 %)
 }
 
 MainWindow::MainWindow(QWidget* parent)
@@ -75,21 +81,46 @@ MainWindow::MainWindow(QWidget* parent)
     m_split->addWidget(m_canvas);
     m_split->addWidget(m_compare);
     m_compare->hide();
-    setCentralWidget(m_split);
+    // The central area: the canvas (and compare's pane) and, in presentation mode only, the
+    // caption column with the step's narration.
+    m_central = new QWidget(this);
+    auto* centralLayout = new QHBoxLayout(m_central);
+    centralLayout->setContentsMargins(0, 0, 0, 0);
+    centralLayout->setSpacing(0);
+    centralLayout->addWidget(m_split, 1);
+    m_caption = new NarrationPanel(m_central);
+    m_caption->setObjectName(QStringLiteral("caption"));
+    m_caption->browser()->setFocusPolicy(Qt::NoFocus);  // clicker keys always reach the window
+    // The step title one size up from the text, not two: it stays on one or two lines of the column.
+    m_caption->browser()->document()->setDefaultStyleSheet(QStringLiteral("h2 { font-size: large; margin-bottom: 4px; }"));
+    m_caption->hide();
+    centralLayout->addWidget(m_caption);
+    setCentralWidget(m_central);
+    m_blank = new QWidget(this);
+    m_blank->setObjectName(QStringLiteral("blankScreen"));
+    m_blank->setAutoFillBackground(true);
+    {
+        QPalette bp;
+        bp.setColor(QPalette::Window, Qt::black);
+        m_blank->setPalette(bp);
+    }
+    m_blank->hide();
     setDockNestingEnabled(true);
 
     addDock(m_narration, tr("Narration"), QStringLiteral("narrationDock"), Qt::RightDockWidgetArea);
     auto* changesDock = addDock(m_changes, tr("Changes"), QStringLiteral("changesDock"), Qt::RightDockWidgetArea);
     auto* inspectorDock = addDock(m_inspector, tr("Inspector"), QStringLiteral("inspectorDock"), Qt::RightDockWidgetArea);
     auto* consoleDock = addDock(m_console, tr("Console"), QStringLiteral("consoleDock"), Qt::RightDockWidgetArea);
-    auto* bpDock = addDock(m_breakpoints, tr("Breakpoints"), QStringLiteral("breakpointsDock"), Qt::RightDockWidgetArea);
-    auto* plotsDock = addDock(m_plots, tr("Plots"), QStringLiteral("plotsDock"), Qt::RightDockWidgetArea);
+    // Panels taller or wider than a 1280x720 screen allows beside the others scroll inside their
+    // dock, so the window's minimum size keeps the timeline and status bar on such a screen.
+    auto* bpDock = addDock(m_breakpoints, tr("Breakpoints"), QStringLiteral("breakpointsDock"), Qt::RightDockWidgetArea, true);
+    auto* plotsDock = addDock(m_plots, tr("Plots"), QStringLiteral("plotsDock"), Qt::RightDockWidgetArea, true);
     tabifyDockWidget(changesDock, inspectorDock);
     tabifyDockWidget(inspectorDock, consoleDock);
     tabifyDockWidget(consoleDock, bpDock);
     tabifyDockWidget(bpDock, plotsDock);
-    auto* exploreDock = addDock(m_explore, tr("Explore"), QStringLiteral("exploreDock"), Qt::RightDockWidgetArea);
-    auto* stressDock = addDock(m_stress, tr("Stress"), QStringLiteral("stressDock"), Qt::RightDockWidgetArea);
+    auto* exploreDock = addDock(m_explore, tr("Explore"), QStringLiteral("exploreDock"), Qt::RightDockWidgetArea, true);
+    auto* stressDock = addDock(m_stress, tr("Stress"), QStringLiteral("stressDock"), Qt::RightDockWidgetArea, true);
     tabifyDockWidget(plotsDock, exploreDock);
     tabifyDockWidget(exploreDock, stressDock);
     auto* challenge = new ChallengePanel(m_controller, this);
@@ -122,6 +153,7 @@ MainWindow::MainWindow(QWidget* parent)
     connect(m_explore, &ExplorePanel::openCounterexample, this,
             [this](const QString& path, const QString& variant) { openLesson(path, variant); });
     connect(m_timeline, &SwimlaneTimeline::seekRequested, m_controller, &SessionController::seekPosition);
+    m_timeline->setEventSource([this](std::size_t op) { return m_controller->eventsOfOp(op); });
     connect(m_canvas, &MachineCanvas::tlbEntryClicked, m_inspector, &Inspector::inspectId);
     connect(m_canvas, &MachineCanvas::tableEntryClicked, m_inspector, &Inspector::inspectId);
     auto raiseInspector = [inspectorDock] { inspectorDock->raise(); };
@@ -136,10 +168,20 @@ MainWindow::MainWindow(QWidget* parent)
 
 MainWindow::~MainWindow() = default;
 
-QDockWidget* MainWindow::addDock(QWidget* w, const QString& title, const QString& name, Qt::DockWidgetArea area) {
+QDockWidget* MainWindow::addDock(QWidget* w, const QString& title, const QString& name, Qt::DockWidgetArea area,
+                                 bool scroll) {
     auto* dock = new QDockWidget(title, this);
     dock->setObjectName(name);
-    dock->setWidget(w);
+    if (scroll) {
+        auto* scroller = new QScrollArea(dock);
+        scroller->setObjectName(name + QStringLiteral("Scroll"));
+        scroller->setWidgetResizable(true);
+        scroller->setFrameShape(QFrame::NoFrame);
+        scroller->setWidget(w);
+        dock->setWidget(scroller);
+    } else {
+        dock->setWidget(w);
+    }
     addDockWidget(area, dock);
     m_docks << dock;
     return dock;
@@ -176,6 +218,10 @@ void MainWindow::buildActions() {
     make(QStringLiteral("leavePresentation"), tr("Leave presentation mode"), {Qt::Key_Escape}, [this] {
         if (m_presentation) setPresentation(false);
     });
+    // Clickers send B or period for "blank the screen"; enabled in presentation mode only, so the
+    // letters stay letters everywhere else.
+    make(QStringLiteral("blank"), tr("Blank the screen"), {Qt::Key_B, Qt::Key_Period}, [this] { setBlanked(!isBlanked()); })
+        ->setEnabled(false);
     make(QStringLiteral("zoomIn"), tr("Zoom in"), {QKeySequence(Qt::CTRL | Qt::Key_Equal), QKeySequence::ZoomIn},
          [this] { setZoom(m_zoom * 1.15); });
     make(QStringLiteral("zoomOut"), tr("Zoom out"), {QKeySequence::ZoomOut}, [this] { setZoom(m_zoom / 1.15); });
@@ -322,7 +368,9 @@ void MainWindow::onLoaded(const QString& what, const QString& variant) {
     const int li = m_lessonBox->findData(QString::fromStdString(d->id));
     if (li >= 0) m_lessonBox->setCurrentIndex(li);
     setWindowTitle(tr("%1 - TLB Lab").arg(QString::fromStdString(d->title)));
-    statusBar()->showMessage(tr("Loaded %1 (%2)").arg(what, variant), 3000);
+    // A session limited to stay within the app's memory budget says so, and keeps running.
+    if (!d->budgetNote.empty()) statusBar()->showMessage(QString::fromStdString(d->budgetNote));
+    else statusBar()->showMessage(tr("Loaded %1 (%2)").arg(what, variant), 3000);
     addRecent(what);
     // The Explore panel searches the lesson's explore: section (scripts have none).
     try {
@@ -343,10 +391,10 @@ void MainWindow::onLoadFailed(const QString& message) {
 }
 
 void MainWindow::showSnapshot(const SnapshotPtr& snap) {
-    m_canvas->setScene(sceneFor(*snap), !m_firstScene);
-    if (m_firstScene) m_canvas->fitToView();
+    m_canvas->showSnapshot(snap, !m_firstScene);  // laid out for the canvas, the camera on the step's subject
     m_firstScene = false;
     m_narration->showSnapshot(snap);
+    if (m_presentation) m_caption->showSnapshot(snap);
     m_changes->showSnapshot(snap);
     m_timeline->showSnapshot(snap);
     m_inspector->showSnapshot(snap);
@@ -385,6 +433,7 @@ void MainWindow::applyAppearance() {
     if (auto s = m_controller->snapshot()) {
         m_changes->showSnapshot(s);
         m_narration->showSnapshot(s);
+        if (m_presentation) m_caption->showSnapshot(s);
     }
 }
 
@@ -401,29 +450,136 @@ void MainWindow::setZoom(double zoom) {
     applyAppearance();
 }
 
+void MainWindow::endDockDrags() {
+    // A dock being dragged (its title held: F11 or Esc pressed meanwhile) keeps pointers into the
+    // dock layout that hiding and showing docks rebuilds: end the drag first, as a release would.
+    for (QDockWidget* d : findChildren<QDockWidget*>()) {
+        QMouseEvent release(QEvent::MouseButtonRelease, QPointF(0, 0), d->mapToGlobal(QPointF(0, 0)), Qt::LeftButton,
+                            Qt::NoButton, Qt::NoModifier);
+        QApplication::sendEvent(d, &release);
+    }
+}
+
 void MainWindow::setPresentation(bool on) {
     if (on == m_presentation) return;
+    endDockDrags();
     m_presentation = on;
     action(QStringLiteral("presentation"))->setChecked(on);
+    action(QStringLiteral("blank"))->setEnabled(on);
     if (on) {
-        m_statePresentationSaved = saveState();
-        for (QDockWidget* d : m_docks) d->setVisible(d->widget() == m_narration);
-        for (QToolBar* tb : findChildren<QToolBar*>()) tb->hide();
+        // Everything changed below is recorded, then put back as it was on leaving.
+        m_restore = PresentationRestore{};
+        m_restore.geometry = saveGeometry();
+        m_restore.windowState = windowState();
+        for (QDockWidget* d : findChildren<QDockWidget*>()) {
+            // Open = ticked in the View menu (a tab behind another is open but not visible).
+            // Front: on screen (Qt keeps the tabs behind visible but moves them out of the window).
+            const bool front = d->isVisible() && (d->isFloating() || rect().intersects(d->geometry()));
+            QList<QPointer<QDockWidget>> tabs;
+            for (QDockWidget* t : tabifiedDockWidgets(d)) tabs << t;
+            m_restore.docks.append({d, d->toggleViewAction()->isChecked(), front, d->size(), d->isFloating(),
+                                    dockWidgetArea(d), tabs});
+            d->hide();
+        }
+        for (QToolBar* tb : findChildren<QToolBar*>()) {
+            m_restore.toolBars.append({tb, !tb->isHidden()});
+            tb->hide();
+        }
+        m_restore.menuBar = !menuBar()->isHidden();
+        m_restore.statusBar = !statusBar()->isHidden();
         menuBar()->hide();
         statusBar()->hide();
+        m_caption->show();
+        if (auto snap = m_controller->snapshot()) m_caption->showSnapshot(snap);
         showFullScreen();
+        layoutCaption();
     } else {
-        restoreState(m_statePresentationSaved);
-        menuBar()->show();
-        statusBar()->show();
-        showNormal();
+        setBlanked(false);
+        m_caption->hide();
+        applyAppearance();  // first: the window's own fonts give the toolbar and docks their own sizes
+        // The window first (a maximised window stays maximised), then what was inside it: the
+        // docks come back at the sizes they kept while hidden.
+        if (m_restore.windowState & Qt::WindowMaximized) {
+            showMaximized();
+        } else {
+            showNormal();
+            restoreGeometry(m_restore.geometry);
+        }
+        if (m_restore.menuBar) menuBar()->show();
+        if (m_restore.statusBar) statusBar()->show();
+        for (const auto& [tb, visible] : m_restore.toolBars)
+            if (tb) tb->setVisible(visible);
+        // Docks that were open come back; the ones shown meanwhile (from the View menu) stay. Docks
+        // created meanwhile are not in the list and are left as they are.
+        for (const DockRestore& r : m_restore.docks)
+            if (r.dock && r.open) r.dock->show();
+        // Tabbed docks: the tab that was in front is in front again.
+        for (const DockRestore& r : m_restore.docks)
+            if (r.dock && r.front && !tabifiedDockWidgets(r.dock).isEmpty()) r.dock->raise();
+        // The docks in front get their sizes back one by one. Not QMainWindow::restoreState: a
+        // state saved on entering, restored after the docks changed meanwhile (a drag begun,
+        // docks shown, floated, tabbed, added or removed), crashed inside Qt (issue 15, monkey
+        // seeds 4242 and 77; tests/gui/test_window.cpp reproduces it with restoreState).
+        restoreDockSizes();
+        QTimer::singleShot(0, this, [this] { restoreDockSizes(); });  // once a window manager has resized
     }
-    applyAppearance();
-    // In presentation the canvas takes about two thirds of the screen, narration the rest.
-    QTimer::singleShot(0, this, [this] {
-        if (m_presentation) resizeDocks({m_docks.front()}, {std::max(320, width() * 34 / 100)}, Qt::Horizontal);
-        m_canvas->fitToView();
-    });
+    if (on) applyAppearance();  // (leaving: done above, before the docks came back)
+    QTimer::singleShot(0, this, [this] { m_canvas->frameSubject(); });
+}
+
+void MainWindow::restoreDockSizes() {
+    if (m_presentation) return;
+    QList<QDockWidget*> docks;
+    QList<int> widths, heights;
+    for (const DockRestore& r : m_restore.docks) {
+        // A tabbed dock's size leaves out its tab bar: the untabbed ones are set, the tab groups
+        // take what remains, as they had.
+        if (!r.dock || !r.front || r.dock->isFloating() || !r.dock->isVisible() || !tabifiedDockWidgets(r.dock).isEmpty())
+            continue;
+        docks << r.dock;
+        widths << r.size.width();
+        heights << r.size.height();
+    }
+    // One at a time (docks of different areas in one call move each other's separators), and
+    // corrected by what the layout made of the request (the dock's frame is not the item's size).
+    for (int i = 0; i < docks.size(); ++i) {
+        for (const Qt::Orientation o : {Qt::Horizontal, Qt::Vertical}) {
+            const int target = o == Qt::Horizontal ? widths[i] : heights[i];
+            int request = target;
+            for (int round = 0; round < 3; ++round) {
+                resizeDocks({docks[i]}, {request}, o);
+                if (layout()) layout()->activate();
+                const int got = o == Qt::Horizontal ? docks[i]->width() : docks[i]->height();
+                if (got == target) break;
+                request += target - got;
+            }
+        }
+    }
+}
+
+bool MainWindow::isBlanked() const { return m_blank->isVisible(); }
+
+void MainWindow::setBlanked(bool on) {
+    on = on && m_presentation;
+    m_blank->setGeometry(rect());
+    m_blank->setVisible(on);
+    if (on) m_blank->raise();
+}
+
+void MainWindow::layoutCaption() {
+    if (!m_presentation) return;
+    // Readable from the back row: about 27 px at 1080 lines, 18 px at 720.
+    const int px = std::clamp(height() / 40, 16, 48);
+    QFont f = font();
+    f.setPixelSize(px);
+    m_caption->setFont(f);
+    m_caption->setFixedWidth(std::max(240, width() * kCaptionPercent / 100));
+    if (m_blank->isVisible()) m_blank->setGeometry(rect());
+}
+
+void MainWindow::resizeEvent(QResizeEvent* e) {
+    QMainWindow::resizeEvent(e);
+    layoutCaption();
 }
 
 void MainWindow::setCompare(bool on) {
@@ -464,7 +620,7 @@ void MainWindow::rebuildRecentMenu() {
 void MainWindow::saveSettings() const {
     QSettings s;
     s.setValue(QStringLiteral("geometry"), saveGeometry());
-    s.setValue(QStringLiteral("windowState"), m_presentation ? m_statePresentationSaved : saveState());
+    s.setValue(QStringLiteral("windowState"), saveState());  // closeEvent left presentation mode first
     s.setValue(QStringLiteral("theme"), QLatin1String(themeChoiceName(m_theme)));
     s.setValue(QStringLiteral("zoom"), m_zoom);
     s.setValue(QStringLiteral("animationSpeed"), m_canvas->animationSpeed());
@@ -473,8 +629,8 @@ void MainWindow::saveSettings() const {
 
 void MainWindow::restoreSettings() {
     QSettings s;
-    if (s.contains(QStringLiteral("geometry"))) restoreGeometry(s.value(QStringLiteral("geometry")).toByteArray());
-    else resize(1440, 900);
+    const bool saved = s.contains(QStringLiteral("geometry")) && restoreGeometry(s.value(QStringLiteral("geometry")).toByteArray());
+    fitToScreen(saved);
     if (s.contains(QStringLiteral("windowState"))) {
         restoreState(s.value(QStringLiteral("windowState")).toByteArray());
         m_defaultLayoutPending = false;
@@ -485,6 +641,23 @@ void MainWindow::restoreSettings() {
     if (si >= 0) m_speedBox->setCurrentIndex(si);
     m_recent = s.value(QStringLiteral("recentLessons")).toStringList();
     rebuildRecentMenu();
+}
+
+void MainWindow::fitToScreen(bool keepSavedSize) {
+    const QScreen* sc = screen() ? screen() : QGuiApplication::primaryScreen();
+    if (!sc || isMaximized() || isFullScreen()) return;
+    const QRect avail = sc->availableGeometry();
+    // Room for the window manager's frame and title bar, which the geometry does not include.
+    const QSize room(std::max(320, avail.width() - 16), std::max(240, avail.height() - 48));
+    if (!keepSavedSize) {
+        resize(QSize(1440, 900).boundedTo(room));
+        move(avail.topLeft() + QPoint((avail.width() - width()) / 2, std::max(0, (avail.height() - height() - 32) / 2)));
+        return;
+    }
+    // A layout saved on a larger screen: shrink it and bring it back on this one.
+    if (width() > room.width() || height() > room.height()) resize(size().boundedTo(room));
+    if (!avail.intersects(frameGeometry()) || !avail.contains(frameGeometry().topLeft()))
+        move(avail.topLeft() + QPoint((avail.width() - width()) / 2, std::max(0, (avail.height() - height() - 32) / 2)));
 }
 
 void MainWindow::showEvent(QShowEvent* e) {
@@ -505,6 +678,7 @@ void MainWindow::applyDefaultLayout() {
 }
 
 void MainWindow::closeEvent(QCloseEvent* e) {
+    setPresentation(false);  // the layout saved is the window's own, not presentation mode's
     saveSettings();
     QMainWindow::closeEvent(e);
 }

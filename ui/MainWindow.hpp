@@ -8,6 +8,7 @@
 #include "AppTheme.hpp"
 
 #include <QMainWindow>
+#include <QPointer>
 
 class QAction;
 class QComboBox;
@@ -15,6 +16,7 @@ class QDockWidget;
 class QLabel;
 class QMenu;
 class QSplitter;
+class QToolBar;
 
 namespace tlblab::ui {
 
@@ -54,6 +56,11 @@ public:
 
     void setPresentation(bool on);
     bool isPresentation() const { return m_presentation; }
+    // Presentation mode's caption (the step's narration beside the canvas, at presentation size)
+    // and its blank screen (B or period, as on a clicker).
+    NarrationPanel* caption() const { return m_caption; }
+    bool isBlanked() const;
+    void setBlanked(bool on);
     void setZoom(double zoom);  // global: panel fonts and the canvas
     double zoom() const { return m_zoom; }
     void setThemeChoice(ThemeChoice t);
@@ -67,12 +74,14 @@ signals:
 protected:
     void closeEvent(QCloseEvent* e) override;
     void showEvent(QShowEvent* e) override;
+    void resizeEvent(QResizeEvent* e) override;
 
 private:
     void buildActions();
     void buildMenus();
     void buildToolBar();
-    QDockWidget* addDock(QWidget* w, const QString& title, const QString& name, Qt::DockWidgetArea area);
+    // `scroll`: the panel scrolls inside its dock (its own minimum size would not fit a small screen).
+    QDockWidget* addDock(QWidget* w, const QString& title, const QString& name, Qt::DockWidgetArea area, bool scroll = false);
     void showSnapshot(const SnapshotPtr& snap);
     void onLoaded(const QString& what, const QString& variant);
     void onLoadFailed(const QString& message);
@@ -85,6 +94,12 @@ private:
     // File > Export: the dialog, then the lesson's (or script's) steps exported; errors in a dialog.
     void exportDialog();
     void applyDefaultLayout();
+    // First start (no saved geometry), or a saved geometry that no longer fits: the window fits
+    // the screen's available geometry.
+    void fitToScreen(bool keepSavedSize);
+    void layoutCaption();  // the caption column's width and font, from the window size
+    void endDockDrags();   // a dock drag in progress ends before the dock layout changes
+    void restoreDockSizes();  // leaving presentation: the docks in front at their sizes again
 
     SessionController* m_controller;
     MachineCanvas* m_canvas;
@@ -107,7 +122,31 @@ private:
     QList<QDockWidget*> m_docks;
     QStringList m_recent;
     QString m_lastError;
-    QByteArray m_statePresentationSaved;
+    // What presentation mode changed, to put back exactly on leaving it: the window's geometry
+    // and state, each dock's visibility, floating and tab group, toolbars, menu and status bar.
+    // Not QMainWindow::saveState/restoreState: restoring a state saved on entering after the docks
+    // changed meanwhile (a drag begun, docks shown, floated, tabbed, added or removed) crashed
+    // inside Qt (issue 15, monkey seeds 4242 and 77).
+    struct DockRestore {
+        QPointer<QDockWidget> dock;
+        bool open = false;   // ticked in the View menu
+        bool front = false;  // on screen: the front tab of its group
+        QSize size;
+        bool floating = false;
+        Qt::DockWidgetArea area = Qt::NoDockWidgetArea;
+        QList<QPointer<QDockWidget>> tabbedWith;
+    };
+    struct PresentationRestore {
+        QByteArray geometry;
+        Qt::WindowStates windowState;
+        QList<DockRestore> docks;
+        QList<QPair<QPointer<QToolBar>, bool>> toolBars;
+        bool menuBar = true, statusBar = true;
+    };
+    PresentationRestore m_restore;
+    NarrationPanel* m_caption = nullptr;
+    QWidget* m_central = nullptr;
+    QWidget* m_blank = nullptr;
     ThemeChoice m_theme = ThemeChoice::System;
     QPalette m_systemPalette;
     QFont m_baseFont;

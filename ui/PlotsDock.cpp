@@ -60,11 +60,9 @@ std::vector<Series> seriesFor(const SessionData& d, PlotKind kind, int cpu) {
     std::vector<Series> out;
     if (kind == PlotKind::FixCost) return out;
     // x = 0 (set-up) .. steps.size()
+    // (the counters sampled after the set-up and the steps; every step unless the session is large)
     std::vector<const PositionStats*> at;
-    for (int s = -1; s < static_cast<int>(d.steps.size()); ++s) {
-        const std::size_t pos = d.positionOfStep(s);
-        if (pos < d.stats.size()) at.push_back(&d.stats[pos]);
-    }
+    for (const PositionStats& p : d.stats) at.push_back(&p);
     auto add = [&](const char* name, auto get) {
         Series s{name, {}};
         for (const PositionStats* p : at) s.y.push_back(static_cast<double>(get(*p)));
@@ -279,7 +277,8 @@ void PlotsDock::rebuild() {
         g->setName(QString::fromStdString(m_series[i].name));
         g->setPen(QPen(colors[i % std::size(colors)], 2));
         g->setLineStyle(QCPGraph::lsStepLeft);
-        for (std::size_t x = 0; x < m_series[i].y.size(); ++x) g->addData(static_cast<double>(x), m_series[i].y[x]);
+        for (std::size_t x = 0; x < m_series[i].y.size() && x < m_data->statsStep.size(); ++x)
+            g->addData(static_cast<double>(m_data->statsStep[x] + 1), m_series[i].y[x]);
     }
     m_plot->xAxis->setLabel(tr("lesson step (0 = set-up)"));
     m_plot->yAxis->setLabel(m_kind == PlotKind::Occupancy ? tr("TLB entries") : tr("count"));

@@ -7,6 +7,7 @@
 #include "tlblab/machine.hpp"
 #include "tlblab/timeline.hpp"
 
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -44,6 +45,23 @@ struct PositionStats {
 };
 PositionStats statsOf(const Machine& m);
 
+// One event as the swimlane draws it (4 bytes): its kind, lane, and the two bits its colour
+// depends on. The events themselves are replayed on demand (SessionController::outcomeOf).
+struct EventMark {
+    std::int16_t cpu = -1;
+    EventKind kind{};
+    std::uint8_t bits = 0;  // kSpeculative | kGlobal
+    static constexpr std::uint8_t kSpeculative = 1, kGlobal = 2;
+    static EventMark of(const Event& e);
+    Event event() const;  // an Event with these fields (for the style functions)
+};
+
+// What the app may hold for one session (issue 15): keyframes, swimlane marks and counters are
+// kept within these, whatever the input; a session that needs more is told so in the status bar.
+constexpr std::size_t kKeyframeBudget = std::size_t{256} << 20;   // machine copies on the timeline
+constexpr std::size_t kMarkBudget = std::size_t{32} << 20;        // swimlane marks (4 bytes each)
+constexpr std::size_t kStatCellBudget = std::size_t{1} << 19;     // CPU counter sets for the plots
+
 // A loaded lesson (or script) under one variant. Built off the GUI thread, then shared read-only.
 struct SessionData {
     std::string id;          // lesson id or script path
@@ -55,8 +73,17 @@ struct SessionData {
     std::size_t setupEnd = 0;  // timeline position after the machine set-up
     std::vector<StepInfo> steps;
     std::vector<Reference> references;
-    std::vector<PositionStats> stats;  // size() == timeline size + 1
-    std::vector<EventList> events;     // events[p] = events of op p (position p -> p + 1)
+    // Counters for the plots after the set-up (step -1) and after steps: every step, or every
+    // k-th when steps x CPUs exceed kStatCellBudget; always the set-up and the last step.
+    std::vector<PositionStats> stats;
+    std::vector<int> statsStep;  // statsStep[i]: the step stats[i] was taken after
+    // Swimlane marks of every op: op p's are marks[markBegin[p] .. markBegin[p + 1]). Past
+    // kMarkBudget the later ops have none (marksComplete false).
+    std::vector<EventMark> marks;
+    std::vector<std::uint32_t> markBegin{0};
+    bool marksComplete = true;
+    bool eventsStored = false;  // the timeline stores each op's events (lessons); else replayed
+    std::string budgetNote;     // non-empty: what was limited to stay within the budget
     std::vector<std::string> opTexts;  // formatOp of every op
     // Branch ("what if"): ops from branchPoint on were typed in the console.
     bool branch = false;
@@ -68,6 +95,13 @@ struct SessionData {
     int stepAt(std::size_t position) const;
     // Position a step index shows (its end); -1 -> setupEnd.
     std::size_t positionOfStep(int step) const;
+    // Marks of op p (position p -> p + 1); empty past the mark budget.
+    std::pair<const EventMark*, const EventMark*> marksOf(std::size_t op) const {
+        if (op + 1 >= markBegin.size()) return {nullptr, nullptr};
+        return {marks.data() + markBegin[op], marks.data() + markBegin[op + 1]};
+    }
+    // The counters sampled after `step`, or nullptr.
+    const PositionStats* statsAfter(int step) const;
 };
 
 // The one thing views receive: an immutable picture of one position.

@@ -6,6 +6,7 @@
 #include <QThread>
 
 #include <algorithm>
+#include <optional>
 
 namespace tlblab::ui {
 
@@ -73,6 +74,7 @@ void SessionController::setSession(LoadedSession s, int step) {
     m_timeline = std::move(s.timeline);
     m_lessonData.reset();
     m_lessonTimeline.reset();
+    m_recent.clear();
     m_pos = static_cast<std::size_t>(-1);  // force a snapshot
     emit branchChanged(false);
     goToStep(step);
@@ -108,28 +110,73 @@ std::pair<std::size_t, int> SessionController::nextStepTarget() const {
     const int n = static_cast<int>(m_data->steps.size());
     if (k >= 0 && m_pos < m_data->positionOfStep(k)) return {m_data->positionOfStep(k), k};  // finish this step
     if (k + 1 < n) return {m_data->positionOfStep(k + 1), k + 1};
-    return {m_data->opCount(), kAutoStep};
+    // On the last step: only trailing ops remain, and they belong to this step. (kAutoStep here
+    // would pick the previous step when the last one has no ops and shares its position.)
+    return {m_data->opCount(), n > 0 ? k : kAutoStep};
 }
 
 void SessionController::emitSnapshot() {
+    // A position seen a moment ago (stepping back and forth) is shown from the cache.
+    for (const SnapshotPtr& c : m_recent)
+        if (c->session == m_data && c->position == m_pos && c->step == m_step) {
+            m_snapshot = c;
+            emit snapshotChanged(m_snapshot);
+            return;
+        }
     auto snap = std::make_shared<Snapshot>();
     snap->session = m_data;
-    snap->machine = m_timeline->seek(m_pos);
     snap->position = m_pos;
     snap->step = m_step;
     const StepInfo* info = snap->stepInfo();
     snap->atStepEnd = info ? info->endOp == m_pos : m_pos == m_data->setupEnd;
     const std::size_t begin = info ? std::min(info->beginOp, m_pos) : m_pos;
-    for (std::size_t i = begin; i < m_pos; ++i)
-        snap->stepEvents.insert(snap->stepEvents.end(), m_data->events[i].begin(), m_data->events[i].end());
-    if (m_pos > 0) {
-        snap->lastOpEvents = m_data->events[m_pos - 1];
-        snap->lastOpText = m_data->opTexts[m_pos - 1];
-        snap->lastResult = m_timeline->resultOf(m_pos);
+    if (m_data->eventsStored) {
+        snap->machine = m_timeline->seek(m_pos);
+        for (std::size_t i = begin; i < m_pos; ++i) {
+            const EventList ev = m_timeline->eventsOf(i + 1);
+            snap->stepEvents.insert(snap->stepEvents.end(), ev.begin(), ev.end());
+        }
+        if (m_pos > 0) {
+            snap->lastOpEvents = m_timeline->eventsOf(m_pos);
+            snap->lastResult = m_timeline->resultOf(m_pos);
+        }
+    } else {
+        // Events on demand: the step's ops replayed on a copy of the machine where the step
+        // starts, which ends as the machine shown.
+        snap->machine = m_timeline->seek(begin);
+        for (std::size_t i = begin; i < m_pos; ++i) {
+            EventList ev;
+            snap->lastResult = snap->machine.execute(m_timeline->op(i), &ev);
+            snap->stepEvents.insert(snap->stepEvents.end(), ev.begin(), ev.end());
+            if (i + 1 == m_pos) snap->lastOpEvents = std::move(ev);
+        }
+        if (m_pos > 0 && begin == m_pos) {
+            const OpOutcome o = outcomeOf(m_pos - 1);
+            snap->lastOpEvents = o.events;
+            snap->lastResult = o.result;
+        }
     }
+    if (m_pos > 0) snap->lastOpText = m_data->opTexts[m_pos - 1];
     m_snapshot = std::move(snap);
+    m_recent.push_front(m_snapshot);
+    if (m_recent.size() > kRecentSnapshots) m_recent.pop_back();
     emit snapshotChanged(m_snapshot);
 }
+
+SessionController::OpOutcome SessionController::outcomeOf(std::size_t op) {
+    OpOutcome o;
+    if (!m_data || op >= m_data->opCount()) return o;
+    if (m_data->eventsStored) {
+        o.events = m_timeline->eventsOf(op + 1);
+        o.result = m_timeline->resultOf(op + 1);
+        return o;
+    }
+    Machine m = m_timeline->seek(op);
+    o.result = m.execute(m_timeline->op(op), &o.events);
+    return o;
+}
+
+EventList SessionController::eventsOfOp(std::size_t op) { return outcomeOf(op).events; }
 
 void SessionController::stepForward() {
     if (!m_data) return;
@@ -218,11 +265,18 @@ void SessionController::removeBreakpoint(std::size_t index) {
     emit breakpointsChanged();
 }
 
-long SessionController::scanBreakpoints(std::size_t from, std::size_t to, int* which) const {
-    if (!m_data) return -1;
+long SessionController::scanBreakpoints(std::size_t from, std::size_t to, int* which) {
+    if (!m_data || m_breakpoints.empty()) return -1;
     to = std::min(to, m_data->opCount());
+    if (from >= to) return -1;
+    // Without stored events the ops are replayed once, on a copy, with their events.
+    std::optional<Machine> replay;
+    if (!m_data->eventsStored) replay = m_timeline->seek(from);
     for (std::size_t i = from; i < to; ++i) {
-        const int w = firstHit(m_breakpoints, m_data->events[i]);
+        EventList ev;
+        if (replay) replay->execute(m_timeline->op(i), &ev);
+        else ev = m_timeline->eventsOf(i + 1);
+        const int w = firstHit(m_breakpoints, ev);
         if (w >= 0) {
             if (which) *which = w;
             return static_cast<long>(i);
@@ -288,16 +342,25 @@ bool SessionController::runConsoleOp(const QString& text, QString* error, int* c
     }
     // Drop everything after the current position.
     tl->truncate(m_pos);
-    data->events.resize(m_pos);
     data->opTexts.resize(m_pos);
-    data->stats.resize(m_pos + 1);
+    if (data->markBegin.size() > m_pos + 1) {
+        data->markBegin.resize(m_pos + 1);
+        data->marks.resize(data->markBegin.back());
+    }
     std::vector<StepInfo> kept;
+    int firstChanged = static_cast<int>(data->steps.size());  // counters after it no longer hold
     for (StepInfo s : data->steps) {
         if (s.beginOp >= m_pos) continue;
+        if (s.endOp > m_pos && firstChanged == static_cast<int>(data->steps.size())) firstChanged = static_cast<int>(kept.size());
         s.endOp = std::min(s.endOp, m_pos);
         kept.push_back(std::move(s));
     }
+    firstChanged = std::min(firstChanged, static_cast<int>(kept.size()));
     data->steps = std::move(kept);
+    while (!data->statsStep.empty() && data->statsStep.back() >= firstChanged) {
+        data->statsStep.pop_back();
+        data->stats.pop_back();
+    }
     try {
         appendOp(*data, *tl, op);
     } catch (const OpError& e) {
@@ -312,6 +375,7 @@ bool SessionController::runConsoleOp(const QString& text, QString* error, int* c
     s.beginOp = m_pos;
     s.endOp = m_pos + 1;
     data->steps.push_back(std::move(s));
+    recordStats(*data, static_cast<int>(data->steps.size()) - 1, tl->head());
     if (startsBranch) {
         m_lessonData = m_data;
         m_lessonTimeline = m_timeline;

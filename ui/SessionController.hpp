@@ -13,6 +13,7 @@
 #include <QString>
 #include <QTimer>
 
+#include <deque>
 #include <memory>
 #include <vector>
 
@@ -82,6 +83,16 @@ public:
     bool inBranch() const { return m_data && m_data->branch; }
     void dropBranch();  // back to the lesson, at the branch point
 
+    // ---- events on demand ---------------------------------------------------------------------
+    // The events and result of op `op` (position op -> op + 1): stored for lessons, replayed on a
+    // copy of the machine for scripts. Nothing per op is kept for the whole history but marks.
+    struct OpOutcome {
+        EventList events;
+        OpResult result;
+    };
+    OpOutcome outcomeOf(std::size_t op);
+    EventList eventsOfOp(std::size_t op);
+
 signals:
     void loadStarted(const QString& what);
     void loaded(const QString& what, const QString& variant);
@@ -103,7 +114,7 @@ private:
     void emitSnapshot();
     void onTick();
     // First op index in [from, to) whose events hit a breakpoint, or -1.
-    long scanBreakpoints(std::size_t from, std::size_t to, int* which) const;
+    long scanBreakpoints(std::size_t from, std::size_t to, int* which);
     void finishLoad(std::uint64_t generation, LoadedSession s, QString error, int step);
 
     std::shared_ptr<SessionData> m_data;
@@ -114,6 +125,9 @@ private:
     std::size_t m_pos = 0;
     int m_step = -1;
     SnapshotPtr m_snapshot;
+    // The last few snapshots: stepping back and forth shows them again without a replay.
+    static constexpr std::size_t kRecentSnapshots = 8;
+    std::deque<SnapshotPtr> m_recent;
     QTimer m_timer;
     std::vector<Breakpoint> m_breakpoints;
     QString m_what, m_variant;

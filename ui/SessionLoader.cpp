@@ -4,6 +4,9 @@
 #include "tlblab/ops.hpp"
 #include "tlblab/script_file.hpp"
 
+#include <algorithm>
+#include <fstream>
+#include <sstream>
 
 namespace tlblab::ui {
 
@@ -43,11 +46,63 @@ std::size_t SessionData::positionOfStep(int step) const {
     return steps[k].endOp;
 }
 
-void appendOp(SessionData& data, Timeline& tl, const Op& op) {
-    tl.append(op);
-    data.events.push_back(tl.eventsOf(tl.size()));
+EventMark EventMark::of(const Event& e) {
+    EventMark m;
+    m.cpu = static_cast<std::int16_t>(e.cpu);
+    m.kind = e.kind;
+    m.bits = static_cast<std::uint8_t>((e.origin == Origin::Speculative ? kSpeculative : 0) | (e.global ? kGlobal : 0));
+    return m;
+}
+
+Event EventMark::event() const {
+    Event e(kind, cpu);
+    e.origin = (bits & kSpeculative) ? Origin::Speculative : Origin::Demand;
+    e.global = (bits & kGlobal) != 0;
+    return e;
+}
+
+const PositionStats* SessionData::statsAfter(int step) const {
+    const auto it = std::lower_bound(statsStep.begin(), statsStep.end(), step);
+    return it != statsStep.end() && *it == step ? &stats[static_cast<std::size_t>(it - statsStep.begin())] : nullptr;
+}
+
+void recordOp(SessionData& data, const Op& op, const EventList& events) {
     data.opTexts.push_back(formatOp(op));
-    data.stats.push_back(statsOf(tl.head()));
+    if (!data.marksComplete) return;
+    if (data.marks.size() + events.size() > kMarkBudget / sizeof(EventMark)) {
+        data.marksComplete = false;  // later ops get no marks; the status bar says so
+        return;
+    }
+    for (const Event& e : events) data.marks.push_back(EventMark::of(e));
+    data.markBegin.push_back(static_cast<std::uint32_t>(data.marks.size()));
+}
+
+void recordStats(SessionData& data, int step, const Machine& m) {
+    data.statsStep.push_back(step);
+    data.stats.push_back(statsOf(m));
+}
+
+void appendOp(SessionData& data, Timeline& tl, const Op& op) {
+    EventList ev;
+    tl.append(op, &ev);
+    recordOp(data, op, ev);
+}
+
+std::size_t machineCopyBytes(const Machine& m) {
+    std::size_t b = sizeof(Machine);
+    for (const Cpu& c : m.cpus()) {
+        b += sizeof(Cpu);
+        for (const auto& a : c.tlb.arrays()) b += a.slots.size() * (sizeof(TlbEntry) + 2 * sizeof(u32) + 1) + 128;
+    }
+    // Frames are shared between copies until written (A/D bits): count each as if it were not.
+    b += m.memory().frameCount() * (sizeof(Frame) + 64) + m.memory().symbols().size() * 128;
+    return b;
+}
+
+std::size_t keyframeIntervalFor(std::size_t ops, std::size_t machineBytes) {
+    std::size_t interval = kAppKeyframeInterval;
+    while (interval < kMaxAppKeyframeInterval && (ops / interval + 1) * machineBytes > kKeyframeBudget) interval *= 2;
+    return interval;
 }
 
 namespace {
@@ -77,6 +132,27 @@ std::string readFile(const std::string& path) {
 
 }  // namespace
 
+namespace {
+// The note shown when a session was limited to stay within its budget.
+// `interval`: the keyframe interval the budget imposed (0: none did).
+void noteBudget(SessionData& d, std::size_t interval, std::size_t statsStride) {
+    std::string note;
+    if (interval > kAppKeyframeInterval)
+        note += "stepping back replays up to " + std::to_string(interval - 1) + " operations";
+    if (statsStride > 1)
+        note += (note.empty() ? "" : "; ") + std::string("the plots show every ") + std::to_string(statsStride) + "th step";
+    if (!d.marksComplete)
+        note += (note.empty() ? "" : "; ") + std::string("the timeline shows the events of the first ") +
+                std::to_string(d.markBegin.size() - 1) + " operations";
+    if (!note.empty()) d.budgetNote = "Large session (" + std::to_string(d.opCount()) + " operations): " + note + ".";
+}
+
+std::size_t statsStrideFor(std::size_t steps, std::size_t cpus) {
+    const std::size_t cells = (steps + 1) * std::max<std::size_t>(1, cpus);
+    return std::max<std::size_t>(1, (cells + kStatCellBudget - 1) / kStatCellBudget);
+}
+}  // namespace
+
 LoadedSession loadScriptText(const std::string& text, const std::string& name) {
     std::vector<Op> ops;
     try {
@@ -84,32 +160,50 @@ LoadedSession loadScriptText(const std::string& text, const std::string& name) {
     } catch (const OpError& e) {
         throw LoadError(e.format());
     }
+    // The machine after the set-up sizes the keyframe interval (the set-up is a few ops; the
+    // script itself runs once, below).
+    std::size_t setupOps = 0;
+    Machine probe;
+    try {
+        while (setupOps < ops.size() && isSetupOp(ops[setupOps].code)) probe.execute(ops[setupOps++], nullptr);
+    } catch (const OpError& e) {
+        throw LoadError(e.format());
+    }
+    const std::size_t interval = keyframeIntervalFor(ops.size(), machineCopyBytes(probe));
+    const std::size_t steps = ops.size() - setupOps;
+    const std::size_t stride = statsStrideFor(steps, probe.cpus().size());
+
     LoadedSession out;
     out.data = std::make_shared<SessionData>();
-    out.timeline = std::make_shared<Timeline>(Machine{}, kAppKeyframeInterval, true);
+    out.timeline = std::make_shared<Timeline>(Machine{}, interval, false);
     SessionData& d = *out.data;
     d.id = name;
     d.title = name;
     d.sourcePath = name;
-    d.stats.push_back(statsOf(out.timeline->head()));
-    bool inSetup = true;
-    for (const Op& op : ops) {
+    d.opTexts.reserve(ops.size());
+    d.markBegin.reserve(ops.size() + 1);
+    d.steps.reserve(steps);
+    for (std::size_t i = 0; i < ops.size(); ++i) {
+        if (i == setupOps) recordStats(d, -1, out.timeline->head());
         try {
-            appendOp(d, *out.timeline, op);
+            appendOp(d, *out.timeline, ops[i]);
         } catch (const OpError& e) {
             throw LoadError(e.format());
         }
-        if (inSetup && isSetupOp(op.code)) {
+        if (i < setupOps) {
             d.setupEnd = out.timeline->size();
             continue;
         }
-        inSetup = false;
         StepInfo s;
         s.title = d.opTexts.back();
         s.beginOp = out.timeline->size() - 1;
         s.endOp = out.timeline->size();
         d.steps.push_back(std::move(s));
+        const int k = static_cast<int>(d.steps.size()) - 1;
+        if ((k + 1) % static_cast<int>(stride) == 0 || d.steps.size() == steps) recordStats(d, k, out.timeline->head());
     }
+    if (setupOps == ops.size()) recordStats(d, -1, out.timeline->head());
+    noteBudget(d, interval, stride);
     return out;
 }
 
@@ -126,11 +220,15 @@ LoadedSession loadSession(const std::string& what, const std::string& variant) {
     if (!path) throw LoadError(what + ": error: no bundled lesson of that id and no such lesson file");
     try {
         const Lesson lesson = loadLesson(*path);
-        const LessonRun run(lesson, variant);
+        // The lesson is played once: its run's timeline (events stored, keyframes every 2048 ops;
+        // a lesson has at most 20,000) becomes the session's.
+        LessonRun run(lesson, variant);
         LoadedSession out;
         out.data = std::make_shared<SessionData>();
-        out.timeline = std::make_shared<Timeline>(Machine{}, kAppKeyframeInterval, true);
+        out.timeline = std::make_shared<Timeline>(std::move(run.timeline()));
+        Timeline& tl = *out.timeline;
         SessionData& d = *out.data;
+        d.eventsStored = true;
         d.id = lesson.id;
         d.title = lesson.title;
         d.summary = lesson.summary;
@@ -139,10 +237,11 @@ LoadedSession loadSession(const std::string& what, const std::string& variant) {
         for (const auto& v : lesson.variants) d.variants.emplace_back(v.name, v.description);
         d.variant = run.variant().name;
         d.setupEnd = run.setupEnd();
-        d.stats.push_back(statsOf(out.timeline->head()));
-        // Replaying the run's ops into the app's timeline (short keyframe interval) records the
-        // events and counters of every position; the model is deterministic.
-        for (const Op& op : run.timeline().ops()) appendOp(d, *out.timeline, op);
+        d.opTexts.reserve(tl.size());
+        d.markBegin.reserve(tl.size() + 1);
+        for (std::size_t p = 0; p < tl.size(); ++p) recordOp(d, tl.op(p), tl.eventsOf(p + 1));
+        const std::size_t stride = statsStrideFor(run.steps().size(), tl.head().cpus().size());
+        recordStats(d, -1, tl.seek(d.setupEnd));
         for (const PlayedStep& ps : run.steps()) {
             const LessonStep& ls = run.lessonStep(ps);
             StepInfo s;
@@ -157,7 +256,13 @@ LoadedSession loadSession(const std::string& what, const std::string& variant) {
             s.beginOp = ps.firstOp;
             s.endOp = ps.lastOp;
             d.steps.push_back(std::move(s));
+            const int k = static_cast<int>(d.steps.size()) - 1;
+            // Counters after each step: one forward pass over the timeline, without events.
+            if ((k + 1) % static_cast<int>(stride) == 0 || d.steps.size() == run.steps().size())
+                recordStats(d, k, tl.seek(ps.lastOp));
         }
+        tl.seek(d.setupEnd);
+        noteBudget(d, 0, stride);  // a lesson's timeline keeps the run's keyframes (every 2048 ops)
         return out;
     } catch (const OpError& e) {
         throw LoadError(e.format());

@@ -21,8 +21,13 @@ struct LoadedSession {
     std::shared_ptr<Timeline> timeline;
 };
 
-// Keyframe interval of the app's timelines: small, so stepping back replays few ops.
+// Keyframe interval of the app's script timelines: small, so stepping back replays few ops;
+// doubled (up to the maximum) while the keyframes would exceed kKeyframeBudget.
 constexpr std::size_t kAppKeyframeInterval = 16;
+constexpr std::size_t kMaxAppKeyframeInterval = 8192;
+// Bytes one copy of `m` may hold of its own (TLBs, registers, frames as if unshared): an estimate.
+std::size_t machineCopyBytes(const Machine& m);
+std::size_t keyframeIntervalFor(std::size_t ops, std::size_t machineBytes);
 
 // `what` is a bundled lesson id, a lesson file, or a script (*.tlb: one step per op).
 // `variant` "" = the lesson's default.
@@ -31,7 +36,10 @@ LoadedSession loadSession(const std::string& what, const std::string& variant);
 // A script given as text (tests, benchmarks): one step per op after the set-up ops.
 LoadedSession loadScriptText(const std::string& text, const std::string& name);
 
-// Appends an op to a session under construction (records its events and the stats after it).
+// Appends an op to a session under construction (its text and swimlane marks; no counters).
 void appendOp(SessionData& data, Timeline& tl, const Op& op);
+// Records an op's text and marks (within kMarkBudget), and the counters after a step.
+void recordOp(SessionData& data, const Op& op, const EventList& events);
+void recordStats(SessionData& data, int step, const Machine& m);
 
 }  // namespace tlblab::ui

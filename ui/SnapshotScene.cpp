@@ -5,9 +5,11 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 namespace tlblab::ui {
 
-SceneOptions sceneOptionsFor(const Snapshot& snap) {
+SceneOptions sceneOptionsFor(const Snapshot& snap, const SceneTarget& target) {
     SceneOptions o;
     o.events = snap.stepEvents;
     if (const StepInfo* s = snap.stepInfo()) {
@@ -17,9 +19,17 @@ SceneOptions sceneOptionsFor(const Snapshot& snap) {
     } else if (snap.session) {
         o.title = snap.session->title;
     }
+    // A canvas not shown yet has no size: lay out for the default.
+    if (target.width >= 50 && target.height >= 50) {
+        o.targetWidth = target.width;
+        o.targetHeight = target.height;
+    }
+    o.legend = target.legend;
     return o;
 }
 
-Scene sceneFor(const Snapshot& snap) { return buildScene(snap.machine, sceneOptionsFor(snap)); }
+Scene sceneFor(const Snapshot& snap, const SceneTarget& target) {
+    return buildScene(snap.machine, sceneOptionsFor(snap, target));
+}
 
 }  // namespace tlblab::ui

@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
+#include "tlblab/diagram.hpp"  // first: core headers before Qt ones (Qt defines `slots`)
+
 #include "SwimlaneTimeline.hpp"
 
 #include "EventStyle.hpp"
@@ -77,8 +79,14 @@ void SwimlaneTimeline::paintStatic(QPainter& p) {
         const double y = laneTop(lane);
         if (lane % 2) p.fillRect(QRectF(0, y, width(), lh), pal.color(QPalette::AlternateBase));
         p.setPen(pal.color(QPalette::Text));
+        if (lane < m_cpus) {
+            // Each CPU's own colour, as on its canvas card and arrows (tlblab::cpuColor).
+            const QColor c(QString::fromStdString(cpuColor(dark ? Theme::Dark : Theme::Light, lane)));
+            p.fillRect(QRectF(0, y + 1, 4, lh - 2), c);
+            p.setPen(c);
+        }
         const QString name = lane < m_cpus ? QStringLiteral("cpu%1").arg(lane) : tr("machine");
-        p.drawText(QRectF(4, y, kLabelW - 6, lh), Qt::AlignVCenter | Qt::AlignLeft, name);
+        p.drawText(QRectF(7, y, kLabelW - 9, lh), Qt::AlignVCenter | Qt::AlignLeft, name);
     }
     // Set-up region and step boundaries with their numbers.
     const QColor grid = pal.color(QPalette::Mid);
@@ -103,13 +111,14 @@ void SwimlaneTimeline::paintStatic(QPainter& p) {
     // Events: each op's events spread across its column, in the lane of their CPU.
     const double colW = xOfPosition(1) - xOfPosition(0);
     p.setRenderHint(QPainter::Antialiasing, true);
-    for (std::size_t op = 0; op < m_data->events.size(); ++op) {
-        const EventList& evs = m_data->events[op];
+    for (std::size_t op = 0; op < m_data->opCount(); ++op) {
+        const auto [first, last] = m_data->marksOf(op);
+        const std::size_t count = static_cast<std::size_t>(last - first);
         const double x0 = xOfPosition(op);
-        for (std::size_t i = 0; i < evs.size(); ++i) {
-            const Event& e = evs[i];
+        for (std::size_t i = 0; i < count; ++i) {
+            const Event e = first[i].event();
             const int lane = (e.cpu >= 0 && e.cpu < m_cpus) ? e.cpu : m_cpus;
-            const double x = x0 + colW * (static_cast<double>(i) + 0.5) / static_cast<double>(evs.size());
+            const double x = x0 + colW * (static_cast<double>(i) + 0.5) / static_cast<double>(count);
             const double yc = laneTop(lane) + lh / 2;
             const int w = eventWeight(e);
             const double rMax = std::min({lh * 0.32, std::max(1.5, colW * 0.45), 7.0});
@@ -173,23 +182,25 @@ void SwimlaneTimeline::mouseMoveEvent(QMouseEvent* e) {
     if ((e->buttons() & Qt::LeftButton) && m_data) emit seekRequested(positionAt(e->position().x()));
 }
 
-const Event* SwimlaneTimeline::eventAt(QPoint pt, std::size_t* opOut) const {
-    if (!m_data || pt.x() < kLabelW || pt.y() < kHeaderH) return nullptr;
+int SwimlaneTimeline::eventAt(QPoint pt, std::size_t* opOut) const {
+    if (!m_data || pt.x() < kLabelW || pt.y() < kHeaderH) return -1;
     const double colW = xOfPosition(1) - xOfPosition(0);
     const auto op = static_cast<std::size_t>((pt.x() - kLabelW) / std::max(1e-9, colW));
-    if (op >= m_data->events.size()) return nullptr;
+    if (op >= m_data->opCount()) return -1;
     const int lane = static_cast<int>((pt.y() - kHeaderH) / laneHeight());
-    const EventList& evs = m_data->events[op];
-    const Event* best = nullptr;
+    const auto [first, last] = m_data->marksOf(op);
+    const std::size_t count = static_cast<std::size_t>(last - first);
+    int best = -1;
     double bestD = 1e9;
-    for (std::size_t i = 0; i < evs.size(); ++i) {
-        const int l = (evs[i].cpu >= 0 && evs[i].cpu < m_cpus) ? evs[i].cpu : m_cpus;
+    for (std::size_t i = 0; i < count; ++i) {
+        const Event e = first[i].event();
+        const int l = (e.cpu >= 0 && e.cpu < m_cpus) ? e.cpu : m_cpus;
         if (l != lane) continue;
-        const double x = xOfPosition(op) + colW * (static_cast<double>(i) + 0.5) / static_cast<double>(evs.size());
-        const double d = std::abs(x - pt.x()) - eventWeight(evs[i]);  // prefer important events
+        const double x = xOfPosition(op) + colW * (static_cast<double>(i) + 0.5) / static_cast<double>(count);
+        const double d = std::abs(x - pt.x()) - eventWeight(e);  // prefer important events
         if (d < bestD) {
             bestD = d;
-            best = &evs[i];
+            best = static_cast<int>(i);
         }
     }
     if (opOut) *opOut = op;
@@ -200,14 +211,18 @@ bool SwimlaneTimeline::event(QEvent* ev) {
     if (ev->type() == QEvent::ToolTip) {
         auto* he = static_cast<QHelpEvent*>(ev);
         std::size_t op = 0;
-        if (const Event* e = eventAt(he->pos(), &op)) {
+        if (const int i = eventAt(he->pos(), &op); i >= 0) {
+            // The op's events in full, replayed on demand (the swimlane keeps only marks).
+            const EventList evs = m_eventSource ? m_eventSource(op) : EventList{};
+            const auto [first, last] = m_data->marksOf(op);
+            const Event e = static_cast<std::size_t>(i) < evs.size() ? evs[static_cast<std::size_t>(i)] : first[i].event();
             const int k = m_data->stepAt(op + 1);
             QToolTip::showText(he->globalPos(),
                                tr("op %1 (step %2): %3\n%4")
                                    .arg(op + 1)
                                    .arg(k + 1)
                                    .arg(QString::fromStdString(m_data->opTexts[op]),
-                                        QString::fromStdString(describe(*e))),
+                                        QString::fromStdString(describe(e))),
                                this);
         } else {
             QToolTip::hideText();

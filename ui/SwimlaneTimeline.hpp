@@ -8,6 +8,8 @@
 #include <QPixmap>
 #include <QWidget>
 
+#include <functional>
+
 namespace tlblab::ui {
 
 class SwimlaneTimeline : public QWidget {
@@ -22,6 +24,8 @@ public:
     double xOfPosition(std::size_t position) const;
     std::size_t positionAt(double x) const;
     int laneCount() const;
+    // Where tooltips get an op's full events (the session keeps only their marks).
+    void setEventSource(std::function<EventList(std::size_t op)> source) { m_eventSource = std::move(source); }
 
 signals:
     void seekRequested(std::size_t position);
@@ -35,7 +39,7 @@ protected:
     void changeEvent(QEvent*) override;
 
 private:
-    const Event* eventAt(QPoint p, std::size_t* op) const;
+    int eventAt(QPoint p, std::size_t* op) const;  // index among the op's marks, or -1
     double laneTop(int lane) const;
     double laneHeight() const;
     void paintStatic(QPainter& p);  // lanes, steps and events: cached, redrawn when the data changes
@@ -44,6 +48,7 @@ private:
     std::shared_ptr<const SessionData> m_data;
     int m_cpus = 0;
     QPixmap m_cache;  // the static layer; null = stale
+    std::function<EventList(std::size_t)> m_eventSource;
 };
 
 }  // namespace tlblab::ui

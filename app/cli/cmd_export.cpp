@@ -8,6 +8,8 @@
 #include "tlblab/export.hpp"
 #include "tlblab/lesson.hpp"
 
+#include <fmt/format.h>
+
 #ifdef TLBLAB_HAVE_QT_EXPORT
 #include "SceneExport.hpp"
 
@@ -71,11 +73,12 @@ int runExport(const ExportOptions& o) {
         std::cerr << "tlblab-cli: error: --scale must be a number greater than 0 and at most 8\n";
         return kExitBadInput;
     }
-    const bool needsQt = o.format == "svg" || o.format == "pdf" || o.format == "png" || o.format == "handout";
+    // SVG comes from the core's painting walk (sceneToSvg): no Qt needed.
+    const bool needsQt = o.format == "pdf" || o.format == "png" || o.format == "handout";
 #ifndef TLBLAB_HAVE_QT_EXPORT
     if (needsQt) {
         std::cerr << "tlblab-cli: error: format " << o.format
-                  << " needs the Qt renderer; this build has none (TLBLAB_BUILD_GUI=OFF): use tikz or html\n";
+                  << " needs the Qt renderer; this build has none (TLBLAB_BUILD_GUI=OFF): use svg, tikz or html\n";
         return kExitBadInput;
     }
 #endif
@@ -101,6 +104,20 @@ int runExport(const ExportOptions& o) {
             writeFileAtomic(out, documentToTikz(doc, theme));
         } else if (o.format == "html") {
             writeFileAtomic(out, documentToHtml(doc, theme));
+        } else if (o.format == "svg") {
+            // One file per step when there are several: PATH-stepNN.svg.
+            const bool many = doc.steps.size() > 1;
+            for (const auto& st : doc.steps) {
+                std::string path = out;
+                if (many) {
+                    const auto slash = path.find_last_of('/');
+                    const auto dot = path.find_last_of('.');
+                    const bool ext = dot != std::string::npos && (slash == std::string::npos || dot > slash);
+                    path = (ext ? path.substr(0, dot) : path) + fmt::format("-step{:02}", st.number) +
+                           (ext ? path.substr(dot) : std::string());
+                }
+                writeFileAtomic(path, sceneToSvg(st.scene, theme));
+            }
         } else {
 #ifdef TLBLAB_HAVE_QT_EXPORT
             // Qt starts only here, so the other subcommands pay nothing for it. Headless unless a

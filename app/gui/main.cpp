@@ -12,13 +12,16 @@
 #include <QCommandLineParser>
 #include <QElapsedTimer>
 #include <QFileInfo>
+#include <QJsonDocument>
 #include <QSaveFile>
+#include <QScreen>
 #include <QSettings>
 #include <QStyleFactory>
 #include <QTimer>
 
 #include <cstdio>
 #include <cstring>
+#include <utility>
 
 using tlblab::ui::MainWindow;
 
@@ -78,12 +81,22 @@ struct Options {
                             QStringLiteral("FILE.png")};
     QCommandLineOption theme{QStringLiteral("theme"), QStringLiteral("system, light or dark (default: as saved)"),
                              QStringLiteral("T")};
-    QCommandLineOption size{QStringLiteral("size"), QStringLiteral("window size for --screenshot"), QStringLiteral("WxH"),
-                            QStringLiteral("1600x1000")};
+    QCommandLineOption size{QStringLiteral("size"),
+                            QStringLiteral("window size for --screenshot; 'screen': as on first start, fitted to the screen"),
+                            QStringLiteral("WxH"), QStringLiteral("1600x1000")};
     QCommandLineOption bench{QStringLiteral("bench"),
                              QStringLiteral("measure step-to-painted-frame and start-up times, print them, exit")};
     QCommandLineOption fresh{QStringLiteral("fresh"),
                              QStringLiteral("start fresh: do not reopen the lesson, variant and step of the last session")};
+
+    QCommandLineOption canvasShot{
+        QStringLiteral("screenshot-canvas"),
+        QStringLiteral("render the machine canvas alone, as on screen after the step's animation, to FILE.png, then exit"),
+        QStringLiteral("FILE.png")};
+    QCommandLineOption sceneReport{
+        QStringLiteral("scene-report"),
+        QStringLiteral("write what the canvas drew (items in screen pixels, font sizes, subject) to FILE.json, then exit"),
+        QStringLiteral("FILE.json")};
 
     void addTo(QCommandLineParser& p) const {
         p.setApplicationDescription(QStringLiteral(
@@ -97,9 +110,49 @@ struct Options {
         p.addPositionalArgument(QStringLiteral("LESSON"),
                                 QStringLiteral("bundled lesson id, lesson file or op script (*.tlb)"),
                                 QStringLiteral("[LESSON]"));
-        p.addOptions({variant, step, present, shot, theme, size, bench, fresh});
+        p.addOptions({variant, step, present, shot, theme, size, bench, fresh, canvasShot, sceneReport});
     }
 };
+
+
+// --screenshot-canvas / --scene-report: once the lesson is at its step and the window laid out,
+// the canvas alone as on screen (the step's animation finished, the camera on its subject) and
+// what it drew, in widget pixels. Then quits.
+// With --screenshot as well, the window picture is saved at the same moment.
+void canvasOutputsWhenReady(MainWindow& w, const QString& png, const QString& report, const QString& windowPng) {
+    auto done = std::make_shared<bool>(false);
+    QObject::connect(w.controller(), &tlblab::ui::SessionController::loaded, &w, [&w, png, report, windowPng, done] {
+        if (*done) return;
+        *done = true;
+        QTimer::singleShot(150, &w, [&w, png, report, windowPng] {
+            QApplication::processEvents();
+            tlblab::ui::MachineCanvas* c = w.canvas();
+            c->finishAnimation();
+            QApplication::processEvents();
+            auto fail = [](const QString& file, const QString& why) {
+                std::fprintf(stderr, "%s: error: cannot write: %s\n", qPrintable(file), qPrintable(why));
+                QApplication::exit(2);
+            };
+            for (const auto& [file, widget] : {std::pair<QString, QWidget*>{png, c}, {windowPng, &w}}) {
+                if (file.isEmpty()) continue;
+                const QPixmap pix = widget->grab();
+                QSaveFile f(file);
+                if (!f.open(QIODevice::WriteOnly) || !pix.save(&f, "PNG") || !f.commit()) return fail(file, f.errorString());
+            }
+            if (!report.isEmpty()) {
+                QSaveFile f(report);
+                const QByteArray json = QJsonDocument(c->sceneReport()).toJson(QJsonDocument::Indented);
+                if (!f.open(QIODevice::WriteOnly) || f.write(json) != json.size() || !f.commit())
+                    return fail(report, f.errorString());
+            }
+            QApplication::exit(0);
+        });
+    });
+    QObject::connect(w.controller(), &tlblab::ui::SessionController::loadFailed, &w, [](const QString& msg) {
+        std::fprintf(stderr, "%s\n", qPrintable(msg));
+        QApplication::exit(2);
+    });
+}
 
 }  // namespace
 
@@ -137,7 +190,8 @@ int main(int argc, char** argv) {
             return 2;
         }
     }
-    const bool screenshot = p.isSet(o.shot);
+    const bool canvasOutputs = p.isSet(o.canvasShot) || p.isSet(o.sceneReport);
+    const bool screenshot = p.isSet(o.shot) || canvasOutputs;
     if (screenshot) {
         // Reproducible pictures: no saved layout, theme, zoom or session.
         QSettings::setDefaultFormat(QSettings::IniFormat);
@@ -148,11 +202,20 @@ int main(int argc, char** argv) {
     if (p.isSet(o.theme)) w.setThemeChoice(tlblab::ui::parseThemeChoice(p.value(o.theme)));
     if (screenshot) {
         const QStringList wh = p.value(o.size).split(QLatin1Char('x'));
-        w.resize(wh.value(0).toInt() > 0 ? wh.value(0).toInt() : 1600, wh.value(1).toInt() > 0 ? wh.value(1).toInt() : 1000);
-        screenshotWhenReady(w, p.value(o.shot));
+        // Presentation without an explicit --size: the screen's own size (full screen).
+        // --size screen: the geometry a first start gives on this screen.
+        if ((!p.isSet(o.present) || p.isSet(o.size)) && p.value(o.size) != QStringLiteral("screen")) w.resize(wh.value(0).toInt() > 0 ? wh.value(0).toInt() : 1600, wh.value(1).toInt() > 0 ? wh.value(1).toInt() : 1000);
+        if (canvasOutputs) canvasOutputsWhenReady(w, p.value(o.canvasShot), p.value(o.sceneReport), p.value(o.shot));
+        else screenshotWhenReady(w, p.value(o.shot));
     }
-    if (p.isSet(o.present)) w.setPresentation(true);
-    else w.show();
+    if (p.isSet(o.present)) {
+        w.setPresentation(true);
+        // Without a window manager (a bare X server for screenshots, a kiosk) full screen is only
+        // a hint nobody acts on: the window covers the screen itself.
+        if (screenshot && !p.isSet(o.size) && w.screen()) w.setGeometry(w.screen()->geometry());
+    } else {
+        w.show();
+    }
 
     QString lesson = p.positionalArguments().value(0);
     QString variantName = p.value(o.variant);

@@ -2,9 +2,11 @@
 // Themes and the Qt-free back ends of the scene description: SVG and TikZ.
 // The Qt back end (ui/SceneRenderer) follows the same drawing rules item by item.
 #include "tlblab/diagram.hpp"
+#include "tlblab/paint.hpp"
 
 #include <fmt/format.h>
 
+#include <cctype>
 #include <cmath>
 #include <map>
 
@@ -55,22 +57,28 @@ struct Palette {
     const char* walk;
     const char* changed;
     const char* offline;
+    const char* user;
+    const char* globalStroke;
 };
 
 // Colours chosen for contrast on a projector: dark text on light fills (or the reverse), and
 // every state also spelled out in text, so no meaning rests on colour alone.
 constexpr Palette kLight{"#ffffff", "#111111", "#555555", "#e8eef8", "#2f4f80", "#ffffff", "#3a3a3a", "#d5deea",
-                         "#f0f0f0", "#d0d0d0", "#ffd8a0", "#c06000", "#fff07a", "#a07000", "#dcefdc", "#eadcf8",
-                         "#6a2fa0", "#b00020", "#ffffff", "#505050", "#0a7a30", "#0050c0", "#e4e4e4"};
+                         "#f0f0f0", "#d0d0d0", "#ffd8a0", "#c06000", "#fff07a", "#a07000", "#c8ecec", "#eadcf8",
+                         "#6a2fa0", "#b00020", "#ffffff", "#505050", "#0a7a30", "#0050c0", "#e4e4e4", "#f3e6c8",
+                         "#00838f"};
 constexpr Palette kDark{"#1b1d22", "#eeeeee", "#b0b0b0", "#273246", "#8fb0e8", "#22252b", "#9a9a9a", "#34435c",
-                        "#2c3038", "#3c4048", "#6b4310", "#ffaa40", "#6b5d00", "#ffe040", "#1f4a2a", "#40285c",
-                        "#c89aff", "#d0203a", "#ffffff", "#b8b8b8", "#40d070", "#60a8ff", "#30333a"};
+                         "#2c3038", "#3c4048", "#6b4310", "#ffaa40", "#6b5d00", "#ffe040", "#0f4a4f", "#40285c",
+                         "#c89aff", "#d0203a", "#ffffff", "#b8b8b8", "#40d070", "#60a8ff", "#30333a", "#4a3e22",
+                         "#4dd0e1"};
 constexpr Palette kHigh{"#000000", "#ffffff", "#ffffff", "#000000", "#ffffff", "#000000", "#ffffff", "#003a8c",
-                        "#1a1a1a", "#8a8a8a", "#7a3c00", "#ffa000", "#ffff00", "#ffff00", "#004010", "#3c0070",
-                        "#e0a0ff", "#ff0000", "#ffffff", "#ffffff", "#00ff60", "#00c8ff", "#202020"};
+                         "#1a1a1a", "#8a8a8a", "#7a3c00", "#ffa000", "#ffff00", "#ffff00", "#00474f", "#3c0070",
+                         "#e0a0ff", "#ff0000", "#ffffff", "#ffffff", "#00ff60", "#00c8ff", "#202020", "#3a2e00",
+                         "#00ffff"};
 constexpr Palette kPrint{"#ffffff", "#000000", "#333333", "#f2f2f2", "#000000", "#ffffff", "#000000", "#dddddd",
-                         "#f4f4f4", "#bbbbbb", "#ffe2bd", "#000000", "#fff3a0", "#000000", "#e6f2e6", "#eee2f6",
-                         "#000000", "#c00020", "#ffffff", "#000000", "#007a30", "#0040a0", "#eeeeee"};
+                         "#f4f4f4", "#bbbbbb", "#ffe2bd", "#000000", "#fff3a0", "#000000", "#e0f2f2", "#eee2f6",
+                         "#000000", "#c00020", "#ffffff", "#000000", "#007a30", "#0040a0", "#eeeeee", "#f4ead2",
+                         "#000000"};
 
 const Palette& palette(Theme t) {
     switch (t) {
@@ -85,6 +93,65 @@ const Palette& palette(Theme t) {
 }  // namespace
 
 std::string themeBackground(Theme theme) { return palette(theme).bg; }
+
+const char* meaningName(Meaning m) {
+    switch (m) {
+    case Meaning::Global: return "global";
+    case Meaning::User: return "user";
+    case Meaning::Speculative: return "speculative";
+    case Meaning::LowMapping: return "low-mapping";
+    case Meaning::Conflict: return "conflict";
+    case Meaning::WalkPath: return "walk";
+    case Meaning::Changed: return "changed";
+    case Meaning::Highlight: return "highlight";
+    }
+    return "changed";
+}
+
+std::string meaningLabel(Meaning m) {
+    switch (m) {
+    case Meaning::Global: return "global entry (G)";
+    case Meaning::User: return "user page (U)";
+    case Meaning::Speculative: return "speculative fill";
+    case Meaning::LowMapping: return "low mapping";
+    case Meaning::Conflict: return "stale / conflict";
+    case Meaning::WalkPath: return "this step's walk";
+    case Meaning::Changed: return "changed this step";
+    case Meaning::Highlight: return "lesson highlight";
+    }
+    return {};
+}
+
+std::string meaningColor(Theme theme, Meaning m) {
+    const Palette& p = palette(theme);
+    switch (m) {
+    case Meaning::Global: return p.global;
+    case Meaning::User: return p.user;
+    case Meaning::Speculative: return p.spec;
+    case Meaning::LowMapping: return p.low;
+    case Meaning::Conflict: return p.danger;
+    case Meaning::WalkPath: return p.walk;
+    case Meaning::Changed: return p.changed;
+    case Meaning::Highlight: return p.highlightStroke;
+    }
+    return p.text;
+}
+
+std::string cpuColor(Theme theme, int cpu) {
+    // Eight hues apart from the meanings' (no red, green, teal, gold, orange, violet or the changed blue),
+    // darker for light themes and lighter for dark ones; they repeat after eight CPUs.
+    static const char* kLightCpu[] = {"#3949ab", "#8d5524", "#c2185b", "#455a64", "#7a7a00", "#1a237e", "#a0522d", "#333333"};
+    static const char* kDarkCpu[] = {"#9fa8da", "#d7a86e", "#f48fb1", "#b0bec5", "#d4d46a", "#8c9eff", "#e0a080", "#cccccc"};
+    static const char* kPrintCpu[] = {"#000000", "#333333", "#000000", "#333333", "#000000", "#333333", "#000000", "#333333"};
+    const std::size_t i = static_cast<std::size_t>(cpu < 0 ? 0 : cpu) % 8;
+    switch (theme) {
+    case Theme::Dark: return kDarkCpu[i];
+    case Theme::HighContrast: return kDarkCpu[i];
+    case Theme::Print: return kPrintCpu[i];
+    case Theme::Light: break;
+    }
+    return kLightCpu[i];
+}
 std::string themeChangedColor(Theme theme) { return palette(theme).changed; }
 std::string themeWalkColor(Theme theme) { return palette(theme).walk; }
 
@@ -99,37 +166,64 @@ RoleStyle roleStyle(Theme theme, std::string_view role) {
         s.strokeWidth = w;
         if (text) s.text = text;
     };
-    if (role == "cpu-card") set(p.card, p.cardStroke, 2.5);
+    // One colour, one meaning: global (teal), user (sand), speculative (violet, dashed), low mapping
+    // (orange), conflict (red), walk (green), changed (blue bar), highlight (gold outline, painted over
+    // the item's own style). CPUs have their own colours (cpuColor) on cards, CR3 arrows and IPIs.
+    if (role == "cpu-card") set(p.card, p.cardStroke, 3);
     else if (role == "cpu-card-highlight") set(p.card, p.highlightStroke, 5);
     else if (role == "halted") set(p.card, p.danger, 4);
     else if (role == "cpu-offline") {
         set(p.offline, p.muted, 2, p.muted);
         s.dashed = true;
     } else if (role == "cpu-booting") {
-        set(p.card, p.lowStroke, 3);
+        set(p.card, p.cardStroke, 3);
         s.dashed = true;
-    } else if (role == "card-title" || role == "card-text" || role == "title") {
+    } else if (role == "card-title" || role == "card-text" || role == "title" || role == "figure-title") {
         s.text = p.text;
+    } else if (role == "figure-note") {
+        s.text = p.muted;
     } else if (role == "register") set(p.tableFill, p.tableStroke, 1.5);
     else if (role == "register-highlight" || role == "entry-highlight")
         set(p.highlight, p.highlightStroke, 3, hc ? "#000000" : p.text);
-    else if (role == "mce-register" || role == "multimatch") set(p.danger, p.dangerText, 3, p.dangerText);
+    else if (role == "mce-register" || role == "multimatch" || role == "mm-diff")
+        set(p.danger, p.dangerText, 3, p.dangerText);
+    else if (role == "mm-same") set("none", p.rowLine, 1);
     else if (role == "table" || role == "tlb-table") set(p.tableFill, p.tableStroke, 2);
     else if (role == "table-header") set(p.header, p.tableStroke, 2);
     else if (role == "table-columns") set(p.columns, p.rowLine, 1, p.muted);
-    else if (role == "entry" || role == "tlb-entry") set("none", p.rowLine, 1);
+    else if (role == "entry" || role == "tlb-entry" || role == "mm-range-plain") set("none", p.rowLine, 1);
     else if (role == "entry-low-mapping") set(p.low, p.lowStroke, 2);
     else if (role == "entry-gap") set("none", p.rowLine, 1, p.muted);
-    else if (role == "tlb-entry-global") set(p.global, p.rowLine, 1);
-    else if (role == "tlb-entry-speculative") {
+    else if (role == "tlb-entry-global" || role == "entry-global" || role == "mm-range-global" || role == "legend-global")
+        set(p.global, p.globalStroke, 1.5);
+    else if (role == "tlb-entry-user" || role == "entry-user" || role == "mm-range-user" || role == "legend-user")
+        set(p.user, p.rowLine, 1);
+    else if (role == "tlb-entry-speculative" || role == "mm-range-speculative" || role == "legend-speculative") {
         set(p.spec, p.specStroke, 2);
         s.dashed = true;
-    } else if (role == "mce-overlay") set(p.danger, p.dangerText, 5, p.dangerText);
+    } else if (role == "legend-low-mapping") set(p.low, p.lowStroke, 2);
+    else if (role == "legend-conflict") set(p.danger, p.danger, 1);
+    else if (role == "legend-walk") set("none", p.walk, 4);
+    else if (role == "legend-changed") set(p.changed, p.changed, 1);
+    else if (role == "legend-highlight") set("none", p.highlightStroke, 4);
+    else if (role == "legend" || role == "addr-figure" || role == "mm-figure") set(p.bg, p.muted, 1.5);
+    else if (role == "addr-field" || role == "addr-frame") set(p.tableFill, p.tableStroke, 2);
+    else if (role == "fault") set(p.danger, p.dangerText, 3, p.dangerText);
+    else if (role == "ec-bit" || role == "mce-bit-clear") set(p.tableFill, p.rowLine, 1, p.muted);
+    else if (role == "ec-bit-set") set(p.tableFill, p.danger, 3);
+    else if (role == "mce-bit-set") set(p.dangerText, p.dangerText, 2, p.danger);
+    else if (role == "mce-text") s.text = p.dangerText;
+    else if (role == "mce-overlay") set(p.danger, p.dangerText, 5, p.dangerText);
     else if (role == "mce-wash") {
         set(p.danger, p.danger, 5);
         s.fillOpacity = 0.16;
     } else if (role == "arrow") set("none", p.arrow, 2);
-    else if (role == "arrow-walk") set("none", p.walk, 4.5);
+    else if (role == "arrow-context") set("none", p.muted, 1.5);
+    else if (role == "arrow-cr3") set("none", p.cardStroke, 3);
+    else if (role == "ipi") {
+        set("none", p.cardStroke, 3.5);
+        s.dashed = true;
+    } else if (role == "arrow-walk") set("none", p.walk, 4.5);
     else if (role == "arrow-low-mapping") {
         set("none", p.lowStroke, 3);
         s.dashed = true;
@@ -187,7 +281,9 @@ std::string texEscape(std::string_view s) {
         case '<': o += "\\textless{}"; break;
         case '>': o += "\\textgreater{}"; break;
         default:
-            if (s.substr(i, 3) == "\xe2\x86\x92") {  // U+2192 RIGHTWARDS ARROW
+            if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
+                o += ' ';  // newlines and control characters would end a node or a comment
+            } else if (s.substr(i, 3) == "\xe2\x86\x92") {  // U+2192 RIGHTWARDS ARROW
                 o += "$\\rightarrow$";
                 i += 2;
             } else {
@@ -198,7 +294,7 @@ std::string texEscape(std::string_view s) {
     return o;
 }
 
-// ---- SVG ----------------------------------------------------------------------------------------
+// ---- SVG and TikZ: both draw the primitives of the one painting walk (paint.hpp) ------------------
 
 namespace {
 
@@ -211,19 +307,49 @@ std::string num(double v) {
 
 constexpr const char* kFontFamily = "DejaVu Sans Mono, Menlo, Consolas, monospace";
 
-std::string svgRect(double x, double y, double w, double h, const RoleStyle& st) {
-    std::string r = fmt::format(R"(<rect x="{}" y="{}" width="{}" height="{}" fill="{}")", num(x), num(y), num(w),
-                                num(h), st.fill);
-    if (st.fillOpacity < 1.0) r += fmt::format(R"( fill-opacity="{:.2f}")", st.fillOpacity);
-    if (st.stroke != "none")
-        r += fmt::format(R"( stroke="{}" stroke-width="{}")", st.stroke, num(st.strokeWidth));
-    if (st.dashed) r += R"( stroke-dasharray="8 5")";
-    return r + "/>";
+// A colour that is safe to put in an attribute or a TikZ colour definition: "#rrggbb" or "none".
+std::string safeColor(const std::string& c) {
+    if (c.size() != 7 || c[0] != '#') return "none";
+    for (std::size_t i = 1; i < 7; ++i)
+        if (!std::isxdigit(static_cast<unsigned char>(c[i]))) return "none";
+    return c;
 }
 
-std::string svgText(double x, double y, const std::string& text, double font, bool bold, const std::string& color) {
-    return fmt::format(R"(<text x="{}" y="{}" font-size="{}"{} fill="{}">{}</text>)", num(x), num(y), num(font),
-                       bold ? R"( font-weight="bold")" : "", color, xmlEscape(text));
+std::string svgPrim(const PaintPrim& p) {
+    switch (p.kind) {
+    case PaintPrim::Kind::Rect: {
+        std::string r = fmt::format(R"(<rect x="{}" y="{}" width="{}" height="{}" fill="{}")", num(p.x), num(p.y),
+                                    num(p.w), num(p.h), safeColor(p.fill));
+        if (p.opacity < 1.0) r += fmt::format(R"( fill-opacity="{:.2f}")", p.opacity);
+        if (safeColor(p.stroke) != "none")
+            r += fmt::format(R"( stroke="{}" stroke-width="{}")", safeColor(p.stroke), num(p.strokeWidth));
+        if (p.dashed) r += R"( stroke-dasharray="8 5")";
+        return r + "/>";
+    }
+    case PaintPrim::Kind::Text:
+        return fmt::format(R"(<text x="{}" y="{}" font-size="{}"{} fill="{}">{}</text>)", num(p.x), num(p.y),
+                           num(p.fontPx), p.bold ? R"( font-weight="bold")" : "", safeColor(p.color), xmlEscape(p.text));
+    case PaintPrim::Kind::Path: {
+        if (p.points.empty()) return {};
+        std::string d;
+        for (std::size_t i = 0; i < p.points.size(); ++i)
+            d += fmt::format("{}{} {} ", i ? "L" : "M", num(p.points[i].x), num(p.points[i].y));
+        d.pop_back();
+        return fmt::format(R"(<path d="{}" fill="none" stroke="{}" stroke-width="{}"{}{}/>)", d, safeColor(p.stroke),
+                           num(p.strokeWidth), p.dashed ? R"( stroke-dasharray="8 5")" : "",
+                           p.opacity < 1.0 ? fmt::format(R"( stroke-opacity="{:.2f}")", p.opacity) : "");
+    }
+    case PaintPrim::Kind::Polygon: {
+        std::string pts;
+        for (const auto& pt : p.points) pts += fmt::format("{}{},{}", pts.empty() ? "" : " ", num(pt.x), num(pt.y));
+        std::string r = fmt::format(R"(<polygon points="{}" fill="{}")", pts, safeColor(p.fill));
+        if (safeColor(p.stroke) != "none")
+            r += fmt::format(R"( stroke="{}" stroke-width="{}")", safeColor(p.stroke), num(p.strokeWidth));
+        if (p.opacity < 1.0) r += fmt::format(R"( fill-opacity="{:.2f}")", p.opacity);
+        return r + "/>";
+    }
+    }
+    return {};
 }
 
 }  // namespace
@@ -235,67 +361,26 @@ std::string sceneToSvg(const Scene& s, Theme theme, const std::string& idPrefix)
                      num(s.width), num(s.height), num(s.width), num(s.height), kFontFamily);
     o += "\n";
     if (!s.title.empty()) o += "<title>" + xmlEscape(s.title) + "</title>\n";
-    o += fmt::format(R"(<rect x="0" y="0" width="{}" height="{}" fill="{}"/>)", num(s.width), num(s.height),
-                     themeBackground(theme));
-    o += "\n";
-    const std::string changedColor = themeChangedColor(theme);
-    const std::string walkColor = themeWalkColor(theme);
-    for (const SceneItem& it : s.items) {
-        const RoleStyle st = roleStyle(theme, it.role);
+    const std::vector<PaintPrim> prims = paintScene(s, theme);
+    std::size_t k = 0;
+    for (; k < prims.size() && prims[k].item < 0; ++k) o += svgPrim(prims[k]) + "\n";
+    for (std::size_t i = 0; i < s.items.size(); ++i) {
+        const SceneItem& it = s.items[i];
         o += fmt::format(R"(<g id="{}" class="{}">)", xmlEscape(idPrefix + it.id), xmlEscape(it.role));
         if (!it.tooltip.empty()) o += "<title>" + xmlEscape(it.tooltip) + "</title>";
-        switch (it.kind) {
-        case ItemKind::Box:
-            o += svgRect(it.x, it.y, it.w, it.h, st);
-            for (std::size_t i = 0; i < it.cells.size(); ++i)
-                o += svgText(it.x + 12, lineBaseline(it, i), it.cells[i], it.fontSize, it.bold || i == 0, st.text);
-            break;
-        case ItemKind::Text:
-            for (std::size_t i = 0; i < it.cells.size(); ++i)
-                o += svgText(it.x, lineBaseline(it, i), it.cells[i], it.fontSize, it.bold, st.text);
-            break;
-        case ItemKind::Row:
-            o += svgRect(it.x, it.y, it.w, it.h, st);
-            if (it.walkLevel >= 0) {
-                RoleStyle w;
-                w.stroke = walkColor;
-                w.strokeWidth = 4;
-                o += svgRect(it.x + 2, it.y + 2, it.w - 4, it.h - 4, w);
-            }
-            for (std::size_t i = 0; i < it.cells.size() && i < it.cellX.size(); ++i)
-                o += svgText(it.x + it.cellX[i], textBaseline(it.y, it.h, it.fontSize), it.cells[i], it.fontSize,
-                             it.bold, st.text);
-            break;
-        case ItemKind::Arrow: {
-            std::string d;
-            for (std::size_t i = 0; i < it.points.size(); ++i)
-                d += fmt::format("{}{} {} ", i ? "L" : "M", num(it.points[i].x), num(it.points[i].y));
-            d.pop_back();
-            o += fmt::format(R"(<path d="{}" fill="none" stroke="{}" stroke-width="{}"{}/>)", d, st.stroke,
-                             num(st.strokeWidth), st.dashed ? R"( stroke-dasharray="8 5")" : "");
-            auto h = arrowHead(it);
-            if (h.size() == 3)
-                o += fmt::format(R"(<polygon points="{},{} {},{} {},{}" fill="{}"/>)", num(h[0].x), num(h[0].y),
-                                 num(h[1].x), num(h[1].y), num(h[2].x), num(h[2].y), st.stroke);
-            break;
-        }
-        }
-        if (it.changed && it.kind != ItemKind::Arrow && it.h > 0)
-            o += fmt::format(R"(<rect x="{}" y="{}" width="{}" height="{}" fill="{}"/>)", num(it.x), num(it.y),
-                             num(kChangedBar), num(it.h), changedColor);
+        for (; k < prims.size() && prims[k].item == static_cast<int>(i); ++k) o += svgPrim(prims[k]);
         o += "</g>\n";
     }
     o += "</svg>\n";
     return o;
 }
 
-// ---- TikZ ---------------------------------------------------------------------------------------
-
 std::string sceneToTikz(const Scene& s, Theme theme) {
     // One scene unit = 0.02 cm; y grows downwards as on screen. Font sizes in pt.
     std::map<std::string, std::string> colors;  // "#rrggbb" -> name
     std::string defs;
-    auto color = [&](const std::string& c) -> std::string {
+    auto color = [&](const std::string& c0) -> std::string {
+        const std::string c = safeColor(c0) == "none" ? "#000000" : c0;
         auto it = colors.find(c);
         if (it != colors.end()) return it->second;
         std::string name = fmt::format("tlb{}", colors.size());
@@ -307,69 +392,61 @@ std::string sceneToTikz(const Scene& s, Theme theme) {
     };
     auto pt = [](double units) { return units * 0.02 * 28.4527; };
     std::string body;
-    auto rect = [&](double x, double y, double w, double h, const RoleStyle& st) {
-        std::string opts;
-        if (st.fill != "none") opts += "fill=" + color(st.fill);
-        if (st.fillOpacity < 1.0) opts += fmt::format(",fill opacity={:.2f}", st.fillOpacity);
-        if (st.stroke != "none") opts += fmt::format("{}draw={},line width={}pt", opts.empty() ? "" : ",", color(st.stroke), num(pt(st.strokeWidth)));
-        if (st.dashed) opts += ",dashed";
-        if (opts.empty()) return;
-        body += fmt::format("\\path[{}] ({},{}) rectangle ({},{});\n", opts, num(x), num(y), num(x + w), num(y + h));
-    };
-    auto text = [&](double x, double y, const std::string& t, double font, bool bold, const std::string& c) {
-        body += fmt::format("\\node[anchor=base west,inner sep=0pt,text={},font=\\ttfamily{}\\fontsize{{{}}}{{{}}}\\selectfont] at ({},{}) {{{}}};\n",
-                            color(c), bold ? "\\bfseries" : "", num(pt(font)), num(pt(font) * 1.2), num(x), num(y),
-                            texEscape(t));
-    };
-    RoleStyle bg;
-    bg.fill = themeBackground(theme);
-    rect(0, 0, s.width, s.height, bg);
-    for (const SceneItem& it : s.items) {
-        const RoleStyle st = roleStyle(theme, it.role);
-        body += "% " + it.id + "\n";
-        switch (it.kind) {
-        case ItemKind::Box:
-            rect(it.x, it.y, it.w, it.h, st);
-            for (std::size_t i = 0; i < it.cells.size(); ++i)
-                text(it.x + 12, lineBaseline(it, i), it.cells[i], it.fontSize, it.bold || i == 0, st.text);
+    auto prim = [&](const PaintPrim& p) {
+        switch (p.kind) {
+        case PaintPrim::Kind::Rect: {
+            std::string opts;
+            if (safeColor(p.fill) != "none") opts += "fill=" + color(p.fill);
+            if (p.opacity < 1.0) opts += fmt::format(",fill opacity={:.2f}", p.opacity);
+            if (safeColor(p.stroke) != "none")
+                opts += fmt::format("{}draw={},line width={}pt", opts.empty() ? "" : ",", color(p.stroke),
+                                    num(pt(p.strokeWidth)));
+            if (p.dashed) opts += ",dashed";
+            if (opts.empty()) return;
+            body += fmt::format("\\path[{}] ({},{}) rectangle ({},{});\n", opts, num(p.x), num(p.y), num(p.x + p.w),
+                                num(p.y + p.h));
             break;
-        case ItemKind::Text:
-            for (std::size_t i = 0; i < it.cells.size(); ++i)
-                text(it.x, lineBaseline(it, i), it.cells[i], it.fontSize, it.bold, st.text);
+        }
+        case PaintPrim::Kind::Text:
+            body += fmt::format("\\node[anchor=base west,inner sep=0pt,text={},font=\\ttfamily{}\\fontsize{{{}}}{{{}}}"
+                                "\\selectfont] at ({},{}) {{{}}};\n",
+                                color(p.color), p.bold ? "\\bfseries" : "", num(pt(p.fontPx)), num(pt(p.fontPx) * 1.2),
+                                num(p.x), num(p.y), texEscape(p.text));
             break;
-        case ItemKind::Row:
-            rect(it.x, it.y, it.w, it.h, st);
-            if (it.walkLevel >= 0) {
-                RoleStyle w;
-                w.stroke = themeWalkColor(theme);
-                w.strokeWidth = 4;
-                rect(it.x + 2, it.y + 2, it.w - 4, it.h - 4, w);
-            }
-            for (std::size_t i = 0; i < it.cells.size() && i < it.cellX.size(); ++i)
-                text(it.x + it.cellX[i], textBaseline(it.y, it.h, it.fontSize), it.cells[i], it.fontSize, it.bold,
-                     st.text);
-            break;
-        case ItemKind::Arrow: {
+        case PaintPrim::Kind::Path: {
             std::string path;
-            for (std::size_t i = 0; i < it.points.size(); ++i)
-                path += fmt::format("{}({},{})", i ? " -- " : "", num(it.points[i].x), num(it.points[i].y));
-            body += fmt::format("\\draw[{},line width={}pt{}] {};\n", color(st.stroke), num(pt(st.strokeWidth)),
-                                st.dashed ? ",dashed" : "", path);
-            auto h = arrowHead(it);
-            if (h.size() == 3)
-                body += fmt::format("\\fill[{}] ({},{}) -- ({},{}) -- ({},{}) -- cycle;\n", color(st.stroke),
-                                    num(h[0].x), num(h[0].y), num(h[1].x), num(h[1].y), num(h[2].x), num(h[2].y));
+            for (std::size_t i = 0; i < p.points.size(); ++i)
+                path += fmt::format("{}({},{})", i ? " -- " : "", num(p.points[i].x), num(p.points[i].y));
+            if (path.empty()) return;
+            body += fmt::format("\\draw[{},line width={}pt{}] {};\n", color(p.stroke), num(pt(p.strokeWidth)),
+                                p.dashed ? ",dashed" : "", path);
+            break;
+        }
+        case PaintPrim::Kind::Polygon: {
+            std::string path;
+            for (const auto& q : p.points) path += fmt::format("({},{}) -- ", num(q.x), num(q.y));
+            if (path.empty()) return;
+            body += fmt::format("\\fill[{}] {}cycle;\n", color(p.fill), path);
             break;
         }
         }
-        if (it.changed && it.kind != ItemKind::Arrow && it.h > 0) {
-            RoleStyle c;
-            c.fill = themeChangedColor(theme);
-            rect(it.x, it.y, kChangedBar, it.h, c);
-        }
+    };
+    const std::vector<PaintPrim> prims = paintScene(s, theme);
+    std::size_t k = 0;
+    for (; k < prims.size() && prims[k].item < 0; ++k) prim(prims[k]);
+    for (std::size_t i = 0; i < s.items.size(); ++i) {
+        // The id is a comment: no newline may end it early.
+        std::string id = s.items[i].id;
+        for (auto& ch : id)
+            if (static_cast<unsigned char>(ch) < 0x20) ch = ' ';
+        body += "% " + id + "\n";
+        for (; k < prims.size() && prims[k].item == static_cast<int>(i); ++k) prim(prims[k]);
     }
+    std::string title = s.title;
+    for (auto& ch : title)
+        if (static_cast<unsigned char>(ch) < 0x20) ch = ' ';
     std::string o = "% TLB Lab diagram";
-    if (!s.title.empty()) o += ": " + s.title;
+    if (!title.empty()) o += ": " + title;
     o += "\n% Needs \\usepackage{tikz} (xcolor comes with it). Scale with \\resizebox or the x/y keys.\n";
     o += "\\begin{tikzpicture}[x=0.02cm,y=-0.02cm]\n";
     o += defs;

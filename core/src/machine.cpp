@@ -316,6 +316,11 @@ void walkEvent(EventList* ev, int cpu, u32 va, const WalkResult& w, const char* 
     e.size = w.size;
     e.global = w.global;
     e.count = static_cast<u32>(w.levels);
+    e.failLevel = w.ok() ? -1 : w.failLevel;
+    for (int l = 0; l < w.levels; ++l) {
+        const auto& t = w.trace[static_cast<std::size_t>(l)];
+        e.trace[static_cast<std::size_t>(l)] = {t.level, t.index, t.entryPa, t.raw};
+    }
     std::string s = why;
     for (int l = 0; l < w.levels; ++l) {
         const auto& t = w.trace[static_cast<std::size_t>(l)];
@@ -327,9 +332,7 @@ void walkEvent(EventList* ev, int cpu, u32 va, const WalkResult& w, const char* 
 }
 
 u32 walkFaultCode(const WalkResult& w, const PagingRegs& regs, AccessType acc, Mode mode) {
-    u32 ec = accessErrorBits(regs, acc, mode);
-    if (w.fail == WalkFail::Reserved) ec |= pae::PF_P | pae::PF_RSVD;
-    return ec;
+    return w.errorCode | accessErrorBits(regs, acc, mode);
 }
 }  // namespace
 

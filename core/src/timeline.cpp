@@ -11,16 +11,17 @@ Timeline::Timeline(Machine initial, std::size_t keyframeInterval, bool storeEven
     m_keyframes.push_back(std::move(initial));
 }
 
-OpResult Timeline::append(const Op& op) {
+OpResult Timeline::append(const Op& op, EventList* events) {
     EventList ev;
     OpResult r;
     try {
-        r = m_head.execute(op, m_storeEvents ? &ev : nullptr);
+        r = m_head.execute(op, m_storeEvents || events ? &ev : nullptr);
     } catch (...) {
         rebuildHead();  // all-or-nothing: the head is again the replay of the recorded ops
         throw;
     }
     m_ops.push_back(op);
+    if (events) *events = ev;
     if (m_storeEvents) {
         m_events.push_back(std::move(ev));
         m_results.push_back(r);

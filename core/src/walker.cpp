@@ -59,6 +59,7 @@ WalkResult walk(const PhysMemory& mem, const PagingRegs& regs, u32 va) {
     if ((pde & highReserved) || (large && (pde & pae::kLargePdeReserved))) {
         r.fail = WalkFail::Reserved;
         r.failLevel = 1;
+        r.errorCode = pae::PF_P | pae::PF_RSVD;
         return r;
     }
     bool user = pde & pae::US, writable = pde & pae::RW, nx = (pde & pae::XD) && regs.nxe();
@@ -80,6 +81,7 @@ WalkResult walk(const PhysMemory& mem, const PagingRegs& regs, u32 va) {
         if (pte & highReserved) {
             r.fail = WalkFail::Reserved;
             r.failLevel = 2;
+            r.errorCode = pae::PF_P | pae::PF_RSVD;
             return r;
         }
         user = user && (pte & pae::US);

@@ -24,9 +24,15 @@
 #include <QTemporaryDir>
 #include <QTimer>
 #include <QTest>
+#include <QMenuBar>
+#include <QScreen>
+#include <QStatusBar>
 #include <QToolBar>
 
 #include <qcustomplot.h>
+
+#include <map>
+#include <random>
 
 using namespace tlblab;
 using tlblab::test::openWindow;
@@ -195,7 +201,7 @@ TEST_CASE("breakpoints stop just after the op that hits them") {
         CHECK(found);
         // No earlier op had one.
         for (std::size_t i = 0; i + 1 < first; ++i)
-            for (const Event& e : d->events[i]) CHECK_FALSE((e.kind == EventKind::TlbFill && e.origin == Origin::Speculative && e.cpu == 1));
+            for (const Event& e : c->eventsOfOp(i)) CHECK_FALSE((e.kind == EventKind::TlbFill && e.origin == Origin::Speculative && e.cpu == 1));
         CHECK(c->snapshot()->stepInfo()->title == "cpu1 caches translations speculatively");
     }
     SECTION("a CR3 load on cpu2 and an address") {
@@ -235,8 +241,8 @@ TEST_CASE("presentation mode reduces the window to canvas and narration with lar
     QTest::keyClick(w.get(), Qt::Key_F11);
     REQUIRE(w->isPresentation());
     CHECK(w->isFullScreen());
-    for (QDockWidget* d : w->findChildren<QDockWidget*>())
-        CHECK(d->isVisible() == (d->objectName() == QStringLiteral("narrationDock")));
+    for (QDockWidget* d : w->findChildren<QDockWidget*>()) CHECK_FALSE(d->isVisible());  // the caption replaces them
+    CHECK(w->caption()->isVisible());
     for (QToolBar* tb : w->findChildren<QToolBar*>()) CHECK_FALSE(tb->isVisible());
     CHECK(w->canvas()->isVisible());
     CHECK(w->canvas()->theme() == Theme::HighContrast);
@@ -496,4 +502,194 @@ TEST_CASE("the Explore dock searches the loaded lesson and finds the machine che
     REQUIRE(done.wait(20000));
     CHECK(done.front().at(0).toBool());  // found
     REQUIRE(w->stressPanel() != nullptr);
+}
+
+// ---- window: presentation, geometry, stepping (issue 11), presentation crash (issue 15) -------
+
+namespace {
+struct DockLook {
+    bool open, visible, floating;
+    QRect geometry;
+};
+std::string rectText(const QRect& r) {
+    return std::to_string(r.x()) + "," + std::to_string(r.y()) + " " + std::to_string(r.width()) + "x" + std::to_string(r.height());
+}
+std::map<QString, DockLook> dockLooks(ui::MainWindow& w) {
+    std::map<QString, DockLook> out;
+    for (QDockWidget* d : w.findChildren<QDockWidget*>())
+        out[d->objectName()] = {d->toggleViewAction()->isChecked(), d->isVisible() && w.rect().intersects(d->geometry()),
+                                d->isFloating(), d->geometry()};
+    return out;
+}
+}  // namespace
+
+TEST_CASE("presentation mode: canvas at least 70 % of the screen, a caption column, clicker keys, Esc restores") {
+    auto w = openWindow(QStringLiteral("erratum-383"), {}, 2);
+    w->showMaximized();
+    QTest::qWait(200);  // the default layout settles
+    REQUIRE(w->isMaximized());
+    const QRect before = w->geometry();
+    const auto looks = dockLooks(*w);
+    QTest::keyClick(w.get(), Qt::Key_F11);
+    QTest::qWait(50);
+    REQUIRE(w->isPresentation());
+    for (QDockWidget* d : w->findChildren<QDockWidget*>()) CHECK_FALSE(d->isVisible());  // no dock chrome
+    CHECK_FALSE(w->menuBar()->isVisible());
+    CHECK_FALSE(w->statusBar()->isVisible());
+    const QSize screen = w->size();
+    const QSize canvas = w->canvas()->size();
+    CHECK(double(canvas.width()) * canvas.height() >= 0.70 * screen.width() * screen.height());
+    // The caption: the step's narration in a column, at presentation size.
+    REQUIRE(w->caption()->isVisible());
+    CHECK(w->caption()->plainText().contains(QStringLiteral("Step 3/")));
+    CHECK(w->caption()->font().pixelSize() >= std::max(16, screen.height() / 45));
+    CHECK(w->caption()->width() < screen.width() * 30 / 100 + 2);
+    // Clicker keys: PageDown/PageUp and Right/Left step; the caption follows.
+    QTest::keyClick(w.get(), Qt::Key_PageDown);
+    CHECK(w->controller()->step() == 3);
+    CHECK(w->caption()->plainText().contains(QStringLiteral("Step 4/")));
+    QTest::keyClick(w.get(), Qt::Key_PageUp);
+    QTest::keyClick(w.get(), Qt::Key_Left);
+    CHECK(w->controller()->step() == 1);
+    QTest::keyClick(w.get(), Qt::Key_Right);
+    CHECK(w->controller()->step() == 2);
+    // B and period blank the screen and bring it back; stepping is unchanged.
+    QTest::keyClick(w.get(), Qt::Key_B);
+    CHECK(w->isBlanked());
+    QTest::keyClick(w.get(), Qt::Key_Period);
+    CHECK_FALSE(w->isBlanked());
+    CHECK(w->controller()->step() == 2);
+    // Esc: exactly the window it was, maximised, same geometry and docks.
+    QTest::keyClick(w.get(), Qt::Key_B);
+    QTest::keyClick(w.get(), Qt::Key_Escape);
+    QTest::qWait(50);
+    CHECK_FALSE(w->isPresentation());
+    CHECK_FALSE(w->isBlanked());
+    CHECK(w->isMaximized());
+    CHECK(w->geometry() == before);
+    CHECK_FALSE(w->caption()->isVisible());
+    CHECK(w->menuBar()->isVisible());
+    CHECK(w->statusBar()->isVisible());
+    const auto after = dockLooks(*w);
+    for (const auto& [name, look] : looks) {
+        INFO(name.toStdString());
+        CHECK(after.at(name).open == look.open);
+        CHECK(after.at(name).visible == look.visible);
+        INFO(rectText(after.at(name).geometry) + " was " + rectText(look.geometry));
+        if (look.visible) {  // a tab behind another has no place
+            CHECK(after.at(name).geometry.x() == look.geometry.x());
+            CHECK(after.at(name).geometry.width() == look.geometry.width());
+            // The separator between narration and the tabs below may move a little (offscreen: 32 px).
+            CHECK(std::abs(after.at(name).geometry.y() - look.geometry.y()) <= 40);
+            CHECK(std::abs(after.at(name).geometry.height() - look.geometry.height()) <= 40);
+        }
+    }
+    // Outside presentation mode B is no shortcut.
+    QTest::keyClick(w.get(), Qt::Key_B);
+    CHECK_FALSE(w->isBlanked());
+}
+
+TEST_CASE("presentation mode from a normal window comes back to the same geometry") {
+    auto w = openWindow(QStringLiteral("pae-translation"), {}, 1);
+    w->showNormal();
+    w->setGeometry(60, 70, 1100, 650);
+    QTest::qWait(20);
+    const QRect before = w->geometry();
+    w->setPresentation(true);
+    QTest::qWait(20);
+    w->setPresentation(false);
+    QTest::qWait(20);
+    CHECK_FALSE(w->isMaximized());
+    CHECK_FALSE(w->isFullScreen());
+    INFO(rectText(w->geometry()) + " was " + rectText(before));
+    CHECK(w->geometry() == before);
+}
+
+// The monkey's crash (seeds 4242 and 77): leaving presentation mode after the docks changed in it
+// (floated, docked, closed, shown from the View menu, a dock added, compare mode on)
+// restored a QMainWindow state saved for the old set of docks. The same changes, in a fixed order,
+// many times over: the window survives and comes back with its own docks.
+TEST_CASE("leaving presentation mode after the docks changed meanwhile never crashes") {
+    auto w = openWindow(QStringLiteral("erratum-383"), {}, 1);
+    std::mt19937 rng(4242);
+    auto pick = [&rng](int n) { return std::uniform_int_distribution<int>(0, n - 1)(rng); };
+    for (int round = 0; round < 60; ++round) {
+        w->setPresentation(true);
+        QList<QDockWidget*> docks = w->findChildren<QDockWidget*>();
+        for (int k = 0; k < 4; ++k) {
+            QDockWidget* d = docks[pick(static_cast<int>(docks.size()))];
+            switch (pick(7)) {
+            case 0: d->toggleViewAction()->trigger(); break;  // View menu
+            case 1: d->show(); d->setFloating(!d->isFloating()); break;
+            case 2: d->close(); break;
+            case 3: d->setFloating(false); d->show(); break;  // docked again (a double click on its title)
+            case 4: w->setCompare(!w->compare()->isActive()); break;
+            case 5: {  // a dock added while presenting (as compare mode may do)
+                auto* extra = new QDockWidget(QStringLiteral("extra %1").arg(round), w.get());
+                extra->setObjectName(QStringLiteral("extraDock%1").arg(round));
+                w->addDockWidget(Qt::LeftDockWidgetArea, extra);
+                break;
+            }
+            default: d->toggleViewAction()->trigger(); d->toggleViewAction()->trigger(); break;  // closed and reopened
+            }
+        }
+        QApplication::setActiveWindow(w.get());  // not a floating dock
+        if (pick(2)) QTest::keyClick(w.get(), Qt::Key_Escape);
+        else QTest::keyClick(w.get(), Qt::Key_F11);
+        REQUIRE_FALSE(w->isPresentation());
+        QApplication::processEvents();
+    }
+    // Still a working window: a step forward shows the next step.
+    const int s = w->controller()->step();
+    QTest::keyClick(w.get(), Qt::Key_Right);
+    CHECK(w->controller()->step() == s + 1);
+    // Closing while presenting saves the window's own layout, not presentation mode's.
+    w->setPresentation(true);
+    w->close();
+    auto again = openWindow(QStringLiteral("erratum-383"));
+    CHECK(again->findChild<QDockWidget*>(QStringLiteral("timelineDock"))->toggleViewAction()->isChecked());
+    CHECK(again->menuBar()->isVisible());
+}
+
+TEST_CASE("first start: the window fits the screen; maximised, the timeline and status bar stay visible") {
+    tlblab::test::app();
+    QSettings().clear();
+    ui::MainWindow w;
+    const QRect avail = w.screen()->availableGeometry();
+    CHECK(w.width() <= avail.width());
+    CHECK(w.height() <= avail.height());
+    CHECK(avail.contains(w.geometry()));
+    // Whatever the docks hold, the window can be as small as a 1280x720 screen (less a panel).
+    CHECK(w.minimumSizeHint().width() <= 1280);
+    CHECK(w.minimumSizeHint().height() <= 720 - 48);
+    w.show();
+    w.showMaximized();
+    QTest::qWait(50);
+    auto* tl = w.findChild<QDockWidget*>(QStringLiteral("timelineDock"));
+    REQUIRE(tl->isVisible());
+    CHECK(w.rect().contains(tl->geometry()));
+    CHECK(tl->geometry().bottom() <= w.statusBar()->geometry().top());
+    CHECK(w.rect().contains(w.statusBar()->geometry()));
+    CHECK(w.height() <= avail.height());
+}
+
+TEST_CASE("Next on the last step does nothing") {
+    auto w = openWindow(QStringLiteral("erratum-383"));
+    auto* c = w->controller();
+    const int last = static_cast<int>(c->session()->steps.size()) - 1;
+    QTest::keyClick(w.get(), Qt::Key_End);
+    REQUIRE(c->step() == last);
+    const std::size_t pos = c->position();
+    for (int i = 0; i < 3; ++i) {
+        QTest::keyClick(w.get(), Qt::Key_Right);
+        CHECK(c->step() == last);
+        CHECK(c->position() == pos);
+        QTest::keyClick(w.get(), Qt::Key_PageDown);
+        CHECK(c->step() == last);
+    }
+    CHECK(c->atEnd());
+    // Stepping to it one step at a time ends there too.
+    QTest::keyClick(w.get(), Qt::Key_Home);
+    for (int i = 0; i <= last + 3; ++i) QTest::keyClick(w.get(), Qt::Key_Right);
+    CHECK(c->step() == last);
 }

@@ -5,7 +5,12 @@
 // (in the asan build), and the window still works afterwards: it loads erratum-383 again and
 // steps to the machine check.
 //
-//   tlblab_monkey [SECONDS] [SEED]      (defaults: $TLBLAB_MONKEY_SECONDS or 20, seed 383)
+//   tlblab_monkey [SECONDS] [SEED|random]   (defaults: $TLBLAB_MONKEY_SECONDS or 20, seed 383)
+//
+// Each run starts from empty settings of its own, so a seed replays the same run; now and then
+// the monkey closes the window and opens a new one, which restores the layout it saved (floated,
+// closed or tabbed docks, compare mode, presentation mode) as a user's next start would. A seed
+// that ever crashed is in the fixed set of tests/monkey/CMakeLists.txt.
 #include "ConsolePanel.hpp"  // first: core headers before Qt ones
 #include "MainWindow.hpp"
 
@@ -16,8 +21,10 @@
 #include <QLineEdit>
 #include <QMenu>
 #include <QPointer>
+#include <QSettings>
 #include <QSignalSpy>
 #include <QStandardPaths>
+#include <QTemporaryDir>
 #include <QTest>
 #include <QTimer>
 #include <QWheelEvent>
@@ -97,8 +104,9 @@ public:
             QTest::qWait(pick(0, 3) == 0 ? 30 : 2);
         }
         closer.stop();
-        std::printf("monkey: %d actions in %d s (clicks %d, drags %d, wheel %d, keys %d, menu actions %d, console %d)\n",
-                    m_actions, m_seconds, m_clicks, m_drags, m_wheels, m_keys, m_menuActions, m_console);
+        std::printf("monkey: %d actions in %d s (clicks %d, drags %d, wheel %d, keys %d, menu actions %d, console %d, "
+                    "window reopened %d)\n",
+                    m_actions, m_seconds, m_clicks, m_drags, m_wheels, m_keys, m_menuActions, m_console, m_reopens);
         return checkStillWorks();
     }
 
@@ -161,7 +169,14 @@ private:
             ++m_keys;
             break;
         }
-        case 8: case 9: {  // a menu or toolbar action, except Quit
+        case 8: case 9: {  // a menu or toolbar action, except Quit; rarely, close and reopen the window
+            if (pick(0, 60) == 0) {
+                m_w->close();  // saves its settings
+                m_w->deleteLater();
+                newWindow();  // restores them
+                ++m_reopens;
+                break;
+            }
             QList<QAction*> actions = m_w->findChildren<QAction*>();
             if (actions.isEmpty()) break;
             QAction* a = actions[pick(0, static_cast<int>(actions.size()) - 1)];
@@ -214,7 +229,7 @@ private:
     std::mt19937 m_rng;
     int m_seconds;
     QPointer<MainWindow> m_w;
-    int m_actions = 0, m_clicks = 0, m_drags = 0, m_wheels = 0, m_keys = 0, m_menuActions = 0, m_console = 0;
+    int m_actions = 0, m_clicks = 0, m_drags = 0, m_wheels = 0, m_keys = 0, m_menuActions = 0, m_console = 0, m_reopens = 0;
 };
 
 }  // namespace
@@ -226,11 +241,21 @@ int main(int argc, char** argv) {
     QApplication::setOrganizationName(QStringLiteral("TLB Lab tests"));
     QApplication::setApplicationName(QStringLiteral("tlblab-monkey"));
     QApplication::setQuitOnLastWindowClosed(false);
+    // Settings of this run only: a seed replays the same run whatever earlier runs saved.
+    QTemporaryDir settingsDir;
+    QSettings::setPath(QSettings::NativeFormat, QSettings::UserScope, settingsDir.path());
+    QSettings::setPath(QSettings::IniFormat, QSettings::UserScope, settingsDir.path());
 
     const char* envSeconds = std::getenv("TLBLAB_MONKEY_SECONDS");
     const int seconds = argc > 1 ? std::atoi(argv[1]) : envSeconds ? std::atoi(envSeconds) : 20;
-    const unsigned seed = argc > 2 ? static_cast<unsigned>(std::strtoul(argv[2], nullptr, 10)) : 383u;
-    std::printf("monkey: seed %u, %d s\n", seed, seconds);
+    // "random": a seed that changes each run (CI runs one beside the fixed set), printed to replay it.
+    const bool randomSeed = argc > 2 && std::string(argv[2]) == "random";
+    const unsigned seed = randomSeed ? static_cast<unsigned>(std::random_device{}() % 1000000u)
+                          : argc > 2 ? static_cast<unsigned>(std::strtoul(argv[2], nullptr, 10))
+                                     : 383u;
+    std::printf("monkey: seed %u, %d s%s\n", seed, seconds,
+                randomSeed ? " (random: replay with tlblab_monkey SECONDS SEED; a crash becomes a fixed seed)" : "");
+    std::fflush(stdout);
 
     // A hang (no progress for 30 s, modal loops included) is a failure, not a stuck CI job.
     g_heartbeat = nowMs();

@@ -48,14 +48,55 @@ struct SceneItem {
     bool changed = false;            // this step changed it (new TLB entry, written table entry, CR3 load)
     std::string tooltip;             // hover text: the entry's raw value and bits
     std::string parent;              // id of the table or card holding it, "" at top level
+    bool subject = false;            // part of the step's subject: drawn large, framed by the camera
+    bool highlight = false;          // the lesson highlights it: drawn as an outline over its own style
+    int cpu = -1;                    // the CPU it belongs to (card, TLB, CR3 arrow, IPI source): cpuColor()
 
     bool operator==(const SceneItem&) const = default;
 };
 
+struct SceneRect {
+    double x = 0, y = 0, w = 0, h = 0;
+    bool empty() const { return w <= 0 || h <= 0; }
+    bool intersects(const SceneRect& o) const {
+        return x < o.x + o.w && o.x < x + w && y < o.y + o.h && o.y < y + h;
+    }
+    bool operator==(const SceneRect&) const = default;
+};
+
+// A flush of this step, for the UI's sweep animation: `removed` are the ids the entries had in the
+// previous step's scene ("tlb:cpu1:#3"; gone from this one), `spared` the ids of this scene's entries
+// the flush kept (global entries under MOV CR3 with CR4.PGE = 1).
+struct SceneFlush {
+    int cpu = -1;
+    FlushKind kind = FlushKind::NonGlobal;  // NonGlobal: MOV CR3; All: CR4.PGE toggle; Invlpg: one page
+    u32 va = 0;                             // Invlpg / PageFault: the page
+    std::vector<std::string> removed, spared;
+    bool operator==(const SceneFlush&) const = default;
+};
+
+// What the step is about (computed from its events and the lesson's highlights).
+struct StepSubject {
+    std::set<int> cpus;                     // acting and highlighted CPUs
+    std::set<u64> tables;                   // physical addresses of tables: CR3 chains, walks, written entries
+    std::set<u64> entries;                  // table entries (physical addresses) walked, written, highlighted
+    std::set<std::pair<int, u32>> tlb;      // (cpu, TLB entry id) filled, hit, highlighted or in conflict
+    std::set<std::pair<int, u32>> removed;  // (cpu, TLB entry id) removed this step
+    bool machineCheck = false;              // a multimatch / machine check happened this step
+    bool empty() const { return cpus.empty() && tables.empty() && entries.empty() && tlb.empty() && !machineCheck; }
+};
+
 struct Scene {
-    double width = 0, height = 0;
+    double width = 0, height = 0;  // == bounds.x + bounds.w, bounds.y + bounds.h (the drawing's size)
     std::string title;
     std::vector<SceneItem> items;  // drawing order: later items on top
+
+    SceneRect bounds;         // the whole machine (fit-all: F / Ctrl+0)
+    SceneRect subjectBounds;  // what the camera frames for this step (inside bounds; == bounds if no subject)
+    double targetWidth = 0, targetHeight = 0;  // the size it was laid out for (SceneOptions)
+    double subjectFont = 0, contextFont = 0;   // the font sizes (scene units) of subject and context text
+    std::vector<SceneFlush> flushes;           // this step's flushes, in order
+    StepSubject subject;
 
     const SceneItem* find(std::string_view id) const;
 };
@@ -63,6 +104,23 @@ struct Scene {
 enum class Theme : std::uint8_t { Light, Dark, HighContrast, Print };
 const char* themeName(Theme t);                     // "light" / "dark" / "high-contrast" / "print"
 bool parseTheme(std::string_view s, Theme& out);
+
+// One colour, one meaning (screen and exports).
+enum class Meaning : std::uint8_t {
+    Global,       // global TLB entry / G page
+    User,         // user page (U/S = 1)
+    Speculative,  // speculative TLB fill
+    LowMapping,   // the low (identity) kernel mapping
+    Conflict,     // stale entry, multimatch, machine check, fault
+    WalkPath,     // the step's page walk
+    Changed,      // changed by this step
+    Highlight,    // the lesson's highlight (outline)
+};
+const char* meaningName(Meaning m);      // "global", "user", ..., used in legend ids
+std::string meaningLabel(Meaning m);     // legend text: "global entry", ...
+std::string meaningColor(Theme theme, Meaning m);
+// Each CPU its own colour: card, CR3 arrow, IPIs, swimlane lane.
+std::string cpuColor(Theme theme, int cpu);
 
 // How a role looks in a theme. Colours are "#rrggbb" or "none".
 struct RoleStyle {
@@ -89,7 +147,17 @@ struct SceneOptions {
     std::size_t maxRowsPerTable = 10;          // longer tables compress runs into "... N more ..."
     std::size_t maxTlbRows = 10;
     std::string title;                         // shown above the diagram when not empty
+    // The canvas (pixels) the scene is laid out for: its aspect ratio, and its height sets the font sizes
+    // (subject text ~ targetHeight / 32, context ~ / 60), so a scene fitted to a canvas of this size has
+    // legible text. Exports use 1920x1080; the canvas passes its own size.
+    double targetWidth = 1920, targetHeight = 1080;
+    bool legend = false;       // draw the colour legend (items "legend", "legend:*")
+    bool figures = true;       // the address and multimatch figures
 };
+
+// The step's subject from its events and the options' highlights (highlightCpus, highlightEntries,
+// highlightTlbEntries, highlightRegisters).
+StepSubject computeSubject(const Machine& m, const EventList& events, const SceneOptions& highlights);
 
 Scene buildScene(const Machine& m, const SceneOptions& opt);
 

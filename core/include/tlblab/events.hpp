@@ -5,6 +5,7 @@
 
 #include "tlblab/pae.hpp"
 
+#include <array>
 #include <string>
 #include <vector>
 
@@ -34,6 +35,14 @@ enum class EventKind : std::uint8_t {
 };
 const char* eventKindName(EventKind k);  // snake_case, stable (used in JSON and breakpoints)
 
+// One level of a page walk as the step read it (Walk events).
+struct WalkTraceStep {
+    int level = 0;       // 0 PDPTE (register), 1 PDE, 2 PTE
+    unsigned index = 0;  // index in its table (linear-address field value)
+    u64 entryPa = 0;     // physical address of the entry
+    u64 raw = 0;         // the entry's value as read
+};
+
 struct Event {
     Event() = default;
     explicit Event(EventKind k, int c = -1) : kind(k), cpu(c) {}
@@ -52,6 +61,9 @@ struct Event {
     FlushKind flush = FlushKind::NonGlobal;
     bool global = false;
     std::string detail;  // names: table, task, kernel function, TLB array
+    // Walk: the levels read (`count` of them) and, if the walk stopped, the level it stopped at.
+    std::array<WalkTraceStep, 3> trace{};
+    int failLevel = -1;
 };
 
 // One line of text for an event, in hardware terms ("cpu1: MOV CR3 0x01801000 -> 0x01805000").

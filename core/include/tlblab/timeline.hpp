@@ -18,7 +18,8 @@ public:
     explicit Timeline(Machine initial = Machine{}, std::size_t keyframeInterval = 2048, bool storeEvents = true);
 
     // Runs op on the latest state and records it. Throws OpError with the timeline unchanged.
-    OpResult append(const Op& op);
+    // `events`, when given, receives the op's events also when the timeline does not store them.
+    OpResult append(const Op& op, EventList* events = nullptr);
     // Forgets every step after `steps` (a branch point for "what if").
     void truncate(std::size_t steps);
 
