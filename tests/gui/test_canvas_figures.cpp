@@ -161,7 +161,7 @@ TEST_CASE("canvas: the address figure's fields for a 4 KiB walk, a 2 MiB walk an
 }
 
 TEST_CASE("canvas: the multimatch figure and the machine-check decode at erratum-383's machine check", "[canvas][figures]") {
-    auto w = test::presentingWindow(1920, 1080, QStringLiteral("erratum-383"), QStringLiteral("buggy"), 5);
+    auto w = test::presentingWindow(1920, 1080, QStringLiteral("erratum-383"), QStringLiteral("buggy"), 7);
     ui::MachineCanvas& c = *w->canvas();
     c.finishAnimation();
     const Scene& s = c.scene();
@@ -232,7 +232,7 @@ TEST_CASE("canvas: a MOV CR3 flush sweeps the TLB and spares the global entry; t
 }
 
 TEST_CASE("canvas: compare mode stacks both variants, labels them and marks what differs", "[canvas][compare]") {
-    auto w = test::presentingWindow(1920, 1080, QStringLiteral("erratum-383"), QStringLiteral("buggy"), 5);
+    auto w = test::presentingWindow(1920, 1080, QStringLiteral("erratum-383"), QStringLiteral("buggy"), 7);
     w->setPresentation(false);
     w->resize(1920, 1050);
     auto* compare = w->findChild<ui::CompareView*>();
