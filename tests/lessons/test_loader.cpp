@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The lesson loader and player: positions, the one-line grammars, variants, explore, lookup.
 #include "tlblab/lesson.hpp"
 
@@ -227,7 +228,7 @@ TEST_CASE("bundled lessons are found by id, paths pass through", "[lookup]") {
     CHECK_FALSE(findLesson("no-such-lesson"));
     CHECK_FALSE(findLesson("../lessons/erratum-383"));
     const auto all = bundledLessons();
-    REQUIRE(all.size() == 6);
+    REQUIRE(all.size() == 7);
     CHECK(std::filesystem::path(all.front()).stem() == "pae-translation");
     CHECK(std::filesystem::path(all.back()).stem() == "erratum-without-linux");
 
