@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Challenge panel (issue 14): the goal of a lesson's challenge, an editor for the student's answer
 // with the answer language's errors shown inline (underlined at line:col, the message below), Check
 // (run in the background: the explorer can take a while), the verdict, and the counterexample

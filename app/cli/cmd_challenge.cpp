@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // tlblab-cli challenge LESSON [--challenge ID] --answer FILE|DIR ...: checks students' answers to a
 // lesson's challenge (one verdict line each), or, without --answer, prints the challenges.
 #include "commands.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Challenges: parsing a student's answer and checking it with the simulator (see challenge.hpp).
 #include "tlblab/challenge.hpp"
 

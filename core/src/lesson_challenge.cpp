@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The `challenges:` list of a lesson file: YAML -> Challenge, every error at its FILE:LINE:COL.
 #include "lesson_challenge.hpp"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The `challenges:` section of a lesson file (issue 14), parsed with the lesson loader's own readers
 // so that positions, the text budget and the explore: grammar are the loader's.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Challenges (issue 14): the loader's `challenges:` section, the answer formats, and each bundled
 // challenge solved by a right answer and refused, with the right reason, by wrong ones.
 #include "tlblab/challenge.hpp"

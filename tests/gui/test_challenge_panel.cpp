@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The Challenge panel (issue 14) on the offscreen platform: inline errors, a background check, the
 // verdict, and the counterexample opened in the debugger.
 #include "gui_helpers.hpp"

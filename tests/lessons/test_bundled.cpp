@@ -35,7 +35,7 @@ TEST_CASE("the seven bundled lessons exist, in order", "[bundled]") {
         return loadLesson(lessonPath(a)).order < loadLesson(lessonPath(b)).order;
     });
     REQUIRE(ids == std::vector<std::string>{"pae-translation", "tlb-global-pages", "lazy-tlb", "erratum-383", "fix-cost",
-                                              "after-the-fix", "erratum-without-linux"});
+                                               "after-the-fix", "erratum-without-linux"});
 }
 
 TEST_CASE("every bundled lesson passes its expectations under every variant", "[bundled]") {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Challenges (issue 14): a lesson element that sets the student a goal and checks the answer with
 // the simulator itself, exhaustively where it can. Three kinds:
 //
