@@ -93,21 +93,9 @@ void addResultJson(json& out, const Op& op, const OpResult& r) {
 }
 
 json statsJson(const CpuStats& s) {
-    return {{"lookups", s.lookups},
-            {"hits", s.hits},
-            {"misses", s.misses},
-            {"walks", s.walks},
-            {"fills_walk", s.fillsDemand},
-            {"fills_speculation", s.fillsSpeculative},
-            {"flush_non_global", s.flushNonGlobal},
-            {"flush_all", s.flushAll},
-            {"invlpg", s.invlpg},
-            {"flush_page_fault", s.flushPageFault},
-            {"entries_flushed", s.entriesFlushed},
-            {"page_faults", s.pageFaults},
-            {"permission_mismatches", s.permissionMismatches},
-            {"multimatches", s.multimatches},
-            {"context_switches", s.contextSwitches}};
+    json out = json::object();
+    for (const CounterInfo& c : kCounters) out[c.name] = s.*c.field;
+    return out;
 }
 
 }  // namespace tlblab
