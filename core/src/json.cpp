@@ -40,7 +40,7 @@ json cpuJson(const Machine& m, int i) {
     j["tlb_state"] = c.currentTask >= 0 ? json(tlbStateName(c.tlbState)) : json(nullptr);
     j["call_stack"] = c.callStack;
     j["tlb"] = tlbJson(c, true);
-    if (c.mc0Status || (c.mcgStatus & pae::MCG_STATUS_MCIP))
+    if (hasMachineCheck(c))
         j["mce"] = {{"mc0_status", hex(c.mc0Status)}, {"mcg_status", hex(c.mcgStatus)}};
     else
         j["mce"] = nullptr;

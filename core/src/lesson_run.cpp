@@ -54,8 +54,6 @@ const char* compareText(Compare c) {
 
 const char* levelName(int level) { return level == 0 ? "PDPTE" : level == 1 ? "PDE" : "PTE"; }
 
-bool hasMachineCheck(const Cpu& c) { return c.mc0Status != 0 || (c.mcgStatus & pae::MCG_STATUS_MCIP); }
-
 u64 statValue(const CpuStats& s, const std::string& name) {
     const std::optional<Counter> c = counterNamed(name);
     return c ? s[*c] : 0;

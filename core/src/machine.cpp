@@ -316,9 +316,7 @@ void walkEvent(EventList* ev, int cpu, u32 va, const WalkResult& w, const char* 
 }
 
 u32 walkFaultCode(const WalkResult& w, const PagingRegs& regs, AccessType acc, Mode mode) {
-    u32 ec = accessErrorBits(regs, acc, mode);
-    if (w.fail == WalkFail::Reserved) ec |= pae::PF_P | pae::PF_RSVD;
-    return ec;
+    return accessErrorBits(regs, acc, mode) | w.errorCode;
 }
 }  // namespace
 

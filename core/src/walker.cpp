@@ -64,6 +64,7 @@ WalkResult walk(const PhysMemory& mem, const PagingRegs& regs, u32 va) {
     const bool large = pde & pae::PS;  // PAE ignores CR4.PSE: PS in a PDE always means 2 MiB
     if ((pde & highReserved) || (large && (pde & pae::kLargePdeReserved))) {
         r.fail = WalkFail::Reserved;
+        r.errorCode = pae::PF_P | pae::PF_RSVD;
         r.failLevel = 1;
         return r;
     }
@@ -85,6 +86,7 @@ WalkResult walk(const PhysMemory& mem, const PagingRegs& regs, u32 va) {
         }
         if (pte & highReserved) {
             r.fail = WalkFail::Reserved;
+            r.errorCode = pae::PF_P | pae::PF_RSVD;
             r.failLevel = 2;
             return r;
         }

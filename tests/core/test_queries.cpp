@@ -143,3 +143,25 @@ TEST_CASE("fixCostOf sums the counters over CPUs", "[queries]") {
     CHECK(f.contextSwitches == 0);
     CHECK(f.missesPerSwitch() == 0.0);
 }
+
+TEST_CASE("a failed walk carries its error-code bits; hasMachineCheck reads MC0_STATUS and MCIP", "[walker][mce]") {
+    Machine m = machineFrom("table t\nmap t 0x08048000 0x02000000 4K 4K rw user\ncpu0 load_cr3 t\n");
+    const PagingRegs& regs = m.cpu(0).regs;
+    const WalkResult missing = walk(m.memory(), regs, 0x10000000);
+    CHECK(missing.fail == WalkFail::NotPresent);
+    CHECK(missing.errorCode == 0);  // P = 0: not present
+    run(m, fmt::format("write_entry t 0x08048000 pte {:#x}\n", pte(m, "t", 0x08048000) | (u64{1} << 50)));
+    const WalkResult reserved = walk(m.memory(), regs, 0x08048000);
+    CHECK(reserved.fail == WalkFail::Reserved);
+    CHECK(reserved.errorCode == (pae::PF_P | pae::PF_RSVD));
+    const OpResult r = run(m, "cpu0 access 0x08048000 write user");
+    CHECK(r.errorCode == (pae::PF_P | pae::PF_RSVD | pae::PF_WR | pae::PF_US));
+
+    Cpu c;
+    CHECK_FALSE(hasMachineCheck(c));
+    c.mcgStatus = pae::MCG_STATUS_MCIP;
+    CHECK(hasMachineCheck(c));
+    c.mcgStatus = 0;
+    c.mc0Status = pae::kMc0StatusErratum383;
+    CHECK(hasMachineCheck(c));
+}

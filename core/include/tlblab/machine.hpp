@@ -103,6 +103,9 @@ struct Cpu {
     std::string waitingFor;              // what a blocked kernel path waits on, "" if none
 };
 
+// A machine check is latched in this CPU's MC0_STATUS or in progress (MCG_STATUS.MCIP).
+inline bool hasMachineCheck(const Cpu& c) { return c.mc0Status != 0 || (c.mcgStatus & pae::MCG_STATUS_MCIP); }
+
 struct Mm {
     std::string name;  // "init_mm", "bash"
     u64 pgd = 0;       // physical address of its PDPT

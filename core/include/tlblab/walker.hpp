@@ -37,7 +37,8 @@ enum class WalkFail : std::uint8_t { None, NotPresent, Reserved, Protection, Pag
 struct WalkResult {
     WalkFail fail = WalkFail::None;
     int failLevel = -1;  // level of the entry that was not present / had reserved bits
-    u32 errorCode = 0;   // page-fault error code when fail != None
+    u32 errorCode = 0;   // the error-code bits the walk decides (P, RSVD; 0 = not present) when fail != None;
+                         // the access bits (W/R, U/S, I/D) come from accessErrorBits
     u64 pa = 0;          // physical address of the linear address
     u64 frame = 0;       // page frame base
     u32 pageBase = 0;    // linear page base
