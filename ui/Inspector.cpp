@@ -3,6 +3,7 @@
 #include "tlblab/diagram.hpp"
 #include "tlblab/markup.hpp"
 #include "tlblab/ops.hpp"
+#include "tlblab/queries.hpp"
 #include "tlblab/walker.hpp"
 
 #include "Inspector.hpp"
@@ -18,15 +19,16 @@ QString q(const std::string& s) { return QString::fromStdString(xmlEscape(s)); }
 QString hx(u64 v) { return QString::fromStdString(hex32(v)); }
 
 QString tableOf(const Machine& m, u64 entryPa) {
-    const auto name = m.memory().nameOf(entryPa & ~u64{0xfff});
-    return name ? q(*name) : QObject::tr("frame %1").arg(hx(entryPa & ~u64{0xfff}));
+    const u64 table = pae::tableOfEntry(entryPa);
+    const auto name = m.memory().nameOf(table);
+    return name ? q(*name) : QObject::tr("frame %1").arg(hx(table));
 }
 
 QString entryRow(const Machine& m, const char* level, u64 entryPa, int lvl) {
     const u64 raw = m.memory().read64(entryPa);
     return QStringLiteral("<tr><td>%1</td><td>%2[%3]</td><td><code>%4</code></td><td>%5</td></tr>")
         .arg(QLatin1String(level), tableOf(m, entryPa))
-        .arg((entryPa & 0xfff) / 8)
+        .arg(pae::indexOfEntry(entryPa))
         .arg(QString::fromStdString(hex(raw)), q(pae::describeEntry(raw, lvl)));
 }
 }  // namespace
@@ -34,21 +36,11 @@ QString entryRow(const Machine& m, const char* level, u64 entryPa, int lvl) {
 QString inspectTlbEntryHtml(const Machine& m, int cpu, u32 entryId) {
     if (cpu < 0 || cpu >= static_cast<int>(m.cpus().size())) return QObject::tr("No such CPU.");
     const Cpu& c = m.cpu(cpu);
-    const TlbEntry* found = nullptr;
-    std::string where;
-    const auto& arrays = c.tlb.arrays();
-    for (std::size_t a = 0; a < arrays.size(); ++a)
-        for (std::size_t i = 0; i < arrays[a].valid.size(); ++i) {
-            const TlbSlot slot{static_cast<std::uint16_t>(a), static_cast<std::uint16_t>(i)};
-            if (arrays[a].valid[i] && c.tlb.at(slot).id == entryId) {
-                found = &c.tlb.at(slot);
-                where = arrays[a].config.name;
-            }
-        }
-    if (!found)
+    const TlbEntryRef found = findTlbEntry(c, entryId);
+    if (!found.entry)
         return QObject::tr("<p>TLB entry #%1 is no longer in cpu%2's TLB at this step.</p>").arg(entryId).arg(cpu);
-    const TlbEntry& e = *found;
-    QString h = QObject::tr("<h3>cpu%1 TLB entry #%2 (%3)</h3>").arg(cpu).arg(entryId).arg(q(where));
+    const TlbEntry& e = *found.entry;
+    QString h = QObject::tr("<h3>cpu%1 TLB entry #%2 (%3)</h3>").arg(cpu).arg(entryId).arg(q(found.array));
     h += QObject::tr("<p>Linear page <code>%1</code> (%2) &rarr; frame <code>%3</code><br>"
                      "%4, %5, %6%7%8<br>Filled at op %9 by %10.</p>")
              .arg(hx(e.va), QLatin1String(pageSizeName(e.size)), QString::fromStdString(hex(e.pa)),
@@ -58,29 +50,24 @@ QString inspectTlbEntryHtml(const Machine& m, int cpu, u32 entryId) {
                   e.dirty ? QObject::tr(", dirty") : QString())
              .arg(e.step)
              .arg(e.origin == Origin::Speculative ? QObject::tr("<b>speculation</b>") : QObject::tr("a demand walk"));
-    const auto pdpt = m.memory().nameOf(e.cr3 & pae::kCr3PdptMask & ~u32{0xfff});
+    const auto pdpt = m.memory().nameOf(pae::tableOfEntry(pae::pdptBase(e.cr3)));
     h += QObject::tr("<p><b>The walk that created it</b>: CR3 = <code>%1</code> (%2)</p>")
              .arg(hx(e.cr3), pdpt ? q(*pdpt) : QObject::tr("unnamed table"));
     h += QStringLiteral("<table border=\"1\" cellspacing=\"0\" cellpadding=\"3\"><tr><th>%1</th><th>%2</th><th>%3</th><th>%4</th></tr>")
              .arg(QObject::tr("level"), QObject::tr("entry"), QObject::tr("value now"), QObject::tr("bits now"));
-    const u64 pdpteAddr = (e.cr3 & pae::kCr3PdptMask) + 8u * pae::pdptIndex(e.va);
-    h += entryRow(m, "PDPTE", pdpteAddr, 0);
-    if (e.pdeAddr) h += entryRow(m, "PDE", e.pdeAddr, 1);
-    if (e.pteAddr) h += entryRow(m, "PTE", e.pteAddr, 2);
+    const std::array<u64, 3> read = walkEntryAddresses(e);
+    h += entryRow(m, "PDPTE", read[0], 0);
+    if (read[1]) h += entryRow(m, "PDE", read[1], 1);
+    if (read[2]) h += entryRow(m, "PTE", read[2], 2);
     h += QStringLiteral("</table>");
     // Does the same walk still give this translation?
-    PagingRegs regs = c.regs;
-    regs.cr3 = e.cr3;
-    for (unsigned i = 0; i < 4; ++i) {
-        const u64 raw = m.memory().read64((e.cr3 & pae::kCr3PdptMask) + 8u * i);
-        regs.pdpte[i] = raw;
-    }
-    const WalkResult w = walk(m.memory(), regs, e.va);
-    if (!w.ok())
+    const StaleCheck stale = checkStale(m.memory(), c, e);
+    const WalkResult& w = stale.now;
+    if (stale.state == Staleness::WalkFails)
         h += QObject::tr("<p><b>Stale:</b> the same walk now fails (%1): the tables no longer map this page, "
                          "but the TLB still holds the entry.</p>")
                  .arg(q(pae::describeErrorCode(w.errorCode)));
-    else if (w.size != e.size || w.frame != e.pa || w.global != e.global || w.user != e.user)
+    else if (stale.state == Staleness::Differs)
         h += QObject::tr("<p><b>Stale:</b> the same walk now gives %1 &rarr; %2%3%4: the tables changed after the fill.</p>")
                  .arg(QLatin1String(pageSizeName(w.size)), QString::fromStdString(hex(w.frame)),
                       w.global ? QObject::tr(", global") : QString(), w.user ? QObject::tr(", user") : QObject::tr(", supervisor"));
@@ -99,25 +86,19 @@ QString inspectTableEntryHtml(const Machine& m, u64 entryPa) {
     const u64 raw = m.memory().read64(entryPa);
     QString h = QObject::tr("<h3>%1[%2] at <code>%3</code></h3><p>Value <code>%4</code>: %5</p>")
                     .arg(tableOf(m, entryPa))
-                    .arg((entryPa & 0xfff) / 8)
+                    .arg(pae::indexOfEntry(entryPa))
                     .arg(QString::fromStdString(hex(entryPa)), QString::fromStdString(hex(raw)),
                          q(pae::describeEntry(raw, (raw & pae::PS) ? 1 : 2)));
     QString rows;
-    int n = 0;
-    for (const Cpu& c : m.cpus()) {
-        for (const TlbEntry& e : c.tlb.entries()) {
-            const bool viaPde = e.pdeAddr == entryPa, viaPte = e.pteAddr == entryPa;
-            const bool viaPdpte = (e.cr3 & pae::kCr3PdptMask) + 8u * pae::pdptIndex(e.va) == entryPa;
-            if (!viaPde && !viaPte && !viaPdpte) continue;
-            ++n;
-            rows += QStringLiteral("<li>cpu%1 #%2: <code>%3</code> %4 &rarr; <code>%5</code>%6%7 (%8)</li>")
-                        .arg(c.id)
-                        .arg(e.id)
-                        .arg(hx(e.va), QLatin1String(pageSizeName(e.size)), QString::fromStdString(hex(e.pa)),
-                             e.global ? QStringLiteral(" G") : QString(), e.user ? QStringLiteral(" U") : QStringLiteral(" S"),
-                             QLatin1String(originName(e.origin)));
-        }
-    }
+    const std::vector<DerivedTlbEntry> derived = tlbEntriesDerivedFrom(m, entryPa);
+    const int n = static_cast<int>(derived.size());
+    for (const auto& [cpu, e] : derived)
+        rows += QStringLiteral("<li>cpu%1 #%2: <code>%3</code> %4 &rarr; <code>%5</code>%6%7 (%8)</li>")
+                    .arg(cpu)
+                    .arg(e.id)
+                    .arg(hx(e.va), QLatin1String(pageSizeName(e.size)), QString::fromStdString(hex(e.pa)),
+                         e.global ? QStringLiteral(" G") : QString(), e.user ? QStringLiteral(" U") : QStringLiteral(" S"),
+                         QLatin1String(originName(e.origin)));
     if (n == 0)
         h += QObject::tr("<p>No TLB entry on any CPU derives from this entry.</p>");
     else

@@ -11,7 +11,6 @@
 #include <QPushButton>
 #include <QSaveFile>
 #include <QTemporaryDir>
-#include <QThread>
 #include <QVBoxLayout>
 
 #include <qcustomplot.h>
@@ -22,19 +21,6 @@
 namespace tlblab::ui {
 
 // ---- data (pure) -----------------------------------------------------------------------------
-
-FixCost fixCostOf(const SessionData& d) {
-    FixCost f;
-    f.variant = d.variant;
-    if (d.stats.empty()) return f;
-    for (const CpuStats& c : d.stats.back().cpu) {
-        f.contextSwitches += c.contextSwitches;
-        f.misses += c.misses;
-        f.walks += c.walks;
-        f.flushAll += c.flushAll;
-    }
-    return f;
-}
 
 namespace {
 CpuStats statsAt(const PositionStats& p, int cpu) {
@@ -74,15 +60,12 @@ std::vector<Series> seriesFor(const SessionData& d, PlotKind kind, int cpu) {
         add("2M global", [cpu](const PositionStats& p) { return occAt(p, cpu).m2Global; });
         add("2M non-global", [cpu](const PositionStats& p) { return occAt(p, cpu).m2NonGlobal; });
     } else {
-        add("lookups", [cpu](const PositionStats& p) { return statsAt(p, cpu).lookups; });
-        add("misses", [cpu](const PositionStats& p) { return statsAt(p, cpu).misses; });
-        add("walks", [cpu](const PositionStats& p) { return statsAt(p, cpu).walks; });
-        add("fills (walk)", [cpu](const PositionStats& p) { return statsAt(p, cpu).fillsDemand; });
-        add("fills (speculation)", [cpu](const PositionStats& p) { return statsAt(p, cpu).fillsSpeculative; });
-        add("flushes non-global", [cpu](const PositionStats& p) { return statsAt(p, cpu).flushNonGlobal; });
-        add("flushes all", [cpu](const PositionStats& p) { return statsAt(p, cpu).flushAll; });
-        add("invlpg", [cpu](const PositionStats& p) { return statsAt(p, cpu).invlpg; });
-        add("flushes page fault", [cpu](const PositionStats& p) { return statsAt(p, cpu).flushPageFault; });
+        // Every counter but hits, entries flushed, faults, mismatches, multimatches and switches.
+        static constexpr Counter kPlotted[] = {Counter::Lookups,        Counter::Misses,         Counter::Walks,
+                                               Counter::FillsDemand,    Counter::FillsSpeculative, Counter::FlushNonGlobal,
+                                               Counter::FlushAll,       Counter::Invlpg,         Counter::FlushPageFault};
+        for (Counter k : kPlotted)
+            add(counterLabel(k), [cpu, k](const PositionStats& p) { return statsAt(p, cpu)[k]; });
     }
     return out;
 }
@@ -314,44 +297,28 @@ void PlotsDock::computeFixCosts() {
     m_fixCostRunning = true;
     m_note->setText(tr("computing the fix cost ..."));
     const std::string current = m_data ? m_data->sourcePath : std::string();
-    QThread* worker = QThread::create([this, current] {
-        std::vector<FixCost> costs;
-        std::string lessonName, error;
+    m_jobs.run([this, current](const std::atomic<bool>&) -> BackgroundJobs::Finish {
+        FixCostComparison result;
+        std::string error;
         try {
-            // The lesson 5 of the bundle (order 5) when there is one, else any lesson offering both
-            // fixes, preferring the one open now.
-            std::vector<std::string> candidates;
-            for (const std::string& p : bundledLessons()) {
-                const Lesson l = loadLesson(p);
-                if (l.variant("fix-flush") && l.variant("fix-trampoline"))
-                    candidates.insert(l.order == 5 ? candidates.begin() : candidates.end(), p);
-            }
-            if (candidates.empty() && !current.empty()) candidates.push_back(current);
-            if (candidates.empty()) throw std::runtime_error("no lesson has the variants fix-flush and fix-trampoline");
-            for (const char* v : {"fix-flush", "fix-trampoline"}) {
-                const LoadedSession s = loadSession(candidates.front(), v);
-                costs.push_back(fixCostOf(*s.data));
-                lessonName = s.data->title;
-            }
+            result = compareFixCosts(bundledLessons(), current);
+        } catch (const OpError& e) {
+            error = e.format();
         } catch (const std::exception& e) {
             error = e.what();
         }
-        QMetaObject::invokeMethod(
-            this, [this, costs, lessonName, error] {
-                m_fixCostRunning = false;
-                if (!error.empty()) {
-                    m_note->setText(QString::fromStdString(error));
-                    return;
-                }
-                m_fixCosts = costs;
-                m_fixCostLesson = lessonName;
-                if (m_kind == PlotKind::FixCost) rebuild();
-                emit fixCostsReady();
-            },
-            Qt::QueuedConnection);
+        return [this, result, error] {
+            m_fixCostRunning = false;
+            if (!error.empty()) {
+                m_note->setText(QString::fromStdString(error));
+                return;
+            }
+            m_fixCosts = result.costs;
+            m_fixCostLesson = result.lessonTitle;
+            if (m_kind == PlotKind::FixCost) rebuild();
+            emit fixCostsReady();
+        };
     });
-    connect(worker, &QThread::finished, worker, &QObject::deleteLater);
-    worker->start();
 }
 
 QString PlotsDock::csv() const {

@@ -6,6 +6,10 @@
 // CSV (the CSV holds exactly the plotted series).
 #pragma once
 
+// Core headers first: tlb.hpp names a member `slots`, which Qt defines as a macro.
+#include "tlblab/queries.hpp"
+
+#include "BackgroundJobs.hpp"
 #include "Session.hpp"
 
 #include <QWidget>
@@ -19,14 +23,6 @@ namespace tlblab::ui {
 
 class SessionController;
 
-// Per-context-switch cost of one variant (summed over CPUs, at the end of the lesson).
-struct FixCost {
-    std::string variant;
-    u64 contextSwitches = 0, misses = 0, walks = 0, flushAll = 0;
-    double missesPerSwitch() const { return contextSwitches ? double(misses) / double(contextSwitches) : 0.0; }
-    double walksPerSwitch() const { return contextSwitches ? double(walks) / double(contextSwitches) : 0.0; }
-};
-FixCost fixCostOf(const SessionData& d);
 
 // One plotted series: name and y per x (x = 0 for the set-up, k for lesson step k).
 struct Series {
@@ -85,6 +81,7 @@ private:
     std::string m_fixCostLesson;
     bool m_fixCostRunning = false;
     bool m_cursorStale = false;
+    BackgroundJobs m_jobs{this};  // last: destroyed (cancelled and joined) first
 };
 
 }  // namespace tlblab::ui

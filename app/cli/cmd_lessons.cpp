@@ -84,7 +84,7 @@ std::string cpuLine(const Machine& m, const Cpu& c) {
     }
     if (!c.regs.pge()) s += "  PGE off";
     s += fmt::format("  TLB {} entr{}", c.tlb.size(), c.tlb.size() == 1 ? "y" : "ies");
-    if (c.mc0Status || (c.mcgStatus & pae::MCG_STATUS_MCIP))
+    if (hasMachineCheck(c))
         s += fmt::format("  MACHINE CHECK MC0_STATUS {} MCG_STATUS {}", hex(c.mc0Status), hex(c.mcgStatus));
     return s;
 }

@@ -40,7 +40,7 @@ json cpuJson(const Machine& m, int i) {
     j["tlb_state"] = c.currentTask >= 0 ? json(tlbStateName(c.tlbState)) : json(nullptr);
     j["call_stack"] = c.callStack;
     j["tlb"] = tlbJson(c, true);
-    if (c.mc0Status || (c.mcgStatus & pae::MCG_STATUS_MCIP))
+    if (hasMachineCheck(c))
         j["mce"] = {{"mc0_status", hex(c.mc0Status)}, {"mcg_status", hex(c.mcgStatus)}};
     else
         j["mce"] = nullptr;
@@ -93,21 +93,9 @@ void addResultJson(json& out, const Op& op, const OpResult& r) {
 }
 
 json statsJson(const CpuStats& s) {
-    return {{"lookups", s.lookups},
-            {"hits", s.hits},
-            {"misses", s.misses},
-            {"walks", s.walks},
-            {"fills_walk", s.fillsDemand},
-            {"fills_speculation", s.fillsSpeculative},
-            {"flush_non_global", s.flushNonGlobal},
-            {"flush_all", s.flushAll},
-            {"invlpg", s.invlpg},
-            {"flush_page_fault", s.flushPageFault},
-            {"entries_flushed", s.entriesFlushed},
-            {"page_faults", s.pageFaults},
-            {"permission_mismatches", s.permissionMismatches},
-            {"multimatches", s.multimatches},
-            {"context_switches", s.contextSwitches}};
+    json out = json::object();
+    for (const CounterInfo& c : kCounters) out[c.name] = s.*c.field;
+    return out;
 }
 
 }  // namespace tlblab

@@ -64,10 +64,10 @@ bool parseCpuWord(const std::string& s, int& cpu) {
     return true;
 }
 
-std::vector<std::string> statNames() {
+std::vector<std::string> statNames() {  // sorted, as the suggestions always listed them
     std::vector<std::string> v;
-    const nlohmann::json j = statsJson(CpuStats{});
-    for (auto it = j.begin(); it != j.end(); ++it) v.push_back(it.key());
+    for (const CounterInfo& c : kCounters) v.emplace_back(c.name);
+    std::sort(v.begin(), v.end());
     return v;
 }
 

@@ -54,11 +54,9 @@ const char* compareText(Compare c) {
 
 const char* levelName(int level) { return level == 0 ? "PDPTE" : level == 1 ? "PDE" : "PTE"; }
 
-bool hasMachineCheck(const Cpu& c) { return c.mc0Status != 0 || (c.mcgStatus & pae::MCG_STATUS_MCIP); }
-
 u64 statValue(const CpuStats& s, const std::string& name) {
-    const nlohmann::json j = statsJson(s);
-    return j.contains(name) ? j.at(name).get<u64>() : 0;
+    const std::optional<Counter> c = counterNamed(name);
+    return c ? s[*c] : 0;
 }
 
 }  // namespace
@@ -111,7 +109,7 @@ ExpectResult evaluate(const Expectation& x, const Machine& m, const PlayedStep& 
         auto t = m.tableNamed(x.name);
         if (!t) return done(false, fmt::format("there is no table '{}' (yet)", x.name));
         const PhysMemory& mem = m.memory();
-        u64 addr = *t + pae::pdptIndex(x.va) * 8;
+        u64 addr = pae::pdpteAddress(*t, x.va);
         u64 raw = mem.read64(addr);
         for (int level = 1; level <= x.level; ++level) {
             const bool leaf = level == 2 && (raw & pae::PS);
@@ -121,7 +119,7 @@ ExpectResult evaluate(const Expectation& x, const Machine& m, const PlayedStep& 
                                             hex32(x.va), levelName(level), levelName(level - 1),
                                             leaf ? "a 2M leaf" : "not present"));
             }
-            addr = (raw & pae::kFrame4K) + static_cast<u64>(level == 1 ? pae::pdIndex(x.va) : pae::ptIndex(x.va)) * 8;
+            addr = pae::childEntryAddress(raw, level, x.va);
             raw = mem.read64(addr);
         }
         std::string found = fmt::format("{} {} for {} at {} = {} ({})", x.name, levelName(x.level), hex32(x.va),

@@ -31,42 +31,30 @@ const char* outcomeName(OpResult::Outcome o) {
     return "?";
 }
 
+namespace {
+constexpr bool countersInEnumOrder() {
+    for (std::size_t i = 0; i < kCounters.size(); ++i)
+        if (static_cast<std::size_t>(kCounters[i].id) != i) return false;
+    return true;
+}
+static_assert(countersInEnumOrder(), "kCounters must list the counters in the order of enum Counter");
+static_assert(sizeof(CpuStats) == kCounterCount * sizeof(u64), "every CpuStats field is in kCounters");
+}  // namespace
+
+std::optional<Counter> counterNamed(std::string_view name) {
+    for (const CounterInfo& c : kCounters)
+        if (name == c.name) return c.id;
+    return std::nullopt;
+}
+
 CpuStats CpuStats::operator-(const CpuStats& o) const {
     CpuStats r;
-    r.lookups = lookups - o.lookups;
-    r.hits = hits - o.hits;
-    r.misses = misses - o.misses;
-    r.walks = walks - o.walks;
-    r.fillsDemand = fillsDemand - o.fillsDemand;
-    r.fillsSpeculative = fillsSpeculative - o.fillsSpeculative;
-    r.flushNonGlobal = flushNonGlobal - o.flushNonGlobal;
-    r.flushAll = flushAll - o.flushAll;
-    r.invlpg = invlpg - o.invlpg;
-    r.flushPageFault = flushPageFault - o.flushPageFault;
-    r.entriesFlushed = entriesFlushed - o.entriesFlushed;
-    r.pageFaults = pageFaults - o.pageFaults;
-    r.permissionMismatches = permissionMismatches - o.permissionMismatches;
-    r.multimatches = multimatches - o.multimatches;
-    r.contextSwitches = contextSwitches - o.contextSwitches;
+    for (const CounterInfo& c : kCounters) r.*c.field = this->*c.field - o.*c.field;
     return r;
 }
 
 CpuStats& CpuStats::operator+=(const CpuStats& o) {
-    lookups += o.lookups;
-    hits += o.hits;
-    misses += o.misses;
-    walks += o.walks;
-    fillsDemand += o.fillsDemand;
-    fillsSpeculative += o.fillsSpeculative;
-    flushNonGlobal += o.flushNonGlobal;
-    flushAll += o.flushAll;
-    invlpg += o.invlpg;
-    flushPageFault += o.flushPageFault;
-    entriesFlushed += o.entriesFlushed;
-    pageFaults += o.pageFaults;
-    permissionMismatches += o.permissionMismatches;
-    multimatches += o.multimatches;
-    contextSwitches += o.contextSwitches;
+    for (const CounterInfo& c : kCounters) this->*c.field += o.*c.field;
     return *this;
 }
 
@@ -121,12 +109,13 @@ u64 Machine::nextRandom() {
 // Registers
 
 void Machine::loadPdptes(Cpu& c, EventList* ev) {
-    const u64 base = c.regs.cr3 & pae::kCr3PdptMask;
+    const u64 base = pae::pdptBase(c.regs.cr3);
+    const std::array<u64, 4> loaded = pdptesFrom(m_mem, c.regs.cr3);
     for (unsigned i = 0; i < 4; ++i) {
-        u64 v = m_mem.read64(base + i * 8);
+        const u64 v = loaded[i];
         if (ev && v != c.regs.pdpte[i]) {
             Event e{EventKind::PdpteLoad, c.id};
-            e.pa = base + i * 8;
+            e.pa = pae::entryAddress(base, i);
             e.before = c.regs.pdpte[i];
             e.after = v;
             e.count = i;
@@ -142,11 +131,11 @@ namespace {
 // bits set, and then loads nothing (SDM 4.4.1). Returns false after logging the #GP.
 bool pdptesLoadable(const PhysMemory& mem, int cpu, u64 base, const char* insn, EventList* ev) {
     for (unsigned i = 0; i < 4; ++i) {
-        u64 v = mem.read64(base + i * 8);
+        u64 v = mem.read64(pae::entryAddress(base, i));
         if ((v & pae::P) && (v & pae::kPdpteReserved)) {
             if (ev) {
                 Event e{EventKind::GeneralProtection, cpu};
-                e.pa = base + i * 8;
+                e.pa = pae::entryAddress(base, i);
                 e.after = v;
                 e.detail = fmt::format("{}: PDPTE {} has reserved bits set", insn, i);
                 ev->push_back(std::move(e));
@@ -581,12 +570,12 @@ void Machine::map(const Op& op, u64 table, EventList* ev) {
         std::array<bool, 4> newPmd{};
         for (u64 r = va0 & ~u64{0x1fffff}; r < va0 + len; r += 0x200000) {
             const u32 va = static_cast<u32>(r);
-            u64 pdpte = m_mem.read64(table + pae::pdptIndex(va) * 8);
+            u64 pdpte = m_mem.read64(pae::pdpteAddress(table, va));
             if (!(pdpte & pae::P)) {
                 newPmd[pae::pdptIndex(va)] = true;
                 if (op.size == PageSize::K4) ++tables;
             } else if (op.size == PageSize::K4 &&
-                       !(m_mem.read64((pdpte & pae::kFrame4K) + pae::pdIndex(va) * 8) & pae::P)) {
+                       !(m_mem.read64(pae::pdeAddress(pdpte, va)) & pae::P)) {
                 ++tables;
             }
         }
@@ -597,9 +586,9 @@ void Machine::map(const Op& op, u64 table, EventList* ev) {
     // Validate the whole range before writing anything.
     for (u64 off = 0; off < len; off += step) {
         const u32 va = static_cast<u32>(va0 + off);
-        u64 pdpte = m_mem.read64(table + pae::pdptIndex(va) * 8);
+        u64 pdpte = m_mem.read64(pae::pdpteAddress(table, va));
         if (!(pdpte & pae::P)) continue;
-        u64 pde = m_mem.read64((pdpte & pae::kFrame4K) + pae::pdIndex(va) * 8);
+        u64 pde = m_mem.read64(pae::pdeAddress(pdpte, va));
         if (op.size == PageSize::K4 && (pde & pae::P) && (pde & pae::PS))
             throw OpError(op.argLoc(1), fmt::format("{} is already mapped by a 2M page in {}; unmap it first",
                                                     hex32(va), tname));
@@ -611,14 +600,14 @@ void Machine::map(const Op& op, u64 table, EventList* ev) {
     for (u64 off = 0; off < len; off += step) {
         const u32 va = static_cast<u32>(va0 + off);
         const u64 pa = pa0 + off;
-        const u64 pdpteAddr = table + pae::pdptIndex(va) * 8;
+        const u64 pdpteAddr = pae::pdpteAddress(table, va);
         u64 pdpte = m_mem.read64(pdpteAddr);
         if (!(pdpte & pae::P)) {
             u64 pmd = newTable(fmt::format("{} pmd{}", tname, pae::pdptIndex(va)), ev);
             pdpte = pmd | pae::LINUX_PDPTE;
             writeEntry(pdpteAddr, pdpte, ev, "map: new page directory");
         }
-        const u64 pdeAddr = (pdpte & pae::kFrame4K) + pae::pdIndex(va) * 8;
+        const u64 pdeAddr = pae::pdeAddress(pdpte, va);
         if (op.size == PageSize::M2) {
             writeEntry(pdeAddr, (pa & pae::kFrame2M) | leafFlags, ev, "map 2M");
             continue;
@@ -629,7 +618,7 @@ void Machine::map(const Op& op, u64 table, EventList* ev) {
             pde = pt | pae::LINUX_PAGE_TABLE;
             writeEntry(pdeAddr, pde, ev, "map: new page table (_PAGE_TABLE)");
         }
-        writeEntry((pde & pae::kFrame4K) + pae::ptIndex(va) * 8, (pa & pae::kFrame4K) | leafFlags, ev, "map 4K");
+        writeEntry(pae::pteAddress(pde, va), (pa & pae::kFrame4K) | leafFlags, ev, "map 4K");
     }
     m_mapWork += len / step;
 }
@@ -645,8 +634,8 @@ void Machine::unmap(const Op& op, u64 table, EventList* ev) {
     // Validate: a 2M page must be unmapped whole.
     for (u64 off = 0; off < len;) {
         const u32 va = static_cast<u32>(va0 + off);
-        u64 pdpte = m_mem.read64(table + pae::pdptIndex(va) * 8);
-        u64 pde = (pdpte & pae::P) ? m_mem.read64((pdpte & pae::kFrame4K) + pae::pdIndex(va) * 8) : 0;
+        u64 pdpte = m_mem.read64(pae::pdpteAddress(table, va));
+        u64 pde = (pdpte & pae::P) ? m_mem.read64(pae::pdeAddress(pdpte, va)) : 0;
         if ((pde & pae::P) && (pde & pae::PS)) {
             if ((va & 0x1fffff) != 0 || off + 0x200000 > len)
                 throw OpError(op.argLoc(1), fmt::format("{} is inside a 2M page; unmap the whole 2M page",
@@ -658,15 +647,15 @@ void Machine::unmap(const Op& op, u64 table, EventList* ev) {
     }
     for (u64 off = 0; off < len;) {
         const u32 va = static_cast<u32>(va0 + off);
-        u64 pdpte = m_mem.read64(table + pae::pdptIndex(va) * 8);
+        u64 pdpte = m_mem.read64(pae::pdpteAddress(table, va));
         if (!(pdpte & pae::P)) { off += 0x1000; continue; }
-        const u64 pdeAddr = (pdpte & pae::kFrame4K) + pae::pdIndex(va) * 8;
+        const u64 pdeAddr = pae::pdeAddress(pdpte, va);
         u64 pde = m_mem.read64(pdeAddr);
         if ((pde & pae::P) && (pde & pae::PS)) {
             writeEntry(pdeAddr, 0, ev, "unmap 2M");
             off += 0x200000;
         } else {
-            if (pde & pae::P) writeEntry((pde & pae::kFrame4K) + pae::ptIndex(va) * 8, 0, ev, "unmap 4K");
+            if (pde & pae::P) writeEntry(pae::pteAddress(pde, va), 0, ev, "unmap 4K");
             off += 0x1000;
         }
     }
@@ -777,21 +766,21 @@ OpResult Machine::executeOp(const Op& op, EventList* ev) {
         if (op.a > 3 || op.b > 3 || op.c > 4 || op.a + op.c > 4 || op.b + op.c > 4)
             throw OpError(op.argLoc(1), "clone_pgd_range: indices and count must stay within the 4 PDPT entries");
         for (u64 i = 0; i < op.c; ++i)
-            writeEntry(t + (op.a + i) * 8, m_mem.read64(t + (op.b + i) * 8), ev,
+            writeEntry(pae::entryAddress(t, static_cast<unsigned>(op.a + i)), m_mem.read64(pae::entryAddress(t, static_cast<unsigned>(op.b + i))), ev,
                        fmt::format("clone_pgd_range {}[{}] = {}[{}]", op.name, op.a + i, op.name, op.b + i));
         break;
     }
     case OpCode::WriteEntry: {
         u64 t = requireTable(op, 0);
         const u32 va = static_cast<u32>(op.a);
-        u64 addr = t + pae::pdptIndex(va) * 8;
+        u64 addr = pae::pdpteAddress(t, va);
         for (u64 level = 1; level <= op.c; ++level) {
             u64 parent = m_mem.read64(addr);
             if (!(parent & pae::P) || (level == 2 && (parent & pae::PS)))
                 throw OpError(op.argLoc(2), fmt::format("no {} for {}: the level above is {}",
                                                         level == 1 ? "PDE" : "PTE", hex32(va),
                                                         (parent & pae::P) ? "a 2M page" : "not present"));
-            addr = (parent & pae::kFrame4K) + (level == 1 ? pae::pdIndex(va) : pae::ptIndex(va)) * 8;
+            addr = pae::childEntryAddress(parent, static_cast<int>(level), va);
         }
         writeEntry(addr, op.d, ev, "write_entry");
         break;
@@ -956,13 +945,13 @@ std::string Machine::showTlb(int i) const {
 std::string Machine::showTable(u64 pdpt) const {
     std::string s = fmt::format("{} @ {}\n", tableName(pdpt), hex(pdpt));
     for (unsigned i = 0; i < 4; ++i) {
-        u64 e = m_mem.read64(pdpt + i * 8);
+        u64 e = m_mem.read64(pae::entryAddress(pdpt, i));
         if (!(e & pae::P)) continue;
         u64 pd = e & pae::kFrame4K;
         s += fmt::format("  pgd[{}] {} -> {} ({})\n", i, hex(e), hex(pd), tableName(pd));
         int shown = 0;
         for (unsigned j = 0; j < 512; ++j) {
-            u64 pde = m_mem.read64(pd + j * 8);
+            u64 pde = m_mem.read64(pae::entryAddress(pd, j));
             if (!(pde & pae::P)) continue;
             if (++shown > 16) {
                 s += "    ...\n";
@@ -974,7 +963,7 @@ std::string Machine::showTable(u64 pdpt) const {
             u64 pt = pde & pae::kFrame4K;
             int shownPte = 0;
             for (unsigned k = 0; k < 512; ++k) {
-                u64 pte = m_mem.read64(pt + k * 8);
+                u64 pte = m_mem.read64(pae::entryAddress(pt, k));
                 if (!(pte & pae::P)) continue;
                 if (++shownPte > 8) {
                     s += "      ...\n";

@@ -24,6 +24,12 @@ u32 permissionFault(bool user, bool writable, bool nx, const PagingRegs& regs, A
     return denied ? (pae::PF_P | accessErrorBits(regs, acc, mode)) : 0;
 }
 
+std::array<u64, 4> pdptesFrom(const PhysMemory& mem, u32 cr3) {
+    std::array<u64, 4> v{};
+    for (unsigned i = 0; i < 4; ++i) v[i] = mem.read64(pae::entryAddress(pae::pdptBase(cr3), i));
+    return v;
+}
+
 WalkResult walk(const PhysMemory& mem, const PagingRegs& regs, u32 va) {
     WalkResult r;
     if (!regs.pagingOn()) {
@@ -35,7 +41,7 @@ WalkResult walk(const PhysMemory& mem, const PagingRegs& regs, u32 va) {
     // Level 0: the PDPTE register selected by bits 31:30.
     const unsigned i0 = pae::pdptIndex(va);
     const u64 pdpte = regs.pdpte[i0];
-    r.trace[0] = {0, i0, (regs.cr3 & pae::kCr3PdptMask) + u64{i0} * 8, pdpte};
+    r.trace[0] = {0, i0, pae::entryAddress(pae::pdptBase(regs.cr3), i0), pdpte};
     r.levels = 1;
     if (!(pdpte & pae::P)) {
         r.fail = WalkFail::NotPresent;
@@ -46,7 +52,7 @@ WalkResult walk(const PhysMemory& mem, const PagingRegs& regs, u32 va) {
 
     // Level 1: the PDE.
     const unsigned i1 = pae::pdIndex(va);
-    const u64 pdeAddr = (pdpte & pae::kFrame4K) + u64{i1} * 8;
+    const u64 pdeAddr = pae::pdeAddress(pdpte, va);
     const u64 pde = mem.read64(pdeAddr);
     r.trace[1] = {1, i1, pdeAddr, pde};
     r.levels = 2;
@@ -58,6 +64,7 @@ WalkResult walk(const PhysMemory& mem, const PagingRegs& regs, u32 va) {
     const bool large = pde & pae::PS;  // PAE ignores CR4.PSE: PS in a PDE always means 2 MiB
     if ((pde & highReserved) || (large && (pde & pae::kLargePdeReserved))) {
         r.fail = WalkFail::Reserved;
+        r.errorCode = pae::PF_P | pae::PF_RSVD;
         r.failLevel = 1;
         r.errorCode = pae::PF_P | pae::PF_RSVD;
         return r;
@@ -69,7 +76,7 @@ WalkResult walk(const PhysMemory& mem, const PagingRegs& regs, u32 va) {
         r.frame = pde & pae::kFrame2M;
     } else {
         const unsigned i2 = pae::ptIndex(va);
-        const u64 pteAddr = (pde & pae::kFrame4K) + u64{i2} * 8;
+        const u64 pteAddr = pae::pteAddress(pde, va);
         const u64 pte = mem.read64(pteAddr);
         r.trace[2] = {2, i2, pteAddr, pte};
         r.levels = 3;
@@ -80,6 +87,7 @@ WalkResult walk(const PhysMemory& mem, const PagingRegs& regs, u32 va) {
         }
         if (pte & highReserved) {
             r.fail = WalkFail::Reserved;
+            r.errorCode = pae::PF_P | pae::PF_RSVD;
             r.failLevel = 2;
             r.errorCode = pae::PF_P | pae::PF_RSVD;
             return r;
@@ -97,7 +105,7 @@ WalkResult walk(const PhysMemory& mem, const PagingRegs& regs, u32 va) {
     r.global = leaf & pae::G;
     r.dirty = leaf & pae::D;
     r.pageBase = va & pageMask(r.size);
-    r.pa = r.frame | (va & ~pageMask(r.size));
+    r.pa = r.frame | pae::pageOffset(va, r.size);
     return r;
 }
 

@@ -15,6 +15,7 @@
 #include <array>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace tlblab {
@@ -31,16 +32,59 @@ const char* cpuStateName(CpuState s);  // "online" / "booting" / "offline" / "ha
 enum class TlbState : std::uint8_t { Ok, Lazy };  // Linux cpu_tlbstate.state
 const char* tlbStateName(TlbState s);              // "TLBSTATE_OK" / "TLBSTATE_LAZY"
 
-// Cumulative per-CPU counters; per-step statistics are differences of two snapshots.
+// The per-CPU counters. Their names (JSON keys, lesson `stat` names) and labels come from one
+// table, kCounters, which JSON, the plots, the lesson expectations and the sums iterate.
+enum class Counter : std::uint8_t {
+    Lookups, Hits, Misses, Walks, FillsDemand, FillsSpeculative, FlushNonGlobal, FlushAll, Invlpg,
+    FlushPageFault, EntriesFlushed, PageFaults, PermissionMismatches, Multimatches, ContextSwitches,
+};
+constexpr std::size_t kCounterCount = 15;
+
+// Cumulative per-CPU counters; per-step statistics are differences of two snapshots. The named
+// fields are the hot path's (`c.stats.hits++`); `stats[Counter::Hits]` reaches the same field.
 struct CpuStats {
     u64 lookups = 0, hits = 0, misses = 0, walks = 0;
     u64 fillsDemand = 0, fillsSpeculative = 0;
     u64 flushNonGlobal = 0, flushAll = 0, invlpg = 0, flushPageFault = 0;  // flush operations by kind
     u64 entriesFlushed = 0;
     u64 pageFaults = 0, permissionMismatches = 0, multimatches = 0, contextSwitches = 0;
+    u64& operator[](Counter c);
+    u64 operator[](Counter c) const;
     CpuStats operator-(const CpuStats& o) const;
     CpuStats& operator+=(const CpuStats& o);
+    bool operator==(const CpuStats& o) const = default;
 };
+
+struct CounterInfo {
+    Counter id;
+    const char* name;   // JSON key and lesson `stat` name: "fills_walk"
+    const char* label;  // for plots: "fills (walk)"
+    u64 CpuStats::*field;
+};
+inline constexpr std::array<CounterInfo, kCounterCount> kCounters{{
+    {Counter::Lookups, "lookups", "lookups", &CpuStats::lookups},
+    {Counter::Hits, "hits", "hits", &CpuStats::hits},
+    {Counter::Misses, "misses", "misses", &CpuStats::misses},
+    {Counter::Walks, "walks", "walks", &CpuStats::walks},
+    {Counter::FillsDemand, "fills_walk", "fills (walk)", &CpuStats::fillsDemand},
+    {Counter::FillsSpeculative, "fills_speculation", "fills (speculation)", &CpuStats::fillsSpeculative},
+    {Counter::FlushNonGlobal, "flush_non_global", "flushes non-global", &CpuStats::flushNonGlobal},
+    {Counter::FlushAll, "flush_all", "flushes all", &CpuStats::flushAll},
+    {Counter::Invlpg, "invlpg", "invlpg", &CpuStats::invlpg},
+    {Counter::FlushPageFault, "flush_page_fault", "flushes page fault", &CpuStats::flushPageFault},
+    {Counter::EntriesFlushed, "entries_flushed", "entries flushed", &CpuStats::entriesFlushed},
+    {Counter::PageFaults, "page_faults", "page faults", &CpuStats::pageFaults},
+    {Counter::PermissionMismatches, "permission_mismatches", "permission mismatches", &CpuStats::permissionMismatches},
+    {Counter::Multimatches, "multimatches", "multimatches", &CpuStats::multimatches},
+    {Counter::ContextSwitches, "context_switches", "context switches", &CpuStats::contextSwitches},
+}};
+constexpr const CounterInfo& counterInfo(Counter c) { return kCounters[static_cast<std::size_t>(c)]; }
+constexpr const char* counterName(Counter c) { return counterInfo(c).name; }
+constexpr const char* counterLabel(Counter c) { return counterInfo(c).label; }
+std::optional<Counter> counterNamed(std::string_view name);  // by counterName; nullopt if unknown
+
+inline u64& CpuStats::operator[](Counter c) { return this->*counterInfo(c).field; }
+inline u64 CpuStats::operator[](Counter c) const { return this->*counterInfo(c).field; }
 
 struct Cpu {
     int id = 0;
@@ -58,6 +102,9 @@ struct Cpu {
     std::vector<std::string> callStack;  // outermost first: {"native_cpu_up", "do_boot_cpu"}
     std::string waitingFor;              // what a blocked kernel path waits on, "" if none
 };
+
+// A machine check is latched in this CPU's MC0_STATUS or in progress (MCG_STATUS.MCIP).
+inline bool hasMachineCheck(const Cpu& c) { return c.mc0Status != 0 || (c.mcgStatus & pae::MCG_STATUS_MCIP); }
 
 struct Mm {
     std::string name;  // "init_mm", "bash"

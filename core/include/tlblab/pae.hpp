@@ -86,10 +86,32 @@ constexpr u64 MCG_STATUS_RIPV = 1u << 0;
 constexpr u64 MCG_STATUS_EIPV = 1u << 1;
 constexpr u64 MCG_STATUS_MCIP = 1u << 2;
 
-// Linear-address fields.
+// ---- Linear-address fields and entry addresses (the one place for this arithmetic) -----------
+//  31..30 PDPT index   29..21 PD index   20..12 PT index   11..0 offset (20..0 in a 2 MiB page)
+constexpr unsigned kEntryBytes = 8;
+constexpr unsigned kEntriesPerTable = 512;  // PD and PT; the PDPT has 4
 constexpr unsigned pdptIndex(u32 va) { return va >> 30; }
 constexpr unsigned pdIndex(u32 va) { return (va >> 21) & 0x1ff; }
 constexpr unsigned ptIndex(u32 va) { return (va >> 12) & 0x1ff; }
+constexpr u32 pageOffset(u32 va, PageSize s) { return va & ~pageMask(s); }
+// Index of va's entry at `level` (0 PDPTE, 1 PDE, 2 PTE).
+constexpr unsigned indexAt(u32 va, int level) {
+    return level == 0 ? pdptIndex(va) : level == 1 ? pdIndex(va) : ptIndex(va);
+}
+// Physical address of entry `index` of the table at `table`, and back.
+constexpr u64 entryAddress(u64 table, unsigned index) { return table + u64{index} * kEntryBytes; }
+constexpr u64 tableOfEntry(u64 entryPa) { return entryPa & ~u64{0xfff}; }
+constexpr unsigned indexOfEntry(u64 entryPa) { return static_cast<unsigned>((entryPa & 0xfff) / kEntryBytes); }
+// The PDPT a CR3 value selects (32-byte aligned under PAE).
+constexpr u64 pdptBase(u32 cr3) { return cr3 & kCr3PdptMask; }
+// Where va's entry is at each level: in the PDPT at `pdpt`, in the table a PDPTE / PDE points at.
+constexpr u64 pdpteAddress(u64 pdpt, u32 va) { return entryAddress(pdpt, pdptIndex(va)); }
+constexpr u64 pdeAddress(u64 pdpte, u32 va) { return entryAddress(pdpte & kFrame4K, pdIndex(va)); }
+constexpr u64 pteAddress(u64 pde, u32 va) { return entryAddress(pde & kFrame4K, ptIndex(va)); }
+// va's entry at `level` (1 PDE, 2 PTE) in the table its parent entry `parent` points at.
+constexpr u64 childEntryAddress(u64 parent, int level, u32 va) {
+    return entryAddress(parent & kFrame4K, indexAt(va, level));
+}
 
 // "P RW US A D PS G NX" style decode of the flags that are set.
 std::string describeEntry(u64 raw, int level /*0=PDPTE,1=PDE,2=PTE*/);

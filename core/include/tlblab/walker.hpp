@@ -52,6 +52,9 @@ struct WalkResult {
     u64 leafAddr() const { return levels ? trace[static_cast<std::size_t>(levels - 1)].entryPa : 0; }
 };
 
+// The four PDPTEs a MOV CR3 of `cr3` loads from memory (the reserved-bit check is the caller's).
+std::array<u64, 4> pdptesFrom(const PhysMemory& mem, u32 cr3);
+
 // Walks va under regs. Checks presence and reserved bits only; no permission check, no A/D.
 WalkResult walk(const PhysMemory& mem, const PagingRegs& regs, u32 va);
 
