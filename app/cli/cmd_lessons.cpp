@@ -282,7 +282,7 @@ int checkLessons(const std::vector<std::string>& args) {
             lesson = loadLesson(f);
         } catch (const OpError& e) {
             std::cerr << e.format() << "\n";
-            std::cout << fmt::format("BAD    {}", f) << "\n";
+            std::cout << fmt::format("BAD    {}", visibleText(f)) << "\n";
             ++bad;
             continue;
         }
