@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # TLB Lab developer entry point.
 #   ./dev.sh start   install what is missing, build, start the app on the erratum 383 lesson
 #                    (without a display: say so and run the headless demo instead)

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Installs every Debian bookworm package TLB Lab needs to build, test and run.
 # Safe to run again: it only installs what is missing. Needs root (or sudo).
 set -euo pipefail
@@ -13,6 +14,8 @@ PACKAGES=(
   clang libclang-rt-14-dev
   desktop-file-utils appstream
   dpkg-dev file
+  librsvg2-bin help2man
+  chromium chromium-driver python3-selenium
 )
 
 missing=()

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Shared by the fuzz targets: input size and work caps, so a run measures robustness, not patience.
 #pragma once
 

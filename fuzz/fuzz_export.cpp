@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Fuzz target: a whole script run as the exports and `exec --json` see it. Executes the script on
 // a Timeline (failing ops are skipped, as the console does), seeks back and forth, renders every
 // state as JSON, then exports the successful ops as SVG, TikZ and an HTML slideshow. Names from the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Fuzz target: the lesson loader, which also reads the explorer's trace files (a trace is a
 // lesson). Loads the bytes as a lesson; a lesson that loads is played under every variant.
 // Every failure must be an OpError; anything else escaping is a crash.

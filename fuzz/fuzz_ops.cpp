@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Fuzz target: the operation language. Parses a script; every op that parses must print back
 // (formatOp) as text that parses to the same op; then executes up to kMaxOps ops on a Machine.
 // Every failure must be an OpError with a position; anything else escaping is a crash.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Replays fuzz inputs through a target's LLVMFuzzerTestOneInput without libFuzzer, so every build
 // (gcc, asan) checks the seed corpus and every crash ever found (fuzz/regressions/). Arguments are
 // files or directories (every regular file inside, sorted). Exit status 0 when all ran; a crash

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Runs each libFuzzer target for a fixed time from its seed corpus; fails on any crash, leak,
 # timeout or sanitizer report.
 #

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Fails if any file under core/ includes a Qt header (design.md: core never knows Qt).
 file(GLOB_RECURSE files ${CORE_DIR}/*.hpp ${CORE_DIR}/*.h ${CORE_DIR}/*.cpp ${CORE_DIR}/*.txt)
 set(bad "")

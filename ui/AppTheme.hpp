@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Window palettes: light, dark, and the high-contrast one of presentation mode.
 #pragma once
 

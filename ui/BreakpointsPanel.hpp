@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Edits the controller's breakpoints (event kind, CPU, linear address) and runs to them.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // What the current step changed, one line per event in hardware terms (tlblab::describe).
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Compare mode: a second canvas playing the same lesson under another variant, stepping together
 // with the main controller (same lesson step index, as far as the other variant has steps).
 #pragma once

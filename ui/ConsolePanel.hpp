@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The "what if" console: ops typed here run at the current position through the controller,
 // which starts a branch; errors are shown inline with a caret under their column.
 #pragma once

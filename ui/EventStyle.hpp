@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Colours and importance of event kinds, shared by the changes list and the swimlane.
 #pragma once
 

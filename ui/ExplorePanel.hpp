@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Explore panel (issue 6): runs the interleaving explorer of a lesson's explore: section in the
 // background, with a progress display and Cancel, and offers the shortest counterexample as a
 // lesson file to open in the debugger.

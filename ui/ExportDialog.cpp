@@ -1,6 +1,8 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #include "ExportDialog.hpp"
 
 #include <QButtonGroup>
+#include <QCheckBox>
 #include <QComboBox>
 #include <QDialogButtonBox>
 #include <QDoubleSpinBox>
@@ -63,6 +65,9 @@ ExportDialog::ExportDialog(std::size_t currentStep, std::size_t stepCount, QWidg
     m_scale->setSingleStep(0.5);
     m_scale->setSuffix(QStringLiteral(" x"));
     form->addRow(tr("PNG scale:"), m_scale);
+    m_answers = new QCheckBox(tr("Include the answers (lecturer's version)"), this);
+    m_answers->setObjectName(QStringLiteral("exportAnswers"));
+    form->addRow(tr("Questions:"), m_answers);
     m_path = new QLineEdit(this);
     m_path->setObjectName(QStringLiteral("exportPath"));
     auto* browseButton = new QPushButton(tr("Browse..."), this);
@@ -94,6 +99,7 @@ ExportDialog::ExportDialog(std::size_t currentStep, std::size_t stepCount, QWidg
     if (parseTheme(s.value(QStringLiteral("theme"), QStringLiteral("print")).toString().toStdString(), t))
         m_theme->setCurrentText(QString::fromLatin1(themeName(t)));
     m_scale->setValue(s.value(QStringLiteral("scale"), 2.0).toDouble());
+    m_answers->setChecked(s.value(QStringLiteral("answers"), false).toBool());
     m_path->setText(s.value(QStringLiteral("path")).toString());
     s.endGroup();
     if (currentStep == 0) {
@@ -113,6 +119,8 @@ void ExportDialog::updateEnabled() {
     m_from->setEnabled(m_whatRange->isChecked());
     m_to->setEnabled(m_whatRange->isChecked());
     m_scale->setEnabled(kFormats[m_format->currentIndex()] == ExportFormat::Png);
+    const ExportFormat f = kFormats[m_format->currentIndex()];
+    m_answers->setEnabled(f == ExportFormat::Handout || f == ExportFormat::Html);
 }
 
 void ExportDialog::browse() {
@@ -139,6 +147,7 @@ ExportRequest ExportDialog::request() const {
     r.format = kFormats[m_format->currentIndex()];
     r.theme = kThemes[m_theme->currentIndex()];
     r.scale = m_scale->value();
+    r.answers = m_answers->isEnabled() && m_answers->isChecked();
     r.path = m_path->text().trimmed();
     return r;
 }
@@ -163,6 +172,7 @@ void ExportDialog::accept() {
     s.setValue(QStringLiteral("format"), QString::fromLatin1(exportFormatName(r.format)));
     s.setValue(QStringLiteral("theme"), QString::fromLatin1(themeName(r.theme)));
     s.setValue(QStringLiteral("scale"), r.scale);
+    s.setValue(QStringLiteral("answers"), m_answers->isChecked());
     s.setValue(QStringLiteral("path"), r.path);
     s.endGroup();
     QDialog::accept();

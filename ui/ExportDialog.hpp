@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // File > Export: what (the current step, a range, the whole lesson), format, theme, PNG scale and
 // the output path. Remembers the last choice (QSettings group "export"). The caller builds the
 // document (documentFromLesson) for request().first..last and calls exportDocument().
@@ -8,6 +9,7 @@
 #include <QDialog>
 #include <QString>
 
+class QCheckBox;
 class QComboBox;
 class QDoubleSpinBox;
 class QLineEdit;
@@ -21,6 +23,7 @@ struct ExportRequest {
     ExportFormat format = ExportFormat::Svg;
     Theme theme = Theme::Print;
     double scale = 2.0;  // PNG
+    bool answers = false;  // handout and HTML: include the questions' answers (the lecturer's version)
     QString path;
 };
 
@@ -47,6 +50,7 @@ private:
     QComboBox* m_format;
     QComboBox* m_theme;
     QDoubleSpinBox* m_scale;
+    QCheckBox* m_answers;
     QLineEdit* m_path;
 };
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Details of what was clicked: a TLB entry with the walk that created it and the table entries
 // it came from (and whether they still say the same), or a table entry with the TLB entries
 // derived from it on every CPU.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The machine canvas: draws the diagram scene of the current step and animates between steps
 // (entries fade in and out, moved items and CR3 arrows glide, the walk path lights up level by
 // level). Zoom with the wheel or Ctrl +/-, pan by dragging, fit to the window. Hovering an entry

@@ -1,8 +1,10 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #include "MainWindow.hpp"
 
 #include "BreakpointsPanel.hpp"
 #include "ChangesList.hpp"
 #include "CompareView.hpp"
+#include "DesktopIntegration.hpp"
 #include "ConsolePanel.hpp"
 #include "ExportDialog.hpp"
 #include "ExplorePanel.hpp"
@@ -123,6 +125,8 @@ MainWindow::MainWindow(QWidget* parent)
 
     restoreSettings();
     applyAppearance();
+    new DesktopIntegration(this);  // Help menu, drops, live reload, session restore
+    DesktopIntegration::nameControls(this);
 }
 
 MainWindow::~MainWindow() = default;
@@ -219,12 +223,20 @@ void MainWindow::buildToolBar() {
     tb->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);  // icons alone read as disabled on dark themes
     m_lessonBox->setObjectName(QStringLiteral("lessonPicker"));
     m_lessonBox->setMinimumContentsLength(16);
+    m_lessonBox->setAccessibleName(tr("Lesson"));
     for (const std::string& path : bundledLessons()) {
         const QFileInfo fi(QString::fromStdString(path));
-        m_lessonBox->addItem(fi.completeBaseName(), fi.completeBaseName());
+        QString title = fi.completeBaseName();
+        try {
+            title = QString::fromStdString(loadLesson(path).title);  // the picker shows titles, keeps ids as data
+        } catch (const std::exception&) {
+        }
+        m_lessonBox->addItem(title, fi.completeBaseName());
+        m_lessonBox->setItemData(m_lessonBox->count() - 1, fi.completeBaseName(), Qt::ToolTipRole);
     }
     m_variantBox->setObjectName(QStringLiteral("variantPicker"));
     m_variantBox->setMinimumContentsLength(12);
+    m_variantBox->setAccessibleName(tr("Variant"));
     tb->addWidget(new QLabel(tr(" Lesson "), this));
     tb->addWidget(m_lessonBox);
     tb->addWidget(new QLabel(tr(" Variant "), this));
@@ -234,6 +246,7 @@ void MainWindow::buildToolBar() {
     tb->addSeparator();
     tb->addWidget(new QLabel(tr(" Animation "), this));
     m_speedBox->setObjectName(QStringLiteral("speedPicker"));
+    m_speedBox->setAccessibleName(tr("Animation speed"));
     const std::pair<const char*, double> speeds[] = {{"none", 0.0}, {"slow", 0.5}, {"normal", 1.0}, {"fast", 2.0}};
     for (const auto& [name, v] : speeds) m_speedBox->addItem(tr(name), v);
     m_speedBox->setCurrentIndex(2);
@@ -282,6 +295,7 @@ void MainWindow::exportDialog() {
             LessonRun run(loadLesson(d->sourcePath), d->variant);
             doc = documentFromLesson(run, req.first, req.last);
         }
+        doc.answers = req.answers ? ExportAnswers::Include : ExportAnswers::None;
         exportDocument(doc, req.format, req.theme, req.scale, req.path.toStdString());
         statusBar()->showMessage(tr("Exported to %1").arg(req.path), 5000);
     } catch (const OpError& e) {
@@ -415,7 +429,9 @@ void MainWindow::setCompare(bool on) {
 
 // ---- settings --------------------------------------------------------------------------------
 
-void MainWindow::addRecent(const QString& what) {
+void MainWindow::addRecent(const QString& typed) {
+    // Files as absolute paths: a relative one typed on the command line breaks from another folder.
+    const QString what = QFileInfo(typed).isFile() ? QFileInfo(typed).absoluteFilePath() : typed;
     m_recent.removeAll(what);
     m_recent.prepend(what);
     while (m_recent.size() > 8) m_recent.removeLast();
@@ -429,6 +445,14 @@ void MainWindow::rebuildRecentMenu() {
         QAction* a = m_recentMenu->addAction(r);
         connect(a, &QAction::triggered, this, [this, r] { openLesson(r); });
     }
+    m_recentMenu->addSeparator();
+    QAction* clear = m_recentMenu->addAction(tr("Clear recent"));
+    clear->setObjectName(QStringLiteral("clearRecent"));
+    connect(clear, &QAction::triggered, this, [this] {
+        m_recent.clear();
+        QSettings().setValue(QStringLiteral("recentLessons"), m_recent);
+        QTimer::singleShot(0, this, [this] { rebuildRecentMenu(); });  // not while the menu runs this action
+    });
     m_recentMenu->setEnabled(!m_recent.isEmpty());
 }
 

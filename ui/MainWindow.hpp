@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The main window: lays out the canvas and the panels, holds the actions and their shortcuts,
 // and wires them to the controller. No simulation logic lives here.
 #pragma once
@@ -76,7 +77,7 @@ private:
     void onLoaded(const QString& what, const QString& variant);
     void onLoadFailed(const QString& message);
     void applyAppearance();
-    void addRecent(const QString& what);
+    void addRecent(const QString& typed);
     void rebuildRecentMenu();
     void saveSettings() const;
     void restoreSettings();

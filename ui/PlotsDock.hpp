@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Plots over the lesson steps (QCustomPlot): per-CPU TLB occupancy (4 KiB / 2 MiB, global /
 // non-global) and cumulative counters (lookups, misses, walks, fills by origin, flushes by kind),
 // and the fix-cost comparison (misses and walks per context switch, fix-flush vs

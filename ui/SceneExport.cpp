@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #include "SceneExport.hpp"
 
 #include "SceneRenderer.hpp"
@@ -139,8 +140,6 @@ void paintHandoutPage(QPainter& p, const ExportDocument& doc, Theme theme, std::
         p.restore();
         return td.size().height();
     };
-    // Lesson markup (*emphasis*, `code`, lists), escaped: the same HTML as the slideshow.
-    auto markup = [](const std::string& text) { return QString::fromStdString(markupToHtml(text)); };
     auto esc = [](const std::string& text) { return QString::fromStdString(text).toHtmlEscaped(); };
 
     if (index == 0) {
@@ -148,7 +147,8 @@ void paintHandoutPage(QPainter& p, const ExportDocument& doc, Theme theme, std::
                            .arg(esc(doc.title), esc(doc.subtitle))
                            .arg(doc.steps.size());
         for (const auto& st : doc.steps) html += QStringLiteral("<li>") + esc(st.title) + QStringLiteral("</li>");
-        html += QStringLiteral("</ol><p><i>Handout exported by TLB Lab.</i></p>");
+        html += QStringLiteral("</ol><p><i>Handout exported by TLB Lab%1.</i></p>")
+                    .arg(doc.showAnswers(false) ? QStringLiteral(", with the answers") : QString());
         drawText(html, QRectF(page.left(), page.top() + page.height() * 0.08, page.width(), page.height() * 0.9), 13);
         return;
     }
@@ -161,9 +161,21 @@ void paintHandoutPage(QPainter& p, const ExportDocument& doc, Theme theme, std::
     drawFitted(p, r, st.scene, QRectF(page.left(), y, page.width(), picH));
     const double k = std::min(page.width() / st.scene.width, picH / st.scene.height);
     y += st.scene.height * k + 10 * pt;
-    QString body = markup(st.narration);
-    if (!st.question.empty()) body += QStringLiteral("<p><b>Question.</b></p>") + markup(st.question);
-    drawText(body, QRectF(page.left(), y, page.width(), page.bottom() - y), 10);
+    const QString body = handoutStepText(doc, index);
+    // A long step (a lecturer's version adds the answers) shrinks its text to fit the page, down to 6 pt.
+    const QRectF box(page.left(), y, page.width(), page.bottom() - y);
+    double fontPt = 10;
+    auto heightAt = [&](double f) {
+        QTextDocument td;
+        QFont font(QStringLiteral("DejaVu Sans"));
+        font.setPixelSize(static_cast<int>(f * pt));
+        td.setDefaultFont(font);
+        td.setTextWidth(box.width());
+        td.setHtml(body);
+        return td.size().height();
+    };
+    while (fontPt > 6 && heightAt(fontPt) > box.height()) fontPt -= 0.5;
+    drawText(body, box, fontPt);
 }
 
 QPageLayout handoutLayout() {
@@ -172,6 +184,17 @@ QPageLayout handoutLayout() {
 }
 
 }  // namespace
+
+QString handoutStepText(const ExportDocument& doc, std::size_t index) {
+    const ExportStep& st = doc.steps.at(index - 1);
+    // Lesson markup (*emphasis*, `code`, lists), escaped: the same HTML as the slideshow.
+    auto markup = [](const std::string& text) { return QString::fromStdString(markupToHtml(text)); };
+    QString body = markup(st.narration);
+    if (!st.question.empty()) body += QStringLiteral("<p><b>Question.</b></p>") + markup(st.question);
+    if (!st.question.empty() && !st.answer.empty() && doc.showAnswers(false))
+        body += QStringLiteral("<p><b>Answer.</b></p>") + markup(st.answer);
+    return body;
+}
 
 void writeHandoutPdf(const ExportDocument& doc, Theme theme, const std::string& path) {
     if (doc.steps.empty()) throw std::runtime_error("nothing to export: no steps");

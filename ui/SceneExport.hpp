@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Exports of diagram scenes through the Qt renderer: SVG (QSvgGenerator, text stays text),
 // PDF (QPdfWriter, vector), PNG (chosen scale) and the multi-page PDF handout. Each writes its
 // file through tlblab::writeFileAtomic (core) and throws std::runtime_error naming the path on failure.
@@ -35,5 +36,8 @@ void exportDocument(const ExportDocument& doc, ExportFormat format, Theme theme,
 
 // One handout page as an image (0: the title page, i: step i), for previews and checks.
 QImage renderHandoutPage(const ExportDocument& doc, Theme theme, std::size_t index, double dpi);
+// The text under a handout step's diagram (step `index`, from 1), as rich text: the narration, the
+// question, and its answer when the document shows answers (ExportDocument::showAnswers).
+QString handoutStepText(const ExportDocument& doc, std::size_t index);
 
 }  // namespace tlblab::ui

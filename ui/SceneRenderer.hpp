@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Draws a diagram scene (tlblab::Scene) with QPainter. The machine canvas, the SVG, PDF and PNG
 // exports and the handout all call this, so the screen and the exported files are one drawing.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // What the controller plays: a timeline with the lesson's step structure, and the immutable
 // snapshot it emits once per position. Plain C++ (no Qt): views read these, nothing else.
 #pragma once

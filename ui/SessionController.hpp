@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The one controller of a session: owns the timeline and the play timer, moves the position
 // (by lesson step or by single op) and emits one immutable Snapshot per position. Views never
 // touch the machine; "what if" ops from the console go through here and make a branch.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #include "SessionLoader.hpp"
 
 #include "tlblab/ops.hpp"
@@ -149,7 +150,7 @@ LoadedSession loadSession(const std::string& what, const std::string& variant) {
             s.number = ps.number;
             s.cpus = ls.cpus;
             s.narration = ls.narrationIn(d.variant);
-            s.question = ls.question;
+            if (const Question* q = ls.questionIn(d.variant)) s.question = *q;
             s.highlights = ls.highlights;
             s.expectations = ps.expectations;
             s.tags = ls.breakpoints;

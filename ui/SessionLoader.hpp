@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Builds a SessionData and its Timeline from a lesson or an op-language script. Pure C++ (no
 // Qt), so it runs on a worker thread. Errors are thrown as LoadError with FILE:LINE:COL text.
 #pragma once

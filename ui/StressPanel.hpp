@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Stress panel (issue 6): runs the seeded hotplug stress for the three kernel variants in the
 // background and plots the crash rate (machine checks per 1000 cycles) and what each fix costs
 // (TLB misses, walks and flushes per context switch) with QCustomPlot.

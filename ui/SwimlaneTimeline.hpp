@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // One lane per CPU (and one for machine-wide events), every event of the session placed on it
 // at its op; step boundaries, the current position, and a scrubber (click or drag to seek).
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // tlblab-cli bench [--quick]: throughput of the CPU hot paths and the cost of a long history.
 // Prints figures only; the targets of issue 2 are printed next to them, not enforced.
 #include "commands.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // tlblab-cli exec [FILE|-] [--json]: runs a script of the operation language.
 #include "commands.hpp"
 

@@ -1,17 +1,21 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // tlblab-cli explore LESSON: exhaustive interleaving search of a lesson's explore: section.
 // tlblab-cli stress: seeded hotplug stress runs per kernel variant.
 #include "commands.hpp"
+#include "progress.hpp"
 
 #include "tlblab/atomic_file.hpp"
 #include "tlblab/explore.hpp"
 #include "tlblab/lesson.hpp"
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <iostream>
 
 namespace tlblab::cli {
@@ -103,6 +107,7 @@ struct StressCliOptions {
     int jobs = 0;
     double specRate = 0.5;
     int activity = 3;
+    std::string format = "text";
 };
 
 int runStressCommand(const StressCliOptions& o) {
@@ -146,22 +151,66 @@ int runStressCommand(const StressCliOptions& o) {
         return kExitBadInput;
     }
     so.activity = o.activity;
+    if (o.format != "text" && o.format != "json") {
+        std::cerr << "tlblab-cli: error: --format must be text or json, not '" << o.format << "'\n";
+        return kExitBadInput;
+    }
+    const bool json = o.format == "json";
     std::vector<StressResult> results;
-    fmt::print("stress: {} CPUs, cpu model {}, {} hotplug cycles per variant, seed {}, activity {}, jobs {}\n", o.cpus,
-               o.model, o.cycles, o.seed, o.activity, o.jobs > 0 ? std::to_string(o.jobs) : "all cores");
-    fmt::print("{:<15} {:>9} {:>8} {:>8} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>10}\n", "variant", "MCs", "MC/1000",
-               "misses", "walks", "flushNG", "flushAll", "invlpg", "flushPF", "seconds", "cycles/s");
-    fmt::print("{:<15} {:>9} {:>8} {:>8} {:>9} {:>9} {:>9} {:>9} {:>9}\n", "", "", "", "(per context switch)", "", "",
-               "", "", "");
-    for (KernelVariant k : kinds) {
+    // Progress on a terminal: the run goes on a worker while this thread redraws the line.
+    std::atomic<u64> cyclesDone{0};
+    so.cyclesDone = &cyclesDone;
+    auto run = [&](KernelVariant k) {
         so.variant = k;
-        StressResult r = runStress(so);
-        fmt::print("{:<15} {:>9} {:>8.3f} {:>8.3f} {:>9.3f} {:>9.3f} {:>9.3f} {:>9.3f} {:>9.3f} {:>9.3f} {:>10.0f}\n",
-                   kernelVariantName(k), r.machineChecks, r.machineChecksPer1000(), r.perSwitch(r.stats.misses),
-                   r.perSwitch(r.stats.walks), r.perSwitch(r.stats.flushNonGlobal), r.perSwitch(r.stats.flushAll),
-                   r.perSwitch(r.stats.invlpg), r.perSwitch(r.stats.flushPageFault), r.seconds,
-                   r.seconds > 0 ? static_cast<double>(r.cycles) / r.seconds : 0.0);
-        if (r.rejectedOps) fmt::print("  warning: {} operations were refused by the machine\n", r.rejectedOps);
+        Progress progress(fmt::format("stress {}", kernelVariantName(k)), static_cast<double>(o.cycles), "cycles");
+        if (!progress.active()) return runStress(so);
+        cyclesDone = 0;
+        auto done = std::async(std::launch::async, [&so] { return runStress(so); });
+        while (done.wait_for(std::chrono::milliseconds(100)) != std::future_status::ready)
+            progress.update(static_cast<double>(cyclesDone.load()));
+        return done.get();
+    };
+    if (!json) {
+        fmt::print("stress: {} CPUs, cpu model {}, {} hotplug cycles per variant, seed {}, activity {}, jobs {}\n",
+                   o.cpus, o.model, o.cycles, o.seed, o.activity, o.jobs > 0 ? std::to_string(o.jobs) : "all cores");
+        fmt::print("{:<15} {:>9} {:>8} {:>8} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>10}\n", "variant", "MCs", "MC/1000",
+                   "misses", "walks", "flushNG", "flushAll", "invlpg", "flushPF", "seconds", "cycles/s");
+        fmt::print("{:<15} {:>9} {:>8} {:>8} {:>9} {:>9} {:>9} {:>9} {:>9}\n", "", "", "", "(per context switch)", "", "",
+                   "", "", "");
+    }
+    for (KernelVariant k : kinds) {
+        std::fflush(stdout);
+        StressResult r = run(k);
+        if (json) {
+            // One object per variant and line (the same figures as the text table and the CSV).
+            const nlohmann::json perSwitch = {{"misses", r.perSwitch(r.stats.misses)},
+                                              {"walks", r.perSwitch(r.stats.walks)},
+                                              {"flush_non_global", r.perSwitch(r.stats.flushNonGlobal)},
+                                              {"flush_all", r.perSwitch(r.stats.flushAll)},
+                                              {"invlpg", r.perSwitch(r.stats.invlpg)},
+                                              {"flush_page_fault", r.perSwitch(r.stats.flushPageFault)}};
+            std::cout << nlohmann::json{{"schema", 1},
+                                        {"variant", kernelVariantName(k)},
+                                        {"cpu_model", o.model},
+                                        {"cpus", o.cpus},
+                                        {"seed", o.seed},
+                                        {"cycles", r.cycles},
+                                        {"machine_checks", r.machineChecks},
+                                        {"machine_checks_per_1000", r.machineChecksPer1000()},
+                                        {"context_switches", r.stats.contextSwitches},
+                                        {"per_context_switch", perSwitch},
+                                        {"rejected_ops", r.rejectedOps},
+                                        {"seconds", r.seconds}}
+                             .dump()
+                      << std::endl;
+        } else {
+            fmt::print("{:<15} {:>9} {:>8.3f} {:>8.3f} {:>9.3f} {:>9.3f} {:>9.3f} {:>9.3f} {:>9.3f} {:>9.3f} {:>10.0f}\n",
+                       kernelVariantName(k), r.machineChecks, r.machineChecksPer1000(), r.perSwitch(r.stats.misses),
+                       r.perSwitch(r.stats.walks), r.perSwitch(r.stats.flushNonGlobal), r.perSwitch(r.stats.flushAll),
+                       r.perSwitch(r.stats.invlpg), r.perSwitch(r.stats.flushPageFault), r.seconds,
+                       r.seconds > 0 ? static_cast<double>(r.cycles) / r.seconds : 0.0);
+            if (r.rejectedOps) fmt::print("  warning: {} operations were refused by the machine\n", r.rejectedOps);
+        }
         results.push_back(r);
     }
     if (!o.csv.empty()) {
@@ -171,7 +220,7 @@ int runStressCommand(const StressCliOptions& o) {
             std::cerr << "tlblab-cli: error: " << e.what() << "\n";
             return kExitBadInput;
         }
-        fmt::print("CSV written to {}\n", o.csv);
+        if (!json) fmt::print("CSV written to {}\n", o.csv);
     }
     std::fflush(stdout);
     return kExitOk;
@@ -208,6 +257,7 @@ void registerExplore(CLI::App& app, Context& ctx) {
     st->add_option("--activity", so->activity,
                    "Up to N random task/idle/speculation steps around each hotplug step")
         ->capture_default_str();
+    st->add_option("--format", so->format, "text, or json: one object per variant and line")->capture_default_str();
     st->callback([so, &ctx]() { ctx.exitCode = runStressCommand(*so); });
 }
 

@@ -1,4 +1,6 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // tlblab-cli export LESSON [--variant V] [--steps A-B] --format svg|pdf|png|tikz|html|handout --out PATH
+//   [--answers none|include]
 // LESSON is a bundled lesson id, a lesson .yaml file, or an operation-language script (one step per
 // operation). Every format draws the same diagram description (tlblab/diagram.hpp).
 #include "commands.hpp"
@@ -29,6 +31,7 @@ struct ExportOptions {
     std::string format;
     std::string out;
     std::string theme = "print";
+    std::string answers;  // "" (the format's default), "none" or "include"
     double scale = 2.0;
 };
 
@@ -81,6 +84,7 @@ int runExport(const ExportOptions& o) {
     std::unique_ptr<LessonRun> run;
     try {
         doc = buildDocument(o, lesson, run);
+        if (!o.answers.empty()) parseExportAnswers(o.answers, doc.answers);  // CLI11 checked the name
     } catch (const OpError& e) {
         std::cerr << e.format() << "\n";
         return kExitBadInput;
@@ -88,11 +92,15 @@ int runExport(const ExportOptions& o) {
         std::cerr << "tlblab-cli: error: " << e.what() << "\n";
         return kExitBadInput;
     }
+    // `--out fig` without an extension gets the format's: fig.svg, fig-step01.png, fig.tex.
+    std::string out = o.out;
+    if (std::filesystem::path(out).extension().empty() && !out.empty() && out.back() != '/')
+        out += o.format == "tikz" ? ".tex" : o.format == "handout" ? ".pdf" : "." + o.format;
     try {
         if (o.format == "tikz") {
-            writeFileAtomic(o.out, documentToTikz(doc, theme));
+            writeFileAtomic(out, documentToTikz(doc, theme));
         } else if (o.format == "html") {
-            writeFileAtomic(o.out, documentToHtml(doc, theme));
+            writeFileAtomic(out, documentToHtml(doc, theme));
         } else {
 #ifdef TLBLAB_HAVE_QT_EXPORT
             // Qt starts only here, so the other subcommands pay nothing for it. Headless unless a
@@ -105,7 +113,7 @@ int runExport(const ExportOptions& o) {
             QGuiApplication app(argc, argv);
             ui::ExportFormat format{};
             ui::parseExportFormat(o.format, format);  // CLI11 checked the name
-            ui::exportDocument(doc, format, theme, o.scale, o.out);
+            ui::exportDocument(doc, format, theme, o.scale, out);
 #endif
         }
     } catch (const std::exception& e) {
@@ -133,6 +141,10 @@ void registerExport(CLI::App& app, Context& ctx) {
                     "Output file; svg and png of several steps write PATH-stepNN.EXT per step")
         ->required();
     sub->add_option("--theme", o->theme, "light, dark, high-contrast or print")->capture_default_str();
+    sub->add_option("--answers", o->answers,
+                    "Questions' answers: none (student version) or include (lecturer's); default: the handout "
+                    "leaves them out, the HTML slideshow folds them")
+        ->check(CLI::IsMember({"none", "include"}));
     sub->add_option("--scale", o->scale, "PNG scale (2 = twice the diagram's size)")->capture_default_str();
     sub->callback([o, &ctx]() { ctx.exitCode = runExport(*o); });
 }

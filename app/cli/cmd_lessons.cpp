@@ -1,5 +1,7 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // tlblab-cli list | run LESSON | check PATH...: the bundled lessons, played headless.
 #include "commands.hpp"
+#include "progress.hpp"
 
 #include "tlblab/json.hpp"
 #include "tlblab/lesson.hpp"
@@ -15,6 +17,16 @@
 namespace tlblab::cli {
 
 namespace {
+
+// Version of the JSON that list, check and run print (`schema` in each object); a change that
+// breaks a reader bumps it.
+constexpr int kJsonSchema = 1;
+
+bool checkFormat(const std::string& format) {
+    if (format == "text" || format == "json") return true;
+    std::cerr << "tlblab-cli: error: --format must be text or json, not '" << format << "'\n";
+    return false;
+}
 
 struct RunOptions {
     std::string lesson;
@@ -164,8 +176,8 @@ void printStep(LessonRun& run, const PlayedStep& s, const RunOptions& o, const s
             if (!r.passed) std::cout << "           found: " << r.message << "\n";
         }
     }
-    if (ls.question) {
-        const Question& q = *ls.question;
+    if (const Question* qp = ls.questionIn(run.variant().name)) {
+        const Question& q = *qp;
         std::cout << "\n  Question: " << q.prompt << "\n";
         for (std::size_t i = 0; i < q.choices.size(); ++i) std::cout << "    " << i + 1 << ") " << q.choices[i] << "\n";
     }
@@ -184,10 +196,7 @@ int reportFailures(const LessonRun& run) {
 }
 
 int runLesson(const RunOptions& o) {
-    if (o.format != "text" && o.format != "json") {
-        std::cerr << "tlblab-cli: error: --format must be text or json, not '" << o.format << "'\n";
-        return kExitBadInput;
-    }
+    if (!checkFormat(o.format)) return kExitBadInput;
     auto lesson = load(o.lesson);
     if (!lesson) return kExitBadInput;
     std::unique_ptr<LessonRun> run;
@@ -198,7 +207,12 @@ int runLesson(const RunOptions& o) {
         return kExitBadInput;
     }
     if (o.format == "json") {
-        std::cout << runJson(*run).dump(1) << "\n";
+        const nlohmann::json out = {{"schema", kJsonSchema},
+                                    {"lesson", lesson->id},
+                                    {"variant", run->variant().name},
+                                    {"failed", run->failures().size()},
+                                    {"steps", runJson(*run)}};
+        std::cout << out.dump(1) << "\n";
     } else {
         const LessonVariant& v = run->variant();
         std::string others;
@@ -213,8 +227,8 @@ int runLesson(const RunOptions& o) {
             printStep(*run, s, o, pending);
             pending.clear();
             const LessonStep& ls = run->lessonStep(s);
-            if (ls.question) {
-                const Question& q = *ls.question;
+            if (const Question* qp = ls.questionIn(run->variant().name)) {
+                const Question& q = *qp;
                 pending = fmt::format("  Answer to the question of step {}: {}) {}", s.number, q.answer + 1,
                                       q.choices[static_cast<std::size_t>(q.answer)]);
                 if (!q.explanation.empty()) pending += "\n" + indent(q.explanation, "    ");
@@ -232,7 +246,8 @@ int runLesson(const RunOptions& o) {
     return reportFailures(*run) ? kExitExpectationFailed : kExitOk;
 }
 
-int listLessons() {
+int listLessons(const std::string& format) {
+    if (!checkFormat(format)) return kExitBadInput;
     const auto paths = bundledLessons();
     if (paths.empty()) {
         std::cerr << "tlblab-cli: error: no lesson directory found (set TLBLAB_LESSON_DIR)\n";
@@ -242,6 +257,15 @@ int listLessons() {
     for (const auto& p : paths) {
         try {
             Lesson l = loadLesson(p);
+            if (format == "json") {
+                nlohmann::json variants = nlohmann::json::array();
+                for (const auto& v : l.variants) variants.push_back({{"name", v.name}, {"description", v.description}});
+                std::cout << nlohmann::json{{"schema", kJsonSchema}, {"id", l.id},          {"title", l.title},
+                                            {"minutes", l.minutes},  {"path", p},           {"variants", variants}}
+                                 .dump()
+                          << "\n";
+                continue;
+            }
             std::cout << fmt::format("{:<18} {}", l.id, l.title) << (l.minutes ? fmt::format(" ({} min)", l.minutes) : "")
                       << "\n";
             for (const auto& v : l.variants) std::cout << fmt::format("    {:<20} {}", v.name, v.description) << "\n";
@@ -253,8 +277,23 @@ int listLessons() {
     return status;
 }
 
-int checkLessons(const std::vector<std::string>& args) {
+int checkLessons(const std::vector<std::string>& args, const std::string& format) {
     namespace fs = std::filesystem;
+    if (!checkFormat(format)) return kExitBadInput;
+    const bool json = format == "json";
+    auto result = [json](const std::string& status, const std::string& file, const std::string& id,
+                         const std::string& variant, std::size_t steps, std::size_t checks, int failedChecks) {
+        if (!json) return;
+        nlohmann::json j = {{"schema", kJsonSchema}, {"status", status}, {"file", file}};
+        if (!id.empty()) j["lesson"] = id;
+        if (!variant.empty()) j["variant"] = variant;
+        if (status != "bad") {
+            j["steps"] = steps;
+            j["checks"] = checks;
+            j["failed_checks"] = failedChecks;
+        }
+        std::cout << j.dump() << "\n";
+    };
     std::vector<std::string> files;
     if (args.empty()) files = bundledLessons();
     for (const auto& a : args) {
@@ -276,13 +315,18 @@ int checkLessons(const std::vector<std::string>& args) {
         return kExitBadInput;
     }
     int bad = 0, failed = 0, runs = 0;
-    for (const auto& f : files) {
+    Progress progress("check", static_cast<double>(files.size()), "lesson files");
+    for (std::size_t fi = 0; fi < files.size(); ++fi) {
+        const std::string& f = files[fi];
+        progress.update(static_cast<double>(fi));
         Lesson lesson;
         try {
             lesson = loadLesson(f);
         } catch (const OpError& e) {
+            progress.clear();
             std::cerr << e.format() << "\n";
-            std::cout << fmt::format("BAD    {}", visibleText(f)) << "\n";
+            if (!json) std::cout << fmt::format("BAD    {}", visibleText(f)) << "\n";
+            result("bad", f, {}, {}, 0, 0, 0);
             ++bad;
             continue;
         }
@@ -292,17 +336,30 @@ int checkLessons(const std::vector<std::string>& args) {
                 LessonRun run(lesson, v.name);
                 std::size_t checks = 0;
                 for (const auto& s : run.steps()) checks += s.expectations.size();
+                progress.clear();
                 const int n = reportFailures(run);
-                std::cout << fmt::format("{:<6} {} [{}]: {} steps, {} checks{}", n ? "FAILED" : "ok", lesson.id, v.name,
-                                         run.steps().size(), checks, n ? fmt::format(", {} failed", n) : "")
-                          << "\n";
+                if (!json)
+                    std::cout << fmt::format("{:<6} {} [{}]: {} steps, {} checks{}", n ? "FAILED" : "ok", lesson.id,
+                                             v.name, run.steps().size(), checks, n ? fmt::format(", {} failed", n) : "")
+                              << "\n";
+                result(n ? "failed" : "ok", f, lesson.id, v.name, run.steps().size(), checks, n);
                 failed += n ? 1 : 0;
             } catch (const OpError& e) {
+                progress.clear();
                 std::cerr << e.format() << "\n";
-                std::cout << fmt::format("BAD    {} [{}]", lesson.id, v.name) << "\n";
+                if (!json) std::cout << fmt::format("BAD    {} [{}]", lesson.id, v.name) << "\n";
+                result("bad", f, lesson.id, v.name, 0, 0, 0);
                 ++bad;
             }
         }
+    }
+    progress.clear();
+    if (json) {
+        std::cout << nlohmann::json{{"schema", kJsonSchema},
+                                    {"summary", {{"files", files.size()}, {"runs", runs}, {"failed", failed}, {"bad", bad}}}}
+                         .dump()
+                  << "\n";
+        return bad ? kExitBadInput : failed ? kExitExpectationFailed : kExitOk;
     }
     std::cout << fmt::format("{} lesson file{}, {} run{}: {} failed, {} bad", files.size(), files.size() == 1 ? "" : "s",
                              runs, runs == 1 ? "" : "s", failed, bad)
@@ -313,24 +370,30 @@ int checkLessons(const std::vector<std::string>& args) {
 }  // namespace
 
 void registerLessonCommands(CLI::App& app, Context& ctx) {
+    auto listFormat = std::make_shared<std::string>("text");
     CLI::App* list = app.add_subcommand("list", "List the bundled lessons and their variants");
-    list->callback([&ctx]() { ctx.exitCode = listLessons(); });
+    list->add_option("--format", *listFormat, "text, or json: one object per lesson and line")->capture_default_str();
+    list->callback([listFormat, &ctx]() { ctx.exitCode = listLessons(*listFormat); });
 
     auto ro = std::make_shared<RunOptions>();
     CLI::App* run = app.add_subcommand("run", "Play a lesson headless and check its expectations "
                                               "(exit 0: all hold, 1: one fails, 2: bad input)");
     run->add_option("lesson", ro->lesson, "A bundled lesson's id (see 'list') or a lesson file")->required();
     run->add_option("--variant", ro->variant, "Variant to play (default: the lesson's first)");
-    run->add_option("--format", ro->format, "text or json")->capture_default_str();
+    run->add_option("--format", ro->format, "text, or json: one object with the steps' machine states")
+        ->capture_default_str();
     run->add_option("--to-step", ro->toStep, "Stop after this many steps")->check(CLI::Range(0, 1000000));
     run->add_flag("--all-events", ro->allEvents, "Text format: print every event, not only the key ones");
     run->callback([ro, &ctx]() { ctx.exitCode = runLesson(*ro); });
 
     auto paths = std::make_shared<std::vector<std::string>>();
+    auto checkFormatOpt = std::make_shared<std::string>("text");
     CLI::App* check = app.add_subcommand("check", "Load and play lessons (files, directories or ids; default: the "
                                                   "bundled ones) under every variant and report");
     check->add_option("paths", *paths, "Lesson files or directories");
-    check->callback([paths, &ctx]() { ctx.exitCode = checkLessons(*paths); });
+    check->add_option("--format", *checkFormatOpt, "text, or json: one object per lesson run and line, then a summary")
+        ->capture_default_str();
+    check->callback([paths, checkFormatOpt, &ctx]() { ctx.exitCode = checkLessons(*paths, *checkFormatOpt); });
 }
 
 }  // namespace tlblab::cli

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // tlblab-cli subcommands. Each file registers its own subcommand; main() only wires them.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // `tlblab --bench`: step-to-painted-frame time at 2, 8 and 64 CPUs, and start-up to first frame.
 #pragma once
 

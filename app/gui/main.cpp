@@ -1,19 +1,24 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // tlblab: the desktop app. Parses the command line and wires the window; no logic here.
 #include "MainWindow.hpp"
+#include "DesktopIntegration.hpp"
 #include "MachineCanvas.hpp"
 
 #include "bench.hpp"
 #include "tlblab/version.hpp"
 
 #include <QApplication>
+#include <QIcon>
 #include <QCommandLineParser>
 #include <QElapsedTimer>
+#include <QFileInfo>
 #include <QSaveFile>
 #include <QSettings>
 #include <QStyleFactory>
 #include <QTimer>
 
 #include <cstdio>
+#include <cstring>
 
 using tlblab::ui::MainWindow;
 
@@ -47,72 +52,122 @@ void screenshotWhenReady(MainWindow& w, const QString& file) {
     });
 }
 
+constexpr const char* kAppId = "io.github.tlblab.TlbLab";
+
+void setIdentity() {
+    QCoreApplication::setOrganizationName(QStringLiteral("TLB Lab"));
+    QCoreApplication::setApplicationName(QStringLiteral("tlblab"));
+    QCoreApplication::setApplicationVersion(QString::fromLatin1(tlblab::kVersion));
+}
+
+// --help and --version print and exit without a display: they must not need a platform plugin.
+bool onlyPrints(int argc, char** argv) {
+    for (int i = 1; i < argc; ++i)
+        for (const char* o : {"-h", "-?", "--help", "--help-all", "-v", "--version"})
+            if (std::strcmp(argv[i], o) == 0) return true;
+    return false;
+}
+
+struct Options {
+    QCommandLineOption variant{QStringLiteral("variant"), QStringLiteral("lesson variant to play"), QStringLiteral("V")};
+    QCommandLineOption step{QStringLiteral("step"), QStringLiteral("lesson step to show (1-based; 0 = set-up)"),
+                            QStringLiteral("N")};
+    QCommandLineOption present{QStringLiteral("present"), QStringLiteral("start in presentation mode")};
+    QCommandLineOption shot{QStringLiteral("screenshot"),
+                            QStringLiteral("render the window after loading and positioning to FILE.png, then exit"),
+                            QStringLiteral("FILE.png")};
+    QCommandLineOption theme{QStringLiteral("theme"), QStringLiteral("system, light or dark (default: as saved)"),
+                             QStringLiteral("T")};
+    QCommandLineOption size{QStringLiteral("size"), QStringLiteral("window size for --screenshot"), QStringLiteral("WxH"),
+                            QStringLiteral("1600x1000")};
+    QCommandLineOption bench{QStringLiteral("bench"),
+                             QStringLiteral("measure step-to-painted-frame and start-up times, print them, exit")};
+    QCommandLineOption fresh{QStringLiteral("fresh"),
+                             QStringLiteral("start fresh: do not reopen the lesson, variant and step of the last session")};
+
+    void addTo(QCommandLineParser& p) const {
+        p.setApplicationDescription(QStringLiteral(
+            "TLB Lab: a visual debugger of x86 PAE paging, TLBs and AMD Erratum 383.\n"
+            "Without LESSON it reopens the last session's lesson, variant and step (unless --fresh or the\n"
+            "setting File > Restore the last session at start is off), else erratum-383.\n\n"
+            "Exit status: 0 success; 1 a bad option on the command line; 2 bad input (a lesson that does\n"
+            "not load, a bad --step, an unwritable --screenshot file)."));
+        p.addHelpOption();
+        p.addVersionOption();
+        p.addPositionalArgument(QStringLiteral("LESSON"),
+                                QStringLiteral("bundled lesson id, lesson file or op script (*.tlb)"),
+                                QStringLiteral("[LESSON]"));
+        p.addOptions({variant, step, present, shot, theme, size, bench, fresh});
+    }
+};
+
 }  // namespace
 
 int main(int argc, char** argv) {
     QElapsedTimer sinceStart;
     sinceStart.start();
+    const Options o;
+    if (onlyPrints(argc, argv)) {
+        QCoreApplication core(argc, argv);
+        setIdentity();
+        QCommandLineParser p;
+        o.addTo(p);
+        p.process(core);  // prints and exits
+        return 0;
+    }
     QApplication app(argc, argv);
-    QApplication::setOrganizationName(QStringLiteral("TLB Lab"));
-    QApplication::setApplicationName(QStringLiteral("tlblab"));
-    QApplication::setApplicationVersion(QString::fromLatin1(tlblab::kVersion));
+    setIdentity();
+    QGuiApplication::setDesktopFileName(QString::fromLatin1(kAppId));
+    QApplication::setWindowIcon(QIcon::fromTheme(QString::fromLatin1(kAppId),
+                                                 QIcon(QStringLiteral(":/icons/io.github.tlblab.TlbLab.svg"))));
     QApplication::setStyle(QStyleFactory::create(QStringLiteral("Fusion")));
 
     QCommandLineParser p;
-    p.setApplicationDescription(QStringLiteral("TLB Lab: a visual debugger of x86 PAE paging, TLBs and AMD Erratum 383"));
-    p.addHelpOption();
-    p.addVersionOption();
-    p.addPositionalArgument(QStringLiteral("LESSON"), QStringLiteral("bundled lesson id, lesson file or op script (*.tlb)"),
-                            QStringLiteral("[LESSON]"));
-    const QCommandLineOption variant(QStringLiteral("variant"), QStringLiteral("lesson variant to play"), QStringLiteral("V"));
-    const QCommandLineOption step(QStringLiteral("step"), QStringLiteral("lesson step to show (1-based; 0 = set-up)"),
-                                  QStringLiteral("N"));
-    const QCommandLineOption present(QStringLiteral("present"), QStringLiteral("start in presentation mode"));
-    const QCommandLineOption shot(QStringLiteral("screenshot"),
-                                  QStringLiteral("render the window after loading and positioning to FILE.png, then exit"),
-                                  QStringLiteral("FILE.png"));
-    const QCommandLineOption theme(QStringLiteral("theme"), QStringLiteral("system, light or dark (default: as saved)"),
-                                   QStringLiteral("T"));
-    const QCommandLineOption size(QStringLiteral("size"), QStringLiteral("window size for --screenshot"),
-                                  QStringLiteral("WxH"), QStringLiteral("1600x1000"));
-    const QCommandLineOption bench(QStringLiteral("bench"),
-                                   QStringLiteral("measure step-to-painted-frame and start-up times, print them, exit"));
-    p.addOptions({variant, step, present, shot, theme, size, bench});
+    o.addTo(p);
     p.process(app);
 
-    if (p.isSet(bench)) return tlblab::gui::runBench(sinceStart);
+    if (p.isSet(o.bench)) return tlblab::gui::runBench(sinceStart);
 
     bool ok = true;
     int stepIndex = -1;
-    if (p.isSet(step)) {
-        stepIndex = p.value(step).toInt(&ok) - 1;
+    if (p.isSet(o.step)) {
+        stepIndex = p.value(o.step).toInt(&ok) - 1;
         if (!ok || stepIndex < -1) {
-            std::fprintf(stderr, "tlblab: error: --step needs a number >= 0, not '%s'\n", qPrintable(p.value(step)));
+            std::fprintf(stderr, "tlblab: error: --step needs a number >= 0, not '%s'\n", qPrintable(p.value(o.step)));
             return 2;
         }
     }
-    const bool screenshot = p.isSet(shot);
+    const bool screenshot = p.isSet(o.shot);
     if (screenshot) {
-        // Reproducible pictures: no saved layout, theme or zoom.
+        // Reproducible pictures: no saved layout, theme, zoom or session.
         QSettings::setDefaultFormat(QSettings::IniFormat);
         QSettings::setPath(QSettings::IniFormat, QSettings::UserScope, QStringLiteral("/nonexistent-tlblab-settings"));
     }
 
     MainWindow w;
-    if (p.isSet(theme)) w.setThemeChoice(tlblab::ui::parseThemeChoice(p.value(theme)));
+    if (p.isSet(o.theme)) w.setThemeChoice(tlblab::ui::parseThemeChoice(p.value(o.theme)));
     if (screenshot) {
-        const QStringList wh = p.value(size).split(QLatin1Char('x'));
+        const QStringList wh = p.value(o.size).split(QLatin1Char('x'));
         w.resize(wh.value(0).toInt() > 0 ? wh.value(0).toInt() : 1600, wh.value(1).toInt() > 0 ? wh.value(1).toInt() : 1000);
-        screenshotWhenReady(w, p.value(shot));
+        screenshotWhenReady(w, p.value(o.shot));
     }
-    if (p.isSet(present)) w.setPresentation(true);
+    if (p.isSet(o.present)) w.setPresentation(true);
     else w.show();
 
     QString lesson = p.positionalArguments().value(0);
+    QString variantName = p.value(o.variant);
+    using tlblab::ui::DesktopIntegration;
+    const tlblab::ui::SavedSession saved = DesktopIntegration::savedSession();
+    if (lesson.isEmpty() && !screenshot && !p.isSet(o.fresh) && DesktopIntegration::restoreEnabled() && saved.valid() &&
+        (!QFileInfo(saved.what).isAbsolute() || QFileInfo::exists(saved.what))) {
+        lesson = saved.what;
+        if (variantName.isEmpty()) variantName = saved.variant;
+        if (!p.isSet(o.step)) stepIndex = saved.step;
+    }
     if (lesson.isEmpty()) {
         const QStringList recent = QSettings().value(QStringLiteral("recentLessons")).toStringList();
-        lesson = recent.isEmpty() ? QStringLiteral("erratum-383") : recent.front();
+        lesson = recent.isEmpty() || p.isSet(o.fresh) ? QStringLiteral("erratum-383") : recent.front();
     }
-    w.openLesson(lesson, p.value(variant), stepIndex);
+    w.openLesson(lesson, variantName, stepIndex);
     return app.exec();
 }

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Machine snapshot -> scene description: the layout every view and export draws.
 //
 // Layout (left to right): one column of CPU cards, each followed by its TLB table; then the

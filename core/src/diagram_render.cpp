@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Themes and the Qt-free back ends of the scene description: SVG and TikZ.
 // The Qt back end (ui/SceneRenderer) follows the same drawing rules item by item.
 #include "tlblab/diagram.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The interleaving explorer (issue 6): breadth-first search over every schedule of per-CPU
 // threads plus nondeterministic speculation, with a visited set of state hashes and a
 // persistent-set reduction. See explore.hpp for the model.

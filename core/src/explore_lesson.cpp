@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The explorer's link to lessons: a problem from a lesson's `explore:` section, and the shortest
 // schedule written back as a lesson file that the player and the app open like any lesson.
 #include "tlblab/explore.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Step documents for the exports and the Qt-free formats (TikZ, HTML slideshow).
 #include "tlblab/export.hpp"
 
@@ -32,6 +33,13 @@ void parseStepRange(const std::string& text, std::size_t count, std::size_t& fir
     if (first > last) throw std::invalid_argument(fmt::format("bad step range '{}': {} comes after {}", text, first, last));
     if (last > count)
         throw std::invalid_argument(fmt::format("bad step range '{}': there are only {} steps", text, count));
+}
+
+bool parseExportAnswers(const std::string& name, ExportAnswers& out) {
+    if (name == "none") out = ExportAnswers::None;
+    else if (name == "include") out = ExportAnswers::Include;
+    else return false;
+    return true;
 }
 
 ExportDocument documentFromScript(const std::vector<Op>& ops, const std::string& name, std::size_t first,
@@ -109,8 +117,8 @@ ExportDocument documentFromLesson(LessonRun& run, std::size_t first, std::size_t
         st.number = static_cast<std::size_t>(ps.number);
         st.title = fmt::format("Step {}: {}", ps.number, ls.title);
         st.narration = ls.narrationIn(variant);
-        if (ls.question) {
-            const Question& q = *ls.question;
+        if (const Question* qp = ls.questionIn(variant)) {
+            const Question& q = *qp;
             st.question = q.prompt;
             if (!q.choices.empty()) st.question += "\n";
             for (std::size_t c = 0; c < q.choices.size(); ++c)
@@ -194,21 +202,30 @@ std::string documentToTikz(const ExportDocument& doc, Theme theme) {
 namespace {
 
 const char* kHtmlStyle = R"(
-body { margin: 0; font-family: "DejaVu Sans", Verdana, sans-serif; background: BG; color: FG; }
-header { padding: 10px 20px; font-size: 20px; border-bottom: 1px solid #888; }
+html, body { height: 100%; }
+body { margin: 0; font-family: "DejaVu Sans", Verdana, sans-serif; background: BG; color: FG;
+       display: flex; flex-direction: column; }
+header { flex: none; padding: 10px 20px; font-size: 20px; border-bottom: 1px solid #888; }
 header small { opacity: 0.75; margin-left: 1em; }
-section { display: none; height: calc(100vh - 60px); }
+section { display: none; flex: 1; min-height: 0; }
 section.current { display: flex; }
-.picture { flex: 3; overflow: auto; padding: 10px; }
-.picture svg { width: 100%; height: auto; }
+.picture { flex: 3; min-width: 0; overflow: auto; padding: 10px; }
+.picture svg { width: 100%; height: auto; max-height: 100%; }
 aside { flex: 1; min-width: 300px; max-width: 520px; padding: 16px 20px; overflow: auto; font-size: 19px;
         line-height: 1.45; border-left: 1px solid #888; }
 aside h2 { font-size: 23px; margin-top: 0; }
 aside code { font-family: "DejaVu Sans Mono", monospace; font-size: 0.92em; }
 .question { margin-top: 1.2em; padding: 10px 14px; border: 2px solid #c06000; }
 .answer { margin-top: 1em; opacity: 0.85; }
-nav { position: fixed; bottom: 8px; right: 16px; font-size: 15px; opacity: 0.7; }
-@media print { section { display: block; height: auto; page-break-after: always; } nav { display: none; } }
+nav { flex: none; text-align: right; padding: 4px 16px; font-size: 15px; opacity: 0.7; border-top: 1px solid #888; }
+@media print {
+  html, body { height: auto; }
+  body { display: block; }
+  section, section.current { display: block; break-after: page; page-break-after: always; }
+  .picture, aside { overflow: visible; }
+  aside { max-width: none; border-left: none; }
+  nav { display: none; }
+}
 )";
 
 }  // namespace
@@ -235,7 +252,7 @@ std::string documentToHtml(const ExportDocument& doc, Theme theme) {
         o += markupToHtml(st.narration);
         if (!st.question.empty()) {
             o += "<div class=\"question\"><strong>Question.</strong> " + markupToHtml(st.question);
-            if (!st.answer.empty())
+            if (!st.answer.empty() && doc.showAnswers(true))
                 o += "<details class=\"answer\"><summary>Answer</summary>" + markupToHtml(st.answer) + "</details>";
             o += "</div>\n";
         }

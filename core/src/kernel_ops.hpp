@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The Linux x86-32 (PAE, 3G/1G) kernel layer: operations named after the kernel functions of
 // arch/x86/kernel/smpboot.c and arch/x86/mm/tlb.c (2.6.32 to 2.6.37), see
 // ../shared/docs/scenario-facts.md sections 3 and 5. The three kernel variants are policies

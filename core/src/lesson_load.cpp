@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Lesson loader: YAML -> Lesson, checking everything and reporting FILE:LINE:COL.
 #include "tlblab/json.hpp"
 #include "tlblab/lesson.hpp"
@@ -559,6 +560,52 @@ private:
 
     std::string m_path;
     std::vector<std::string> m_lines;
+    // The variant names a key of a per-variant map names: "v1", "v1, v2" (comma or space separated);
+    // `everything` ("all" or "default") gives an empty list. Each name must be a variant the step plays.
+    std::vector<std::string> variantKey(const YAML::Node& key, const Lesson& lesson, const LessonStep& step,
+                                        const std::string& everything, const std::string& what) const {
+        const std::string keyText = scalar(key, fmt::format("a key of {}", what));
+        std::vector<std::string> names;
+        if (keyText == everything) return names;
+        std::string cur;
+        int col = 0, start = 0;
+        auto flush = [&]() {
+            if (cur.empty()) return;
+            SourceLoc l = contentLoc(key);
+            l.col += start;
+            if (!lesson.variant(cur))
+                throw OpError(l, fmt::format("unknown variant '{}'{} ({} keys are '{}' or variant names)", cur,
+                                             didYouMean(cur, lesson.variantNames()), what, everything));
+            if (!step.appliesTo(cur)) throw OpError(l, fmt::format("this step is not played under variant '{}'", cur));
+            names.push_back(cur);
+            cur.clear();
+        };
+        for (char ch : keyText) {
+            if (ch == ',' || ch == ' ') flush();
+            else {
+                if (cur.empty()) start = col;
+                cur.push_back(ch);
+            }
+            ++col;
+        }
+        flush();
+        if (names.empty()) fail(key, fmt::format("a key of {} names no variant", what));
+        return names;
+    }
+    Question question(const YAML::Node& n) const {
+        auto qm = mapOf(n, {"prompt", "choices", "answer", "explanation"}, "a question");
+        Question qu;
+        qu.loc = at(n);
+        qu.prompt = text(require(qm, "prompt", n, "a question"), "prompt");
+        const YAML::Node& ch = require(qm, "choices", n, "a question");
+        for (const auto& x : list(ch, "choices")) qu.choices.push_back(text(x, "a choice"));
+        if (qu.choices.size() < 2) fail(ch, "a question needs at least two choices");
+        qu.answer = integer(require(qm, "answer", n, "a question"), "answer (the number of the right choice, from 1)", 1,
+                            static_cast<int>(qu.choices.size())) - 1;
+        if (auto x = get(qm, "explanation")) qu.explanation = scalar(*x, "explanation");
+        return qu;
+    }
+
     mutable std::size_t m_textBytes = 0;  // scalar bytes read so far (spend())
     mutable std::size_t m_opCount = 0;    // operations parsed so far (kMaxLessonOps)
     int m_cpuCount = kMaxCpus;  // the lesson's CPUs, once its setup is known
@@ -698,18 +745,23 @@ void Loader::loadStep(const YAML::Node& n, Lesson& lesson, LessonStep& step) con
 
     if (auto nar = get(m, "narration")) {
         if (nar->IsMap()) {
-            std::vector<std::string> allowed = lesson.variantNames();
-            allowed.push_back("default");
-            auto nm = mapOf(*nar, allowed, "narration (keys are variant names or 'default')");
-            for (const auto& [k, e] : nm) {
-                if (k == "default") step.narration = scalar(e.value, "narration");
-                else {
-                    if (!step.appliesTo(k))
-                        fail(e.key, fmt::format("this step is not played under variant '{}'", k));
-                    step.narrationFor[k] = scalar(e.value, "narration");
+            // Keys: `default`, or one or more variant names ("fix-flush, fix-trampoline").
+            bool haveDefault = false;
+            for (auto it = nar->begin(); it != nar->end(); ++it) {
+                const std::vector<std::string> names = variantKey(it->first, lesson, step, "default", "narration");
+                const std::string t = scalar(it->second, "narration");
+                if (names.empty()) {
+                    if (haveDefault) fail(it->first, "key 'default' appears twice in narration");
+                    haveDefault = true;
+                    step.narration = t;
+                }
+                for (const auto& v : names) {
+                    if (step.narrationFor.count(v))
+                        fail(it->first, fmt::format("narration gives variant '{}' two texts", v));
+                    step.narrationFor[v] = t;
                 }
             }
-            if (!nm.count("default"))
+            if (!haveDefault)
                 for (const auto& v : lesson.variants)
                     if (step.appliesTo(v.name) && !step.narrationFor.count(v.name))
                         fail(*nar, fmt::format("narration has no text for variant '{}' (add it or 'default')", v.name));
@@ -725,34 +777,7 @@ void Loader::loadStep(const YAML::Node& n, Lesson& lesson, LessonStep& step) con
         std::vector<std::pair<std::vector<std::string>, YAML::Node>> groups;
         if (e->IsMap()) {
             for (auto it = e->begin(); it != e->end(); ++it) {
-                const std::string key = scalar(it->first, "an expect key");
-                std::vector<std::string> names;
-                if (key != "all") {
-                    std::string cur;
-                    int col = 0, start = 0;
-                    auto flush = [&]() {
-                        if (cur.empty()) return;
-                        SourceLoc l = contentLoc(it->first);
-                        l.col += start;
-                        if (!lesson.variant(cur))
-                            throw OpError(l, fmt::format("unknown variant '{}'{} (expect keys are 'all' or variant names)",
-                                                         cur, didYouMean(cur, lesson.variantNames())));
-                        if (!step.appliesTo(cur))
-                            throw OpError(l, fmt::format("this step is not played under variant '{}'", cur));
-                        names.push_back(cur);
-                        cur.clear();
-                    };
-                    for (char ch : key) {
-                        if (ch == ',' || ch == ' ') flush();
-                        else {
-                            if (cur.empty()) start = col;
-                            cur.push_back(ch);
-                        }
-                        ++col;
-                    }
-                    flush();
-                    if (names.empty()) fail(it->first, "an expect key names no variant");
-                }
+                std::vector<std::string> names = variantKey(it->first, lesson, step, "all", "expect");
                 groups.emplace_back(std::move(names), it->second);
             }
         } else {
@@ -766,18 +791,33 @@ void Loader::loadStep(const YAML::Node& n, Lesson& lesson, LessonStep& step) con
                 }
     }
     if (auto q = get(m, "question")) {
-        auto qm = mapOf(*q, {"prompt", "choices", "answer", "explanation"}, "a question");
-        Question question;
-        question.loc = at(*q);
-        question.prompt = text(require(qm, "prompt", *q, "a question"), "prompt");
-        const YAML::Node& ch = require(qm, "choices", *q, "a question");
-        for (const auto& x : list(ch, "choices")) question.choices.push_back(text(x, "a choice"));
-        if (question.choices.size() < 2) fail(ch, "a question needs at least two choices");
-        question.answer =
-            integer(require(qm, "answer", *q, "a question"), "answer (the number of the right choice, from 1)", 1,
-                    static_cast<int>(question.choices.size())) - 1;
-        if (auto x = get(qm, "explanation")) question.explanation = scalar(*x, "explanation");
-        step.question = std::move(question);
+        // One question (a map with `prompt`), or a map from `default` / variant names to a question
+        // or `none` (no question under those variants).
+        if (q->IsMap() && !q->operator[]("prompt")) {
+            bool haveDefault = false;
+            for (auto it = q->begin(); it != q->end(); ++it) {
+                const std::vector<std::string> names = variantKey(it->first, lesson, step, "default", "question");
+                std::optional<Question> qu;
+                if (it->second.IsNull() || (it->second.IsScalar() && it->second.Scalar() == "none")) {
+                    // no question
+                } else if (it->second.IsMap()) {
+                    qu = question(it->second);
+                } else {
+                    fail(it->second, "a variant's question must be a question (prompt, choices, answer) or 'none'");
+                }
+                if (names.empty()) {
+                    if (haveDefault) fail(it->first, "key 'default' appears twice in question");
+                    haveDefault = true;
+                    step.question = std::move(qu);
+                }
+                for (const auto& v : names) {
+                    if (step.questionFor.count(v)) fail(it->first, fmt::format("question gives variant '{}' two entries", v));
+                    step.questionFor[v] = qu;
+                }
+            }
+        } else {
+            step.question = question(*q);
+        }
     }
     if (auto b = get(m, "breakpoints"))
         for (const auto& x : list(*b, "breakpoints")) {
@@ -927,6 +967,12 @@ bool LessonStep::appliesTo(const std::string& variant) const {
 const std::string& LessonStep::narrationIn(const std::string& variant) const {
     auto it = narrationFor.find(variant);
     return it == narrationFor.end() ? narration : it->second;
+}
+
+const Question* LessonStep::questionIn(const std::string& variant) const {
+    auto it = questionFor.find(variant);
+    const std::optional<Question>& q = it == questionFor.end() ? question : it->second;
+    return q ? &*q : nullptr;
 }
 
 const LessonVariant* Lesson::variant(const std::string& name) const {

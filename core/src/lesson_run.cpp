@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Lesson player: builds the Timeline of a lesson under one variant and checks its expectations;
 // expectation evaluation; JSON of played steps; the bundled-lesson search path.
 #include "tlblab/json.hpp"
@@ -9,9 +10,6 @@
 #include <cstdlib>
 #include <filesystem>
 
-#ifndef TLBLAB_SOURCE_LESSON_DIR
-#define TLBLAB_SOURCE_LESSON_DIR ""
-#endif
 #ifndef TLBLAB_INSTALLED_LESSON_DIR
 #define TLBLAB_INSTALLED_LESSON_DIR ""
 #endif
@@ -345,7 +343,19 @@ std::vector<std::string> lessonDirs() {
     std::error_code ec;
     fs::path exe = fs::read_symlink("/proc/self/exe", ec);
     if (!ec) candidates.push_back((exe.parent_path() / ".." / "share" / "tlblab" / "lessons").lexically_normal().string());
-    candidates.emplace_back(TLBLAB_SOURCE_LESSON_DIR);
+    // The XDG base directories: the user's own lessons, then the system's data folders.
+    const char* home = std::getenv("HOME");
+    const char* dataHome = std::getenv("XDG_DATA_HOME");
+    if (dataHome && *dataHome == '/') candidates.push_back(std::string(dataHome) + "/tlblab/lessons");
+    else if (home && *home) candidates.push_back(std::string(home) + "/.local/share/tlblab/lessons");
+    const char* dataDirs = std::getenv("XDG_DATA_DIRS");
+    std::string dirs = dataDirs && *dataDirs ? dataDirs : "/usr/local/share:/usr/share";
+    for (std::size_t pos = 0; pos <= dirs.size();) {
+        const std::size_t colon = std::min(dirs.find(':', pos), dirs.size());
+        const std::string d = dirs.substr(pos, colon - pos);
+        if (!d.empty() && d.front() == '/') candidates.push_back(d + "/tlblab/lessons");  // relative: ignored (XDG)
+        pos = colon + 1;
+    }
     candidates.emplace_back(TLBLAB_INSTALLED_LESSON_DIR);
     std::vector<std::string> out;
     for (const auto& c : candidates) {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #include "tlblab/machine.hpp"
 
 #include "kernel_ops.hpp"
@@ -237,13 +238,14 @@ void Machine::machineCheck(Cpu& c, u32 va, EventList* ev) {
         TlbMatches m = c.tlb.lookup(va);
         Event e{EventKind::Multimatch, c.id};
         e.va = va;
-        e.count = static_cast<u32>(m.count);
+        e.count = static_cast<u32>(m.total);
         std::string ids;
         for (int i = 0; i < m.count; ++i) {
             const TlbEntry& t = c.tlb.at(m.slot[static_cast<std::size_t>(i)]);
             ids += fmt::format("{}#{} {} {}{}", i ? ", " : "", t.id, pageSizeName(t.size), hex32(t.va),
                                t.global ? " G" : "");
         }
+        if (m.total > m.count) ids += fmt::format(" and {} more", m.total - m.count);
         e.detail = ids;
         ev->push_back(std::move(e));
     }
@@ -700,6 +702,15 @@ u64 Machine::requireTable(const Op& op, std::size_t argIndex) const {
 }
 
 OpResult Machine::execute(const Op& op, EventList* ev) {
+    try {
+        return executeOp(op, ev);
+    } catch (const OpError& e) {
+        if (e.loc().line != 0 || op.loc.line == 0) throw;
+        throw OpError(op.loc, e.what());  // an error deep in the kernel layer names the op's place
+    }
+}
+
+OpResult Machine::executeOp(const Op& op, EventList* ev) {
     OpResult r;
     const bool cpuOp = op.cpu >= 0;
     if (cpuOp) checkCpu(op, op.cpu, 99);

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The seeded stress runner (issue 6): CPU offline/online cycles driven by cpu0 while the other
 // CPUs run user tasks, idle in lazy TLB mode and speculate. Fast path: operations are built once
 // and executed without events.
@@ -230,6 +231,7 @@ StressResult runStress(const StressOptions& o) {
             const u64 n = std::min(kChunkCycles, o.cycles - k * kChunkCycles);
             ChunkRunner runner(plan, chunkSeed(o.seed, k));
             results[static_cast<std::size_t>(k)] = runner.run(n);
+            if (o.cyclesDone) o.cyclesDone->fetch_add(n, std::memory_order_relaxed);
         }
     };
     if (jobs <= 1) {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #include "tlblab/timeline.hpp"
 
 #include <stdexcept>
@@ -12,7 +13,13 @@ Timeline::Timeline(Machine initial, std::size_t keyframeInterval, bool storeEven
 
 OpResult Timeline::append(const Op& op) {
     EventList ev;
-    OpResult r = m_head.execute(op, m_storeEvents ? &ev : nullptr);
+    OpResult r;
+    try {
+        r = m_head.execute(op, m_storeEvents ? &ev : nullptr);
+    } catch (...) {
+        rebuildHead();  // all-or-nothing: the head is again the replay of the recorded ops
+        throw;
+    }
     m_ops.push_back(op);
     if (m_storeEvents) {
         m_events.push_back(std::move(ev));
@@ -30,13 +37,16 @@ void Timeline::truncate(std::size_t steps) {
         m_results.resize(steps);
     }
     m_keyframes.resize(steps / m_interval + 1);
-    // Rebuild the head from the last keyframe.
-    m_head = m_keyframes.back();
-    for (std::size_t i = (m_keyframes.size() - 1) * m_interval; i < steps; ++i) m_head.execute(m_ops[i], nullptr);
+    rebuildHead();
     if (m_pos > steps) {
         m_cur = m_head;
         m_pos = steps;
     }
+}
+
+void Timeline::rebuildHead() {
+    m_head = m_keyframes.back();
+    for (std::size_t i = (m_keyframes.size() - 1) * m_interval; i < m_ops.size(); ++i) m_head.execute(m_ops[i], nullptr);
 }
 
 const Machine& Timeline::seek(std::size_t step) {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #include "tlblab/tlb.hpp"
 
 #include <algorithm>
@@ -153,7 +154,9 @@ const bool kUseAvx2 = cpuHasAvx2();  // decided once at start-up
     const unsigned ways = arr.config.ways;  // <= 64 (checked in the constructor)
     const u32* base = arr.tagBase.data() + set * ways;
     const u32* mask = arr.tagMask.data() + set * ways;
-    for (u64 bits = matchBits(base, mask, ways, va); bits && m.count < TlbMatches::kMax; bits &= bits - 1) {
+    for (u64 bits = matchBits(base, mask, ways, va); bits; bits &= bits - 1) {
+        ++m.total;
+        if (m.count == TlbMatches::kMax) continue;
         const unsigned w = static_cast<unsigned>(std::countr_zero(bits));
         m.slot[static_cast<std::size_t>(m.count++)] =
             TlbSlot{static_cast<std::uint16_t>(a), static_cast<std::uint16_t>(set * ways + w)};
@@ -336,10 +339,13 @@ unsigned Tlb::flushAll(FlushKind why, EventList* ev, int cpu) {
 }
 
 unsigned Tlb::invalidatePage(u32 va, FlushKind why, EventList* ev, int cpu) {
-    TlbMatches m = lookup(va);
-    for (int i = 0; i < m.count; ++i) remove(m.slot[i], why, ev, cpu);
-    logFlush(ev, cpu, why, static_cast<unsigned>(m.count), va);
-    return static_cast<unsigned>(m.count);
+    unsigned n = 0;
+    for (TlbMatches m = lookup(va); m.count > 0; m = lookup(va)) {  // more than kMax: several rounds
+        for (int i = 0; i < m.count; ++i) remove(m.slot[i], why, ev, cpu);
+        n += static_cast<unsigned>(m.count);
+    }
+    logFlush(ev, cpu, why, n, va);
+    return n;
 }
 
 unsigned Tlb::invalidateOverlapping(u32 va, PageSize size, FlushKind why, EventList* ev, int cpu) {

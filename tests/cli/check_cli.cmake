@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Runs tlblab-cli and checks its exit status and output against an expectation file.
 #   cmake -DCMD=<cli;args...> [-DSTDIN=<file>] -DSTATUS=<n> -DEXPECT=<file> -P check_cli.cmake
 # Expectation lines (one check each; '#' starts a comment):

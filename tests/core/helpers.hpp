@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Small helpers shared by the core tests: run op-language text on a machine, read raw
 // page-table entries, and find TLB entries.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The CPU model switch (scenario-facts.md sections 1, 4 and 7): a permission mismatch on a TLB
 // hit re-walks; an erratum-383 CPU keeps both entries when the page size differs and the same
 // access machine-checks; a correct CPU replaces the stale entry. And speculative fills.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The Linux x86-32 kernel layer (scenario-facts.md sections 3 to 5): boot layout, lazy TLB,
 // flush_tlb_all with IPIs and leave_mm, switch_mm, CPU hotplug, and the three kernel variants.
 #include "helpers.hpp"

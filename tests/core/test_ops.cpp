@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The operation language: numbers, the canonical text of each op, and the exact
 // FILE:LINE:COL: error: message for each kind of bad input (issue 2, "Bad input").
 #include "helpers.hpp"

@@ -1,9 +1,11 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The timeline (issue 2): deterministic replay, seeking through keyframes forward and back,
 // truncation, and the per-CPU statistics.
 #include "helpers.hpp"
 
 #include <catch2/catch.hpp>
 
+#include "tlblab/json.hpp"
 #include "tlblab/timeline.hpp"
 
 using namespace tlblab;
@@ -174,4 +176,43 @@ cpu0 flush_all
     CpuStats twice = s;
     twice += s;
     CHECK(twice.hits == 2);
+}
+
+namespace {
+// The whole observable state, kernel bookkeeping included (call stacks, active_mm, cpumask).
+std::string fullState(const Machine& m) {
+    std::string s = fingerprint(m);
+    for (const auto& c : m.cpus()) s += cpuJson(m, c.id).dump() + "\n";
+    for (const auto& mm : m.mms()) {
+        s += fmt::format("{} cpumask {:#x}\n", mm.name, mm.cpumask);
+    }
+    for (const auto& c : m.cpus()) s += fmt::format("cpu{} switches {}\n", c.id, c.stats.contextSwitches);
+    return s;
+}
+}  // namespace
+
+TEST_CASE("timeline: a kernel op that fails part-way leaves the head equal to its replay (issue 12)",
+          "[timeline][kernel]") {
+    const std::string setup = "cpus 2\nkernel_boot\ntask bash\nmap \"bash pgd\" 0x08048000 0x3000000 4K 4K user\n"
+                              "cpu1 schedule bash\ncpu1 access 0x08048000 read user\ncpu1 schedule idle\ntask vi\n";
+    // A PDPTE with reserved bits (R/W, bit 1) in vi's pgd: switch_mm's MOV CR3 raises #GP, after the
+    // scheduler has already started the switch.
+    const std::string bad = "write_entry \"vi pgd\" 0x08048000 pdpte 0x3";
+    const std::vector<Op> ops = parseScript(setup + bad + "\ncpu1 schedule vi\n", "reserved.tlb");
+    Timeline tl(Machine{}, 4);
+    for (std::size_t i = 0; i + 1 < ops.size(); ++i) tl.append(ops[i]);
+    const std::string before = fullState(tl.head());
+
+    try {
+        tl.append(ops.back());
+        FAIL("schedule into a PDPT with reserved bits must fail");
+    } catch (const OpError& e) {
+        CHECK(e.loc().file == "reserved.tlb");
+        CHECK(e.loc().line == 10);
+        CHECK(e.loc().col >= 1);
+        CHECK(std::string(e.what()).find("#GP") != std::string::npos);
+    }
+    CHECK(tl.size() == ops.size() - 1);
+    CHECK(fullState(tl.head()) == before);
+    CHECK(fullState(tl.seek(tl.size())) == before);
 }

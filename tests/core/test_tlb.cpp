@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The per-CPU TLB: AMD Family 10h geometry, LRU, the exclusive L1/L2 hierarchy, lookups that
 // return every match, and the three invalidations (non-global, all, one page).
 #include "helpers.hpp"
@@ -218,4 +219,22 @@ TEST_CASE("lookup finds every entry in arrays of any geometry", "[tlb]") {
     CHECK(found == t.size());
     CHECK(t.size() <= 90);
     CHECK(found > 37);  // entries in both levels were found
+}
+
+TEST_CASE("a lookup counts every match, beyond the stored kMax, and INVLPG removes them all (issue 12)",
+          "[tlb]") {
+    Tlb t;
+    // The TLB itself never deduplicates (that is the machine's policy): twelve entries for one page.
+    const int n = TlbMatches::kMax + 4;
+    for (int i = 0; i < n; ++i) t.fill(entry(0x08048000, PageSize::K4, false, 100 + static_cast<u32>(i)), nullptr, 0);
+    const TlbMatches m = t.lookup(0x08048123);
+    CHECK(m.count == TlbMatches::kMax);
+    CHECK(m.total == n);
+    EventList ev;
+    CHECK(t.invalidatePage(0x08048000, FlushKind::Invlpg, &ev, 0) == static_cast<unsigned>(n));
+    CHECK(t.lookup(0x08048000).total == 0);
+    CHECK(t.size() == 0);
+    REQUIRE_FALSE(ev.empty());
+    CHECK(ev.back().kind == EventKind::TlbFlush);
+    CHECK(ev.back().count == static_cast<u32>(n));
 }

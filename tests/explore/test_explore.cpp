@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The explorer and the stress runner (issue 6).
 #include "tlblab/explore.hpp"
 #include "tlblab/lesson.hpp"

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # tlblab-cli export SCRIPT --format svg of three steps writes PATH-stepNN.svg for each.
 get_filename_component(dir ${OUT} DIRECTORY)
 file(REMOVE ${dir}/golden-step03.svg ${dir}/golden-step04.svg ${dir}/golden-step05.svg)

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # tlblab-cli export to a path in a missing directory: exit status 2, a message naming the path,
 # and no file.
 foreach(fmt svg html handout)

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The QApplication of the Qt export and canvas tests (made in qt_main.cpp), and a machine in the
 // erratum 383 state to draw.
 #pragma once

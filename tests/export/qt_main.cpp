@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Catch2 main for the Qt export and canvas tests: the QApplication lives on main's stack, so it is
 // destroyed before the statics QTest creates (a static QApplication crashes at exit).
 #define CATCH_CONFIG_RUNNER

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The machine canvas: clicks name the entry, zoom and fit, themes, animation to the end state.
 #include "qt_helpers.hpp"  // core headers before Qt ones
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The diagram description and the Qt-free exports (TikZ, HTML, core SVG, atomic writes).
 #include "tlblab/diagram.hpp"
 #include "tlblab/export.hpp"

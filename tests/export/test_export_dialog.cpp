@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // File > Export dialog: the request it makes and the choice it remembers.
 #include "qt_helpers.hpp"  // core headers before Qt ones
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // SVG, PNG, PDF and handout exports through the Qt renderer.
 #include "qt_helpers.hpp"  // core headers before Qt ones
 #include "../hostile/hostile_helpers.hpp"

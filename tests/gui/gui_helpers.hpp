@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Shared set-up of the GUI tests: one QApplication for the process, settings in a temporary
 // place, and helpers that wait for the window.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The Explore and Stress panels (issue 6) on the offscreen platform.
 #include "gui_helpers.hpp"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Drives the real window through lesson 4 (erratum-383): stepping, the machine check on the
 // canvas, narration and changes; stepping back; variants; breakpoints; presentation and zoom;
 // the console's what-if branch; a broken lesson file; the inspector; the plots.
@@ -378,11 +379,11 @@ TEST_CASE("plots: series per CPU, cursor on the current step, click seeks, CSV m
     CHECK(lines[0] == QStringLiteral("step,4K global,4K non-global,2M global,2M non-global"));
     for (int g = 0; g < plots->plot()->graphCount(); ++g)
         CHECK(plots->plot()->graph(g)->name() == lines[0].split(QLatin1Char(','))[g + 1]);
-    // The CSV row of step 4 (after the speculation) is cpu1's TLB at that step.
-    w->controller()->seekStep(3);
-    CHECK(plots->cursorX() == Approx(4.0));
+    // The CSV row of step 6 (after the speculation) is cpu1's TLB at that step.
+    w->controller()->seekStep(5);
+    CHECK(plots->cursorX() == Approx(6.0));
     const ui::Occupancy occ = ui::occupancyOf(w->controller()->snapshot()->machine.cpu(1).tlb);
-    const QStringList row = lines[5].split(QLatin1Char(','));  // header, x = 0 (set-up), 1, 2, 3, 4
+    const QStringList row = lines[7].split(QLatin1Char(','));  // header, x = 0 (set-up), 1, ..., 6
     CHECK(row[1].toUInt() == occ.k4Global);
     CHECK(row[2].toUInt() == occ.k4NonGlobal);
     CHECK(row[3].toUInt() == occ.m2Global);

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Hostile input (issue 7): a lesson, trace or script is data. Limits fail with a position and
 // change nothing; text that is not UTF-8 is refused; aliases cannot blow a small file up; files
 // that never end are not read forever; lesson text reaches SVG and HTML only escaped.

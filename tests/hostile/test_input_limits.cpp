@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Hostile input (issue 15): every limit holds on every input path, checked where the op or the
 // file is read (before the work it bounds), with the position of what passes it; one YAML
 // document per lesson; the text rules apply to decoded strings too.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The broken-lesson corpus: each tests/lessons/broken/*.yaml starts with
 //   # expect: LINE:COL: MESSAGE
 // and loading it (or, for errors only a run can find, playing it under each variant) must fail

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Golden JSON traces of lesson 4 (erratum-383), one per variant: the exact output of
 //   tlblab-cli run erratum-383 --variant V --format json
 // Regenerate after an intended change with tests/lessons/regen-golden.sh and review the diff.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // GUI monkey test: seeded random clicks, drags, wheel turns, keys, menu actions and console input
 // on the real main window (offscreen platform) for a fixed time. It passes when the run ends
 // without a crash, a hang (a watchdog aborts after 30 s without progress) or a sanitizer report

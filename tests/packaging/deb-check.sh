@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Builds the .deb of a build directory with cpack and checks it:
 #   - its Depends are bookworm packages that are installed here (so apt can satisfy them);
 #   - unpacked into a fresh root, its tlblab-cli --version works and `tlblab-cli check` plays every
@@ -34,8 +35,33 @@ dpkg-deb -x "$deb" "$tmp/root"
 cli="$tmp/root/usr/bin/tlblab-cli"
 [ -x "$cli" ] || fail "no /usr/bin/tlblab-cli in the package"
 for f in usr/share/applications/io.github.tlblab.TlbLab.desktop usr/share/metainfo/io.github.tlblab.TlbLab.metainfo.xml \
-         usr/share/icons/hicolor/scalable/apps/io.github.tlblab.TlbLab.svg; do
+         usr/share/icons/hicolor/scalable/apps/io.github.tlblab.TlbLab.svg usr/share/doc/tlblab/copyright \
+         usr/share/mime/packages/io.github.tlblab.TlbLab.xml usr/share/bash-completion/completions/tlblab-cli; do
     [ -f "$tmp/root/$f" ] || fail "not in the package: /$f"
+done
+# Debian's machine-readable copyright file, naming the licence.
+head -n 1 "$tmp/root/usr/share/doc/tlblab/copyright" |
+    grep -q '^Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/' || fail "copyright is not DEP-5"
+grep -q '^License: GPL-3+' "$tmp/root/usr/share/doc/tlblab/copyright" || fail "copyright names no GPL-3+ licence"
+# Man pages (from help2man) and PNG icons (from rsvg-convert), where the build machine has the tools.
+if command -v help2man >/dev/null; then
+    for m in tlblab-cli tlblab; do
+        [ $m = tlblab ] && [ ! -x "$tmp/root/usr/bin/tlblab" ] && continue
+        [ -f "$tmp/root/usr/share/man/man1/$m.1" ] || [ -f "$tmp/root/usr/share/man/man1/$m.1.gz" ] ||
+            fail "not in the package: /usr/share/man/man1/$m.1"
+    done
+fi
+if command -v rsvg-convert >/dev/null; then
+    for s in 16 32 48 64 128 256 512; do
+        [ -f "$tmp/root/usr/share/icons/hicolor/${s}x${s}/apps/io.github.tlblab.TlbLab.png" ] || fail "no ${s}x${s} icon"
+    done
+fi
+# An installed build carries no path of the source tree (lessons are found beside the binary).
+src=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+for b in "$tmp"/root/usr/bin/*; do
+    if strings "$b" | grep -F "$src" > "$tmp/paths.txt"; then
+        fail "$(basename "$b") names the source tree: $(head -n 3 "$tmp/paths.txt")"
+    fi
 done
 "$cli" --version
 n=$(ls "$tmp"/root/usr/share/tlblab/lessons/*.yaml | wc -l)

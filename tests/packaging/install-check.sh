@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Installs a build into a temporary DESTDIR, moves the install tree somewhere else (so nothing can
 # be found through the configured prefix), then checks what a desktop expects and that the
 # installed tlblab-cli finds and passes its bundled lessons without the source tree's help.
@@ -41,9 +42,58 @@ cli="$root/bin/tlblab-cli"
 "$cli" --version | grep -q '^tlblab-cli [0-9]' || fail "tlblab-cli --version"
 "$cli" --help | grep -q 'Usage' || fail "tlblab-cli --help"
 if [ -x "$root/bin/tlblab" ]; then
-    QT_QPA_PLATFORM=offscreen "$root/bin/tlblab" --version | grep -q '^tlblab [0-9]' || fail "tlblab --version"
-    QT_QPA_PLATFORM=offscreen "$root/bin/tlblab" --help | grep -q 'Usage' || fail "tlblab --help"
+    # Without any display and with the default platform plugin: --help and --version need none.
+    env -u DISPLAY -u WAYLAND_DISPLAY -u QT_QPA_PLATFORM "$root/bin/tlblab" --version | grep -q '^tlblab [0-9]' ||
+        fail "tlblab --version without a display"
+    env -u DISPLAY -u WAYLAND_DISPLAY -u QT_QPA_PLATFORM "$root/bin/tlblab" --help > "$tmp/help.txt" ||
+        fail "tlblab --help without a display"
+    grep -q 'Usage' "$tmp/help.txt" && grep -q 'Exit status' "$tmp/help.txt" && grep -q -- '--fresh' "$tmp/help.txt" ||
+        fail "tlblab --help: $(cat "$tmp/help.txt")"
 fi
+"$cli" --help | grep -q 'Exit status' || fail "tlblab-cli --help does not document the exit statuses"
+
+# Licence, icons, MIME types, man pages and completion (each only where the build made it).
+grep -q '^License: GPL-3+' "$root/share/doc/tlblab/copyright" || fail "the copyright file names no GPL-3+"
+grep -q '<project_license>GPL-3.0-or-later</project_license>' "$root/share/metainfo/$id.metainfo.xml" ||
+    fail "metainfo has no project_license"
+if command -v rsvg-convert >/dev/null; then
+    for s in 16 22 24 32 48 64 128 256 512; do
+        png="$root/share/icons/hicolor/${s}x${s}/apps/$id.png"
+        [ -f "$png" ] || fail "not installed: ${png#$root/}"
+        file "$png" | grep -q "PNG image data, $s x $s" || fail "${png#$root/} is not a ${s}x${s} PNG: $(file "$png")"
+    done
+fi
+mime="$root/share/mime/packages/$id.xml"
+[ -f "$mime" ] || fail "not installed: share/mime/packages/$id.xml"
+mkdir -p "$tmp/mime/packages" && cp "$mime" "$tmp/mime/packages/"
+update-mime-database "$tmp/mime" >/dev/null 2>&1 || fail "update-mime-database rejects $id.xml"
+grep -q 'application/x-tlblab-script:\*\.tlb' "$tmp/mime/globs" || fail "*.tlb is not application/x-tlblab-script"
+for t in application/x-tlblab-script application/x-tlblab-lesson; do
+    grep -q "MimeType=.*$t;" "$root/share/applications/$id.desktop" || fail "the desktop file does not open $t"
+done
+if command -v help2man >/dev/null; then
+    for m in tlblab-cli tlblab; do
+        [ -f "$root/share/man/man1/$m.1" ] || { [ $m = tlblab ] && [ ! -x "$root/bin/tlblab" ]; } ||
+            fail "not installed: share/man/man1/$m.1"
+    done
+    page="$root/share/man/man1/tlblab-cli.1"
+    for sec in 'SH SYNOPSIS\|SH DESCRIPTION' 'SH "EXIT STATUS"\|SH EXIT STATUS' 'SS run' 'SS check' 'SS list' 'SS export' 'SS stress'; do
+        grep -q "^\.$sec" "$page" || fail "tlblab-cli.1 has no .$sec"
+    done
+    ! grep -q "$build" "$page" || fail "tlblab-cli.1 names the build directory"
+    if command -v man >/dev/null; then man -l "$page" > /dev/null 2>&1 || fail "man -l tlblab-cli.1"; fi
+fi
+comp="$root/share/bash-completion/completions/tlblab-cli"
+[ -f "$comp" ] || fail "not installed: share/bash-completion/completions/tlblab-cli"
+bash -n "$comp" || fail "the completion script does not parse"
+# The completion at work, with the installed tlblab-cli: COMPREPLY for a few command lines.
+complete_words() {
+    PATH="$root/bin:$PATH" bash -c 'shopt -s extglob; source "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _tlblab_cli; printf "%s\n" "${COMPREPLY[@]}"' _ "$comp" "$@"
+}
+complete_words tlblab-cli "" | grep -qx check || fail "completion: no subcommand 'check'"
+complete_words tlblab-cli run erra | grep -qx erratum-383 || fail "completion: no lesson id erratum-383"
+complete_words tlblab-cli run erratum-383 --variant fix- | grep -qx fix-flush || fail "completion: no variant fix-flush"
+complete_words tlblab-cli stress --cy | grep -qx -- --cycles || fail "completion: no option --cycles of stress"
 
 # Run from an empty directory without TLBLAB_LESSON_DIR. A probe lesson that exists only in the
 # moved tree proves that list and check read the installed lessons, not the source tree's.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Breakpoints of the debugger: conditions on the events of one step (one operation).
 // Pure logic shared by the app's controller, tests and any other front end.
 #pragma once

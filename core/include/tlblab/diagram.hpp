@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The diagram: a machine snapshot -> one scene description (boxes, table rows, texts, arrows, each
 // with a stable id and a style role). The screen and every export (SVG, PDF, PNG, TikZ, HTML)
 // draw this same description, so they cannot disagree; animations diff two descriptions by id.

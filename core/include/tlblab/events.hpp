@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Structured events: every state change of the machine is one Event. A step (one operation)
 // produces a list of them; views and exports only read these and machine snapshots.
 #pragma once

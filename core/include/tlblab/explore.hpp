@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Explore and stress (issue 6): find the erratum 383 race automatically, prove the fixes, and
 // measure what each fix costs.
 //
@@ -110,6 +111,7 @@ struct StressOptions {
     double speculationRate = 0.5;  // chance that a random activity step is a speculation
     int activity = 3;  // up to this many random activity steps around each hotplug step
     const std::atomic<bool>* cancel = nullptr;  // polled between chunks; the result then has fewer cycles
+    std::atomic<u64>* cyclesDone = nullptr;     // if set, grows by each finished chunk's cycles (progress)
 };
 
 struct StressResult {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Exports of a sequence of steps: the document model shared by every format, the Qt-free
 // formats (TikZ, the self-contained HTML slideshow); files are written by writeFileAtomic.
 #pragma once
@@ -6,6 +7,7 @@
 #include "tlblab/diagram.hpp"
 #include "tlblab/ops.hpp"
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -23,10 +25,22 @@ struct ExportStep {
     Scene scene;
 };
 
+// Whether an export shows the questions' answers: the format's default (the HTML slideshow folds
+// them under "Answer", the handout leaves them out), none (a student version) or included (the
+// lecturer's version).
+enum class ExportAnswers : std::uint8_t { FormatDefault, None, Include };
+bool parseExportAnswers(const std::string& name, ExportAnswers& out);  // "none" | "include"
+
 struct ExportDocument {
     std::string title;     // lesson title or script name
     std::string subtitle;  // "variant buggy", source file
     std::vector<ExportStep> steps;
+    ExportAnswers answers = ExportAnswers::FormatDefault;
+
+    // Whether a format whose default is `formatDefault` shows the answers of this document.
+    bool showAnswers(bool formatDefault) const {
+        return answers == ExportAnswers::FormatDefault ? formatDefault : answers == ExportAnswers::Include;
+    }
 };
 
 // "A-B", "A", "A-" (to the end) or "" (everything), 1-based, inclusive. Throws std::invalid_argument

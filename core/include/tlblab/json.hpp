@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // JSON renderings of machine state shared by `tlblab-cli exec`, `run` and the exports.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Lessons: a YAML file that sets a machine up, then plays steps of operations with narration,
 // highlights, expectations and classroom questions, under one of several named variants
 // (kernel variant + CPU model). The format is documented in lessons/README.md.
@@ -123,15 +124,18 @@ struct LessonStep {
     std::string narration;  // light markup: *emphasis*, `code`, "- " list lines, blank line = paragraph
     std::vector<Highlight> highlights;
     std::vector<Expectation> expectations;
-    std::optional<Question> question;
+    std::optional<Question> question;      // the question under every variant not in questionFor
     std::vector<std::string> breakpoints;  // tags
     std::vector<std::string> variants;     // empty: every variant
     // Narration replacing `narration` under a given variant (variant name -> text).
     std::map<std::string, std::string> narrationFor;
+    // Question replacing `question` under a given variant; nullopt: no question under it.
+    std::map<std::string, std::optional<Question>> questionFor;
     SourceLoc loc;
 
     bool appliesTo(const std::string& variant) const;
     const std::string& narrationIn(const std::string& variant) const;
+    const Question* questionIn(const std::string& variant) const;  // nullptr: no question under it
 };
 
 // The concurrent section the explorer (issue 6) interleaves: each listed CPU's ops run as one
@@ -236,9 +240,9 @@ nlohmann::json runJson(LessonRun& run);
 
 // ---- bundled lessons ---------------------------------------------------------------------------
 
-// Directories searched, in order, that exist: $TLBLAB_LESSON_DIR, ../share/tlblab/lessons next to
-// the executable (an installed or relocated install tree), the source tree's lessons/, the
-// installed lesson directory.
+// Directories searched, in order, that exist: $TLBLAB_LESSON_DIR, ../share/tlblab/lessons by the executable (an install
+// tree; in a build tree, a link to lessons/), $XDG_DATA_HOME/tlblab/lessons (default ~/.local/share), tlblab/lessons
+// in each of $XDG_DATA_DIRS (default /usr/local/share:/usr/share), then the configured install directory.
 std::vector<std::string> lessonDirs();
 // A bundled lesson id ("erratum-383") or a path to a .yaml file; nullopt if neither.
 std::optional<std::string> findLesson(const std::string& idOrPath);

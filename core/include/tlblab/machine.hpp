@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The machine: physical memory, CPUs with their registers and TLBs, the CPU model switch,
 // and the small Linux x86-32 kernel layer the erratum scenario needs.
 //
@@ -105,8 +106,12 @@ public:
     // A machine that was never set up: 2 CPUs, erratum383, PAE, PGE, WP and NXE enabled.
     Machine();
 
-    // Executes one operation; appends its events to `ev` (may be null). Throws OpError, with
-    // the machine unchanged, on an operation that cannot run here (unknown table, halted CPU).
+    // Executes one operation; appends its events to `ev` (may be null). Throws OpError on an
+    // operation that cannot run here (unknown table, halted CPU), always with a source location
+    // (the op's own when the failing check deep in the kernel layer has none). Checks made before
+    // any change leave the machine unchanged; a kernel operation that fails part-way (a MOV CR3
+    // #GP inside switch_mm) may leave it changed, so callers that keep the machine after an error
+    // roll back: Timeline::append does (its head is rebuilt from the last keyframe).
     OpResult execute(const Op& op, EventList* ev);
 
     // ---- read access for views, exports and tests ---------------------------------------------
@@ -137,6 +142,7 @@ public:
     std::string showTable(u64 pdpt) const;
 
 private:
+    OpResult executeOp(const Op& op, EventList* ev);
     friend class KernelOps;
     Cpu& cpuMut(int i) { return m_cpus[static_cast<std::size_t>(i)]; }
     void checkCpu(const Op& op, int cpu, std::size_t argIndex) const;  // exists and not halted

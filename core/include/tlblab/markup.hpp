@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The lessons' light markup -> HTML: *emphasis*, `code`, "- " list lines, blank line = paragraph.
 // Everything else is escaped (xmlEscape). Used by the app's narration panel; exports can use it too.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Physical memory: sparse 4 KiB frames of 512 64-bit words, and a symbol table naming frames.
 //
 // Frames are shared copy-on-write between machine copies (timeline keyframes), so a copy of the

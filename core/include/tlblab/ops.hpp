@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The operation language: one line, one operation. Lessons, the app's console and
 // `tlblab-cli exec` all parse with this. The grammar is documented in lessons/README.md.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // x86 PAE paging: entry formats, reserved-bit masks and register bits.
 //
 // Sources: Intel SDM vol. 3A ch. 4.4 (PAE paging), AMD APM vol. 2 ch. 5; see

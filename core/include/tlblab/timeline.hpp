@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Deterministic history of a machine: a list of operations, a keyframe snapshot every
 // `interval` steps, and replay in between, so seeking to any step costs at most one keyframe
 // copy plus `interval` operations whatever the history's length.
@@ -40,6 +41,7 @@ public:
     std::size_t keyframeCount() const { return m_keyframes.size(); }
 
 private:
+    void rebuildHead();  // the head = the last keyframe + the recorded ops after it
     std::size_t m_interval;
     bool m_storeEvents;
     std::vector<Op> m_ops;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // A per-CPU TLB: configurable levels of set-associative arrays, LRU, page-size aware.
 //
 // Levels are exclusive: a fill goes to the first level that holds its page size; the entry an
@@ -69,10 +70,15 @@ struct TlbSlot {
     bool operator==(const TlbSlot&) const = default;
 };
 
+// The entries matching one address. `slot` holds the first kMax of them; `total` counts every
+// match, so a caller never mistakes a capped list for the whole (invalidatePage loops until none
+// is left). In the model at most two entries can match (the erratum's pair), so the cap is never
+// reached by a bundled lesson; it keeps the hot path free of allocation.
 struct TlbMatches {
     static constexpr int kMax = 8;
     std::array<TlbSlot, kMax> slot{};
-    int count = 0;
+    int count = 0;  // entries stored in `slot` (<= kMax)
+    int total = 0;  // entries that matched (>= count)
 };
 
 class Tlb {

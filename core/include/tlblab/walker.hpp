@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The PAE page walk. Pure functions over physical memory and CPU registers: no exceptions,
 // no side effects except the explicit A/D update.
 #pragma once
