@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Fuzz target: lesson text through the Qt-free export writers. Loads the bytes as a lesson, plays
 // its first variants and exports their steps as TikZ, an HTML slideshow and SVG. Every string of
 // a lesson (titles, narration, questions, answers, table and task names) reaches these files, so:

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Fuzz target: the app's session loader (ui/SessionLoader.cpp, plain C++ without Qt), which turns
 // a lesson file or an op script into the app's session: the timeline, per-op events and texts,
 // per-step positions. The first byte picks the kind: even, an op script (loadScriptText, the app's

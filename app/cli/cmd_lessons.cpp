@@ -325,7 +325,7 @@ int checkLessons(const std::vector<std::string>& args, const std::string& format
         } catch (const OpError& e) {
             progress.clear();
             std::cerr << e.format() << "\n";
-            if (!json) std::cout << fmt::format("BAD    {}", f) << "\n";
+            if (!json) std::cout << fmt::format("BAD    {}", visibleText(f)) << "\n";
             result("bad", f, {}, {}, 0, 0, 0);
             ++bad;
             continue;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // writeFileAtomic: exclusive temporary file, full write, fsync, rename, fsync of the folder.
 #include "tlblab/atomic_file.hpp"
 

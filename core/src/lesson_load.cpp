@@ -635,7 +635,7 @@ Lesson Loader::load(const YAML::Node& root) {
     if (!root.IsDefined() || root.IsNull()) throw OpError(fileLoc(), "the lesson file is empty");
     auto top = mapOf(root, kTopKeys, "the lesson");
 
-    lesson.id = std::filesystem::path(m_path).stem().string();
+    lesson.id = visibleText(std::filesystem::path(m_path).stem().string());  // shown by list, check, the app
     if (auto n = get(top, "id")) {
         lesson.id = text(*n, "id");
         if (!isIdentifier(lesson.id)) fail(*n, "id may hold only letters, digits, '-', '_' and '.'");

@@ -12,8 +12,9 @@
 namespace tlblab {
 
 std::string OpError::format() const {
-    return fmt::format("{}:{}:{}: error: {}", m_loc.file.empty() ? "<input>" : m_loc.file, m_loc.line, m_loc.col,
-                       what());
+    // A file name is not checked text (a folder of lessons from elsewhere may name one "\e[2J.yaml").
+    return fmt::format("{}:{}:{}: error: {}", m_loc.file.empty() ? "<input>" : visibleText(m_loc.file), m_loc.line,
+                       m_loc.col, what());
 }
 
 SourceLoc Op::argLoc(std::size_t i) const {
@@ -76,6 +77,22 @@ std::size_t findNonText(std::string_view s) {
         i += len;
     }
     return std::string_view::npos;
+}
+
+std::string visibleText(std::string_view s) {
+    std::string out;
+    out.reserve(s.size());
+    while (!s.empty()) {
+        std::size_t bad = findNonText(s);
+        for (std::size_t i = 0; i < s.size() && i < bad; ++i)
+            if (s[i] == '\t' || s[i] == '\r' || s[i] == '\n') bad = i;
+        if (bad == std::string_view::npos) bad = s.size();
+        out.append(s.substr(0, bad));
+        if (bad == s.size()) break;
+        out += fmt::format("\\x{:02x}", static_cast<unsigned char>(s[bad]));
+        s.remove_prefix(bad + 1);
+    }
+    return out;
 }
 
 SourceLoc offsetLoc(std::string_view text, std::size_t offset, const std::string& file) {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #include "tlblab/script_file.hpp"
 
 #include "tlblab/ops.hpp"

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # tlblab-cli export in every format against hostile targets (issue 15):
 #   cmake -DCMD=<tlblab-cli> -DWORK=<empty scratch dir> -P check_export_targets.cmake
 # - a symlink at --out (also a dangling one): exit 2, nothing written through it, the link kept;

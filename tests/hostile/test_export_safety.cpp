@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Hostile exports (issue 15): lesson text never becomes TeX or HTML code, and every export goes
 // through one writer that never writes through a link, never replaces a device, a FIFO or a
 // folder, never leaves a half-written file, and cannot be steered by a file planted in advance.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Hostile input (issue 15): every limit holds on every input path, checked where the op or the
 // file is read (before the work it bounds), with the position of what passes it; one YAML
 // document per lesson; the text rules apply to decoded strings too.
@@ -144,4 +145,14 @@ TEST_CASE("control characters written as YAML escapes are refused like raw ones,
     CHECK(lessonError("title: \"a\\tb\\r\\nc\"\n" + tail).empty());
     CHECK(lessonError("title: t\nsteps:\n  - title: s\n    ops: [table x]\n    narration: |\n      one\n\n      two\n")
               .empty());
+}
+
+TEST_CASE("file names reach the terminal with their control characters shown, not sent", "[hostile]") {
+    CHECK(visibleText("plain \xc3\xa4 name.yaml") == "plain \xc3\xa4 name.yaml");
+    CHECK(visibleText("a\x1b[2Jb\n\t\x7f\xff\xc2\x9b.yaml") == "a\\x1b[2Jb\\x0a\\x09\\x7f\\xff\\xc2\\x9b.yaml");
+    // Every error printed with a position shows the file that way.
+    CHECK(OpError(SourceLoc{"x\x1b]0;t\x07.yaml", 2, 3}, "m").format() == "x\\x1b]0;t\\x07.yaml:2:3: error: m");
+    // A lesson's id, from its file name when it sets none, too.
+    const Lesson l = parseLesson("title: t\nsteps:\n  - title: s\n    ops: [table x]\n", "/tmp/\x1b[31mred.yaml");
+    CHECK(l.id == "\\x1b[31mred");
 }

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The one file writer of every export (TikZ, HTML, SVG, PDF, PNG, handout) and of explore traces.
 // Qt-free: the Qt formats render into memory and hand the bytes over.
 #pragma once

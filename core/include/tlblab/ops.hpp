@@ -95,6 +95,10 @@ std::string suggest(std::string_view word, const std::vector<std::string>& candi
 // and LF. npos when `s` is text. Ops, lessons and traces must be text: their words reach JSON,
 // SVG and HTML.
 std::size_t findNonText(std::string_view s);
+// `s` with every byte that is not printable text shown as \xNN: control characters (tab, CR and
+// LF included), DEL, C1 controls and bytes that are not UTF-8. For names that come from outside
+// any file's checked text (file and folder names) before they reach a terminal.
+std::string visibleText(std::string_view s);
 // The line and column (1-based, columns in bytes) of byte `offset` of `text`, in `file`: where a
 // limit on a file's size is passed.
 SourceLoc offsetLoc(std::string_view text, std::size_t offset, const std::string& file);

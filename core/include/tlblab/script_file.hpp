@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Reading an operation-language script from a file or standard input, within the script limit.
 // Shared by tlblab-cli (exec, export) and the app's session loader.
 #pragma once
