@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "SceneExport.hpp"
 
+#include <algorithm>
+
 #include "SceneRenderer.hpp"
 
 #include "tlblab/atomic_file.hpp"
@@ -155,26 +157,29 @@ void paintHandoutPage(QPainter& p, const ExportDocument& doc, Theme theme, std::
     const ExportStep& st = doc.steps.at(index - 1);
     double y = page.top();
     y += drawText(QStringLiteral("<h2>%1</h2>").arg(esc(st.title)), QRectF(page.left(), y, page.width(), page.height() * 0.1), 12);
-    // The diagram takes the page's width (wide diagrams) or up to 60 % of its height.
-    const double picH = page.height() * 0.6;
-    SceneRenderer r(theme);
-    drawFitted(p, r, st.scene, QRectF(page.left(), y, page.width(), picH));
-    const double k = std::min(page.width() / st.scene.width, picH / st.scene.height);
-    y += st.scene.height * k + 10 * pt;
     const QString body = handoutStepText(doc, index);
-    // A long step (a lecturer's version adds the answers) shrinks its text to fit the page, down to 6 pt.
-    const QRectF box(page.left(), y, page.width(), page.bottom() - y);
-    double fontPt = 10;
-    auto heightAt = [&](double f) {
+    auto heightAt = [&](double f, double width) {
         QTextDocument td;
         QFont font(QStringLiteral("DejaVu Sans"));
         font.setPixelSize(static_cast<int>(f * pt));
         td.setDefaultFont(font);
-        td.setTextWidth(box.width());
+        td.setTextWidth(width);
         td.setHtml(body);
         return td.size().height();
     };
-    while (fontPt > 6 && heightAt(fontPt) > box.height()) fontPt -= 0.5;
+    // The diagram takes the page's width or up to 60 % of its height, less when the step's text
+    // (a lecturer's version adds the answers) needs the room, but never under 35 %.
+    const double rest = page.bottom() - y;
+    const double textH = heightAt(10, page.width()) + 10 * pt;
+    const double picH = std::clamp(rest - textH, rest * 0.35, page.height() * 0.6);
+    SceneRenderer r(theme);
+    drawFitted(p, r, st.scene, QRectF(page.left(), y, page.width(), picH));
+    const double k = std::min(page.width() / st.scene.width, picH / st.scene.height);
+    y += st.scene.height * k + 10 * pt;
+    // What still does not fit shrinks its text, down to 6 pt.
+    const QRectF box(page.left(), y, page.width(), page.bottom() - y);
+    double fontPt = 10;
+    while (fontPt > 6 && heightAt(fontPt, box.width()) > box.height()) fontPt -= 0.5;
     drawText(body, box, fontPt);
 }
 

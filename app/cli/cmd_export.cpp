@@ -95,9 +95,14 @@ int runExport(const ExportOptions& o) {
         std::cerr << "tlblab-cli: error: " << e.what() << "\n";
         return kExitBadInput;
     }
-    // `--out fig` without an extension gets the format's: fig.svg, fig-step01.png, fig.tex.
+    // `--out fig` without an extension gets the format's: fig.svg, fig-step01.png, fig.tex. Only
+    // when nothing is there: a link, FIFO, folder or device named without one goes to the writer
+    // as given, which refuses it (status 2) rather than writing beside it.
     std::string out = o.out;
-    if (std::filesystem::path(out).extension().empty() && !out.empty() && out.back() != '/')
+    std::error_code ec;
+    const bool exists = std::filesystem::symlink_status(out, ec).type() != std::filesystem::file_type::not_found &&
+                        !ec;
+    if (!exists && std::filesystem::path(out).extension().empty() && !out.empty() && out.back() != '/')
         out += o.format == "tikz" ? ".tex" : o.format == "handout" ? ".pdf" : "." + o.format;
     try {
         if (o.format == "tikz") {

@@ -435,16 +435,12 @@ std::string sceneToTikz(const Scene& s, Theme theme) {
     std::size_t k = 0;
     for (; k < prims.size() && prims[k].item < 0; ++k) prim(prims[k]);
     for (std::size_t i = 0; i < s.items.size(); ++i) {
-        // The id is a comment: no newline may end it early.
-        std::string id = s.items[i].id;
-        for (auto& ch : id)
-            if (static_cast<unsigned char>(ch) < 0x20) ch = ' ';
-        body += "% " + id + "\n";
+        // The id (it holds table and task names) is a comment: escaped like any text, so neither a
+        // line break (it would end the comment) nor TeX from a lesson survives in it.
+        body += "% " + texEscape(s.items[i].id) + "\n";
         for (; k < prims.size() && prims[k].item == static_cast<int>(i); ++k) prim(prims[k]);
     }
-    std::string title = s.title;
-    for (auto& ch : title)
-        if (static_cast<unsigned char>(ch) < 0x20) ch = ' ';
+    const std::string title = texEscape(s.title);
     std::string o = "% TLB Lab diagram";
     if (!title.empty()) o += ": " + title;
     o += "\n% Needs \\usepackage{tikz} (xcolor comes with it). Scale with \\resizebox or the x/y keys.\n";

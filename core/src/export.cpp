@@ -167,20 +167,6 @@ std::string texLine(std::string_view s) {
     return texEscape(line);
 }
 
-// sceneToTikz puts the scene's title and item ids in % comments and its cells in node text: give
-// it every string as one line whatever its own escaping does, and the title TeX-escaped.
-void oneLine(std::string& t) {
-    for (char& c : t)
-        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = ' ';
-}
-Scene oneLineStrings(Scene s) {
-    s.title = texLine(s.title);
-    for (SceneItem& it : s.items) {
-        oneLine(it.id);
-        for (std::string& c : it.cells) oneLine(c);
-    }
-    return s;
-}
 
 }  // namespace
 
@@ -191,7 +177,7 @@ std::string documentToTikz(const ExportDocument& doc, Theme theme) {
          "%   \\begin{frame}\\resizebox{\\linewidth}{!}{<picture>}\\end{frame}\n\n";
     for (const auto& st : doc.steps) {
         o += "% ---- " + texLine(st.title) + "\n";
-        o += sceneToTikz(oneLineStrings(st.scene), theme);
+        o += sceneToTikz(st.scene, theme);  // it escapes the scene's own strings
         o += "\n";
     }
     return o;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The painting walk: the drawing rules of every kind and role of scene item, once (paint.hpp).
 #include "tlblab/paint.hpp"
 

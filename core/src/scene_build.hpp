@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Internal to the scene builder (diagram.cpp, scene_figures.cpp): blocks of items laid out locally and
 // then placed, and the text metrics every part of the layout shares.
 #pragma once

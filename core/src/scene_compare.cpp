@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Compare-mode differences and the canvas's event overlays (scene_compare.hpp).
 #include "tlblab/scene_compare.hpp"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The teaching figures of a step, as scene items: the linear address split into its PAE fields (the
 // Intel SDM's PAE figure), the multimatch ruler and the decoded machine check (scenario-facts.md sections
 // 2 and 8), and the colour legend.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The step's subject: what its events and the lesson's highlights are about (diagram.hpp).
 #include "tlblab/diagram.hpp"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The projector-first scene (issue 11): the step's subject, the layout for a target size (no overlap,
 // stable slots, subject and context fonts), the address and multimatch figures, flush data, the one
 // painting walk and its SVG/TikZ back ends.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Shared by the canvas GUI tests: a window in presentation mode on a screen of a given size (the
 // offscreen platform is started with two screens, 1920x1080 and 1280x720: data/two-screens.json),
 // and checks over the canvas's scene report (what was drawn, in screen pixels).

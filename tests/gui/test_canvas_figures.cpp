@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The canvas's camera, the teaching figures as drawn (address fields for a 4 KiB walk, a 2 MiB
 // walk and a fault; the multimatch figure at erratum-383's machine check), the event animations
 // and compare mode marking what differs. Presentation mode on the 1920x1080 offscreen screen.

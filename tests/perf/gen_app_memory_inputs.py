@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Generates the large inputs the app's memory budget is measured with (issue 15).
 
   gen_app_memory_inputs.py script OUT.tlb [OPS]    64 CPUs, OPS (default 100000) speculate/access ops

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The one painting walk: scene items -> drawing primitives with every colour, stroke and font resolved.
 //
 // CONTRACT (core <-> ui/SceneRenderer, SVG, TikZ):

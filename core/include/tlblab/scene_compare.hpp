@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // What the canvas draws over a scene that is not part of the machine picture itself, with its
 // drawing rules in core like every other item's (paint.hpp):
 //  - compare mode: what differs between two variants' scenes at the same step (a CR3, a TLB
