@@ -266,7 +266,7 @@ TEST_CASE("canvas: compare mode stacks both variants, labels them and marks what
     if (const char* dir = std::getenv("TLBLAB_SCREENSHOT_DIR")) {
         a.finishAnimation();
         b.finishAnimation();
-        CHECK(w->grab().save(QString::fromLocal8Bit(dir) + QStringLiteral("/erratum-383-compare-step6.png")));
+        CHECK(w->grab().save(QString::fromLocal8Bit(dir) + QStringLiteral("/erratum-383-compare-step8.png")));
     }
     // Leaving compare mode removes labels and marks.
     w->findChild<QAction*>(QStringLiteral("compare"))->trigger();
