@@ -3,6 +3,8 @@
 // lesson's challenge (one verdict line each), or, without --answer, prints the challenges.
 #include "commands.hpp"
 
+#include "tlblab/atomic_file.hpp"
+
 #include "tlblab/challenge.hpp"
 #include "tlblab/lesson.hpp"
 
@@ -117,9 +119,7 @@ int runChallenge(const ChallengeCliOptions& o) {
                 }
             }
             if (!o.out.empty() && !v.counterexampleYaml.empty()) {
-                std::ofstream out(o.out, std::ios::binary | std::ios::trunc);
-                out << v.counterexampleYaml;
-                if (!out.flush()) throw std::runtime_error("cannot write " + o.out);
+                writeFileAtomic(o.out, v.counterexampleYaml);  // the one writer: complete or untouched
                 if (o.format == "text")
                     fmt::print("  counterexample written to {} (play it with: tlblab-cli run {})\n", o.out, o.out);
             }
