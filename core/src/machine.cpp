@@ -297,10 +297,12 @@ void accessDoneEvent(EventList* ev, int cpu, u32 va, u64 pa, PageSize size, Acce
     ev->push_back(std::move(e));
 }
 
-void walkEvent(EventList* ev, int cpu, u32 va, const WalkResult& w, const char* why) {
+void walkEvent(EventList* ev, int cpu, u32 va, const WalkResult& w, const char* why,
+               Origin origin = Origin::Demand) {
     if (!ev) return;
     Event e{EventKind::Walk, cpu};
     e.va = va;
+    e.origin = origin;  // a speculative walk says so as data, not only in its text
     e.pa = w.ok() ? w.pa : 0;
     e.size = w.size;
     e.global = w.global;
@@ -493,7 +495,7 @@ void Machine::speculate(Cpu& c, u32 va, EventList* ev) {
         }
         return;
     }
-    walkEvent(ev, c.id, va, w, "speculative walk");
+    walkEvent(ev, c.id, va, w, "speculative walk", Origin::Speculative);
     fillReplacing(c, entryFrom(c, w, Origin::Speculative), ev);
     c.stats.fillsSpeculative++;
 }

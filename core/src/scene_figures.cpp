@@ -103,7 +103,8 @@ Block addressFigure(const Machine& m, const Access& a, int k, std::vector<Figure
         if (failLevel < 0 && (errorCode & pae::PF_P)) failLevel = std::max(0, levels - 1);
     }
 
-    std::string what = a.translate ? "translate" : a.done ? a.done->detail : "access";
+    const bool speculative = a.walk && a.walk->origin == Origin::Speculative;
+    std::string what = a.translate ? "translate" : a.done ? a.done->detail : speculative ? "speculate" : "access";
     // A hit says which entry, after the address (short: the title sets the figure's width).
     std::string title = fmt::format("cpu{} {} {}", a.cpu, what, hex32(a.va));
     if (a.hit && !a.walk) title += ", TLB #" + std::to_string(a.hit->entryId);
