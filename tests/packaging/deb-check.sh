@@ -26,7 +26,7 @@ IFS=',' read -r -a deps <<< "$depends"
 for d in "${deps[@]}"; do
     pkg=$(echo "$d" | sed 's/|.*//; s/(.*)//; s/:any//' | xargs)
     [ -n "$pkg" ] || continue
-    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" ||
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep "install ok installed" >/dev/null ||
         fail "dependency '$pkg' is not an installed package here"
 done
 

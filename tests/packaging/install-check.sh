@@ -39,18 +39,18 @@ grep -q "<launchable type=\"desktop-id\">$id.desktop</launchable>" "$root/share/
 
 # --version and --help exit 0 and say what they should.
 cli="$root/bin/tlblab-cli"
-"$cli" --version | grep -q '^tlblab-cli [0-9]' || fail "tlblab-cli --version"
-"$cli" --help | grep -q 'Usage' || fail "tlblab-cli --help"
+"$cli" --version | grep '^tlblab-cli [0-9]' >/dev/null || fail "tlblab-cli --version"
+"$cli" --help | grep 'Usage' >/dev/null || fail "tlblab-cli --help"
 if [ -x "$root/bin/tlblab" ]; then
     # Without any display and with the default platform plugin: --help and --version need none.
-    env -u DISPLAY -u WAYLAND_DISPLAY -u QT_QPA_PLATFORM "$root/bin/tlblab" --version | grep -q '^tlblab [0-9]' ||
+    env -u DISPLAY -u WAYLAND_DISPLAY -u QT_QPA_PLATFORM "$root/bin/tlblab" --version | grep '^tlblab [0-9]' >/dev/null ||
         fail "tlblab --version without a display"
     env -u DISPLAY -u WAYLAND_DISPLAY -u QT_QPA_PLATFORM "$root/bin/tlblab" --help > "$tmp/help.txt" ||
         fail "tlblab --help without a display"
     grep -q 'Usage' "$tmp/help.txt" && grep -q 'Exit status' "$tmp/help.txt" && grep -q -- '--fresh' "$tmp/help.txt" ||
         fail "tlblab --help: $(cat "$tmp/help.txt")"
 fi
-"$cli" --help | grep -q 'Exit status' || fail "tlblab-cli --help does not document the exit statuses"
+"$cli" --help | grep 'Exit status' >/dev/null || fail "tlblab-cli --help does not document the exit statuses"
 
 # Licence, icons, MIME types, man pages and completion (each only where the build made it).
 grep -q '^License: GPL-3+' "$root/share/doc/tlblab/copyright" || fail "the copyright file names no GPL-3+"
@@ -60,7 +60,7 @@ if command -v rsvg-convert >/dev/null; then
     for s in 16 22 24 32 48 64 128 256 512; do
         png="$root/share/icons/hicolor/${s}x${s}/apps/$id.png"
         [ -f "$png" ] || fail "not installed: ${png#$root/}"
-        file "$png" | grep -q "PNG image data, $s x $s" || fail "${png#$root/} is not a ${s}x${s} PNG: $(file "$png")"
+        file "$png" | grep "PNG image data, $s x $s" >/dev/null || fail "${png#$root/} is not a ${s}x${s} PNG: $(file "$png")"
     done
 fi
 mime="$root/share/mime/packages/$id.xml"
@@ -90,10 +90,10 @@ bash -n "$comp" || fail "the completion script does not parse"
 complete_words() {
     PATH="$root/bin:$PATH" bash -c 'shopt -s extglob; source "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _tlblab_cli; printf "%s\n" "${COMPREPLY[@]}"' _ "$comp" "$@"
 }
-complete_words tlblab-cli "" | grep -qx check || fail "completion: no subcommand 'check'"
-complete_words tlblab-cli run erra | grep -qx erratum-383 || fail "completion: no lesson id erratum-383"
-complete_words tlblab-cli run erratum-383 --variant fix- | grep -qx fix-flush || fail "completion: no variant fix-flush"
-complete_words tlblab-cli stress --cy | grep -qx -- --cycles || fail "completion: no option --cycles of stress"
+complete_words tlblab-cli "" | grep -x check >/dev/null || fail "completion: no subcommand 'check'"
+complete_words tlblab-cli run erra | grep -x erratum-383 >/dev/null || fail "completion: no lesson id erratum-383"
+complete_words tlblab-cli run erratum-383 --variant fix- | grep -x fix-flush >/dev/null || fail "completion: no variant fix-flush"
+complete_words tlblab-cli stress --cy | grep -x -- --cycles >/dev/null || fail "completion: no option --cycles of stress"
 
 # Run from an empty directory without TLBLAB_LESSON_DIR. A probe lesson that exists only in the
 # moved tree proves that list and check read the installed lessons, not the source tree's.
