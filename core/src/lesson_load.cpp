@@ -1012,28 +1012,50 @@ void checkLessonText(const std::string& text, const std::string& path) {
                               static_cast<unsigned char>(text[bad])));
 }
 
-// A lesson is one YAML document: a second one (after `---`) would be ignored silently.
+// A lesson is one YAML document: a second one (after `---`) would be ignored silently. It is found
+// in the text, not with YAML::LoadAll: yaml-cpp 0.7's LoadAll can loop without end on a valid
+// one-document stream (a fuzz finding: a JSON array kept it adding documents until memory ran
+// out). By YAML 1.2 a line that starts with `---` or `...` followed by a blank or its end is a
+// document marker wherever it stands (a quoted or block scalar cannot hold one), so the scan is
+// exact. The error points at the second document's first content, or at its `---`.
 YAML::Node onlyDocument(const std::string& text, const std::string& path) {
-    const std::vector<YAML::Node> docs = YAML::LoadAll(text);
-    if (docs.empty()) return YAML::Node();
-    if (docs.size() == 1) return docs.front();
-    SourceLoc loc{path, docs[1].Mark().line + 1, docs[1].Mark().column + 1};
-    // An empty second document has no mark of its own: point at its `---` line.
-    if (docs[1].Mark().line < 0 || !docs[1].IsDefined() || docs[1].IsNull()) {
-        int markers = 0, line = 1;
-        const bool startsWithMarker = text.rfind("---", 0) == 0;
-        for (std::size_t pos = 0; pos < text.size(); ++line) {
-            if (text.compare(pos, 3, "---") == 0 && ++markers == (startsWithMarker ? 2 : 1)) {
-                loc = SourceLoc{path, line, 1};
-                break;
+    auto isMarker = [](std::string_view l, std::string_view m) {
+        return l.substr(0, 3) == m && (l.size() == 3 || l[3] == ' ' || l[3] == '\t' || l[3] == '\r');
+    };
+    auto firstContent = [](std::string_view l, std::size_t from) -> std::size_t {  // npos: blank or comment
+        const std::size_t c = l.find_first_not_of(" \t\r", from);
+        return c == std::string_view::npos || l[c] == '#' ? std::string_view::npos : c;
+    };
+    bool content = false, ended = false, second = false;
+    SourceLoc marker;
+    int line = 0;
+    for (std::size_t pos = 0; pos <= text.size();) {
+        const std::size_t nl = text.find('\n', pos);
+        const std::string_view l(text.data() + pos, (nl == std::string::npos ? text.size() : nl) - pos);
+        ++line;
+        std::size_t c = std::string_view::npos;
+        if (isMarker(l, "...")) {
+            ended = ended || content;
+        } else if (isMarker(l, "---")) {
+            if (content || ended || second) {
+                if (!second) marker = SourceLoc{path, line, 1};
+                second = true;
             }
-            const std::size_t nl = text.find('\n', pos);
-            if (nl == std::string::npos) break;
-            pos = nl + 1;
+            c = firstContent(l, 3);
+        } else if (!(l.substr(0, 1) == "%" && !content)) {  // a directive before the first document
+            c = firstContent(l, 0);
         }
+        if (c != std::string_view::npos) {
+            if (second || ended)
+                throw OpError(SourceLoc{path, line, static_cast<int>(c) + 1},
+                              "a lesson file holds one YAML document; this is the start of a second one");
+            content = true;
+        }
+        if (nl == std::string::npos) break;
+        pos = nl + 1;
     }
-    throw OpError(loc, fmt::format("a lesson file holds one YAML document; this is the start of document 2 of {}",
-                                   docs.size()));
+    if (second) throw OpError(marker, "a lesson file holds one YAML document; this is the start of a second one");
+    return YAML::Load(text);
 }
 
 void checkLessonSize(const Lesson& l) {

@@ -156,3 +156,12 @@ TEST_CASE("file names reach the terminal with their control characters shown, no
     const Lesson l = parseLesson("title: t\nsteps:\n  - title: s\n    ops: [table x]\n", "/tmp/\x1b[31mred.yaml");
     CHECK(l.id == "\\x1b[31mred");
 }
+
+TEST_CASE("a one-document JSON array (yaml-cpp's LoadAll looped on it until memory ran out) is refused at once",
+          "[hostile]") {
+    // The fuzz finding, small: a top-level flow sequence of mappings with nested sequences.
+    const std::string json = "[\n {\n  \"cpus\": [\n   {\n    \"call_stack\": [],\n    \"tlb\": []\n   }\n  ]\n }\n]\n";
+    const std::string err = lessonError(json);
+    CHECK(err.find("must be a mapping") != std::string::npos);
+    CHECK(lessonError(json + "---\n" + json).find("holds one YAML document") != std::string::npos);
+}
