@@ -194,6 +194,11 @@ void MachineCanvas::setCompareMarks(std::vector<CompareMark> marks) {
 
 // ---- animation ---------------------------------------------------------------------------------
 
+void MachineCanvas::setMinTextPx(double px) {
+    m_renderer.setMinTextPx(px);
+    update();
+}
+
 void MachineCanvas::setAnimationSpeed(double speed) {
     m_speed = std::max(0.0, speed);
     if (m_speed == 0) finishAnimation();

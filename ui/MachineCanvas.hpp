@@ -54,6 +54,11 @@ public:
     QString caption() const;
 
     // Animation speed factor: 1 = normal (about 1.4 s), 2 = twice as fast, 0 = no animation.
+    // Text smaller than this on screen is drawn as a bar (default 12 px, the projector rule:
+    // readable from the back row or not text at all). The window lowers it outside presentation
+    // mode, where the reader sits at the screen and can zoom.
+    void setMinTextPx(double px);
+    double minTextPx() const { return m_renderer.minTextPx(); }
     void setAnimationSpeed(double speed);
     double animationSpeed() const { return m_speed; }
     bool isAnimating() const { return m_timer.isActive(); }

@@ -51,6 +51,10 @@ namespace tlblab::ui {
 
 namespace {
 constexpr double kPresentationFontScale = 1.6;
+// Canvas text below these sizes is drawn as a bar: 12 px from the back row of a lecture hall; at the
+// desk (normal window, a laptop at 1280x720) 7 px, which a reader at the screen can still read.
+constexpr double kPresentationMinTextPx = 12.0;
+constexpr double kDeskMinTextPx = 7.0;
 constexpr int kCaptionPercent = 28;  // presentation: caption column's share of the width (canvas 72 %)
 }
 
@@ -75,6 +79,7 @@ MainWindow::MainWindow(QWidget* parent)
       m_position(new QLabel(this)) {
     setObjectName(QStringLiteral("mainWindow"));
     setWindowTitle(tr("TLB Lab"));
+    m_canvas->setMinTextPx(kDeskMinTextPx);
     m_systemPalette = QApplication::palette();
     m_baseFont = font();
     m_canvas->setObjectName(QStringLiteral("canvas"));
@@ -464,6 +469,7 @@ void MainWindow::setPresentation(bool on) {
     if (on == m_presentation) return;
     endDockDrags();
     m_presentation = on;
+    m_canvas->setMinTextPx(on ? kPresentationMinTextPx : kDeskMinTextPx);
     action(QStringLiteral("presentation"))->setChecked(on);
     action(QStringLiteral("blank"))->setEnabled(on);
     if (on) {

@@ -693,3 +693,14 @@ TEST_CASE("Next on the last step does nothing") {
     for (int i = 0; i <= last + 3; ++i) QTest::keyClick(w.get(), Qt::Key_Right);
     CHECK(c->step() == last);
 }
+
+TEST_CASE("canvas text: readable down to 7 px at the desk, 12 px (else a bar) in presentation mode") {
+    auto w = openWindow(QStringLiteral("erratum-383"));
+    ui::MachineCanvas* canvas = w->findChild<ui::MachineCanvas*>();
+    REQUIRE(canvas);
+    CHECK(canvas->minTextPx() == 7.0);
+    w->setPresentation(true);
+    CHECK(canvas->minTextPx() == 12.0);
+    w->setPresentation(false);
+    CHECK(canvas->minTextPx() == 7.0);
+}
