@@ -883,7 +883,28 @@ OpResult Machine::executeOp(const Op& op, EventList* ev) {
         r.output = showTlb(op.target);
         break;
     case OpCode::ShowTable: r.output = showTable(requireTable(op, 0)); break;
-    default: KernelOps(*this, ev).execute(op); break;
+    default: {
+        KernelOps k(*this, ev);
+        switch (op.code) {
+        case OpCode::KernelBoot: k.opKernelBoot(op); break;
+        case OpCode::Task: k.opTask(op); break;
+        case OpCode::Schedule: k.opSchedule(op); break;
+        case OpCode::SwitchMm: k.opSwitchMm(op); break;
+        case OpCode::EnterLazyTlb: k.opEnterLazyTlb(op); break;
+        case OpCode::LeaveMm: k.opLeaveMm(op); break;
+        case OpCode::KFlushTlb: k.opFlushTlb(op); break;
+        case OpCode::KFlushTlbAll: k.opFlushTlbAll(op); break;
+        case OpCode::FlushTlbAllIpi: k.opFlushTlbAllIpi(op); break;
+        case OpCode::NativeCpuUp: k.opNativeCpuUp(op); break;
+        case OpCode::DoBootCpu: k.opDoBootCpu(op); break;
+        case OpCode::StartSecondary: k.opStartSecondary(op); break;
+        case OpCode::ZapLowMappings: k.opZapLowMappings(op); break;
+        case OpCode::SetCpuOnline: k.opSetCpuOnline(op); break;
+        case OpCode::CpuDown: k.opCpuDown(op); break;
+        default: throw OpError(op.loc, "internal: unhandled operation");
+        }
+        break;
+    }
     }
 
     if (!r.output.empty() && ev) {
