@@ -124,7 +124,7 @@ void KernelOps::clonePgdRange(u64 pgd, unsigned dst, unsigned src, unsigned coun
 void KernelOps::boot(const Op& op) {
     KernelState& k = m_m.m_kernel;
     if (k.booted) throw OpError(op.loc, "the kernel is already booted");
-    const u64 lowmem = op.a ? op.a : kDefaultLowmem;
+    const u64 lowmem = op.length() ? op.length() : kDefaultLowmem;
     if (lowmem % 0x200000 || lowmem > (1ull << 30))
         throw OpError(op.argLoc(0), "lowmem must be a multiple of 2M and at most 1G");
     const bool nx = m_m.m_cpus[0].regs.nxe();
