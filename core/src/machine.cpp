@@ -537,6 +537,9 @@ void Machine::reserveTables(const Op& op, std::size_t count) const {
 void Machine::writeEntry(u64 pa, u64 value, EventList* ev, const std::string& why) {
     u64 old = m_mem.read64(pa);
     if (old == value) return;
+    // Only this writer can make a PDPTE that would #GP (the kernel's own entries are valid): noted
+    // for execute, which then checks the PDPTs before a kernel path (an entry 0..3 of any table).
+    if ((pa & 0xfff) < 32 && (value & pae::P) && (value & pae::kPdpteReserved)) m_pdptMayBeBad = true;
     m_mem.write64(pa, value);
     if (ev) {
         Event e{EventKind::TableWrite};
@@ -704,7 +707,7 @@ OpResult Machine::execute(const Op& op, EventList* ev) {
         // kernel path fails part-way only on a PDPTE load's #GP (a MOV CR3 inside switch_mm after
         // the call stack and cpumask changed), which needs a PDPT with reserved bits it may load:
         // then it runs on a copy (frames are shared copy-on-write), kept on success.
-        if (!opSpec(op.code).kernel || everyPdptLoadable()) return executeOp(op, ev);
+        if (!opSpec(op.code).kernel || !m_pdptMayBeBad || everyPdptLoadable()) return executeOp(op, ev);
         Machine next = *this;
         OpResult r = next.executeOp(op, ev);
         *this = std::move(next);

@@ -263,6 +263,7 @@ private:
     u64 m_mapWork = 0;  // pages mapped + unmapped so far (kMaxMapWork)
     bool m_configured = false;  // a set-up op (cpus, cpu_model, ...) came after state changes
     bool m_touched = false;     // anything other than set-up ops has run
+    bool m_pdptMayBeBad = false;  // writeEntry wrote a present entry 0..3 with PDPTE-reserved bits
 };
 
 }  // namespace tlblab
