@@ -55,7 +55,7 @@ void screenshotWhenReady(MainWindow& w, const QString& file) {
     });
 }
 
-constexpr const char* kAppId = "io.github.tlblab.TlbLab";
+constexpr const char* kAppId = "io.github.tlblab.tlblab";
 
 void setIdentity() {
     QCoreApplication::setOrganizationName(QStringLiteral("TLB Lab"));
@@ -172,7 +172,7 @@ int main(int argc, char** argv) {
     setIdentity();
     QGuiApplication::setDesktopFileName(QString::fromLatin1(kAppId));
     QApplication::setWindowIcon(QIcon::fromTheme(QString::fromLatin1(kAppId),
-                                                 QIcon(QStringLiteral(":/icons/io.github.tlblab.TlbLab.svg"))));
+                                                 QIcon(QStringLiteral(":/icons/io.github.tlblab.tlblab.svg"))));
     QApplication::setStyle(QStyleFactory::create(QStringLiteral("Fusion")));
 
     QCommandLineParser p;
