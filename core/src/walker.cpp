@@ -15,8 +15,7 @@ u32 accessErrorBits(const PagingRegs& regs, AccessType acc, Mode mode) {
 u32 permissionFault(bool user, bool writable, bool nx, const PagingRegs& regs, AccessType acc, Mode mode) {
     bool denied = false;
     if (mode == Mode::User) {
-        if (!user) denied = true;
-        else if (acc == AccessType::Write && !writable) denied = true;
+        denied = !user || (acc == AccessType::Write && !writable);
     } else if (acc == AccessType::Write && !writable && regs.wp()) {
         denied = true;  // supervisor write to a read-only page only faults with CR0.WP = 1
     }
