@@ -184,6 +184,7 @@ private:
     bool anyPresent(u64 frame) const;
     mutable std::unordered_map<u64, bool> m_anyPresent;  // table frame -> has a present entry (memoised)
     std::vector<std::vector<u64>> m_levels;
+    StepSubject subjectTier(const StepSubject& full, int tier) const;
     void arrows();
     void flushes();
     SceneItem arrow(std::string id, std::string role, ScenePoint a, ScenePoint b) const;
@@ -865,14 +866,189 @@ void Builder::flushes() {
         }
 }
 
-struct Placed {
-    double x, y, w, h;
+// Blocks in newspaper columns: top to bottom, a new column when the next block would pass `colH` (or,
+// with `byGroup`, when the group changes: CPUs, PDPTs, PDs, PTs, figures each in their own columns).
+// The smallest scale at which the camera may draw the subject (framedScale): its text then stays at
+// least kSubjectFont * 2/3 of the design size (24 px on a 1080-pixel-high canvas, 16 px on a 720 one);
+// a little above, for the title's room.
+constexpr double kMinSubjectScale = 0.69;
+constexpr int kLastTier = 3;
+
+struct Packing {
+    std::vector<ScenePoint> pos;  // of each packed block, from the packing's top left
+    double w = 0, h = 0;
 };
 
+Packing newspaper(const std::vector<Block>& blocks, const std::vector<int>& group, const std::vector<std::size_t>& idx,
+                  double colH, bool byGroup) {
+    Packing p;
+    double x = 0, y = 0, colW = 0;
+    int prev = -1;
+    for (std::size_t i : idx) {
+        const Block& b = blocks[i];
+        if (y > 0 && (y + b.h > colH + 0.01 || (byGroup && group[i] != prev))) {
+            x += colW + kColGap;
+            y = 0;
+            colW = 0;
+        }
+        p.pos.push_back({x, y});
+        y += b.h + kGap;
+        colW = std::max(colW, b.w);
+        p.h = std::max(p.h, y - kGap);
+        p.w = std::max(p.w, x + colW);
+        prev = group[i];
+    }
+    return p;
+}
+
+// How large the camera can draw a packing of w x h, framed with its margins, on a canvas of w0 x h0
+// (1 = at the design scale).
+double framedScale(double w, double h, double w0, double h0) {
+    return std::min(w0 / (w + 2 * kMargin), h0 / (h + 2 * kMargin));
+}
+
+// The packings of blocks `idx` in newspaper columns, for every column height that changes where a column
+// breaks, in columns by level and flowing: those no other packing beats in both width and height.
+std::vector<std::pair<Packing, bool>> packings(const std::vector<Block>& blocks, const std::vector<int>& group,
+                                               const std::vector<std::size_t>& idx) {
+    std::vector<double> heights;
+    double tallest = 0;
+    for (std::size_t i : idx) tallest = std::max(tallest, blocks[i].h);
+    for (std::size_t a = 0; a < idx.size(); ++a) {
+        double h = 0;
+        for (std::size_t b = a; b < idx.size(); ++b) {
+            h += blocks[idx[b]].h + (b > a ? kGap : 0);
+            if (h >= tallest) heights.push_back(h);
+        }
+    }
+    std::sort(heights.begin(), heights.end());
+    heights.erase(std::unique(heights.begin(), heights.end()), heights.end());
+    std::vector<std::pair<Packing, bool>> all;
+    for (bool byGroup : {true, false})
+        for (double colH : heights) all.push_back({newspaper(blocks, group, idx, colH, byGroup), byGroup});
+    std::vector<std::pair<Packing, bool>> front;
+    for (std::size_t i = 0; i < all.size(); ++i) {
+        bool beaten = false;
+        for (std::size_t j = 0; j < all.size() && !beaten; ++j) {
+            const Packing &a = all[i].first, &b = all[j].first;
+            // Beaten: the other is no larger either way and smaller one way (or equal and by level, first).
+            const bool le = b.w <= a.w + 1e-9 && b.h <= a.h + 1e-9;
+            const bool lt = b.w < a.w - 1e-9 || b.h < a.h - 1e-9;
+            beaten = le && (lt || (j < i && all[j].second == all[i].second) || (all[j].second && !all[i].second));
+        }
+        if (!beaten) front.push_back(all[i]);
+    }
+    return front;
+}
+
+// The subject's packing that the camera can draw largest on a canvas of w0 x h0: newspaper columns (by
+// level, the classic left-to-right picture, unless flowing the levels together draws it clearly larger),
+// or two such shelves one above the other (the tables over the figures).
+Packing packSubject(const std::vector<Block>& blocks, const std::vector<int>& group, const std::vector<std::size_t>& idx,
+                    double w0, double h0) {
+    if (idx.empty()) return {};
+    Packing best;
+    double bestScore = -1;
+    for (auto& [p, byGroup] : packings(blocks, group, idx)) {
+        const double score = framedScale(p.w, p.h, w0, h0) * (byGroup ? 1.1 : 1.0);
+        if (score > bestScore + 1e-9) {
+            bestScore = score;
+            best = p;
+        }
+    }
+    if (idx.size() > 12) return best;
+    for (std::size_t j = 1; j < idx.size(); ++j) {
+        const std::vector<std::size_t> first(idx.begin(), idx.begin() + static_cast<long>(j));
+        const std::vector<std::size_t> second(idx.begin() + static_cast<long>(j), idx.end());
+        const auto top = packings(blocks, group, first), bottom = packings(blocks, group, second);
+        for (const auto& [a, ag] : top)
+            for (const auto& [b, bg] : bottom) {
+                const double w = std::max(a.w, b.w), h = a.h + 2 * kGap + b.h;
+                const double score = framedScale(w, h, w0, h0);
+                if (score <= bestScore + 1e-9) continue;
+                bestScore = score;
+                best = a;
+                for (ScenePoint q : b.pos) best.pos.push_back({q.x, q.y + a.h + 2 * kGap});
+                best.w = w;
+                best.h = h;
+            }
+    }
+    return best;
+}
+
+// The context: in columns right of the subject or under it, whichever grows the picture least beyond the
+// design size (on a tie: right of it). Positions are absolute.
+Packing packContext(const std::vector<Block>& blocks, const std::vector<int>& group, const std::vector<std::size_t>& idx,
+                    const Packing& subject, double left, double top, double designW, double designH, double availH) {
+    double tallest = 0;
+    for (std::size_t i : idx) tallest = std::max(tallest, blocks[i].h);
+    struct Option {
+        double x, y, colH;
+    };
+    std::vector<Option> options;
+    const double rightX = subject.w > 0 ? left + subject.w + kColGap : left;
+    options.push_back({rightX, top, std::max({subject.h, availH, tallest})});
+    if (subject.h > 0) {
+        const double belowY = top + subject.h + kGap * 2;
+        options.push_back({left, belowY, std::max(top + availH - belowY, tallest)});
+        options.push_back({left, belowY, std::max(availH / 2, tallest)});
+    }
+    Packing best;
+    double bestGrow = 1e18;
+    for (const Option& o : options) {
+        Packing p = newspaper(blocks, group, idx, o.colH, false);
+        const double r = std::max(left + subject.w, o.x + p.w) + kMargin;
+        const double b = std::max(top + subject.h, o.y + p.h) + kMargin;
+        const double grow = std::max({1.0, r / designW, b / designH});
+        if (grow < bestGrow - 1e-9) {
+            bestGrow = grow;
+            for (ScenePoint& q : p.pos) {
+                q.x += o.x;
+                q.y += o.y;
+            }
+            best = std::move(p);
+        }
+    }
+    return best;
+}
+// The subject of a busy step, reduced (tier 1: the step's main CPU alone, the one with the most events;
+// tier 2: no address figures either; tier 3: only the main CPU's walks under its CR3 at the step's end).
+// The rest of the step stays drawn, as context.
+StepSubject Builder::subjectTier(const StepSubject& full, int tier) const {
+    std::map<int, int> count;
+    for (const Event& e : m_o.events)
+        if (e.kind != EventKind::Output && full.cpus.count(e.cpu)) ++count[e.cpu];
+    int main = full.cpus.empty() ? -1 : *full.cpus.begin();
+    for (const auto& [cpu, n] : count)
+        if (n > count[main]) main = cpu;
+    if (main < 0) return full;
+    const Cpu& mc = m_m.cpu(main);
+    const u64 cr3 = mc.regs.cr3 & pae::kCr3PdptMask;
+    EventList events;
+    for (const Event& e : m_o.events) {
+        if (e.cpu >= 0 && e.cpu != main) continue;
+        if (tier >= 3 && e.kind == EventKind::Walk && e.count > 0 && e.trace[0].entryPa - u64{e.trace[0].index} * 8 != cr3)
+            continue;
+        events.push_back(e);
+    }
+    SceneOptions o;
+    if (m_o.highlightCpus.count(main)) o.highlightCpus = {main};
+    for (const std::string& r : m_o.highlightRegisters)
+        if (r.rfind(fmt::format("cpu{}.", main), 0) == 0) o.highlightRegisters.insert(r);
+    o.highlightEntries = m_o.highlightEntries;
+    for (const TlbEntry& t : mc.tlb.entries())
+        if (m_o.highlightTlbEntries.count(t.id)) o.highlightTlbEntries.insert(t.id);
+    StepSubject s = computeSubject(m_m, events, o);
+    s.cpus = {main};  // not the other ends of its IPIs
+    for (auto it = s.tlb.begin(); it != s.tlb.end();) it = it->first == main ? std::next(it) : s.tlb.erase(it);
+    s.tables.insert(cr3);
+    return s;
+}
+
 Scene Builder::build() {
-    m_subj = computeSubject(m_m, m_o.events, m_o);
+    const StepSubject full = computeSubject(m_m, m_o.events, m_o);
+    m_subj = full;
     m_all = m_subj.empty();
-    collectEvents();
     const double designH = kDesignHeight;
     const double th = m_o.targetHeight > 0 ? m_o.targetHeight : 1080;
     const double tw = m_o.targetWidth > 0 ? m_o.targetWidth : 1920;
@@ -900,101 +1076,80 @@ Scene Builder::build() {
             const u64 e = m_m.memory().read64(pdpt + i * 8);
             if (e & pae::P) m_via[e & pae::kFrame4K].insert(i);
         }
-    std::vector<std::vector<Block>> columns;
-    {
-        std::vector<Block> cpus;
-        for (const auto& c : m_m.cpus()) cpus.push_back(cpuBlock(c));
-        columns.push_back(std::move(cpus));
-    }
-    for (int level = 0; level < 3; ++level) {
-        std::vector<Block> col;
-        for (u64 pa : levels[static_cast<std::size_t>(level)]) {
-            Block b;
-            b.id = tableId(m_m, pa);
-            const TableSpec t = pageTable(pa, level);
-            b.subject = t.subject;
-            tableInto(b, t, 0);
-            col.push_back(std::move(b));
+    // The subject drawn large enough (kMinSubjectScale): when the whole subject of a busy step cannot be,
+    // its lesser parts become context, one tier at a time (subjectTier): then the step's main CPU alone.
+    const Scene titled = m_s;
+    std::vector<Block> blocks;
+    std::vector<ScenePoint> pos;
+    for (int tier = 0;; ++tier) {
+        m_s = titled;
+        if (tier > 0) m_subj = subjectTier(full, tier);
+        const bool figures = tier < 2;
+        m_links.clear();
+        m_entryArrows.clear();
+        m_headerArrows.clear();
+        m_interesting.clear();
+        m_multimatch.clear();
+        collectEvents();
+        blocks.clear();
+        // The blocks in their stable order: CPUs, the three table levels, the figures, the legend.
+        std::vector<int> group;  // 0 CPUs, 1-3 table levels, 4 figures, 5 legend
+        for (const auto& c : m_m.cpus()) {
+            blocks.push_back(cpuBlock(c));
+            group.push_back(0);
         }
-        if (!col.empty()) columns.push_back(std::move(col));
-    }
-    // Each column becomes one or more stacked blocks no taller than the canvas.
-    auto stack = [&](std::vector<Block>& col) {
-        std::vector<Block> chunks;
-        Block cur;
-        double y = 0;
-        for (Block& b : col) {
-            if (y > 0 && y + b.h > availH) {
-                cur.h = y - kGap;
-                chunks.push_back(std::move(cur));
-                cur = Block{};
-                y = 0;
+        for (int level = 0; level < 3; ++level)
+            for (u64 pa : levels[static_cast<std::size_t>(level)]) {
+                Block b;
+                b.id = tableId(m_m, pa);
+                const TableSpec t = pageTable(pa, level);
+                b.subject = t.subject;
+                tableInto(b, t, 0);
+                blocks.push_back(std::move(b));
+                group.push_back(level + 1);
             }
-            b.place(0, y);
-            cur.subject = cur.subject || b.subject;
-            cur.w = std::max(cur.w, b.w);
-            y += b.h + kGap;
-            for (auto& it : b.items) cur.items.push_back(std::move(it));
-        }
-        if (y > 0) {
-            cur.h = y - kGap;
-            chunks.push_back(std::move(cur));
-        }
-        return chunks;
-    };
-    std::vector<Placed> placed;
-    double contentR = kMargin + kGutter, contentB = top;
-    auto put = [&](Block& b, double bx, double by) {
-        b.place(bx, by);
-        placed.push_back({bx, by, b.w, b.h});
-        contentR = std::max(contentR, bx + b.w);
-        contentB = std::max(contentB, by + b.h);
-        for (auto& it : b.items) m_s.items.push_back(std::move(it));
-    };
-    // Skyline placement: the position (right of or below what is placed) that grows the picture least
-    // beyond the design size, then the highest, then the leftmost. `minX`: not left of it (a table level
-    // stays right of the CPUs, so its arrows run left to right).
-    auto skyline = [&](Block& b, double minX, double gap) {
-        std::vector<double> xs = {minX};
-        for (const Placed& p : placed)
-            if (p.x + p.w + gap >= minX) xs.push_back(p.x + p.w + gap);
-        double bestCost = 1e18, bx = minX, by = top;
-        for (double cx : xs) {
-            double cy = top;
-            for (const Placed& p : placed)
-                if (p.x < cx + b.w + kGap && cx < p.x + p.w + kGap) cy = std::max(cy, p.y + p.h + kGap);
-            const double r = std::max(contentR, cx + b.w), btm = std::max(contentB, cy + b.h);
-            const double grow = std::max({1.0, (r + kMargin) / designW, (btm + kMargin) / designH});
-            const double cost = grow * 1e7 + cy + cx * 1e-3;
-            if (cost < bestCost) {
-                bestCost = cost;
-                bx = cx;
-                by = cy;
+        if (m_o.figures) {
+            for (Block& b : multimatchFigures(m_m, m_o.events)) {
+                blocks.push_back(std::move(b));
+                group.push_back(4);
             }
         }
-        put(b, bx, by);
-    };
-    double cpuRight = kMargin + kGutter;
-    for (std::size_t ci = 0; ci < columns.size(); ++ci) {
-        for (Block& chunk : stack(columns[ci])) {
-            if (ci == 0) {
-                put(chunk, cpuRight, top);  // the CPUs: fixed slots at the left
-                cpuRight += chunk.w + kGap;
-            } else {
-                // Right of the CPUs on a wide canvas; below them when the canvas is narrow and that grows it least.
-                skyline(chunk, kMargin + kGutter, kColGap);
+        if (m_o.figures && figures) {
+            for (Block& b : addressFigures(m_m, m_o.events, m_links)) {
+                blocks.push_back(std::move(b));
+                group.push_back(4);
             }
         }
-    }
+        if (m_o.legend) {
+            blocks.push_back(legendBlock());
+            blocks.back().subject = false;
+            group.push_back(5);
+        }
 
-    // Figures and legend, where they grow the picture least.
-    std::vector<Block> extra;
-    if (m_o.figures) {
-        for (Block& b : multimatchFigures(m_m, m_o.events)) extra.push_back(std::move(b));
-        for (Block& b : addressFigures(m_m, m_o.events, m_links)) extra.push_back(std::move(b));
+        // The subject first: its blocks packed as a group whose shape best fits the canvas, so the camera
+        // framing it draws its text large and fills the canvas; then the context beside or under it.
+        std::vector<std::size_t> subj, ctx;
+        for (std::size_t i = 0; i < blocks.size(); ++i) (blocks[i].subject ? subj : ctx).push_back(i);
+        const double left = kMargin + kGutter;
+        pos.assign(blocks.size(), {});
+        const Packing sp = packSubject(blocks, group, subj, designW, designH);
+        for (std::size_t k = 0; k < subj.size(); ++k) pos[subj[k]] = {left + sp.pos[k].x, top + sp.pos[k].y};
+        if (!ctx.empty()) {
+            const Packing cp = packContext(blocks, group, ctx, sp, left, top, designW, designH, availH);
+            for (std::size_t k = 0; k < ctx.size(); ++k) pos[ctx[k]] = cp.pos[k];
+        }
+        if (m_all || tier >= kLastTier || sp.pos.empty() ||
+            framedScale(sp.w, sp.h, designW, designH) >= kMinSubjectScale)
+            break;
     }
-    if (m_o.legend) extra.push_back(legendBlock());
-    for (Block& b : extra) skyline(b, kMargin + kGutter, kGap);
+    double contentR = kMargin + kGutter, contentB = top;
+    for (std::size_t i = 0; i < blocks.size(); ++i) {
+        Block& b = blocks[i];
+        b.place(pos[i].x, pos[i].y);
+        contentR = std::max(contentR, pos[i].x + b.w);
+        contentB = std::max(contentB, pos[i].y + b.h);
+        for (auto& it : b.items) m_s.items.push_back(std::move(it));
+    }
 
     arrows();
     flushes();
