@@ -20,6 +20,7 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <queue>
 #include <unordered_map>
 
 namespace tlblab {
@@ -701,6 +702,145 @@ bool Builder::anyPresent(u64 frame) const {
     return any;
 }
 
+// ---- orthogonal routing of the walk's arrows -----------------------------------------------------
+
+// Whether the open segment a-b passes through the inside of r (edges and corners do not count).
+bool segmentCrosses(ScenePoint a, ScenePoint b, const SceneRect& r) {
+    const double x0 = std::min(a.x, b.x), x1 = std::max(a.x, b.x), y0 = std::min(a.y, b.y), y1 = std::max(a.y, b.y);
+    if (x1 <= r.x || x0 >= r.x + r.w || y1 <= r.y || y0 >= r.y + r.h) return false;
+    if (a.x == b.x || a.y == b.y) return true;  // axis-parallel and overlapping the inside
+    // Clip the line to the rectangle (Liang-Barsky).
+    double t0 = 0, t1 = 1;
+    const double dx = b.x - a.x, dy = b.y - a.y;
+    auto clip = [&](double p, double q) {
+        if (p == 0) return q > 0;
+        const double t = q / p;
+        if (p < 0) t0 = std::max(t0, t);
+        else t1 = std::min(t1, t);
+        return t0 < t1;
+    };
+    return clip(-dx, a.x - r.x) && clip(dx, r.x + r.w - a.x) && clip(-dy, a.y - r.y) && clip(dy, r.y + r.h - a.y) &&
+           t1 - t0 > 1e-6;
+}
+
+// An orthogonal path from a to b round the obstacles (each grown by `clear`), on the grid of their edges:
+// fewest bends, then shortest. `out` / `in`: the direction leaving a and entering b (0 +x, 1 +y, 2 -x, 3 -y).
+// Empty if there is none.
+std::vector<ScenePoint> orthogonalRoute(ScenePoint a, int out, ScenePoint b, int in, const std::vector<SceneRect>& obstacles,
+                                        double clear) {
+    // The first and last legs: straight out of a and into b, by the clearance. An obstacle round either end
+    // (the figure holding a field) does not count.
+    static const double kDx[] = {1, 0, -1, 0}, kDy[] = {0, 1, 0, -1};
+    const ScenePoint a1{a.x + kDx[out] * clear * 1.5, a.y + kDy[out] * clear * 1.5};
+    const ScenePoint b1{b.x - kDx[in] * clear * 1.5, b.y - kDy[in] * clear * 1.5};
+    std::vector<SceneRect> obs;
+    for (const SceneRect& r : obstacles) {
+        const SceneRect g{r.x - clear, r.y - clear, r.w + 2 * clear, r.h + 2 * clear};
+        auto in = [&](ScenePoint p) { return p.x > g.x && p.x < g.x + g.w && p.y > g.y && p.y < g.y + g.h; };
+        if (!in(a1) && !in(b1)) obs.push_back(g);
+    }
+    std::vector<double> xs = {a1.x, b1.x}, ys = {a1.y, b1.y};
+    for (const SceneRect& r : obs) {
+        xs.push_back(r.x);
+        xs.push_back(r.x + r.w);
+        ys.push_back(r.y);
+        ys.push_back(r.y + r.h);
+    }
+    std::sort(xs.begin(), xs.end());
+    xs.erase(std::unique(xs.begin(), xs.end()), xs.end());
+    std::sort(ys.begin(), ys.end());
+    ys.erase(std::unique(ys.begin(), ys.end()), ys.end());
+    const std::size_t nx = xs.size(), ny = ys.size();
+    auto inside = [&](double x, double y) {
+        for (const SceneRect& r : obs)
+            if (x > r.x && x < r.x + r.w && y > r.y && y < r.y + r.h) return true;
+        return false;
+    };
+    // Free grid points and free grid segments (right of / below each point).
+    std::vector<char> freeP(nx * ny), freeR(nx * ny), freeD(nx * ny);
+    for (std::size_t i = 0; i < nx; ++i)
+        for (std::size_t j = 0; j < ny; ++j) {
+            const std::size_t k = i * ny + j;
+            freeP[k] = !inside(xs[i], ys[j]);
+            freeR[k] = i + 1 < nx && !inside((xs[i] + xs[i + 1]) / 2, ys[j]);
+            freeD[k] = j + 1 < ny && !inside(xs[i], (ys[j] + ys[j + 1]) / 2);
+        }
+    auto index = [](const std::vector<double>& v, double c) {
+        return static_cast<std::size_t>(std::lower_bound(v.begin(), v.end(), c) - v.begin());
+    };
+    const std::size_t si = index(xs, a1.x), sj = index(ys, a1.y), ti = index(xs, b1.x), tj = index(ys, b1.y);
+    if (!freeP[si * ny + sj] || !freeP[ti * ny + tj]) return {};
+    constexpr double kBend = 60;
+    const std::size_t n = nx * ny * 4;
+    std::vector<double> dist(n, 1e18);
+    std::vector<std::size_t> prev(n, SIZE_MAX);
+    using Q = std::pair<double, std::size_t>;
+    std::priority_queue<Q, std::vector<Q>, std::greater<>> q;
+    const std::size_t s0 = (si * ny + sj) * 4 + static_cast<std::size_t>(out);
+    dist[s0] = 0;
+    q.push({0, s0});
+    std::size_t goal = SIZE_MAX;
+    while (!q.empty()) {
+        auto [d, st] = q.top();
+        q.pop();
+        if (d > dist[st]) continue;
+        const std::size_t k = st / 4, i = k / ny, j = k % ny;
+        const int dir = static_cast<int>(st % 4);
+        if (i == ti && j == tj) {
+            if (dir == in) {
+                goal = st;
+                break;
+            }
+        }
+        for (int nd = 0; nd < 4; ++nd) {
+            if ((nd + 2) % 4 == dir) continue;  // no U-turn in place
+            std::size_t ni = i, nj = j;
+            bool ok = false;
+            if (nd == 0) ok = freeR[k] && (ni = i + 1, true);
+            else if (nd == 2) ok = i > 0 && freeR[(i - 1) * ny + j] && (ni = i - 1, true);
+            else if (nd == 1) ok = freeD[k] && (nj = j + 1, true);
+            else ok = j > 0 && freeD[i * ny + j - 1] && (nj = j - 1, true);
+            if (!ok || !freeP[ni * ny + nj]) continue;
+            const double len = std::abs(xs[ni] - xs[i]) + std::abs(ys[nj] - ys[j]);
+            const double nd2 = d + len + (nd != dir ? kBend : 0);
+            const std::size_t ns = (ni * ny + nj) * 4 + static_cast<std::size_t>(nd);
+            if (nd2 < dist[ns]) {
+                dist[ns] = nd2;
+                prev[ns] = st;
+                q.push({nd2, ns});
+            }
+        }
+        // Turning in place towards the entry direction at the target.
+        if (i == ti && j == tj && dir != in) {
+            const std::size_t ns = k * 4 + static_cast<std::size_t>(in);
+            if (d + kBend < dist[ns]) {
+                dist[ns] = d + kBend;
+                prev[ns] = st;
+                q.push({d + kBend, ns});
+            }
+        }
+    }
+    if (goal == SIZE_MAX) return {};
+    std::vector<ScenePoint> pts = {b};
+    for (std::size_t st = goal; st != SIZE_MAX; st = prev[st]) {
+        const std::size_t k = st / 4;
+        const ScenePoint p{xs[k / ny], ys[k % ny]};
+        if (!(pts.back() == p)) pts.push_back(p);
+    }
+    pts.push_back(a);
+    std::reverse(pts.begin(), pts.end());
+    // Only the corners.
+    std::vector<ScenePoint> out2;
+    for (std::size_t i = 0; i < pts.size(); ++i) {
+        if (i > 0 && i + 1 < pts.size()) {
+            const ScenePoint &p = out2.back(), &c = pts[i], &nx2 = pts[i + 1];
+            if ((p.x == c.x && c.x == nx2.x) || (p.y == c.y && c.y == nx2.y)) continue;
+        }
+        out2.push_back(pts[i]);
+    }
+    return out2;
+}
+
 SceneItem Builder::arrow(std::string id, std::string role, ScenePoint a, ScenePoint b) const {
     SceneItem it;
     it.id = std::move(id);
@@ -785,7 +925,7 @@ void Builder::arrows() {
             const double y = (std::max(from->y, to->y) + std::min(from->y + from->h, to->y + to->h)) / 2;
             SceneItem ar = arrow(l.id, l.role, {from->x + from->w, y}, {to->x, y});
             ar.from = l.from;
-            ar.to = l.to;
+            ar.to = to->id;
             ar.walkLevel = l.walkLevel;
             ar.subject = l.subject;
             out.push_back(std::move(ar));
@@ -799,7 +939,7 @@ void Builder::arrows() {
                                     : (a.x < to->x ? leftMid(*to) : rightMid(*to));
         SceneItem ar = arrow(l.id, l.role, a, b);
         ar.from = l.from;
-        ar.to = l.to;
+        ar.to = to->id;
         ar.walkLevel = l.walkLevel;
         ar.subject = l.subject;
         out.push_back(std::move(ar));
@@ -830,6 +970,54 @@ void Builder::arrows() {
         ar.tooltip = "IPI " + e.detail;
         out.push_back(std::move(ar));
         ++n;
+    }
+    // An arrow that would cross a block it does not join (a CPU card, a table, a figure) goes round the
+    // blocks instead, in the gaps between them (IPIs keep their gutter).
+    std::vector<std::size_t> roots;  // top-level blocks (no parent)
+    for (std::size_t i = 0; i < m_s.items.size(); ++i)
+        if (m_s.items[i].parent.empty() && m_s.items[i].kind != ItemKind::Arrow && m_s.items[i].role != "title")
+            roots.push_back(i);
+    auto rootOf = [&](const std::string& id) -> const SceneItem* {
+        const SceneItem* it = item(id);
+        for (int guard = 0; it && !it->parent.empty() && guard < 8; ++guard) it = item(it->parent);
+        return it;
+    };
+    auto side = [](const SceneItem& r, ScenePoint p, bool leaving) {
+        const double e = 0.5;
+        int d = 0;
+        if (std::abs(p.x - (r.x + r.w)) < e) d = 0;
+        else if (std::abs(p.x - r.x) < e) d = 2;
+        else if (std::abs(p.y - (r.y + r.h)) < e) d = 1;
+        else d = 3;
+        // Entering: the direction of travel into that side.
+        return leaving ? d : (d + 2) % 4;
+    };
+    for (SceneItem& a : out) {
+        if (a.role == "ipi" || a.points.size() < 2) continue;
+        const SceneItem* fromRoot = rootOf(a.from);
+        const SceneItem* toRoot = rootOf(a.to);
+        const SceneItem* fromItem = item(a.from);
+        const SceneItem* toItem = item(a.to);
+        if (!fromItem || !toItem) continue;
+        // The arrow ends at the target's header when it points at a table.
+        if (const SceneItem* h = item(a.to + ".header")) toItem = h;
+        std::vector<SceneRect> obstacles, others;
+        for (std::size_t i : roots) {
+            const SceneItem& r = m_s.items[i];
+            obstacles.push_back({r.x, r.y, r.w, r.h});
+            if (&r != fromRoot && &r != toRoot) others.push_back(obstacles.back());
+        }
+        bool crosses = false;
+        for (std::size_t k = 0; k + 1 < a.points.size() && !crosses; ++k)
+            for (const SceneRect& r : others)
+                if (segmentCrosses(a.points[k], a.points[k + 1], r)) {
+                    crosses = true;
+                    break;
+                }
+        if (!crosses) continue;
+        const ScenePoint p0 = a.points.front(), p1 = a.points.back();
+        auto routed = orthogonalRoute(p0, side(*fromItem, p0, true), p1, side(*toItem, p1, false), obstacles, 7);
+        if (!routed.empty()) a.points = std::move(routed);
     }
     for (auto& a : out) m_s.items.push_back(std::move(a));
 }
@@ -923,6 +1111,12 @@ std::vector<std::pair<Packing, bool>> packings(const std::vector<Block>& blocks,
     }
     std::sort(heights.begin(), heights.end());
     heights.erase(std::unique(heights.begin(), heights.end()), heights.end());
+    // A machine of many CPUs drawn whole: a sample of the heights is enough (and keeps a step fast).
+    if (heights.size() > 48) {
+        std::vector<double> some;
+        for (std::size_t k = 0; k < 48; ++k) some.push_back(heights[k * (heights.size() - 1) / 47]);
+        heights = std::move(some);
+    }
     std::vector<std::pair<Packing, bool>> all;
     for (bool byGroup : {true, false})
         for (double colH : heights) all.push_back({newspaper(blocks, group, idx, colH, byGroup), byGroup});
