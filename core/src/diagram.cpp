@@ -971,8 +971,8 @@ void Builder::arrows() {
         out.push_back(std::move(ar));
         ++n;
     }
-    // An arrow that would cross a block it does not join (a CPU card, a table, a figure) goes round the
-    // blocks instead, in the gaps between them (IPIs keep their gutter).
+    // A walk arrow that would cross a block it does not join (a CPU card, a table, a figure) goes round the
+    // blocks near it instead, in the gaps between them.
     std::vector<std::size_t> roots;  // top-level blocks (no parent)
     for (std::size_t i = 0; i < m_s.items.size(); ++i)
         if (m_s.items[i].parent.empty() && m_s.items[i].kind != ItemKind::Arrow && m_s.items[i].role != "title")
@@ -993,7 +993,7 @@ void Builder::arrows() {
         return leaving ? d : (d + 2) % 4;
     };
     for (SceneItem& a : out) {
-        if (a.role == "ipi" || a.points.size() < 2) continue;
+        if (a.role != "arrow-walk" || a.points.size() < 2) continue;
         const SceneItem* fromRoot = rootOf(a.from);
         const SceneItem* toRoot = rootOf(a.to);
         const SceneItem* fromItem = item(a.from);
@@ -1002,8 +1002,17 @@ void Builder::arrows() {
         // The arrow ends at the target's header when it points at a table.
         if (const SceneItem* h = item(a.to + ".header")) toItem = h;
         std::vector<SceneRect> obstacles, others;
+        double x0 = 1e18, y0 = 1e18, x1 = -1e18, y1 = -1e18;
+        for (const ScenePoint& p : a.points) {
+            x0 = std::min(x0, p.x - 300);
+            y0 = std::min(y0, p.y - 300);
+            x1 = std::max(x1, p.x + 300);
+            y1 = std::max(y1, p.y + 300);
+        }
+        const SceneRect near{x0, y0, x1 - x0, y1 - y0};
         for (std::size_t i : roots) {
             const SceneItem& r = m_s.items[i];
+            if (!near.intersects({r.x, r.y, r.w, r.h})) continue;
             obstacles.push_back({r.x, r.y, r.w, r.h});
             if (&r != fromRoot && &r != toRoot) others.push_back(obstacles.back());
         }
