@@ -2,14 +2,14 @@
 // Machine snapshot -> scene description: the layout every view and export draws.
 //
 // Layout, for a target canvas (SceneOptions::targetWidth/Height): the scene is kDesignHeight units high
-// and as wide as the target's aspect ratio allows. Under the title, columns left to right: the CPUs
-// (card, then its TLB), the page-directory-pointer tables, the page directories, the page tables; a
-// column taller than the canvas wraps into a second one. The step's figures (address split, multimatch,
-// machine check) and the legend go where they make the picture grow least (skyline placement), so no
-// two blocks overlap. The step's subject is drawn at kSubjectFont, the rest at kContextFont, and the
-// context shrinks: a CPU outside the subject is a two-line card (state, CR3 table, TLB count), a table
-// outside it a header. Slots are stable: CPUs in id order, tables in the order of the machine's table
-// graph (not of the step), so a step changes sizes, never the order. Deterministic.
+// and as wide as the target's aspect ratio allows. The blocks (CPU cards with their TLBs, the
+// page-directory-pointer tables, page directories, page tables, the step's figures) keep one stable
+// order. The step's subject is packed first, under the title: in newspaper columns (by level, or
+// flowing) or two shelves, whichever shape the camera framing it can draw largest; the context (a CPU
+// outside the subject a two-line card, a table outside it a header) goes in columns right of it or under
+// it, whichever grows the picture least. When a busy step's subject cannot be drawn at kMinSubjectScale
+// (24 px text on a 1080-pixel canvas), its lesser parts become context (subjectTier). Walk arrows that
+// would cross a block are routed round it. No two blocks overlap. Deterministic.
 #include "tlblab/diagram.hpp"
 
 #include "scene_build.hpp"
