@@ -589,7 +589,7 @@ TableSpec Builder::pageTable(u64 pa, int level) const {
 
 double Builder::tableWidth(const TableSpec& t) const {
     std::vector<std::pair<const std::vector<std::string>*, double>> cells;
-    if (!t.columnHeader.empty()) cells.push_back({&t.columnHeader, kContextFont});
+    if (!t.columnHeader.empty()) cells.push_back({&t.columnHeader, kNoteFont});
     for (const auto& r : t.rows)
         if (r.role != "entry-gap") cells.push_back({&r.cells, fontFor(r.subject)});
     double w = 0;
@@ -634,7 +634,7 @@ void Builder::tableInto(Block& b, const TableSpec& t, double y) {
     header.tooltip = t.tooltip;
 
     std::vector<std::pair<const std::vector<std::string>*, double>> cells;
-    if (!t.columnHeader.empty()) cells.push_back({&t.columnHeader, kContextFont});
+    if (!t.columnHeader.empty()) cells.push_back({&t.columnHeader, kNoteFont});
     for (const auto& r : t.rows)
         if (r.role != "entry-gap") cells.push_back({&r.cells, fontFor(r.subject)});
     double dummy = 0;
@@ -643,8 +643,8 @@ void Builder::tableInto(Block& b, const TableSpec& t, double y) {
         return std::vector<double>(off.begin(), off.begin() + static_cast<long>(std::min(n, off.size())));
     };
     if (!t.columnHeader.empty())
-        row(t.id + ".columns", "table-columns", rowHeight(kContextFont), t.columnHeader, offsets(t.columnHeader.size()),
-            kContextFont, false);
+        row(t.id + ".columns", "table-columns", rowHeight(kNoteFont), t.columnHeader, offsets(t.columnHeader.size()),
+            kNoteFont, false);
     for (const auto& r : t.rows) {
         const double f = fontFor(r.subject);
         SceneItem& it = row(r.id, r.role, rowHeight(f), r.cells,
@@ -863,9 +863,17 @@ void Builder::arrows() {
     std::vector<SceneItem> out;
     // A target not to the right of its source (a table below in the same column) is reached round the
     // right-hand side, into its right edge, instead of by a line back across the column.
+    // A target to the right is reached by an elbow (across, down or up in the gap before the target, across)
+    // rather than a diagonal through the picture.
     auto route = [&](SceneItem& a, const SceneItem& to) {
         const ScenePoint s0 = a.points.front();
-        if (to.x > s0.x + 8) return;
+        if (to.x > s0.x + 8) {
+            const ScenePoint e0 = a.points.back();
+            if (std::abs(e0.y - s0.y) < 1) return;
+            const double xm = e0.x - s0.x > 2.5 * kColGap ? e0.x - kColGap * 0.35 : (s0.x + e0.x) / 2;
+            a.points = {s0, {xm, s0.y}, {xm, e0.y}, e0};
+            return;
+        }
         const ScenePoint e{to.x + to.w, to.y + to.h / 2};
         const double gx = std::max(s0.x, e.x) + 14;
         a.points = {s0, {gx, s0.y}, {gx, e.y}, e};
@@ -885,6 +893,7 @@ void Builder::arrows() {
         if (m_walkCpus.count(c.id)) a.walkLevel = 0;
         a.changed = m_cr3Changed.count(c.id) != 0;
         a.subject = m_all || m_subj.cpus.count(c.id) != 0;
+        route(a, *to);
         out.push_back(std::move(a));
     }
     for (const auto& [rid, tpa] : m_entryArrows) {
