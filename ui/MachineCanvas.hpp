@@ -119,6 +119,8 @@ private:
     View currentView() const;
     View frameFor(const SceneRect& r, bool subject) const;
     void relayout();
+    void reframe();          // laid out or framed again (the caption came or went)
+    QRectF frameArea() const;  // where the camera frames the drawing: the widget less the caption's strip
     void placeCaption();
     void paintAnimated(QPainter& p, double t);
     void paintStatic(QPainter& p);
