@@ -4,6 +4,7 @@
 #include "gui_helpers.hpp"
 
 #include "BackgroundJobs.hpp"
+#include "ChallengePanel.hpp"
 #include "ExplorePanel.hpp"
 #include "StressPanel.hpp"
 
@@ -182,5 +183,23 @@ TEST_CASE("destroying the Stress panel during a run stops it and delivers nothin
     INFO("the destructor took " << t.elapsed() << " ms");
     CHECK(t.elapsed() < 5000);
     QTest::qWait(100);
+    CHECK(delivered == 0);
+}
+
+TEST_CASE("destroying the Challenge panel while it checks delivers no verdict", "[jobs]") {
+    tlblab::test::app();
+    auto path = tlblab::findLesson("erratum-383");
+    REQUIRE(path);
+    QObject probe;
+    int delivered = 0;
+    auto* panel = new tlblab::ui::ChallengePanel;
+    QObject::connect(panel, &tlblab::ui::ChallengePanel::finished, &probe, [&] { ++delivered; });
+    panel->setLesson(tlblab::loadLesson(*path));
+    panel->selectChallenge(QStringLiteral("fix-the-kernel"));
+    panel->setAnswer(QStringLiteral("after cpu1 1: __flush_tlb\n"));
+    panel->check();
+    REQUIRE(panel->isRunning());
+    delete panel;  // joins the check; its verdict, queued or not, is dropped
+    QTest::qWait(200);
     CHECK(delivered == 0);
 }
