@@ -513,7 +513,7 @@ QJsonObject MachineCanvas::sceneReport() const {
     PaintContext ctx;
     ctx.scale = m_zoom;
     ctx.minTextPx = m_renderer.minTextPx();
-    const QRectF view(0, 0, width(), height());
+    const QRectF view = frameArea();  // drawn there only (under the caption, if any)
     std::vector<PaintPrim> prims;
     for (const auto& it : m_scene.items) {
         const SceneRect r = itemRect(it);
