@@ -622,10 +622,8 @@ void MachineCanvas::mouseReleaseEvent(QMouseEvent* e) {
     if (!it) return;
     const QString id = QString::fromStdString(it->id);
     emit itemClicked(id);
-    if (id.startsWith(QLatin1String("tlb:"))) emit tlbEntryClicked(id);
-    else if (id.startsWith(QLatin1String("pdpte:")) || id.startsWith(QLatin1String("pde:")) ||
-             id.startsWith(QLatin1String("pte:")))
-        emit tableEntryClicked(id);
+    if (it->ref.kind == SceneRef::Kind::TlbEntry) emit tlbEntryClicked(it->ref.cpu, it->ref.tlbId);
+    else if (it->ref.kind == SceneRef::Kind::TableEntry) emit tableEntryClicked(it->ref.pa);
 }
 
 void MachineCanvas::keyPressEvent(QKeyEvent* e) {
