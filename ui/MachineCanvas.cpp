@@ -513,7 +513,7 @@ QJsonObject MachineCanvas::sceneReport() const {
     PaintContext ctx;
     ctx.scale = m_zoom;
     ctx.minTextPx = m_renderer.minTextPx();
-    const QRectF view(0, 0, width(), height());
+    const QRectF view = frameArea();  // drawn there only (under the caption, if any)
     std::vector<PaintPrim> prims;
     for (const auto& it : m_scene.items) {
         const SceneRect r = itemRect(it);
@@ -622,10 +622,8 @@ void MachineCanvas::mouseReleaseEvent(QMouseEvent* e) {
     if (!it) return;
     const QString id = QString::fromStdString(it->id);
     emit itemClicked(id);
-    if (id.startsWith(QLatin1String("tlb:"))) emit tlbEntryClicked(id);
-    else if (id.startsWith(QLatin1String("pdpte:")) || id.startsWith(QLatin1String("pde:")) ||
-             id.startsWith(QLatin1String("pte:")))
-        emit tableEntryClicked(id);
+    if (it->ref.kind == SceneRef::Kind::TlbEntry) emit tlbEntryClicked(it->ref.cpu, it->ref.tlbId);
+    else if (it->ref.kind == SceneRef::Kind::TableEntry) emit tableEntryClicked(it->ref.pa);
 }
 
 void MachineCanvas::keyPressEvent(QKeyEvent* e) {

@@ -161,8 +161,8 @@ MainWindow::MainWindow(QWidget* parent)
             [this](const QString& path, const QString& variant) { openLesson(path, variant); });
     connect(m_timeline, &SwimlaneTimeline::seekRequested, m_controller, &SessionController::seekPosition);
     m_timeline->setEventSource([this](std::size_t op) { return m_controller->eventsOfOp(op); });
-    connect(m_canvas, &MachineCanvas::tlbEntryClicked, m_inspector, &Inspector::inspectId);
-    connect(m_canvas, &MachineCanvas::tableEntryClicked, m_inspector, &Inspector::inspectId);
+    connect(m_canvas, &MachineCanvas::tlbEntryClicked, m_inspector, &Inspector::inspectTlbEntry);
+    connect(m_canvas, &MachineCanvas::tableEntryClicked, m_inspector, &Inspector::inspectTableEntry);
     auto raiseInspector = [inspectorDock] { inspectorDock->raise(); };
     connect(m_canvas, &MachineCanvas::tlbEntryClicked, this, raiseInspector);
     connect(m_canvas, &MachineCanvas::tableEntryClicked, this, raiseInspector);

@@ -127,6 +127,7 @@ struct TableRow {
     bool subject = false;
     bool highlight = false;
     u64 target = 0;  // next-level table (physical address), 0 if none
+    SceneRef ref;
 };
 
 struct TableSpec {
@@ -138,6 +139,7 @@ struct TableSpec {
     int cpu = -1;
     std::string tooltip;
     std::vector<u64> children;  // next-level tables its present entries point to (for a header-only table)
+    SceneRef ref;
 };
 
 // A header-only table (context) keeps its name readable on a projector, like a context CPU card's.
@@ -291,6 +293,7 @@ Block Builder::cpuBlock(const Cpu& c) {
     std::size_t cardIndex = b.items.size();
     SceneItem& card0 = b.add(boxItem(id, role, 0, 0, 0, 0, "", subj));
     card0.cpu = c.id;
+    card0.ref = {SceneRef::Kind::Cpu, c.id};
     card0.changed = m_stateChanged.count(c.id) != 0;
     card0.highlight = m_o.highlightCpus.count(c.id) != 0;
     card0.fontSize = fontFor(subj);
@@ -302,8 +305,8 @@ Block Builder::cpuBlock(const Cpu& c) {
     double y = pad * 0.6;
     std::vector<std::size_t> rowIdx;  // rows that take the card's width
     double lastText = 0;              // font of the line just above, while no row has followed it
-    auto addRow = [&](std::string rid, std::string rrole, const std::string& text, bool rsubj, bool changed,
-                      const std::string& tip, bool hl) {
+    auto addRow = [&](SceneRef::Reg reg, std::string rid, std::string rrole, const std::string& text, bool rsubj,
+                      bool changed, const std::string& tip, bool hl) {
         const double f = fontFor(rsubj);
         // The first row under the card's lines leaves their descenders ("active_mm") room: a highlighted
         // row's outline would cover them.
@@ -325,6 +328,7 @@ Block Builder::cpuBlock(const Cpu& c) {
         r.subject = rsubj;
         r.highlight = hl;
         r.cpu = c.id;
+        r.ref = {SceneRef::Kind::Register, c.id, reg};
         r.w = textWidth(text, f) + 2 * padFor(f);
         rowIdx.push_back(b.items.size());
         b.add(std::move(r));
@@ -353,25 +357,25 @@ Block Builder::cpuBlock(const Cpu& c) {
     if (!subj) {
         // Compact: name and state, the CR3 table, the TLB count.
         const auto n = c.tlb.entries().size();
-        addRow(cr3Id, "register", cr3Text(c, true) + fmt::format("  TLB {}", n), false, m_cr3Changed.count(c.id) != 0,
+        addRow(SceneRef::Reg::Cr3, cr3Id, "register", cr3Text(c, true) + fmt::format("  TLB {}", n), false, m_cr3Changed.count(c.id) != 0,
                cr3Tip, cr3Hl);
     } else {
         const auto lines = cpuLines(c);
         const bool taskSubj = m_taskChanged.count(c.id) != 0;
         for (std::size_t li = 0; li < lines.size(); ++li)
             addText(fmt::format("{}.line{}", id, li + 1), "card-text", lines[li], taskSubj && li < 2, false);
-        addRow(cr3Id, "register", cr3Text(c, false), true, m_cr3Changed.count(c.id) != 0, cr3Tip, cr3Hl);
+        addRow(SceneRef::Reg::Cr3, cr3Id, "register", cr3Text(c, false), true, m_cr3Changed.count(c.id) != 0, cr3Tip, cr3Hl);
         const std::string cr4Id = id + ".cr4";
         const bool cr4Subj = m_cr4Changed.count(c.id) || m_o.highlightRegisters.count(cr4Id);
-        addRow(cr4Id, "register", fmt::format("CR4.PGE {}  CR4 {}", c.regs.pge() ? 1 : 0, hex32(c.regs.cr4)), cr4Subj,
+        addRow(SceneRef::Reg::Cr4, cr4Id, "register", fmt::format("CR4.PGE {}  CR4 {}", c.regs.pge() ? 1 : 0, hex32(c.regs.cr4)), cr4Subj,
                m_cr4Changed.count(c.id) != 0,
                fmt::format("CR4 {}: PAE {} PSE {} PGE {}", hex32(c.regs.cr4), (c.regs.cr4 & pae::CR4_PAE) ? 1 : 0,
                            (c.regs.cr4 & pae::CR4_PSE) ? 1 : 0, c.regs.pge() ? 1 : 0),
                m_o.highlightRegisters.count(cr4Id) != 0);
         if (c.mc0Status) {
-            addRow(id + ".mc0", "mce-register", "MC0_STATUS " + hex(c.mc0Status), true, true,
+            addRow(SceneRef::Reg::Mc0Status, id + ".mc0", "mce-register", "MC0_STATUS " + hex(c.mc0Status), true, true,
                    pae::describeMc0Status(c.mc0Status), false);
-            addRow(id + ".mcg",
+            addRow(SceneRef::Reg::McgStatus, id + ".mcg",
                    "mce-register",
                    fmt::format("MCG_STATUS {}{}", hex(c.mcgStatus), (c.mcgStatus & pae::MCG_STATUS_MCIP) ? " (MCIP)" : ""),
                    true, true, "", false);
@@ -429,6 +433,9 @@ TableSpec Builder::tlbTable(const Cpu& c) const {
     for (const auto& e : shown) {
         TableRow r;
         r.id = fmt::format("tlb:cpu{}:#{}", c.id, e.id);
+        r.ref.kind = SceneRef::Kind::TlbEntry;
+        r.ref.cpu = c.id;
+        r.ref.tlbId = e.id;
         const bool mm = m_multimatch.count({c.id, e.id}) != 0;
         // The role is the entry's own kind; the lesson's highlight is an outline over it.
         if (mm) r.role = "multimatch";
@@ -468,6 +475,9 @@ TableSpec Builder::tlbTable(const Cpu& c) const {
 TableSpec Builder::pageTable(u64 pa, int level) const {
     TableSpec t;
     t.id = tableId(m_m, pa);
+    t.ref.kind = SceneRef::Kind::Table;
+    t.ref.level = level;
+    t.ref.pa = pa;
     t.subject = m_all || m_subj.tables.count(pa) != 0;
     static const char* kKind[] = {"PDPT", "PD", "PT"};
     const auto& k = m_m.kernel();
@@ -538,6 +548,9 @@ TableSpec Builder::pageTable(u64 pa, int level) const {
         hiddenRun = 0;
         TableRow r;
         r.id = entryId(level, epa);
+        r.ref.kind = SceneRef::Kind::TableEntry;
+        r.ref.level = level;
+        r.ref.pa = epa;
         const bool large = level == 1 && (raw & pae::PS);
         const bool leaf = level == 2 || large;
         const u64 frame = raw & (large ? pae::kFrame2M : pae::kFrame4K);
@@ -609,6 +622,7 @@ void Builder::tableInto(Block& b, const TableSpec& t, double y) {
     SceneItem& box = b.add(boxItem(t.id, t.role, 0, y, width, 0, "", t.subject));
     box.cpu = t.cpu;
     box.highlight = t.highlight;
+    box.ref = t.ref;
     auto row = [&](std::string id, std::string role, double h, std::vector<std::string> cells, std::vector<double> cellX,
                    double fontSize, bool subj) -> SceneItem& {
         SceneItem it;
@@ -653,6 +667,7 @@ void Builder::tableInto(Block& b, const TableSpec& t, double y) {
         it.changed = r.changed;
         it.tooltip = r.tooltip;
         it.highlight = r.highlight;
+        it.ref = r.ref;
         if (r.target) m_entryArrows.push_back({r.id, r.target});
     }
     y += 4;

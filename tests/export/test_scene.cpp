@@ -129,6 +129,26 @@ TEST_CASE("subject of erratum-383's steps: acting CPU, its CR3 chain, the walk, 
             if (row.role == "multimatch") ++conflicting;
         }
     CHECK(conflicting == 2);
+    // Each item says what it shows, as data: the UI inspects it without parsing its id.
+    for (const auto& [cpu, id] : s.tlb) {
+        const SceneRef& r = need(mc->scene, fmt::format("tlb:cpu{}:#{}", cpu, id)).ref;
+        CHECK(r.kind == SceneRef::Kind::TlbEntry);
+        CHECK(r.cpu == cpu);
+        CHECK(r.tlbId == id);
+    }
+    CHECK(need(mc->scene, "cpu1").ref == SceneRef{SceneRef::Kind::Cpu, 1});
+    CHECK(need(mc->scene, "cpu1.cr3").ref == SceneRef{SceneRef::Kind::Register, 1, SceneRef::Reg::Cr3});
+    CHECK(need(mc->scene, "cpu1.mc0").ref.reg == SceneRef::Reg::Mc0Status);
+    const SceneItem& pgd = need(mc->scene, "table:bash pgd");
+    CHECK(pgd.ref.kind == SceneRef::Kind::Table);
+    CHECK(pgd.ref.level == 0);
+    for (const auto& it : mc->scene.items)
+        if (it.parent == pgd.id && it.ref.kind == SceneRef::Kind::TableEntry) {
+            CHECK(it.ref.level == 0);
+            CHECK(it.ref.pa >= pgd.ref.pa);
+            CHECK(it.ref.pa < pgd.ref.pa + 32);
+            CHECK(it.id == fmt::format("pdpte:{:#x}", it.ref.pa));
+        }
     // The walk read bash's PDPT, PD and PT: three tables of the subject, with their entries.
     CHECK(s.tables.size() >= 3);
     CHECK(s.entries.size() >= 3);

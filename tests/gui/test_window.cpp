@@ -356,13 +356,13 @@ TEST_CASE("the inspector shows the walk behind a TLB entry and the TLB entries b
     for (const TlbEntry& e : c->snapshot()->machine.cpu(1).tlb.entries())
         if (e.id == id) pde = e.pdeAddr;
     REQUIRE(pde != 0);
-    REQUIRE(w->inspector()->inspectId(QStringLiteral("tlb:cpu1:#%1").arg(id)));
+    w->inspector()->inspectTlbEntry(1, id);
     const QString t = w->inspector()->plainText();
     INFO(t.toStdString());
     CHECK(t.contains(QStringLiteral("speculation")));
     CHECK(t.contains(QStringLiteral("swapper_pg_dir")));
     CHECK(t.contains(QStringLiteral("PDE")));
-    REQUIRE(w->inspector()->inspectId(QStringLiteral("pde:0x%1").arg(pde, 0, 16)));
+    w->inspector()->inspectTableEntry(pde);
     CHECK(w->inspector()->plainText().contains(QStringLiteral("cpu1 #%1").arg(id)));
     // After the low mappings are gone (fix-flush zaps them), the same entry would be stale: here,
     // the inspector follows the snapshot when the step changes.
