@@ -108,7 +108,6 @@ Block addressFigure(const Machine& m, const Access& a, int k, std::vector<Figure
     // A hit says which entry, after the address (short: the title sets the figure's width).
     std::string title = fmt::format("cpu{} {} {}", a.cpu, what, hex32(a.va));
     if (a.hit && !a.walk) title += ", TLB #" + std::to_string(a.hit->entryId);
-    b.add(textItem(id + ".title", Role::FigureTitle, 12, 8, title, kS, true, id, true)).h = rowHeight(kS);
 
     struct Field {
         std::string name, bits, value;
@@ -122,10 +121,13 @@ Block addressFigure(const Machine& m, const Access& a, int k, std::vector<Figure
         fields.push_back({"PTE", "20:12", fmt::format("[{}]", i2), 2});
         fields.push_back({"offset", "11:0", hex(a.va & 0xfff), 3});
     }
+    // The fields along the top edge, so their arrows leave the figure straight away (to the tables above or
+    // beside it), each field's bit range under it; the frame (or the fault) below; the title as a caption
+    // at the bottom.
     double x = 12;
-    const double yBits = 8 + rowHeight(kS);
-    const double yField = yBits + rowHeight(kC);
+    const double yField = 10;
     const double fieldH = boxHeight(2, kS);
+    const double yBits = yField + fieldH + 2;
     double right = 12 + textWidth(title, kS);
     std::string offsetId;
     for (std::size_t i = 0; i < fields.size(); ++i) {
@@ -158,7 +160,7 @@ Block addressFigure(const Machine& m, const Access& a, int k, std::vector<Figure
         x += w + 8;
     }
     right = std::max(right, x);
-    double y = yField + fieldH + 16;
+    double y = yBits + rowHeight(kC) + 10;
     const int lastLevel = large ? 2 : 3;
     if (ok && !(a.fault && (errorCode & pae::PF_P))) {
         // The frame and the physical address: where the offset lands.
@@ -219,7 +221,9 @@ Block addressFigure(const Machine& m, const Access& a, int k, std::vector<Figure
         right = std::max(right, bx);
         y += bh + 8;
     }
-    frame(b, right + 12, y + 4);
+    b.add(textItem(id + ".title", Role::FigureTitle, 12, y, title, kS, true, id, true)).h = rowHeight(kS);
+    y += rowHeight(kS);
+    frame(b, right + 12, y + 8);
     return b;
 }
 
@@ -283,7 +287,6 @@ Block multimatchFigure(const Cpu& c, u32 va) {
         return pageBytes(x.size) != pageBytes(y.size) ? pageBytes(x.size) > pageBytes(y.size) : x.id < y.id;
     });
     const std::string title = fmt::format("two TLB entries of cpu{} match {}", c.id, hex32(va));
-    b.add(textItem(id + ".title", Role::FigureTitle, 12, 8, title, kS, true, id, true)).h = rowHeight(kS);
     double right = 12 + textWidth(title, kS) + 12;
     double y = 8 + rowHeight(kS) + 4;
     if (hits.size() < 2) {
