@@ -287,6 +287,7 @@ Block multimatchFigure(const Cpu& c, u32 va) {
         return pageBytes(x.size) != pageBytes(y.size) ? pageBytes(x.size) > pageBytes(y.size) : x.id < y.id;
     });
     const std::string title = fmt::format("two TLB entries of cpu{} match {}", c.id, hex32(va));
+    b.add(textItem(id + ".title", Role::FigureTitle, 12, 8, title, kS, true, id, true)).h = rowHeight(kS);
     double right = 12 + textWidth(title, kS) + 12;
     double y = 8 + rowHeight(kS) + 4;
     if (hits.size() < 2) {
