@@ -376,6 +376,7 @@ TEST_CASE("multimatch figure and decoded MC0_STATUS at erratum-383's machine che
     const ExportStep* mc = stepTitled(doc, "touches its page again");
     REQUIRE(mc);
     const Scene& s = mc->scene;
+    CHECK(need(s, "mm:cpu1.title").cells[0] == "two TLB entries of cpu1 match 0x08048000");
     CHECK(need(s, "mm:cpu1.range:big").cells[0].find("2 MiB 0x08000000-0x081fffff") != std::string::npos);
     CHECK(need(s, "mm:cpu1.label:small").cells[0].find("4 KiB 0x08048000-0x08048fff") != std::string::npos);
     const SceneItem& big = need(s, "mm:cpu1.range:big");
