@@ -359,17 +359,19 @@ Block Builder::cpuBlock(const Cpu& c) {
     if (!subj) {
         // Compact: name and state, the CR3 table, the TLB count.
         const auto n = c.tlb.entries().size();
-        addRow(SceneRef::Reg::Cr3, cr3Id, Role::Register, cr3Text(c, true) + fmt::format("  TLB {}", n), false, m_cr3Changed.count(c.id) != 0,
-               cr3Tip, cr3Hl);
+        addRow(SceneRef::Reg::Cr3, cr3Id, Role::Register, cr3Text(c, true) + fmt::format("  TLB {}", n), false,
+               m_cr3Changed.count(c.id) != 0, cr3Tip, cr3Hl);
     } else {
         const auto lines = cpuLines(c);
         const bool taskSubj = m_taskChanged.count(c.id) != 0;
         for (std::size_t li = 0; li < lines.size(); ++li)
             addText(fmt::format("{}.line{}", id, li + 1), Role::CardText, lines[li], taskSubj && li < 2, false);
-        addRow(SceneRef::Reg::Cr3, cr3Id, Role::Register, cr3Text(c, false), true, m_cr3Changed.count(c.id) != 0, cr3Tip, cr3Hl);
+        addRow(SceneRef::Reg::Cr3, cr3Id, Role::Register, cr3Text(c, false), true, m_cr3Changed.count(c.id) != 0, cr3Tip,
+               cr3Hl);
         const std::string cr4Id = id + ".cr4";
         const bool cr4Subj = m_cr4Changed.count(c.id) || m_o.highlightRegisters.count(cr4Id);
-        addRow(SceneRef::Reg::Cr4, cr4Id, Role::Register, fmt::format("CR4.PGE {}  CR4 {}", c.regs.pge() ? 1 : 0, hex32(c.regs.cr4)), cr4Subj,
+        addRow(SceneRef::Reg::Cr4, cr4Id, Role::Register,
+               fmt::format("CR4.PGE {}  CR4 {}", c.regs.pge() ? 1 : 0, hex32(c.regs.cr4)), cr4Subj,
                m_cr4Changed.count(c.id) != 0,
                fmt::format("CR4 {}: PAE {} PSE {} PGE {}", hex32(c.regs.cr4), (c.regs.cr4 & pae::CR4_PAE) ? 1 : 0,
                            (c.regs.cr4 & pae::CR4_PSE) ? 1 : 0, c.regs.pge() ? 1 : 0),

@@ -100,7 +100,8 @@ void Painter::item(const SceneItem& it) {
     RoleStyle st = roleStyle(m_theme, it.role);
     const bool walkShown = it.walkLevel >= 0 && it.walkLevel <= m_ctx.walkReveal;
     // Each CPU its own colour: its card's border and title, its CR3 arrow, its IPIs.
-    const bool cpuOwned = it.role == Role::CpuCard || it.role == Role::CpuBooting || it.role == Role::ArrowCr3 || it.role == Role::Ipi;
+    const bool cpuOwned =
+        it.role == Role::CpuCard || it.role == Role::CpuBooting || it.role == Role::ArrowCr3 || it.role == Role::Ipi;
     if (it.cpu >= 0 && cpuOwned) st.stroke = cpuColor(m_theme, it.cpu);
     std::string textColor = st.text;
     if (it.cpu >= 0 && it.role == Role::CardTitle) textColor = cpuColor(m_theme, it.cpu);

@@ -211,7 +211,9 @@ std::string walkArrowCrossing(const Scene& s) {
 
 }  // namespace
 
-TEST_CASE("layout for every step of every bundled lesson and variant: no overlap, walk arrows round the blocks, stable slots, fonts", "[scene][layout]") {
+TEST_CASE("layout for every step of every bundled lesson and variant: no overlap, walk arrows round the blocks, "
+          "stable slots, fonts",
+          "[scene][layout]") {
     std::size_t scenes = 0;
     for (const std::string& path : bundledLessons()) {
         const Lesson lesson = loadLesson(path);
