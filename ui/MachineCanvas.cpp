@@ -527,7 +527,7 @@ QJsonObject MachineCanvas::sceneReport() const {
             if (pr.kind == PaintPrim::Kind::Text) font = font < 0 ? pr.fontPx * m_zoom : std::min(font, pr.fontPx * m_zoom);
         QJsonObject o;
         o[QStringLiteral("id")] = QString::fromStdString(it.id);
-        o[QStringLiteral("role")] = QString::fromStdString(it.role);
+        o[QStringLiteral("role")] = QString::fromLatin1(roleName(it.role));
         o[QStringLiteral("parent")] = QString::fromStdString(it.parent);
         o[QStringLiteral("kind")] = it.kind == ItemKind::Arrow ? QStringLiteral("arrow")
                                     : it.kind == ItemKind::Row ? QStringLiteral("row")
@@ -564,7 +564,7 @@ QJsonObject MachineCanvas::sceneReport() const {
 const SceneItem* MachineCanvas::hitTest(const QPointF& sp) const {
     const SceneItem* box = nullptr;
     for (auto it = m_scene.items.rbegin(); it != m_scene.items.rend(); ++it) {
-        if (it->kind == ItemKind::Arrow || it->role == "mce-wash") continue;
+        if (it->kind == ItemKind::Arrow || it->role == Role::MceWash) continue;
         if (sp.x() < it->x || sp.x() > it->x + it->w || sp.y() < it->y || sp.y() > it->y + it->h) continue;
         if (it->kind == ItemKind::Row) return &*it;
         if (!box) box = &*it;

@@ -46,12 +46,12 @@ void Block::place(double x, double y) {
     }
 }
 
-SceneItem textItem(std::string id, std::string role, double x, double y, const std::string& text, double font,
+SceneItem textItem(std::string id, Role role, double x, double y, const std::string& text, double font,
                    bool bold, std::string parent, bool subject) {
     SceneItem t;
     t.id = std::move(id);
     t.kind = ItemKind::Text;
-    t.role = std::move(role);
+    t.role = role;
     t.x = x;
     t.y = y;
     t.w = textWidth(text, font);
@@ -64,12 +64,12 @@ SceneItem textItem(std::string id, std::string role, double x, double y, const s
     return t;
 }
 
-SceneItem boxItem(std::string id, std::string role, double x, double y, double w, double h, std::string parent,
+SceneItem boxItem(std::string id, Role role, double x, double y, double w, double h, std::string parent,
                   bool subject) {
     SceneItem b;
     b.id = std::move(id);
     b.kind = ItemKind::Box;
-    b.role = std::move(role);
+    b.role = role;
     b.x = x;
     b.y = y;
     b.w = w;
@@ -119,7 +119,8 @@ std::string tableLabel(const Machine& m, u64 pa) {
 }
 
 struct TableRow {
-    std::string id, role;
+    std::string id;
+    Role role = Role::Entry;
     std::vector<std::string> cells;
     std::string tooltip;
     int walkLevel = -1;
@@ -131,7 +132,8 @@ struct TableRow {
 };
 
 struct TableSpec {
-    std::string id, role = "table", header;
+    std::string id, header;
+    Role role = Role::Table;
     std::vector<std::string> columnHeader;  // optional
     std::vector<TableRow> rows;
     bool subject = false;
@@ -190,7 +192,7 @@ private:
     StepSubject subjectTier(const StepSubject& full, int tier) const;
     void arrows();
     void flushes();
-    SceneItem arrow(std::string id, std::string role, ScenePoint a, ScenePoint b) const;
+    SceneItem arrow(std::string id, Role role, ScenePoint a, ScenePoint b) const;
 
     const Machine& m_m;
     const SceneOptions& m_o;
@@ -285,10 +287,10 @@ Block Builder::cpuBlock(const Cpu& c) {
     b.id = id;
     const bool subj = m_all || m_subj.cpus.count(c.id) != 0;
     b.subject = subj;
-    std::string role = "cpu-card";
-    if (c.state == CpuState::Halted) role = "halted";
-    else if (c.state == CpuState::Offline) role = "cpu-offline";
-    else if (c.state == CpuState::Booting) role = "cpu-booting";
+    Role role = Role::CpuCard;
+    if (c.state == CpuState::Halted) role = Role::Halted;
+    else if (c.state == CpuState::Offline) role = Role::CpuOffline;
+    else if (c.state == CpuState::Booting) role = Role::CpuBooting;
 
     std::size_t cardIndex = b.items.size();
     SceneItem& card0 = b.add(boxItem(id, role, 0, 0, 0, 0, "", subj));
@@ -305,7 +307,7 @@ Block Builder::cpuBlock(const Cpu& c) {
     double y = pad * 0.6;
     std::vector<std::size_t> rowIdx;  // rows that take the card's width
     double lastText = 0;              // font of the line just above, while no row has followed it
-    auto addRow = [&](SceneRef::Reg reg, std::string rid, std::string rrole, const std::string& text, bool rsubj,
+    auto addRow = [&](SceneRef::Reg reg, std::string rid, Role rrole, const std::string& text, bool rsubj,
                       bool changed, const std::string& tip, bool hl) {
         const double f = fontFor(rsubj);
         // The first row under the card's lines leaves their descenders ("active_mm") room: a highlighted
@@ -315,7 +317,7 @@ Block Builder::cpuBlock(const Cpu& c) {
         SceneItem r;
         r.id = std::move(rid);
         r.kind = ItemKind::Row;
-        r.role = std::move(rrole);
+        r.role = rrole;
         r.x = 0;
         r.y = y;
         r.h = rowHeight(f);
@@ -335,11 +337,11 @@ Block Builder::cpuBlock(const Cpu& c) {
         y += rowHeight(f);
     };
     std::vector<std::size_t> textIdx;
-    auto addText = [&](std::string tid, std::string trole, const std::string& text, bool tsubj, bool bold,
+    auto addText = [&](std::string tid, Role trole, const std::string& text, bool tsubj, bool bold,
                        double font = 0) {
         const double f = font > 0 ? font : fontFor(tsubj);
         textIdx.push_back(b.items.size());
-        SceneItem& t = b.add(textItem(std::move(tid), std::move(trole), pad, y, text, f, bold, id, tsubj));
+        SceneItem& t = b.add(textItem(std::move(tid), trole, pad, y, text, f, bold, id, tsubj));
         t.h = rowHeight(f);
         t.cpu = c.id;
         y += rowHeight(f);
@@ -347,7 +349,7 @@ Block Builder::cpuBlock(const Cpu& c) {
     };
     // A context card's name and state stay text on a projector (>= 12 px at 1280x720 when the camera frames
     // a busy subject), not a grey bar: a larger font than the rest of the context.
-    addText(id + ".title", "card-title", fmt::format("CPU {}  {}", c.id, state), subj, true, subj ? 0 : kContextTitleFont);
+    addText(id + ".title", Role::CardTitle, fmt::format("CPU {}  {}", c.id, state), subj, true, subj ? 0 : kContextTitleFont);
     const std::string cr3Id = id + ".cr3";
     const bool cr3Hl = m_o.highlightRegisters.count(cr3Id) != 0;
     std::string pdptes;
@@ -357,26 +359,28 @@ Block Builder::cpuBlock(const Cpu& c) {
     if (!subj) {
         // Compact: name and state, the CR3 table, the TLB count.
         const auto n = c.tlb.entries().size();
-        addRow(SceneRef::Reg::Cr3, cr3Id, "register", cr3Text(c, true) + fmt::format("  TLB {}", n), false, m_cr3Changed.count(c.id) != 0,
-               cr3Tip, cr3Hl);
+        addRow(SceneRef::Reg::Cr3, cr3Id, Role::Register, cr3Text(c, true) + fmt::format("  TLB {}", n), false,
+               m_cr3Changed.count(c.id) != 0, cr3Tip, cr3Hl);
     } else {
         const auto lines = cpuLines(c);
         const bool taskSubj = m_taskChanged.count(c.id) != 0;
         for (std::size_t li = 0; li < lines.size(); ++li)
-            addText(fmt::format("{}.line{}", id, li + 1), "card-text", lines[li], taskSubj && li < 2, false);
-        addRow(SceneRef::Reg::Cr3, cr3Id, "register", cr3Text(c, false), true, m_cr3Changed.count(c.id) != 0, cr3Tip, cr3Hl);
+            addText(fmt::format("{}.line{}", id, li + 1), Role::CardText, lines[li], taskSubj && li < 2, false);
+        addRow(SceneRef::Reg::Cr3, cr3Id, Role::Register, cr3Text(c, false), true, m_cr3Changed.count(c.id) != 0, cr3Tip,
+               cr3Hl);
         const std::string cr4Id = id + ".cr4";
         const bool cr4Subj = m_cr4Changed.count(c.id) || m_o.highlightRegisters.count(cr4Id);
-        addRow(SceneRef::Reg::Cr4, cr4Id, "register", fmt::format("CR4.PGE {}  CR4 {}", c.regs.pge() ? 1 : 0, hex32(c.regs.cr4)), cr4Subj,
+        addRow(SceneRef::Reg::Cr4, cr4Id, Role::Register,
+               fmt::format("CR4.PGE {}  CR4 {}", c.regs.pge() ? 1 : 0, hex32(c.regs.cr4)), cr4Subj,
                m_cr4Changed.count(c.id) != 0,
                fmt::format("CR4 {}: PAE {} PSE {} PGE {}", hex32(c.regs.cr4), (c.regs.cr4 & pae::CR4_PAE) ? 1 : 0,
                            (c.regs.cr4 & pae::CR4_PSE) ? 1 : 0, c.regs.pge() ? 1 : 0),
                m_o.highlightRegisters.count(cr4Id) != 0);
         if (c.mc0Status) {
-            addRow(SceneRef::Reg::Mc0Status, id + ".mc0", "mce-register", "MC0_STATUS " + hex(c.mc0Status), true, true,
+            addRow(SceneRef::Reg::Mc0Status, id + ".mc0", Role::MceRegister, "MC0_STATUS " + hex(c.mc0Status), true, true,
                    pae::describeMc0Status(c.mc0Status), false);
             addRow(SceneRef::Reg::McgStatus, id + ".mcg",
-                   "mce-register",
+                   Role::MceRegister,
                    fmt::format("MCG_STATUS {}{}", hex(c.mcgStatus), (c.mcgStatus & pae::MCG_STATUS_MCIP) ? " (MCIP)" : ""),
                    true, true, "", false);
         }
@@ -409,7 +413,7 @@ Block Builder::cpuBlock(const Cpu& c) {
 TableSpec Builder::tlbTable(const Cpu& c) const {
     TableSpec t;
     t.id = fmt::format("tlbtable:cpu{}", c.id);
-    t.role = "tlb-table";
+    t.role = Role::TlbTable;
     t.subject = true;
     t.cpu = c.id;
     auto entries = c.tlb.entries();
@@ -438,11 +442,11 @@ TableSpec Builder::tlbTable(const Cpu& c) const {
         r.ref.tlbId = e.id;
         const bool mm = m_multimatch.count({c.id, e.id}) != 0;
         // The role is the entry's own kind; the lesson's highlight is an outline over it.
-        if (mm) r.role = "multimatch";
-        else if (e.origin == Origin::Speculative) r.role = "tlb-entry-speculative";
-        else if (e.global) r.role = "tlb-entry-global";
-        else if (e.user) r.role = "tlb-entry-user";
-        else r.role = "tlb-entry";
+        if (mm) r.role = Role::Multimatch;
+        else if (e.origin == Origin::Speculative) r.role = Role::TlbEntrySpeculative;
+        else if (e.global) r.role = Role::TlbEntryGlobal;
+        else if (e.user) r.role = Role::TlbEntryUser;
+        else r.role = Role::TlbEntry;
         r.highlight = m_o.highlightTlbEntries.count(e.id) != 0;
         std::string bits = fmt::format("{}{} {}{}", e.global ? "G " : "", e.user ? "U" : "S", e.writable ? "RW" : "RO",
                                        e.nx ? " NX" : "");
@@ -465,7 +469,7 @@ TableSpec Builder::tlbTable(const Cpu& c) const {
     if (hidden) {
         TableRow g;
         g.id = fmt::format("tlbgap:cpu{}", c.id);
-        g.role = "entry-gap";
+        g.role = Role::EntryGap;
         g.cells = {fmt::format("... {} older {} ...", hidden, hidden == 1 ? "entry" : "entries")};
         t.rows.push_back(std::move(g));
     }
@@ -525,7 +529,7 @@ TableSpec Builder::pageTable(u64 pa, int level) const {
     auto gapRow = [&](unsigned from, std::size_t count, bool allLarge) {
         TableRow g;
         g.id = fmt::format("gap:{}:{}", tableLabel(m_m, pa), from);
-        g.role = "entry-gap";
+        g.role = Role::EntryGap;
         g.cells = {fmt::format("... {} more {}{} ...", count, allLarge ? "2M " : "", count == 1 ? "entry" : "entries")};
         t.rows.push_back(std::move(g));
     };
@@ -574,10 +578,10 @@ TableSpec Builder::pageTable(u64 pa, int level) const {
         const bool low = level == 0 && i < 3 && k.kernelPmd && frame == k.kernelPmd;
         if (low) r.cells.push_back("LOW MAPPING");
         r.highlight = m_o.highlightEntries.count(epa) != 0;
-        if (low) r.role = "entry-low-mapping";
-        else if (leaf && (raw & pae::G)) r.role = "entry-global";
-        else if (leaf && (raw & pae::US)) r.role = "entry-user";
-        else r.role = "entry";
+        if (low) r.role = Role::EntryLowMapping;
+        else if (leaf && (raw & pae::G)) r.role = Role::EntryGlobal;
+        else if (leaf && (raw & pae::US)) r.role = Role::EntryUser;
+        else r.role = Role::Entry;
         auto w = m_walkPa.find(epa);
         if (w != m_walkPa.end()) r.walkLevel = w->second;
         r.changed = m_writtenPa.count(epa) != 0;
@@ -593,7 +597,7 @@ TableSpec Builder::pageTable(u64 pa, int level) const {
     if (present.empty()) {
         TableRow g;
         g.id = t.id + ":empty";
-        g.role = "entry-gap";
+        g.role = Role::EntryGap;
         g.cells = {"(no present entries)"};
         t.rows.push_back(std::move(g));
     }
@@ -604,13 +608,13 @@ double Builder::tableWidth(const TableSpec& t) const {
     std::vector<std::pair<const std::vector<std::string>*, double>> cells;
     if (!t.columnHeader.empty()) cells.push_back({&t.columnHeader, kNoteFont});
     for (const auto& r : t.rows)
-        if (r.role != "entry-gap") cells.push_back({&r.cells, fontFor(r.subject)});
+        if (r.role != Role::EntryGap) cells.push_back({&r.cells, fontFor(r.subject)});
     double w = 0;
     columnOffsets(cells, w);
     const double hf = headerFont(t);
     w = std::max(w, textWidth(t.header, hf) + 2 * padFor(hf));
     for (const auto& r : t.rows)
-        if (r.role == "entry-gap") w = std::max(w, textWidth(r.cells[0], kContextFont) + 2 * padFor(kContextFont));
+        if (r.role == Role::EntryGap) w = std::max(w, textWidth(r.cells[0], kContextFont) + 2 * padFor(kContextFont));
     return w;
 }
 
@@ -623,12 +627,12 @@ void Builder::tableInto(Block& b, const TableSpec& t, double y) {
     box.cpu = t.cpu;
     box.highlight = t.highlight;
     box.ref = t.ref;
-    auto row = [&](std::string id, std::string role, double h, std::vector<std::string> cells, std::vector<double> cellX,
+    auto row = [&](std::string id, Role role, double h, std::vector<std::string> cells, std::vector<double> cellX,
                    double fontSize, bool subj) -> SceneItem& {
         SceneItem it;
         it.id = std::move(id);
         it.kind = ItemKind::Row;
-        it.role = std::move(role);
+        it.role = role;
         it.x = 0;
         it.y = y;
         it.w = width;
@@ -643,26 +647,26 @@ void Builder::tableInto(Block& b, const TableSpec& t, double y) {
         return b.add(std::move(it));
     };
     const double hf = headerFont(t);
-    SceneItem& header = row(t.id + ".header", "table-header", rowHeight(hf), {t.header}, {padFor(hf)}, hf, t.subject);
+    SceneItem& header = row(t.id + ".header", Role::TableHeader, rowHeight(hf), {t.header}, {padFor(hf)}, hf, t.subject);
     header.bold = true;
     header.tooltip = t.tooltip;
 
     std::vector<std::pair<const std::vector<std::string>*, double>> cells;
     if (!t.columnHeader.empty()) cells.push_back({&t.columnHeader, kNoteFont});
     for (const auto& r : t.rows)
-        if (r.role != "entry-gap") cells.push_back({&r.cells, fontFor(r.subject)});
+        if (r.role != Role::EntryGap) cells.push_back({&r.cells, fontFor(r.subject)});
     double dummy = 0;
     const auto off = columnOffsets(cells, dummy);
     auto offsets = [&](std::size_t n) {
         return std::vector<double>(off.begin(), off.begin() + static_cast<long>(std::min(n, off.size())));
     };
     if (!t.columnHeader.empty())
-        row(t.id + ".columns", "table-columns", rowHeight(kNoteFont), t.columnHeader, offsets(t.columnHeader.size()),
+        row(t.id + ".columns", Role::TableColumns, rowHeight(kNoteFont), t.columnHeader, offsets(t.columnHeader.size()),
             kNoteFont, false);
     for (const auto& r : t.rows) {
         const double f = fontFor(r.subject);
         SceneItem& it = row(r.id, r.role, rowHeight(f), r.cells,
-                            r.role == "entry-gap" ? std::vector<double>{padFor(f)} : offsets(r.cells.size()), f, r.subject);
+                            r.role == Role::EntryGap ? std::vector<double>{padFor(f)} : offsets(r.cells.size()), f, r.subject);
         it.walkLevel = r.walkLevel;
         it.changed = r.changed;
         it.tooltip = r.tooltip;
@@ -856,11 +860,11 @@ std::vector<ScenePoint> orthogonalRoute(ScenePoint a, int out, ScenePoint b, int
     return out2;
 }
 
-SceneItem Builder::arrow(std::string id, std::string role, ScenePoint a, ScenePoint b) const {
+SceneItem Builder::arrow(std::string id, Role role, ScenePoint a, ScenePoint b) const {
     SceneItem it;
     it.id = std::move(id);
     it.kind = ItemKind::Arrow;
-    it.role = std::move(role);
+    it.role = role;
     it.points = {a, b};
     it.fontSize = 0;
     return it;
@@ -900,7 +904,7 @@ void Builder::arrows() {
         const SceneItem* from = item(rid);
         const SceneItem* to = item(tableId(m_m, pdpt) + ".header");
         if (c.state == CpuState::Offline || !c.regs.pagingOn() || !from || !to) continue;
-        SceneItem a = arrow("arrow:" + rid, m_walkCpus.count(c.id) ? "arrow-walk" : "arrow-cr3", rightMid(*from),
+        SceneItem a = arrow("arrow:" + rid, m_walkCpus.count(c.id) ? Role::ArrowWalk : Role::ArrowCr3, rightMid(*from),
                             leftMid(*to));
         a.from = rid;
         a.to = tableId(m_m, pdpt);
@@ -915,13 +919,13 @@ void Builder::arrows() {
         const SceneItem* from = item(rid);
         const SceneItem* to = item(tableId(m_m, tpa) + ".header");
         if (!from || !to) continue;
-        SceneItem a = arrow("arrow:" + rid, from->role == "entry-low-mapping" ? "arrow-low-mapping" : "arrow",
+        SceneItem a = arrow("arrow:" + rid, from->role == Role::EntryLowMapping ? Role::ArrowLowMapping : Role::Arrow,
                             rightMid(*from), leftMid(*to));
         a.from = rid;
         a.to = tableId(m_m, tpa);
         if (from->walkLevel >= 0) {
             a.walkLevel = from->walkLevel + 1;
-            a.role = "arrow-walk";
+            a.role = Role::ArrowWalk;
         }
         a.changed = from->changed;
         a.subject = from->subject;
@@ -932,7 +936,7 @@ void Builder::arrows() {
         const SceneItem* from = item(tid + ".header");
         const SceneItem* to = item(tableId(m_m, child) + ".header");
         if (!from || !to) continue;
-        SceneItem a = arrow("arrow:" + tid + "->" + tableId(m_m, child), "arrow-context", rightMid(*from), leftMid(*to));
+        SceneItem a = arrow("arrow:" + tid + "->" + tableId(m_m, child), Role::ArrowContext, rightMid(*from), leftMid(*to));
         a.from = tid;
         a.to = tableId(m_m, child);
         route(a, *to);
@@ -978,7 +982,7 @@ void Builder::arrows() {
         const double gx = from->x - kGutter * (0.35 + 0.12 * (n % 4));
         const ScenePoint a{from->x, from->y + std::min(from->h / 2, 30.0)};
         const ScenePoint b{to->x, to->y + std::min(to->h / 2, 30.0) + 6};
-        SceneItem ar = arrow(fmt::format("ipi:{}:cpu{}->cpu{}", n, e.cpu, e.other), "ipi", a, b);
+        SceneItem ar = arrow(fmt::format("ipi:{}:cpu{}->cpu{}", n, e.cpu, e.other), Role::Ipi, a, b);
         ar.points = {a, {gx, a.y}, {gx, b.y}, b};
         if (to->x >= from->x + from->w) {  // a card in a further column: straight across the gap between them
             const double y = std::min(from->y, to->y) + 12 + 8 * (n % 4);
@@ -999,7 +1003,7 @@ void Builder::arrows() {
     // blocks near it instead, in the gaps between them.
     std::vector<std::size_t> roots;  // top-level blocks (no parent)
     for (std::size_t i = 0; i < m_s.items.size(); ++i)
-        if (m_s.items[i].parent.empty() && m_s.items[i].kind != ItemKind::Arrow && m_s.items[i].role != "title")
+        if (m_s.items[i].parent.empty() && m_s.items[i].kind != ItemKind::Arrow && m_s.items[i].role != Role::Title)
             roots.push_back(i);
     auto rootOf = [&](const std::string& id) -> const SceneItem* {
         const SceneItem* it = item(id);
@@ -1017,7 +1021,7 @@ void Builder::arrows() {
         return leaving ? d : (d + 2) % 4;
     };
     for (SceneItem& a : out) {
-        if (a.role != "arrow-walk" || a.points.size() < 2) continue;
+        if (a.role != Role::ArrowWalk || a.points.size() < 2) continue;
         const SceneItem* fromRoot = rootOf(a.from);
         const SceneItem* toRoot = rootOf(a.to);
         const SceneItem* fromItem = item(a.from);
@@ -1289,7 +1293,7 @@ Scene Builder::build() {
     double top = kMargin;
     if (!m_o.title.empty()) {
         // Aligned with the CPU column: a camera framing a subject that starts there shows the title's start.
-        m_s.items.push_back(textItem("title", "title", kMargin + kGutter, top, m_o.title, kTitleFont, true, "", false));
+        m_s.items.push_back(textItem("title", Role::Title, kMargin + kGutter, top, m_o.title, kTitleFont, true, "", false));
         m_s.items.back().h = rowHeight(kTitleFont);
         top += rowHeight(kTitleFont) + kGap * 0.5;
     }

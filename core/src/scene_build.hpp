@@ -46,15 +46,16 @@ struct Block {
     }
 };
 
-SceneItem textItem(std::string id, std::string role, double x, double y, const std::string& text, double font,
+SceneItem textItem(std::string id, Role role, double x, double y, const std::string& text, double font,
                    bool bold, std::string parent, bool subject);
-SceneItem boxItem(std::string id, std::string role, double x, double y, double w, double h, std::string parent,
+SceneItem boxItem(std::string id, Role role, double x, double y, double w, double h, std::string parent,
                   bool subject);
 
 // The figures (scene_figures.cpp). `events` are the step's; the figures' arrows are added later by the
 // builder, from the `from`/`to` ids the figure items leave in `links` (field id -> target item id).
 struct FigureLink {
-    std::string id, from, to, role;
+    std::string id, from, to;
+    Role role = Role::ArrowWalk;
     std::string fallback;  // target when `to` is not drawn
     int walkLevel = -1;
     bool subject = true;

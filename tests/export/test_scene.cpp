@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 #include <cstdlib>
 #include <tuple>
 
@@ -126,7 +127,7 @@ TEST_CASE("subject of erratum-383's steps: acting CPU, its CR3 chain, the walk, 
             const SceneItem& row = need(mc->scene, fmt::format("tlb:cpu1:#{}", id));
             CHECK(row.subject);
             CHECK(row.fontSize == mc->scene.subjectFont);
-            if (row.role == "multimatch") ++conflicting;
+            if (row.role == Role::Multimatch) ++conflicting;
         }
     CHECK(conflicting == 2);
     // Each item says what it shows, as data: the UI inspects it without parsing its id.
@@ -165,7 +166,7 @@ TEST_CASE("subject of erratum-383's steps: acting CPU, its CR3 chain, the walk, 
     bool specFilled = false;
     for (const auto& [cpu, id] : spec->scene.subject.tlb) {
         const SceneItem* row = spec->scene.find(fmt::format("tlb:cpu{}:#{}", cpu, id));
-        if (row && row->role == "tlb-entry-speculative") specFilled = true;
+        if (row && row->role == Role::TlbEntrySpeculative) specFilled = true;
     }
     CHECK(specFilled);
     CHECK_FALSE(spec->scene.subject.machineCheck);
@@ -196,11 +197,11 @@ bool crossesInside(ScenePoint a, ScenePoint b, const SceneItem& r) {
 // two holding its ends; "" if none.
 std::string walkArrowCrossing(const Scene& s) {
     for (const auto& a : s.items) {
-        if (a.kind != ItemKind::Arrow || a.role != "arrow-walk") continue;
+        if (a.kind != ItemKind::Arrow || a.role != Role::ArrowWalk) continue;
         const SceneItem* from = rootOf(s, s.find(a.from));
         const SceneItem* to = rootOf(s, s.find(a.to));
         for (const auto& r : s.items) {
-            if (!r.parent.empty() || r.kind == ItemKind::Arrow || r.role == "title" || &r == from || &r == to) continue;
+            if (!r.parent.empty() || r.kind == ItemKind::Arrow || r.role == Role::Title || &r == from || &r == to) continue;
             for (std::size_t k = 0; k + 1 < a.points.size(); ++k)
                 if (crossesInside(a.points[k], a.points[k + 1], r)) return a.id + " crosses " + r.id;
         }
@@ -210,7 +211,9 @@ std::string walkArrowCrossing(const Scene& s) {
 
 }  // namespace
 
-TEST_CASE("layout for every step of every bundled lesson and variant: no overlap, walk arrows round the blocks, stable slots, fonts", "[scene][layout]") {
+TEST_CASE("layout for every step of every bundled lesson and variant: no overlap, walk arrows round the blocks, "
+          "stable slots, fonts",
+          "[scene][layout]") {
     std::size_t scenes = 0;
     for (const std::string& path : bundledLessons()) {
         const Lesson lesson = loadLesson(path);
@@ -337,8 +340,8 @@ TEST_CASE("address figure of a page fault: where the walk stopped, the error cod
     CHECK(need(s, "addr:0.ec:U/S").cells == std::vector<std::string>{"U/S 1", "user"});
     CHECK(need(s, "addr:0.ec:RSVD").cells[0] == "RSVD 0");
     CHECK(need(s, "addr:0.ec:I/D").cells[0] == "I/D 0");
-    CHECK(need(s, "addr:0.ec:W/R").role == "ec-bit-set");
-    CHECK(need(s, "addr:0.ec:P").role == "ec-bit");
+    CHECK(need(s, "addr:0.ec:W/R").role == Role::EcBitSet);
+    CHECK(need(s, "addr:0.ec:P").role == Role::EcBit);
     CHECK(s.find("addr:0.frame") == nullptr);
 }
 
@@ -375,6 +378,7 @@ TEST_CASE("multimatch figure and decoded MC0_STATUS at erratum-383's machine che
     const ExportStep* mc = stepTitled(doc, "touches its page again");
     REQUIRE(mc);
     const Scene& s = mc->scene;
+    CHECK(need(s, "mm:cpu1.title").cells[0] == "two TLB entries of cpu1 match 0x08048000");
     CHECK(need(s, "mm:cpu1.range:big").cells[0].find("2 MiB 0x08000000-0x081fffff") != std::string::npos);
     CHECK(need(s, "mm:cpu1.label:small").cells[0].find("4 KiB 0x08048000-0x08048fff") != std::string::npos);
     const SceneItem& big = need(s, "mm:cpu1.range:big");
@@ -385,7 +389,7 @@ TEST_CASE("multimatch figure and decoded MC0_STATUS at erratum-383's machine che
     CHECK(mark.x - big.x == Approx(big.w * 0x48000 / 0x200000).margin(1));
     for (const char* k : {"size", "us", "g", "frame", "origin"}) {
         INFO(k);
-        CHECK(need(s, std::string("mm:cpu1.diff:") + k).role == "mm-diff");
+        CHECK(need(s, std::string("mm:cpu1.diff:") + k).role == Role::MmDiff);
     }
     CHECK(need(s, "mm:cpu1.diff:size").cells == std::vector<std::string>{"size", "2 MiB", "4 KiB"});
     CHECK(need(s, "mm:cpu1.diff:us").cells == std::vector<std::string>{"U/S", "supervisor", "user"});
@@ -397,7 +401,7 @@ TEST_CASE("multimatch figure and decoded MC0_STATUS at erratum-383's machine che
     for (const auto& [name, value] : bits) {
         const SceneItem& b = need(s, "mce:cpu1.bit:" + name);
         CHECK(b.cells == std::vector<std::string>{name, value});
-        CHECK(b.role == (value.back() == '1' ? "mce-bit-set" : "mce-bit-clear"));
+        CHECK(b.role == (value.back() == '1' ? Role::MceBitSet : Role::MceBitClear));
     }
     CHECK(need(s, "mce:cpu1").cells == std::vector<std::string>{"MACHINE CHECK on cpu1: CPU halted", "MC0_STATUS 0xb600000000010015"});
     CHECK(need(s, "mce:cpu1.ec").cells[0] == "error code 0x0015 = TLB error");
@@ -424,7 +428,7 @@ TEST_CASE("flushes: MOV CR3 removes the non-global entries and spares the global
     CHECK(cr3->scene.find(f.removed[0]) == nullptr);
     CHECK(cr3->scene.find(f.spared[0]) != nullptr);
     CHECK(first->scene.find(f.spared[0]) != nullptr);
-    CHECK(cr3->scene.find(f.spared[0])->role == "tlb-entry-global");
+    CHECK(cr3->scene.find(f.spared[0])->role == Role::TlbEntryGlobal);
     const SceneItem& a0 = need(first->scene, "arrow:cpu0.cr3");
     const SceneItem& a1 = need(cr3->scene, "arrow:cpu0.cr3");
     CHECK(a0.to == "table:proc_a");
@@ -437,7 +441,7 @@ TEST_CASE("IPIs of a step are items from the initiator's card to each target's",
     REQUIRE(st);
     int ipis = 0;
     for (const auto& it : st->scene.items)
-        if (it.role == "ipi") {
+        if (it.role == Role::Ipi) {
             ++ipis;
             CHECK(it.kind == ItemKind::Arrow);
             CHECK(it.from == fmt::format("cpu{}", it.cpu));
@@ -453,13 +457,13 @@ TEST_CASE("the lesson's highlight is an outline over the entry's own kind", "[sc
     REQUIRE(first);
     const SceneItem* global = nullptr;
     for (const auto& it : first->scene.items)
-        if (it.role == "tlb-entry-global") global = &it;
+        if (it.role == Role::TlbEntryGlobal) global = &it;
     REQUIRE(global);
     CHECK(global->highlight);
     const auto prims = paintItem(*global, Theme::Light);
     REQUIRE(prims.size() >= 2);
     CHECK(prims.front().kind == PaintPrim::Kind::Rect);
-    CHECK(prims.front().fill == roleStyle(Theme::Light, "tlb-entry-global").fill);  // its kind stays visible
+    CHECK(prims.front().fill == roleStyle(Theme::Light, Role::TlbEntryGlobal).fill);  // its kind stays visible
     bool outline = false;
     for (const auto& p : prims)
         if (p.kind == PaintPrim::Kind::Rect && p.fill == "none" && p.stroke == meaningColor(Theme::Light, Meaning::Highlight))
@@ -471,7 +475,7 @@ TEST_CASE("paint walk: walk reveal, greeked text, CPU colours, one colour per me
     SceneItem row;
     row.id = "pde:0x1000";
     row.kind = ItemKind::Row;
-    row.role = "entry";
+    row.role = Role::Entry;
     row.w = 300;
     row.h = 39;
     row.cells = {"[1]", "P RW"};
@@ -501,7 +505,7 @@ TEST_CASE("paint walk: walk reveal, greeked text, CPU colours, one colour per me
 
     SceneItem card;
     card.id = "cpu3";
-    card.role = "cpu-card";
+    card.role = Role::CpuCard;
     card.cpu = 3;
     card.w = card.h = 100;
     CHECK(paintItem(card, Theme::Dark).front().stroke == cpuColor(Theme::Dark, 3));
@@ -533,7 +537,7 @@ TEST_CASE("SVG and TikZ are drawn from the paint primitives, escaping every stri
     SceneItem it;
     it.id = "table:<evil>\"&";
     it.kind = ItemKind::Box;
-    it.role = "table";
+    it.role = Role::Table;
     it.w = 200;
     it.h = 80;
     it.cells = {"<script>alert(1)</script> & \x07 done", "100% {x}\n\\input{/etc/passwd}"};
@@ -584,4 +588,21 @@ TEST_CASE("the scene is laid out for the target's aspect ratio", "[scene][layout
     CHECK(b.subjectBounds.w <= b.bounds.w);
     CHECK(b.subjectFont >= 24);
     CHECK(b.contextFont >= 12 * 780 / 520.0);  // >= 12 px on a 1280x720 screen's canvas
+}
+
+TEST_CASE("scene roles are an enum with the report's and SVG's names", "[scene][roles]") {
+    CHECK(std::string(roleName(Role::TlbEntryGlobal)) == "tlb-entry-global");
+    CHECK(std::string(roleName(Role::CpuCard)) == "cpu-card");
+    CHECK(std::string(roleName(Role::ArrowWalk)) == "arrow-walk");
+    std::set<std::string> names;
+    for (int r = 0; r <= static_cast<int>(Role::TlbTable); ++r) {
+        const std::string n = roleName(static_cast<Role>(r));
+        CHECK_FALSE(n.empty());
+        CHECK(names.insert(n).second);  // one name, one role
+    }
+    // The SVG back end names each item's role as its class.
+    const Scene s = sceneOf(kFourK, SceneOptions{});
+    const std::string svg = sceneToSvg(s, Theme::Light);
+    CHECK(svg.find("class=\"cpu-card\"") != std::string::npos);
+    CHECK(svg.find("class=\"tlb-table\"") != std::string::npos);
 }

@@ -56,7 +56,7 @@ bool anyLineContains(const QStringList& lines, const QString& s) {
 int itemsWithPrefix(const Scene& s, const std::string& prefix, const std::string& role = {}) {
     int n = 0;
     for (const auto& it : s.items)
-        if (it.id.rfind(prefix, 0) == 0 && (role.empty() || it.role == role)) ++n;
+        if (it.id.rfind(prefix, 0) == 0 && (role.empty() || roleName(it.role) == role)) ++n;
     return n;
 }
 

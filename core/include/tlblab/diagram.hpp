@@ -33,6 +33,19 @@ struct ScenePoint {
     bool operator==(const ScenePoint&) const = default;
 };
 
+// The style role of a scene item: how it is drawn (roleStyle), its class in SVG and its "role" in the
+// canvas's scene report (roleName: "cpu-card", "tlb-entry-global", ...).
+enum class Role : std::uint8_t {
+    None, AddrField, AddrFigure, AddrFrame, Arrow, ArrowContext, ArrowCr3, ArrowLowMapping, ArrowWalk, CardText,
+    CardTitle, CpuBooting, CpuCard, CpuCardHighlight, CpuOffline, EcBit, EcBitSet, Entry, EntryGap, EntryGlobal,
+    EntryHighlight, EntryLowMapping, EntryUser, Fault, FigureNote, FigureTitle, Halted, Ipi, Legend, LegendChanged,
+    LegendConflict, LegendGlobal, LegendHighlight, LegendLowMapping, LegendSpeculative, LegendUser, LegendWalk,
+    MceBitClear, MceBitSet, MceOverlay, MceRegister, MceText, MceWash, MmDiff, MmFigure, MmRangeGlobal,
+    MmRangePlain, MmRangeSpeculative, MmRangeUser, MmSame, Multimatch, Register, RegisterHighlight, Table,
+    TableColumns, TableHeader, Title, TlbEntry, TlbEntryGlobal, TlbEntrySpeculative, TlbEntryUser, TlbTable,
+};
+const char* roleName(Role r);
+
 // What a scene item shows, as data (the UI inspects it without parsing the item's id).
 struct SceneRef {
     enum class Kind : std::uint8_t { None, Cpu, Register, Table, TableEntry, TlbEntry };
@@ -49,7 +62,7 @@ struct SceneRef {
 struct SceneItem {
     std::string id;    // stable: "cpu1", "cpu1.cr3", "table:swapper_pg_dir", "pde:0x1801200", "tlb:cpu1:#3"
     ItemKind kind = ItemKind::Box;
-    std::string role;  // style role: "cpu-card", "entry", "entry-low-mapping", "tlb-entry-global", ...
+    Role role = Role::None;  // style role (roleName: "cpu-card", "entry", "entry-low-mapping", ...)
     double x = 0, y = 0, w = 0, h = 0;
     std::vector<std::string> cells;  // lines (Box, Text) or columns (Row)
     std::vector<double> cellX;       // Row: column offsets from x
@@ -145,7 +158,7 @@ struct RoleStyle {
     bool dashed = false;
     double fillOpacity = 1.0;
 };
-RoleStyle roleStyle(Theme theme, std::string_view role);
+RoleStyle roleStyle(Theme theme, Role role);
 std::string themeBackground(Theme theme);
 // Colour of the "changed in this step" marker and of the walk path.
 std::string themeChangedColor(Theme theme);
