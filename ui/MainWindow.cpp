@@ -342,7 +342,7 @@ void MainWindow::exportDialog() {
     const ExportRequest req = dialog.request();
     try {
         ExportDocument doc;
-        const bool script = QFileInfo(QString::fromStdString(d->sourcePath)).suffix() == QStringLiteral("tlb");
+        const bool script = sourceKind(d->sourcePath) == SourceKind::Script;
         if (script) {
             QFile f(QString::fromStdString(d->sourcePath));
             if (!f.open(QIODevice::ReadOnly))
@@ -381,8 +381,7 @@ void MainWindow::onLoaded(const QString& what, const QString& variant) {
     addRecent(what);
     // The Explore panel searches the lesson's explore: section (scripts have none).
     try {
-        if (!QFileInfo(QString::fromStdString(d->sourcePath)).suffix().startsWith(QStringLiteral("tlb")))
-            m_explore->setLesson(loadLesson(d->sourcePath));
+        if (sourceKind(d->sourcePath) == SourceKind::Lesson) m_explore->setLesson(loadLesson(d->sourcePath));
     } catch (const std::exception&) {
         // The lesson loaded a moment ago; if it changed on disk since, the panel keeps the last one.
     }

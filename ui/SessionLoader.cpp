@@ -197,15 +197,8 @@ LoadedSession loadScriptText(const std::string& text, const std::string& name) {
     return out;
 }
 
-namespace {
-bool isScriptPath(const std::string& what) {
-    const auto dot = what.rfind('.');
-    return dot != std::string::npos && (what.substr(dot) == ".tlb" || what.substr(dot) == ".ops");
-}
-}  // namespace
-
 LoadedSession loadSession(const std::string& what, const std::string& variant) {
-    if (isScriptPath(what)) return loadScriptText(readFile(what), what);
+    if (sourceKind(what) == SourceKind::Script) return loadScriptText(readFile(what), what);
     const std::optional<std::string> path = findLesson(what);
     if (!path) throw LoadError(what + ": error: no bundled lesson of that id and no such lesson file");
     try {

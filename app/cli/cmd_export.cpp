@@ -38,15 +38,9 @@ struct ExportOptions {
     double scale = 2.0;
 };
 
-bool isScript(const std::string& arg) {
-    const std::filesystem::path p(arg);
-    const std::string ext = p.extension().string();
-    return ext != ".yaml" && ext != ".yml" && std::filesystem::is_regular_file(p);
-}
-
 ExportDocument buildDocument(const ExportOptions& o, std::unique_ptr<Lesson>& lessonHolder,
                              std::unique_ptr<LessonRun>& runHolder) {
-    if (isScript(o.lesson)) {
+    if (sourceKind(o.lesson) == SourceKind::Script) {
         if (!o.variant.empty())
             throw std::invalid_argument("--variant applies to lessons; " + o.lesson + " is an operation script");
         const std::vector<Op> ops = parseScript(readInput(o.lesson), o.lesson);

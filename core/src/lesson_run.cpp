@@ -367,6 +367,16 @@ std::vector<std::string> lessonDirs() {
     return out;
 }
 
+SourceKind sourceKind(const std::string& path) {
+    namespace fs = std::filesystem;
+    const fs::path p(path);
+    const std::string ext = p.extension().string();
+    if (ext == ".yaml" || ext == ".yml") return SourceKind::Lesson;
+    std::error_code ec;
+    if (!ext.empty() || path == "-" || fs::is_regular_file(p, ec)) return SourceKind::Script;
+    return SourceKind::Lesson;  // a bundled lesson id
+}
+
 std::optional<std::string> findLesson(const std::string& idOrPath) {
     namespace fs = std::filesystem;
     std::error_code ec;

@@ -698,11 +698,30 @@ u64 Machine::requireTable(const Op& op, std::size_t argIndex) const {
 
 OpResult Machine::execute(const Op& op, EventList* ev) {
     try {
-        return executeOp(op, ev);
+        if (static_cast<std::size_t>(op.code) >= opSpecs().size())
+            throw OpError(op.loc, "internal: an operation code outside the op table");
+        // CPU instructions and page-table ops check everything before they change anything. A
+        // kernel path fails part-way only on a PDPTE load's #GP (a MOV CR3 inside switch_mm after
+        // the call stack and cpumask changed), which needs a PDPT with reserved bits it may load:
+        // then it runs on a copy (frames are shared copy-on-write), kept on success.
+        if (!opSpec(op.code).kernel || everyPdptLoadable()) return executeOp(op, ev);
+        Machine next = *this;
+        OpResult r = next.executeOp(op, ev);
+        *this = std::move(next);
+        return r;
     } catch (const OpError& e) {
         if (e.loc().line != 0 || op.loc.line == 0) throw;
         throw OpError(op.loc, e.what());  // an error deep in the kernel layer names the op's place
     }
+}
+
+bool Machine::everyPdptLoadable() const {
+    auto loadable = [&](u64 cr3) { return pdptesLoadable(m_mem, -1, cr3 & pae::kCr3PdptMask, "", nullptr); };
+    for (const Cpu& c : m_cpus)
+        if (!loadable(c.regs.cr3)) return false;
+    for (const Mm& mm : m_mms)
+        if (!loadable(mm.pgd)) return false;
+    return loadable(m_kernel.swapperPgDir) && loadable(m_kernel.trampolinePgDir);
 }
 
 OpResult Machine::executeOp(const Op& op, EventList* ev) {

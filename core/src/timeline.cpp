@@ -17,7 +17,9 @@ OpResult Timeline::append(const Op& op, EventList* events) {
     try {
         r = m_head.execute(op, m_storeEvents || events ? &ev : nullptr);
     } catch (...) {
-        rebuildHead();  // all-or-nothing: the head is again the replay of the recorded ops
+        // Machine::execute is all-or-nothing for OpError; this holds for anything else too (out of
+        // memory): the head is again the replay of the recorded ops.
+        rebuildHead();
         throw;
     }
     m_ops.push_back(op);

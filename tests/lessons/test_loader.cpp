@@ -6,6 +6,7 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 
 using namespace tlblab;
 
@@ -253,4 +254,44 @@ TEST_CASE("hand-built lessons and expectations fail cleanly", "[player]") {
     CHECK(r.message == "'cr3' needs a CPU");
     x.cpu = 7;
     CHECK_FALSE(evaluate(x, Machine{}, PlayedStep{}).passed);
+}
+
+TEST_CASE("expectations, highlights and ops share one tokenizer: comments, quotes, CPU names", "[loader][tokens]") {
+    const SourceLoc at{"l.yaml", 4, 9};
+    // '#' starts a comment wherever it stands outside quotes, as in an op line.
+    Expectation e = parseExpectation("cpu1 tlb_count 0x08048000 2# two entries", at);
+    CHECK(e.value == 2);
+    Op op;
+    REQUIRE(parseOp("cpu1 access 0x08048000 read user# a comment", at, op));
+    CHECK(op.mode == Mode::User);
+    // Inside quotes it is part of the name; an empty name is an error in both grammars.
+    e = parseExpectation("entry \"t #1\" 0x0 pdpte present", at);
+    CHECK(e.name == "t #1");
+    CHECK_THROWS_WITH(parseExpectation("cpu0 task \"\"", at), "empty name");
+    CHECK_THROWS_WITH(parseOp("task \"\"", at, op), "empty name");
+    // A CPU name is cpu0..cpu9999 in both; whether it exists is checked against the lesson's CPUs.
+    e = parseExpectation("cpu70 no_page_fault", at);
+    CHECK(e.cpu == 70);
+    REQUIRE(parseOp("cpu70 flush", at, op));
+    CHECK(op.cpu == 70);
+    const std::vector<Token> t = tokenizeLine("a\t\"b c\"  d#e", at);
+    REQUIRE(t.size() == 3);
+    CHECK(t[1].text == "b c");
+    CHECK(t[1].quoted);
+    CHECK(t[2].col == 9 + 9);
+}
+
+TEST_CASE("one classification of a path: lesson (yaml, bundled id) or script (any other file)", "[loader][paths]") {
+    CHECK(sourceKind("erratum-383") == SourceKind::Lesson);
+    CHECK(sourceKind("lessons/erratum-383.yaml") == SourceKind::Lesson);
+    CHECK(sourceKind("/tmp/race.buggy.yml") == SourceKind::Lesson);  // an explorer trace is a lesson
+    CHECK(sourceKind("demo.tlb") == SourceKind::Script);
+    CHECK(sourceKind("demo.ops") == SourceKind::Script);  // File > Export sent this to the lesson loader
+    CHECK(sourceKind("-") == SourceKind::Script);
+    const auto dir = std::filesystem::temp_directory_path() / "tlblab-sourcekind-test";
+    std::filesystem::create_directories(dir);
+    const auto plain = dir / "script";
+    { std::ofstream(plain) << "cpus 2\n"; }
+    CHECK(sourceKind(plain.string()) == SourceKind::Script);  // a file without an extension
+    std::filesystem::remove_all(dir);
 }

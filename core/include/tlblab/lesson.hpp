@@ -248,6 +248,13 @@ nlohmann::json runJson(LessonRun& run);
 std::vector<std::string> lessonDirs();
 // A bundled lesson id ("erratum-383") or a path to a .yaml file; nullopt if neither.
 std::optional<std::string> findLesson(const std::string& idOrPath);
+
+// What a path given to tlblab, tlblab-cli or File > Export holds, decided once for all of them:
+// a lesson (a .yaml or .yml file -- a lesson, or the explorer's counterexample trace, which is a
+// lesson -- or a bare name: a bundled lesson id) or an operation-language script (any other file or
+// name with an extension: .tlb, .ops, ...; read with readScriptFile).
+enum class SourceKind : std::uint8_t { Lesson, Script };
+SourceKind sourceKind(const std::string& path);
 // Paths of the bundled lessons (first directory that has any), sorted by their `order`.
 std::vector<std::string> bundledLessons();
 

@@ -153,12 +153,12 @@ public:
     // A machine that was never set up: 2 CPUs, erratum383, PAE, PGE, WP and NXE enabled.
     Machine();
 
-    // Executes one operation; appends its events to `ev` (may be null). Throws OpError on an
-    // operation that cannot run here (unknown table, halted CPU), always with a source location
-    // (the op's own when the failing check deep in the kernel layer has none). Checks made before
-    // any change leave the machine unchanged; a kernel operation that fails part-way (a MOV CR3
-    // #GP inside switch_mm) may leave it changed, so callers that keep the machine after an error
-    // roll back: Timeline::append does (its head is rebuilt from the last keyframe).
+    // Executes one operation; appends its events to `ev` (may be null). All or nothing: throws
+    // OpError on an operation that cannot run here (unknown table, halted CPU, a #GP part-way
+    // through a kernel path) with the machine unchanged, always with a source location (the op's
+    // own when the failing check deep in the kernel layer has none); `ev` then holds what the
+    // attempt did up to the failure (a #GP ends with its GeneralProtection event). CPU instructions
+    // and page-table ops check everything before they change anything; kernel ops run on a copy.
     OpResult execute(const Op& op, EventList* ev);
 
     // ---- read access for views, exports and tests ---------------------------------------------
@@ -217,6 +217,9 @@ private:
     OpResult runShowTlb(const Op& op, EventList* ev);
     OpResult runShowTable(const Op& op, EventList* ev);
     void requireOnline(const Op& op, int cpu) const;  // not offline
+    // No PDPT a kernel path may load (a CPU's CR3, an mm's pgd, swapper_pg_dir, trampoline_pg_dir)
+    // has a present PDPTE with reserved bits: no kernel path can #GP part-way.
+    bool everyPdptLoadable() const;
     void setupOnly(const Op& op) const;              // nothing but set-up ops ran yet
     Cpu& cpuMut(int i) { return m_cpus[static_cast<std::size_t>(i)]; }
     void checkCpu(const Op& op, int cpu, std::size_t argIndex) const;  // exists and not halted
