@@ -146,7 +146,7 @@ std::string cpuColor(Theme theme, int cpu) {
     static const char* kPrintCpu[] = {"#000000", "#333333", "#000000", "#333333", "#000000", "#333333", "#000000", "#333333"};
     const std::size_t i = static_cast<std::size_t>(cpu < 0 ? 0 : cpu) % 8;
     switch (theme) {
-    case Theme::Dark: return kDarkCpu[i];
+    case Theme::Dark:
     case Theme::HighContrast: return kDarkCpu[i];
     case Theme::Print: return kPrintCpu[i];
     case Theme::Light: break;
@@ -206,14 +206,15 @@ RoleStyle roleStyle(Theme theme, Role role) {
     } else if (role == Role::Register) set(p.tableFill, p.tableStroke, 1.5);
     else if (role == Role::RegisterHighlight || role == Role::EntryHighlight)
         set(p.highlight, p.highlightStroke, 3, hc ? "#000000" : p.text);
-    else if (role == Role::MceRegister || role == Role::Multimatch || role == Role::MmDiff)
+    else if (role == Role::MceRegister || role == Role::Multimatch || role == Role::MmDiff || role == Role::Fault)
         set(p.danger, p.dangerText, 3, p.dangerText);
-    else if (role == Role::MmSame) set("none", p.rowLine, 1);
-    else if (role == Role::Table || role == Role::TlbTable) set(p.tableFill, p.tableStroke, 2);
+    else if (role == Role::Table || role == Role::TlbTable || role == Role::AddrField || role == Role::AddrFrame)
+        set(p.tableFill, p.tableStroke, 2);
     else if (role == Role::TableHeader) set(p.header, p.tableStroke, 2);
     else if (role == Role::TableColumns) set(p.columns, p.rowLine, 1, p.muted);
-    else if (role == Role::Entry || role == Role::TlbEntry || role == Role::MmRangePlain) set("none", p.rowLine, 1);
-    else if (role == Role::EntryLowMapping) set(p.low, p.lowStroke, 2);
+    else if (role == Role::Entry || role == Role::TlbEntry || role == Role::MmRangePlain || role == Role::MmSame)
+        set("none", p.rowLine, 1);
+    else if (role == Role::EntryLowMapping || role == Role::LegendLowMapping) set(p.low, p.lowStroke, 2);
     else if (role == Role::EntryGap) set("none", p.rowLine, 1, p.muted);
     else if (role == Role::TlbEntryGlobal || role == Role::EntryGlobal || role == Role::MmRangeGlobal || role == Role::LegendGlobal)
         set(p.global, p.globalStroke, 1.5);
@@ -222,14 +223,11 @@ RoleStyle roleStyle(Theme theme, Role role) {
     else if (role == Role::TlbEntrySpeculative || role == Role::MmRangeSpeculative || role == Role::LegendSpeculative) {
         set(p.spec, p.specStroke, 2);
         s.dashed = true;
-    } else if (role == Role::LegendLowMapping) set(p.low, p.lowStroke, 2);
-    else if (role == Role::LegendConflict) set(p.danger, p.danger, 1);
+    } else if (role == Role::LegendConflict) set(p.danger, p.danger, 1);
     else if (role == Role::LegendWalk) set("none", p.walk, 4);
     else if (role == Role::LegendChanged) set(p.changed, p.changed, 1);
     else if (role == Role::LegendHighlight) set("none", p.highlightStroke, 4);
     else if (role == Role::Legend || role == Role::AddrFigure || role == Role::MmFigure) set(p.bg, p.muted, 1.5);
-    else if (role == Role::AddrField || role == Role::AddrFrame) set(p.tableFill, p.tableStroke, 2);
-    else if (role == Role::Fault) set(p.danger, p.dangerText, 3, p.dangerText);
     else if (role == Role::EcBit || role == Role::MceBitClear) set(p.tableFill, p.rowLine, 1, p.muted);
     else if (role == Role::EcBitSet) set(p.tableFill, p.danger, 3);
     else if (role == Role::MceBitSet) set(p.dangerText, p.dangerText, 2, p.danger);
