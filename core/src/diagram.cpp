@@ -1156,7 +1156,7 @@ std::vector<std::pair<Packing, bool>> packings(const std::vector<Block>& blocks,
     }
     std::vector<std::pair<Packing, bool>> all;
     for (bool byGroup : {true, false})
-        for (double colH : heights) all.push_back({newspaper(blocks, group, idx, colH, byGroup), byGroup});
+        for (double colH : heights) all.emplace_back(newspaper(blocks, group, idx, colH, byGroup), byGroup);
     std::vector<std::pair<Packing, bool>> front;
     for (std::size_t i = 0; i < all.size(); ++i) {
         bool beaten = false;
