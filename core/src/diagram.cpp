@@ -491,7 +491,7 @@ TableSpec Builder::pageTable(u64 pa, int level) const {
     const unsigned n = level == 0 ? 4 : 512;
     std::vector<unsigned> present;
     for (unsigned i = 0; i < n; ++i)
-        if (m_m.memory().read64(pa + i * 8) & pae::P) present.push_back(i);
+        if (m_m.memory().read64(pae::entryAddress(pa, i)) & pae::P) present.push_back(i);
     if (!t.subject || m_o.collapsedTables.count(tableLabel(m_m, pa))) {
         // Header only: name, kind, how many entries; arrows leave from the header.
         t.header = fmt::format("{} ({}, {} present{})", tableLabel(m_m, pa), kKind[level], present.size(),
@@ -500,7 +500,7 @@ TableSpec Builder::pageTable(u64 pa, int level) const {
         t.subject = false;
         if (level < 2)
             for (unsigned i : present) {
-                const u64 raw = m_m.memory().read64(pa + i * 8);
+                const u64 raw = m_m.memory().read64(pae::entryAddress(pa, i));
                 if (level == 1 && (raw & pae::PS)) continue;
                 const u64 frame = raw & pae::kFrame4K;
                 if (std::find(t.children.begin(), t.children.end(), frame) == t.children.end())
@@ -524,7 +524,7 @@ TableSpec Builder::pageTable(u64 pa, int level) const {
         for (std::size_t i = 0; i < present.size() && i < 2; ++i) show.insert(present[i]);
         show.insert(present.back());
         for (unsigned i : present)
-            if (m_interesting.count(pa + i * 8)) show.insert(i);
+            if (m_interesting.count(pae::entryAddress(pa, i))) show.insert(i);
     }
     auto gapRow = [&](unsigned from, std::size_t count, bool allLarge) {
         TableRow g;
@@ -537,7 +537,7 @@ TableSpec Builder::pageTable(u64 pa, int level) const {
     unsigned runStart = 0;
     bool runLarge = true;
     for (unsigned i : present) {
-        const u64 epa = pa + i * 8;
+        const u64 epa = pae::entryAddress(pa, i);
         const u64 raw = m_m.memory().read64(epa);
         if (!show.count(i)) {
             if (!hiddenRun) {
@@ -576,7 +576,7 @@ TableSpec Builder::pageTable(u64 pa, int level) const {
         if (level == 2) r.cells = {fmt::format("[{}]", i), target, flags};
         else r.cells = {fmt::format("[{}]", i), linear, target, flags};
         const bool low = level == 0 && i < 3 && k.kernelPmd && frame == k.kernelPmd;
-        if (low) r.cells.push_back("LOW MAPPING");
+        if (low) r.cells.emplace_back("LOW MAPPING");
         r.highlight = m_o.highlightEntries.count(epa) != 0;
         if (low) r.role = Role::EntryLowMapping;
         else if (leaf && (raw & pae::G)) r.role = Role::EntryGlobal;
@@ -606,9 +606,9 @@ TableSpec Builder::pageTable(u64 pa, int level) const {
 
 double Builder::tableWidth(const TableSpec& t) const {
     std::vector<std::pair<const std::vector<std::string>*, double>> cells;
-    if (!t.columnHeader.empty()) cells.push_back({&t.columnHeader, kNoteFont});
+    if (!t.columnHeader.empty()) cells.emplace_back(&t.columnHeader, kNoteFont);
     for (const auto& r : t.rows)
-        if (r.role != Role::EntryGap) cells.push_back({&r.cells, fontFor(r.subject)});
+        if (r.role != Role::EntryGap) cells.emplace_back(&r.cells, fontFor(r.subject));
     double w = 0;
     columnOffsets(cells, w);
     const double hf = headerFont(t);
@@ -652,9 +652,9 @@ void Builder::tableInto(Block& b, const TableSpec& t, double y) {
     header.tooltip = t.tooltip;
 
     std::vector<std::pair<const std::vector<std::string>*, double>> cells;
-    if (!t.columnHeader.empty()) cells.push_back({&t.columnHeader, kNoteFont});
+    if (!t.columnHeader.empty()) cells.emplace_back(&t.columnHeader, kNoteFont);
     for (const auto& r : t.rows)
-        if (r.role != Role::EntryGap) cells.push_back({&r.cells, fontFor(r.subject)});
+        if (r.role != Role::EntryGap) cells.emplace_back(&r.cells, fontFor(r.subject));
     double dummy = 0;
     const auto off = columnOffsets(cells, dummy);
     auto offsets = [&](std::size_t n) {
@@ -672,13 +672,13 @@ void Builder::tableInto(Block& b, const TableSpec& t, double y) {
         it.tooltip = r.tooltip;
         it.highlight = r.highlight;
         it.ref = r.ref;
-        if (r.target) m_entryArrows.push_back({r.id, r.target});
+        if (r.target) m_entryArrows.emplace_back(r.id, r.target);
     }
     y += 4;
     b.items[boxIndex].h = y - top;
     b.w = std::max(b.w, width);
     b.h = std::max(b.h, y);
-    for (const u64 child : t.children) m_headerArrows.push_back({t.id, child});
+    for (const u64 child : t.children) m_headerArrows.emplace_back(t.id, child);
 }
 
 // Tables by level, in the order of the machine's table graph: PDPTs (CR3s, mm pgds, the trampoline)
@@ -699,7 +699,7 @@ std::vector<std::vector<u64>> Builder::tableLevels() const {
         for (u64 pa : levels[static_cast<std::size_t>(level)]) {
             const unsigned n = level == 0 ? 4 : 512;
             for (unsigned i = 0; i < n; ++i) {
-                const u64 raw = m_m.memory().read64(pa + i * 8);
+                const u64 raw = m_m.memory().read64(pae::entryAddress(pa, i));
                 if (!(raw & pae::P) || (level == 1 && (raw & pae::PS))) continue;
                 const u64 frame = raw & pae::kFrame4K;
                 if (seen.count(frame) || !anyPresent(frame)) continue;
@@ -716,7 +716,7 @@ bool Builder::anyPresent(u64 frame) const {
     bool any = false;
     if (m_m.memory().hasFrame(frame & ~u64{0xfff}))
         for (unsigned j = 0; j < 512 && !any; ++j)
-            if (m_m.memory().read64(frame + j * 8) & pae::P) any = true;
+            if (m_m.memory().read64(pae::entryAddress(frame, j)) & pae::P) any = true;
     m_anyPresent.emplace(frame, any);
     return any;
 }
@@ -1304,7 +1304,7 @@ Scene Builder::build() {
     const auto& levels = m_levels;
     for (u64 pdpt : levels[0])
         for (unsigned i = 0; i < 4; ++i) {
-            const u64 e = m_m.memory().read64(pdpt + i * 8);
+            const u64 e = m_m.memory().read64(pae::entryAddress(pdpt, i));
             if (e & pae::P) m_via[e & pae::kFrame4K].insert(i);
         }
     // The subject drawn large enough (kMinSubjectScale): when the whole subject of a busy step cannot be,

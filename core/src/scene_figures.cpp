@@ -130,8 +130,7 @@ Block addressFigure(const Machine& m, const Access& a, int k, std::vector<Figure
     const double yBits = yField + fieldH + 2;
     double right = 12 + textWidth(title, kS);
     std::string offsetId;
-    for (std::size_t i = 0; i < fields.size(); ++i) {
-        const Field& f = fields[i];
+    for (const Field& f : fields) {
         const std::string fid = fmt::format("{}.field:{}", id, f.name == "offset" ? "offset" : std::to_string(f.level));
         SceneItem box = linesBox(fid, Role::AddrField, x, yField, {f.name, f.value}, kS, id, true, 118);
         box.walkLevel = f.level;
@@ -489,8 +488,9 @@ Block legendBlock() {
     const double y0 = 6 + rowHeight(f);
     int i = 0;
     for (Meaning m : kAll) {
-        const double x = 10 + (i % 2) * (colW + 16);
-        const double y = y0 + (i / 2) * rowHeight(f);
+        const int row = i / 2, column = i % 2;  // two legend entries a row
+        const double x = 10 + column * (colW + 16);
+        const double y = y0 + row * rowHeight(f);
         const std::string mid = std::string("legend:") + meaningName(m);
         b.add(boxItem(mid, legendRole(m), x, y + f * 0.25, 24, f, "legend", false));
         b.add(textItem(mid + ".label", Role::FigureNote, x + 32, y, meaningLabel(m), f, false, "legend", false)).h =
