@@ -134,9 +134,8 @@ StateHash hashMachine(const Machine& m, unsigned lruSlack) {
         h.add(static_cast<u64>(static_cast<std::int64_t>(c.currentTask)));
         h.add(static_cast<u64>(static_cast<std::int64_t>(c.activeMm)));
         h.add(static_cast<u64>(c.tlbState));
-        h.add(c.callStack.size());
-        for (const auto& f : c.callStack) h.add(f);
-        h.add(c.waitingFor);
+        for (u64 w : c.callStack.stateWords()) h.add(w);
+        h.add(c.waitingFor.stateWord() | (c.steps.stateWord() << 32));
         hashTlb(h, c.tlb, lruSlack);
     }
     for (const Mm& mm : m.mms()) {
@@ -148,10 +147,7 @@ StateHash hashMachine(const Machine& m, unsigned lruSlack) {
         h.add(static_cast<u64>(static_cast<std::int64_t>(t.mm)));
     }
     const KernelState& k = m.kernel();
-    h.add(u64{k.booted} | (u64{k.lowMappings} << 1) | (u64{k.callinDone} << 2) | (u64{k.panicked} << 3) |
-          (static_cast<u64>(k.variant) << 8));
-    h.add(static_cast<u64>(static_cast<std::int64_t>(k.bootingCpu)));
-    h.add(static_cast<u64>(static_cast<std::int64_t>(k.bootingBy)));
+    for (u64 w : k.stateWords()) h.add(w);
     Hasher mem;
     m.memory().forEachFrame([&](u64 pa, const Frame& f) {
         // Two cheap polynomial lanes over the frame (one multiply per word each), mixed at the end.
@@ -212,6 +208,20 @@ u64 namedTaskBit(const Machine& m, const std::string& name) {
     return kTaskBits;
 }
 
+// A step of a fine-grained kernel path (or an op that starts one): IPIs, hotplug, page tables.
+Footprint kernelPathFootprint(u64 allCpus) { return {allCpus | kKernel | kMemPdpt, allCpus | kKernel | kMemPdpt}; }
+// Handling a flush IPI on `cpu`: its registers and TLB (leave_mm reads the PDPT), the ack.
+Footprint ipiFootprint(int cpu) { return {cpuBit(cpu) | kKernel | kMemPdpt, cpuBit(cpu) | kKernel}; }
+
+bool startsKernelPath(OpCode c) {
+    switch (c) {
+    case OpCode::NativeCpuUp: case OpCode::DoBootCpu: case OpCode::FlushTlbAllIpi: case OpCode::ZapLowMappings:
+    case OpCode::StartSecondary: case OpCode::SetCpuOnline:
+        return true;
+    default: return false;
+    }
+}
+
 // `m` is the state the op runs in, or null for a bound valid in every state; `ref` names the
 // tasks; `mayRun` holds the bits of every user task the op's CPU can be running (used when m is
 // null: only the CPU's own schedule ops change what it runs).
@@ -248,6 +258,7 @@ Footprint opFootprint(const Op& op, const Machine* m, const Machine& ref, u64 ma
     case OpCode::NativeCpuUp: case OpCode::ZapLowMappings:
         return {allCpus | kKernel | kMemPdpt, allCpus | kKernel | kMemPdpt};
     case OpCode::CpuDown: return {allCpus | kKernel | kMemPdpt | kTaskBits, allCpus | kKernel};
+    case OpCode::KernelStep: return kernelPathFootprint(allCpus);
     default: return {kEverything, kEverything};
     }
 }
@@ -261,6 +272,13 @@ bool hasMachineCheck(const Machine& m, int& cpu) {
             return true;
         }
     return false;
+}
+
+Op kernelStepOp(int cpu) {
+    Op op;
+    op.code = OpCode::KernelStep;
+    op.cpu = cpu;
+    return op;
 }
 
 Op speculateOp(int cpu, u32 va) {
@@ -293,6 +311,7 @@ struct Rec {
     std::uint16_t code = 0;  // bit 15: speculation; the rest: thread index or speculation index
 };
 constexpr std::uint16_t kSpecBit = 0x8000;
+constexpr std::uint16_t kStepCode = 0x7fff;  // a kernel_step (fine-grained mode), not a thread op
 constexpr u32 kNoParent = ~u32{0};
 
 class FingerprintSet {
@@ -522,9 +541,12 @@ struct FingerprintContext {
             h.add(c.mc0Status);
             h.add(static_cast<u64>(static_cast<std::int64_t>(p.task(c.currentTask))));
             h.add(static_cast<u64>(static_cast<std::int64_t>(p.mm(c.activeMm))));
-            h.add(c.callStack.size());
-            for (const auto& f : c.callStack) h.add(f);
-            h.add(c.waitingFor);
+            const std::array<u64, 2> stack = c.callStack.stateWords();
+            h.add(stack[0]);
+            h.add(stack[1]);
+            KernelWait wait = c.waitingFor;
+            wait.cpu = p.cpu(wait.cpu);
+            h.add(wait.stateWord() | (c.steps.stateWord() << 32));
             tlb(h, c.tlb, p);
         }
         const auto& mms = m.mms();
@@ -542,10 +564,17 @@ struct FingerprintContext {
             h.add(static_cast<u64>(static_cast<std::int64_t>(p.mm(t.mm))));
         }
         const KernelState& k = m.kernel();
-        h.add(u64{k.booted} | (u64{k.lowMappings} << 1) | (u64{k.callinDone} << 2) | (u64{k.panicked} << 3) |
-              (static_cast<u64>(k.variant) << 8));
-        h.add(static_cast<u64>(static_cast<std::int64_t>(p.cpu(k.bootingCpu))));
-        h.add(static_cast<u64>(static_cast<std::int64_t>(p.cpu(k.bootingBy))));
+        KernelState moved;  // the fields stateWords() reads, with the CPUs moved
+        moved.booted = k.booted;
+        moved.variant = k.variant;
+        moved.lowMappings = k.lowMappings;
+        moved.callinDone = k.callinDone;
+        moved.panicked = k.panicked;
+        moved.fineSteps = k.fineSteps;
+        moved.bootingCpu = p.cpu(k.bootingCpu);
+        moved.bootingBy = p.cpu(k.bootingBy);
+        moved.flushBy = p.cpu(k.flushBy);
+        for (u64 w : moved.stateWords()) h.add(w);
         h.add(m.memory().frameCount());
         h.add(memorySum);
         return mix64(h.h);
@@ -877,8 +906,9 @@ ExploreResult exploreOnce(const ExploreProblem& problem, const ExploreOptions& o
         if (!threadOf(c).empty() && c >= ncpu)
             throw OpError(threadOf(c).front().loc, fmt::format("a thread for cpu{}, but the machine has {} CPUs", c, ncpu));
     for (int c = 0; c < ncpu; ++c)
-        if (threadOf(c).size() >= kSpecBit || specOf(c).size() >= kSpecBit)
-            throw OpError(SourceLoc{}, fmt::format("cpu{}: explore handles at most {} operations per thread", c, kSpecBit - 1));
+        if (threadOf(c).size() >= kStepCode || specOf(c).size() >= kStepCode)
+            throw OpError(SourceLoc{}, fmt::format("cpu{}: explore handles at most {} operations per thread", c, kStepCode - 1));
+    const bool fine = problem.initial.kernel().fineSteps;
 
     // Upper bound of TLB fills before any set could evict (see hashTlb).
     u64 totalOps = 0, totalSpec = 0;
@@ -903,9 +933,11 @@ ExploreResult exploreOnce(const ExploreProblem& problem, const ExploreOptions& o
         auto& f = future[static_cast<std::size_t>(c)];
         f.resize(th.size() + 1);
         if (!specOf(c).empty()) f[th.size()] = speculationFootprint(c);
+        if (fine) f[th.size()] |= ipiFootprint(c);  // any CPU may be sent a flush IPI
         for (std::size_t i = th.size(); i-- > 0;) {
             f[i] = f[i + 1];
             f[i] |= opFootprint(th[i], nullptr, problem.initial, mayRun[static_cast<std::size_t>(c)], allCpus);
+            if (fine && startsKernelPath(th[i].code)) f[i] |= kernelPathFootprint(allCpus);  // and its steps
         }
     }
 
@@ -916,6 +948,7 @@ ExploreResult exploreOnce(const ExploreProblem& problem, const ExploreOptions& o
         start.execute(off, nullptr);
     }
     res.compactTlb = compact;
+    res.fineSteps = fine;
     FingerprintContext ctx;
     // LRU order counts where a set of the whole TLB could evict: the first level's real ways.
     for (const auto& arr : start.cpus().front().tlb.arrays()) ctx.riskWays.push_back(arr.config.ways);
@@ -947,6 +980,7 @@ ExploreResult exploreOnce(const ExploreProblem& problem, const ExploreOptions& o
     std::vector<Worker> workers(static_cast<std::size_t>(nthreads));
 
     auto opOf = [&](const Rec& r) {
+        if (r.code == kStepCode) return kernelStepOp(r.cpu);
         return (r.code & kSpecBit) ? speculateOp(r.cpu, specOf(r.cpu)[r.code & ~kSpecBit]) : threadOf(r.cpu)[r.code];
     };
     auto finish = [&]() {
@@ -964,7 +998,7 @@ ExploreResult exploreOnce(const ExploreProblem& problem, const ExploreOptions& o
             ScheduleStep st;
             st.cpu = p.cpu;
             st.speculation = (p.code & kSpecBit) != 0;
-            st.threadIndex = st.speculation ? -1 : p.code;
+            st.threadIndex = st.speculation || p.code == kStepCode ? -1 : p.code;
             st.op = opOf(p);
             s.push_back(std::move(st));
         }
@@ -1014,7 +1048,7 @@ ExploreResult exploreOnce(const ExploreProblem& problem, const ExploreOptions& o
             }
             const Rec& x = recs[w.path[i]];
             w.stack[i].execute(opOf(x), nullptr);
-            if (!(x.code & kSpecBit)) w.pcs[i][x.cpu]++;
+            if (!(x.code & kSpecBit) && x.code != kStepCode) w.pcs[i][x.cpu]++;
             w.recAt[i] = w.path[i];
         }
         w.recAt.resize(d + 1);
@@ -1031,10 +1065,15 @@ ExploreResult exploreOnce(const ExploreProblem& problem, const ExploreOptions& o
         w.nodeMemory.resize(perms.size());
         for (std::size_t k = 0; k < perms.size(); ++k) w.nodeMemory[k] = ctx.memory(m.memory(), perms[k]);
         w.local.clear();
+        // A successor: a thread op (index = its place in the thread), a speculation (spec) or a
+        // kernel step (index = kStepCode).
         auto step = [&](int cpu, bool spec, int index) {
-            const Op op = spec ? speculateOp(cpu, specOf(cpu)[static_cast<std::size_t>(index)])
-                               : threadOf(cpu)[static_cast<std::size_t>(index)];
+            const bool kstep = index == kStepCode;
+            const Op op = kstep  ? kernelStepOp(cpu)
+                          : spec ? speculateOp(cpu, specOf(cpu)[static_cast<std::size_t>(index)])
+                                 : threadOf(cpu)[static_cast<std::size_t>(index)];
             if (spec && !speculationChanges(m, cpu, static_cast<u32>(op.a))) return false;
+            if (kstep ? !KernelOps::canStep(m, cpu) : !spec && fine && KernelOps::busy(m, cpu)) return false;
             w.scratch = m;  // also after an op that threw: a kernel op may fail part-way
             try {
                 w.scratch.execute(op, nullptr);
@@ -1043,7 +1082,7 @@ ExploreResult exploreOnce(const ExploreProblem& problem, const ExploreOptions& o
             }
             ++w.transitions;
             w.scratchPcs = pcs;
-            if (!spec) w.scratchPcs[static_cast<std::size_t>(cpu)]++;
+            if (!spec && !kstep) w.scratchPcs[static_cast<std::size_t>(cpu)]++;
             Succ s;
             s.fp = ~u64{0};
             for (std::size_t k = 0; k < perms.size(); ++k)
@@ -1062,13 +1101,18 @@ ExploreResult exploreOnce(const ExploreProblem& problem, const ExploreOptions& o
             for (int c = 0; c < ncpu && !reduced; ++c) {
                 const int pc = pcs[static_cast<std::size_t>(c)];
                 if (pc >= static_cast<int>(threadOf(c).size())) continue;
-                Footprint mine = opFootprint(threadOf(c)[static_cast<std::size_t>(pc)], &m, problem.initial, 0, allCpus);
+                if (fine && KernelOps::busy(m, c)) continue;  // its next transition is a kernel step
+                const Op& next = threadOf(c)[static_cast<std::size_t>(pc)];
+                Footprint mine = opFootprint(next, &m, problem.initial, 0, allCpus);
+                if (fine && startsKernelPath(next.code)) mine |= kernelPathFootprint(allCpus);
                 if (!specOf(c).empty()) mine |= speculationFootprint(c);
                 bool independent = true;
-                for (int o = 0; o < ncpu && independent; ++o)
-                    if (o != c)
-                        independent = !conflict(
-                            mine, future[static_cast<std::size_t>(o)][static_cast<std::size_t>(pcs[static_cast<std::size_t>(o)])]);
+                for (int o = 0; o < ncpu && independent; ++o) {
+                    if (o == c) continue;
+                    Footprint theirs = future[static_cast<std::size_t>(o)][static_cast<std::size_t>(pcs[static_cast<std::size_t>(o)])];
+                    if (fine && m.cpu(o).steps.next != KernelStep::None) theirs |= kernelPathFootprint(allCpus);
+                    independent = !conflict(mine, theirs);
+                }
                 if (!independent) continue;
                 if (!step(c, false, pc)) continue;  // not enabled: not a persistent set
                 for (int k = 0; k < static_cast<int>(specOf(c).size()); ++k) step(c, true, k);
@@ -1087,13 +1131,14 @@ ExploreResult exploreOnce(const ExploreProblem& problem, const ExploreOptions& o
         if (!reduced)
             for (int c = 0; c < ncpu; ++c) {
                 const int pc = pcs[static_cast<std::size_t>(c)];
+                if (fine) step(c, false, kStepCode);
                 if (pc < static_cast<int>(threadOf(c).size())) step(c, false, pc);
                 for (int k = 0; k < static_cast<int>(specOf(c).size()); ++k) step(c, true, k);
             }
         if (w.local.empty()) {
             w.ends++;
             for (int c = 0; c < ncpu; ++c)
-                if (pcs[static_cast<std::size_t>(c)] < static_cast<int>(threadOf(c).size())) {
+                if (pcs[static_cast<std::size_t>(c)] < static_cast<int>(threadOf(c).size()) || m.cpu(c).steps.busy()) {
                     w.blocked++;
                     break;
                 }
@@ -1232,15 +1277,31 @@ ExploreResult exploreOnce(const ExploreProblem& problem, const ExploreOptions& o
 
 }  // namespace
 
+namespace {
+
+// What each kernel_step of the schedule runs, found by replaying it.
+void nameKernelSteps(const ExploreProblem& problem, std::vector<ScheduleStep>& schedule) {
+    Machine m = problem.initial;
+    Op off;
+    off.code = OpCode::Speculation;
+    m.execute(off, nullptr);
+    for (ScheduleStep& s : schedule) {
+        if (s.op.code == OpCode::KernelStep) s.kernelStep = KernelOps::nextStepText(m, s.cpu);
+        m.execute(s.op, nullptr);
+    }
+}
+
+}  // namespace
+
 ExploreResult explore(const ExploreProblem& problem, const ExploreOptions& options) {
     // With the first TLB level alone a machine copy is about 15 times smaller; if a state comes
     // near a first-level eviction the search starts again with the whole TLB.
     const bool compact = firstLevelOnly(problem.initial);
-    if (compact) {
-        ExploreResult r = exploreOnce(problem, options, true);
-        if (r.depth != -1) return r;
-    }
-    return exploreOnce(problem, options, false);
+    ExploreResult r;
+    if (compact) r = exploreOnce(problem, options, true);
+    if (!compact || r.depth == -1) r = exploreOnce(problem, options, false);
+    if (r.found) nameKernelSteps(problem, r.schedule);
+    return r;
 }
 
 Machine replaySchedule(const ExploreProblem& problem, const std::vector<ScheduleStep>& schedule) {

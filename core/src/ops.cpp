@@ -197,6 +197,8 @@ constexpr OpSpec kSpecs[] = {
     {"zap_low_mappings", OpCode::ZapLowMappings, true},
     {"set_cpu_online", OpCode::SetCpuOnline, true},
     {"cpu_down", OpCode::CpuDown, true},
+    {"kernel_steps", OpCode::KernelSteps, false},
+    {"kernel_step", OpCode::KernelStep, true},
 };
 
 std::vector<std::string> keywords() {
@@ -364,6 +366,10 @@ public:
             break;
         }
         case OpCode::Seed: m_op.a = number(i, "a seed"); noMore(i + 1); break;
+        case OpCode::KernelSteps:
+            m_op.name = choice<int>(i, "a kernel step mode", {{"atomic", 0}, {"fine", 1}}) ? "fine" : "atomic";
+            noMore(i + 1);
+            break;
         case OpCode::Speculation: {
             int on = choice<int>(i, "a speculation policy", {{"off", 0}, {"random", 1}});
             m_op.flags = static_cast<u32>(on);
@@ -582,7 +588,7 @@ std::string formatOp(const Op& op) {
     switch (op.code) {
     case OpCode::Cpus: case OpCode::Seed: s += fmt::format(" {}", op.a); break;
     case OpCode::CpuModel: case OpCode::TlbPreset: case OpCode::KernelVariant: case OpCode::Table: case OpCode::Task:
-    case OpCode::LoadCr3: case OpCode::SwitchMm: case OpCode::Schedule:
+    case OpCode::LoadCr3: case OpCode::SwitchMm: case OpCode::Schedule: case OpCode::KernelSteps:
         s += fmt::format(" {}", quoted(op.name));
         break;
     case OpCode::Speculation:
