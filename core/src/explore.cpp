@@ -421,9 +421,11 @@ struct FingerprintContext {
     std::vector<unsigned> riskWays;  // [array] ways of that array in the whole TLB
     std::vector<std::pair<u64, const Frame*>> initialFrames;  // (frame address, contents) of the initial machine, sorted
     u64 initialMemory = 0;
+    std::size_t initialTasks = 0;
 
     void init(const Machine& start, unsigned lruSlack) {
         slack = lruSlack;
+        initialTasks = start.tasks().size();
         start.memory().forEachFrame([&](u64 pa, const Frame& f) {
             initialFrames.emplace_back(pa, &f);
             initialMemory += frameSum(pa, f, Perm{});
@@ -493,6 +495,21 @@ struct FingerprintContext {
 
     u64 memory(const PhysMemory& mem, const Perm& p) const { return memoryFrom(mem, p, initialMemory, initialFrames); }
 
+    // The memory sum of `mem`, a copy of `base` (sum `baseSum`) after its last `writes` writes
+    // (at most PhysMemory::kWriteLogSize, none of them creating a frame).
+    static u64 memoryAfterWrites(const PhysMemory& base, const PhysMemory& mem, const Perm& p, u64 baseSum, u64 writes) {
+        u64 sum = baseSum;
+        for (std::size_t i = 0; i < writes; ++i) {
+            const u64 a = mem.recentWrite(i) & ~u64{7};
+            bool seen = false;
+            for (std::size_t j = 0; j < i && !seen; ++j) seen = (mem.recentWrite(j) & ~u64{7}) == a;
+            if (seen) continue;
+            const u64 frame = a & ~u64{0xfff}, at = p.pa(frame) + (a & 0xfff);
+            sum += memWord(at, p.word(frame, mem.read64(a))) - memWord(at, p.word(frame, base.read64(a)));
+        }
+        return sum;
+    }
+
     // The memory sum of `mem` from that of the memory it was copied from (sum `baseSum`, frames
     // `baseFrames`, sorted by address): only frames no longer shared with it can differ.
     u64 memoryFrom(const PhysMemory& mem, const Perm& p, u64 baseSum,
@@ -520,35 +537,35 @@ struct FingerprintContext {
         return sum;
     }
 
-    u64 fingerprint(const Machine& m, const std::vector<int>& pcs, const Perm& p) const {
-        return fingerprint(m, pcs, p, memory(m.memory(), p));
+    // The fingerprint is a mix of three parts: each CPU's (under the permutation, at the position
+    // it moves to), the machine-wide rest (mms, tasks, kernel state) and the memory sum. The parts
+    // are kept apart so that a successor recomputes only those its operation can change.
+    u64 cpuPart(const Cpu& c, int pc, const Perm& p) const {
+        Fp h;
+        h.add(static_cast<u64>(pc) | (static_cast<u64>(c.state) << 32) | (static_cast<u64>(c.cpl) << 40) |
+              (static_cast<u64>(c.tlbState) << 48));
+        h.add(c.regs.cr0);
+        h.add(p.pa(c.regs.cr3));
+        h.add(c.regs.cr4 | (static_cast<u64>(c.regs.efer) << 32));
+        for (u64 e : c.regs.pdpte) h.add(p.entry(e));
+        h.add(c.mcgStatus);
+        h.add(c.mc0Status);
+        h.add(static_cast<u64>(static_cast<std::uint32_t>(p.task(c.currentTask))) |
+              (static_cast<u64>(static_cast<std::uint32_t>(p.mm(c.activeMm))) << 32));
+        const std::array<u64, 2> stack = c.callStack.stateWords();
+        h.add(stack[0]);
+        h.add(stack[1]);
+        KernelWait wait = c.waitingFor;
+        wait.cpu = p.cpu(wait.cpu);
+        h.add(wait.stateWord() | (c.steps.stateWord() << 32));
+        tlb(h, c.tlb, p);
+        return h.h;
     }
-    u64 fingerprint(const Machine& m, const std::vector<int>& pcs, const Perm& p, u64 memorySum) const {
+    // The part of CPU `src` at its place under `p`.
+    static u64 placed(u64 part, std::size_t position) { return mix64(part ^ (position * 0x9e3779b97f4a7c15ull + 1)); }
+    u64 restPart(const Machine& m, const Perm& p) const {
         Fp h;
         h.add(static_cast<u64>(m.cpuModel()));
-        const auto& cpus = m.cpus();
-        for (std::size_t j = 0; j < cpus.size(); ++j) {
-            const std::size_t src = p.identity ? j : static_cast<std::size_t>(p.cpuAt[j]);
-            const Cpu& c = cpus[src];
-            h.add(static_cast<u64>(pcs[src]) | (static_cast<u64>(c.state) << 32) | (static_cast<u64>(c.cpl) << 40) |
-                  (static_cast<u64>(c.tlbState) << 48));
-            h.add(c.regs.cr0);
-            h.add(p.pa(c.regs.cr3));
-            h.add(c.regs.cr4);
-            h.add(c.regs.efer);
-            for (u64 e : c.regs.pdpte) h.add(p.entry(e));
-            h.add(c.mcgStatus);
-            h.add(c.mc0Status);
-            h.add(static_cast<u64>(static_cast<std::int64_t>(p.task(c.currentTask))));
-            h.add(static_cast<u64>(static_cast<std::int64_t>(p.mm(c.activeMm))));
-            const std::array<u64, 2> stack = c.callStack.stateWords();
-            h.add(stack[0]);
-            h.add(stack[1]);
-            KernelWait wait = c.waitingFor;
-            wait.cpu = p.cpu(wait.cpu);
-            h.add(wait.stateWord() | (c.steps.stateWord() << 32));
-            tlb(h, c.tlb, p);
-        }
         const auto& mms = m.mms();
         h.add(mms.size());
         for (std::size_t j = 0; j < mms.size(); ++j) {
@@ -560,7 +577,9 @@ struct FingerprintContext {
         h.add(tasks.size());
         for (std::size_t j = 0; j < tasks.size(); ++j) {
             const Task& t = tasks[p.identity ? j : static_cast<std::size_t>(p.taskAt[j])];
-            h.add(tasks[j].name);  // names label positions; a permutation moves roles, not names
+            // Names label positions (a permutation moves roles, not names); those of the initial
+            // machine are the same in every state.
+            if (j >= initialTasks) h.add(tasks[j].name);
             h.add(static_cast<u64>(static_cast<std::int64_t>(p.mm(t.mm))));
         }
         const KernelState& k = m.kernel();
@@ -576,8 +595,23 @@ struct FingerprintContext {
         moved.flushBy = p.cpu(k.flushBy);
         for (u64 w : moved.stateWords()) h.add(w);
         h.add(m.memory().frameCount());
+        return h.h;
+    }
+    static u64 combine(u64 cpuSum, u64 rest, u64 memorySum) {
+        Fp h;
+        h.add(cpuSum);
+        h.add(rest);
         h.add(memorySum);
         return mix64(h.h);
+    }
+    u64 cpuSum(const Machine& m, const std::vector<int>& pcs, const Perm& p) const {
+        u64 sum = 0;
+        for (std::size_t i = 0; i < m.cpus().size(); ++i)
+            sum += placed(cpuPart(m.cpus()[i], pcs[i], p), static_cast<std::size_t>(p.cpu(static_cast<int>(i))));
+        return sum;
+    }
+    u64 fingerprint(const Machine& m, const std::vector<int>& pcs, const Perm& p) const {
+        return combine(cpuSum(m, pcs, p), restPart(m, p), memory(m.memory(), p));
     }
 };
 
@@ -810,6 +844,10 @@ struct Worker {
     std::vector<Succ> out, local;
     std::vector<std::pair<u64, const Frame*>> nodeFrames;  // frames of the state being expanded, by address
     std::vector<u64> nodeMemory;                           // its memory sum under each permutation
+    std::vector<std::vector<u64>> stackMemory;             // [level][perm] memory sums along the replayed path
+    std::vector<u64> nodeCpuSum;                           // the sum of its CPU parts under each permutation
+    std::vector<u64> nodeRest;                             // its machine-wide part under each permutation
+    std::vector<u64> nodeCpuParts;                         // [perm * cpus + cpu] each CPU's part
     u64 transitions = 0, reduced = 0, ends = 0, blocked = 0;
     bool overflow = false;
 };
@@ -850,7 +888,7 @@ namespace {
 
 // Whether the first TLB level of every CPU holds all its entries, so that the search can run with
 // that level alone while no first-level set comes near full (checked on every state reached).
-constexpr unsigned kCompactWays = 16;  // ways of a fully associative first-level array in a compact search
+constexpr unsigned kCompactWays = 8;  // ways of a fully associative first-level array in a compact search
 
 bool firstLevelOnly(const Machine& m) {
     for (const Cpu& c : m.cpus()) {
@@ -1030,10 +1068,24 @@ ExploreResult exploreOnce(const ExploreProblem& problem, const ExploreOptions& o
             w.path[i] = r;
             r = recs[r].parent;
         }
+        // The memory sum of level i under each permutation, from level i - 1's and its writes.
+        auto sums = [&](std::size_t i) {
+            std::vector<u64>& out = w.stackMemory[i];
+            out.resize(perms.size());
+            const PhysMemory& now = w.stack[i].memory();
+            const u64 writes = i == 0 ? ~u64{0} : now.writeCount() - w.stack[i - 1].memory().writeCount();
+            for (std::size_t p = 0; p < perms.size(); ++p)
+                out[p] = i > 0 && now.sameFrames(w.stack[i - 1].memory()) ? w.stackMemory[i - 1][p]
+                         : writes <= PhysMemory::kWriteLogSize
+                             ? ctx.memoryAfterWrites(w.stack[i - 1].memory(), now, perms[p], w.stackMemory[i - 1][p], writes)
+                             : ctx.memory(now, perms[p]);
+        };
         if (w.stack.empty()) {
             w.stack.push_back(start);
             w.pcs.push_back(pcs0);
             w.recAt.push_back(0);
+            w.stackMemory.emplace_back();
+            sums(0);
         }
         std::size_t k = 1;
         while (k <= d && k < w.recAt.size() && w.recAt[k] == w.path[k]) ++k;
@@ -1042,6 +1094,7 @@ ExploreResult exploreOnce(const ExploreProblem& problem, const ExploreOptions& o
                 w.stack.push_back(w.stack[i - 1]);
                 w.pcs.push_back(w.pcs[i - 1]);
                 w.recAt.push_back(0);
+                w.stackMemory.emplace_back();
             } else {
                 w.stack[i] = w.stack[i - 1];
                 w.pcs[i] = w.pcs[i - 1];
@@ -1050,6 +1103,7 @@ ExploreResult exploreOnce(const ExploreProblem& problem, const ExploreOptions& o
             w.stack[i].execute(opOf(x), nullptr);
             if (!(x.code & kSpecBit) && x.code != kStepCode) w.pcs[i][x.cpu]++;
             w.recAt[i] = w.path[i];
+            sums(i);
         }
         w.recAt.resize(d + 1);
     };
@@ -1059,11 +1113,32 @@ ExploreResult exploreOnce(const ExploreProblem& problem, const ExploreOptions& o
         materialise(w, rec, depth);
         const Machine& m = w.stack[static_cast<std::size_t>(depth)];
         const std::vector<int>& pcs = w.pcs[static_cast<std::size_t>(depth)];
-        w.nodeFrames.clear();
-        m.memory().forEachFrame([&](u64 pa, const Frame& f) { w.nodeFrames.emplace_back(pa, &f); });
-        std::sort(w.nodeFrames.begin(), w.nodeFrames.end());
+        bool framesListed = false;  // w.nodeFrames, only for a successor with many writes
+        auto nodeFrames = [&]() -> const std::vector<std::pair<u64, const Frame*>>& {
+            if (!framesListed) {
+                w.nodeFrames.clear();
+                m.memory().forEachFrame([&](u64 pa, const Frame& f) { w.nodeFrames.emplace_back(pa, &f); });
+                std::sort(w.nodeFrames.begin(), w.nodeFrames.end());
+                framesListed = true;
+            }
+            return w.nodeFrames;
+        };
         w.nodeMemory.resize(perms.size());
-        for (std::size_t k = 0; k < perms.size(); ++k) w.nodeMemory[k] = ctx.memory(m.memory(), perms[k]);
+        w.nodeCpuSum.resize(perms.size());
+        w.nodeRest.resize(perms.size());
+        w.nodeCpuParts.resize(perms.size() * static_cast<std::size_t>(ncpu));
+        for (std::size_t k = 0; k < perms.size(); ++k) {
+            w.nodeMemory[k] = w.stackMemory[static_cast<std::size_t>(depth)][k];
+            w.nodeRest[k] = ctx.restPart(m, perms[k]);
+            u64 sum = 0;
+            for (int i = 0; i < ncpu; ++i) {
+                const u64 part = FingerprintContext::placed(
+                    ctx.cpuPart(m.cpu(i), pcs[static_cast<std::size_t>(i)], perms[k]), static_cast<std::size_t>(perms[k].cpu(i)));
+                w.nodeCpuParts[k * static_cast<std::size_t>(ncpu) + static_cast<std::size_t>(i)] = part;
+                sum += part;
+            }
+            w.nodeCpuSum[k] = sum;
+        }
         w.local.clear();
         // A successor: a thread op (index = its place in the thread), a speculation (spec) or a
         // kernel step (index = kStepCode).
@@ -1073,7 +1148,7 @@ ExploreResult exploreOnce(const ExploreProblem& problem, const ExploreOptions& o
                           : spec ? speculateOp(cpu, specOf(cpu)[static_cast<std::size_t>(index)])
                                  : threadOf(cpu)[static_cast<std::size_t>(index)];
             if (spec && !speculationChanges(m, cpu, static_cast<u32>(op.a))) return false;
-            if (kstep ? !KernelOps::canStep(m, cpu) : !spec && fine && KernelOps::busy(m, cpu)) return false;
+            if (kstep ? !KernelOps::canStep(m, cpu) : !spec && KernelOps::waits(m, op)) return false;
             w.scratch = m;  // also after an op that threw: a kernel op may fail part-way
             try {
                 w.scratch.execute(op, nullptr);
@@ -1084,14 +1159,36 @@ ExploreResult exploreOnce(const ExploreProblem& problem, const ExploreOptions& o
             w.scratchPcs = pcs;
             if (!spec && !kstep) w.scratchPcs[static_cast<std::size_t>(cpu)]++;
             Succ s;
+            hasMachineCheck(w.scratch, s.mcCpu);
+            // Only the CPUs the op can write have new parts (a machine check's panic stops them all);
+            // the memory sum is the node's while the copy shares its frames.
+            const u64 changed = s.mcCpu >= 0 ? allCpus
+                                : spec      ? cpuBit(cpu)
+                                            : opFootprint(op, &m, problem.initial, 0, allCpus).w & allCpus;
+            const bool sameMemory = w.scratch.memory().sameFrames(m.memory());
+            const u64 writes = w.scratch.memory().writeCount() - m.memory().writeCount();
+            // Accesses, speculation and invlpg leave mms, tasks and the kernel state alone.
+            const bool sameRest = s.mcCpu < 0 && (op.code == OpCode::Speculate || op.code == OpCode::Access ||
+                                                  op.code == OpCode::Invlpg);
             s.fp = ~u64{0};
-            for (std::size_t k = 0; k < perms.size(); ++k)
-                s.fp = std::min(s.fp, ctx.fingerprint(w.scratch, w.scratchPcs, perms[k],
-                                                      ctx.memoryFrom(w.scratch.memory(), perms[k], w.nodeMemory[k], w.nodeFrames)));
+            for (std::size_t k = 0; k < perms.size(); ++k) {
+                u64 sum = w.nodeCpuSum[k];
+                for (int i = 0; i < ncpu; ++i) {
+                    if (!(changed & cpuBit(i))) continue;
+                    sum -= w.nodeCpuParts[k * static_cast<std::size_t>(ncpu) + static_cast<std::size_t>(i)];
+                    sum += FingerprintContext::placed(ctx.cpuPart(w.scratch.cpu(i), w.scratchPcs[static_cast<std::size_t>(i)], perms[k]),
+                                                      static_cast<std::size_t>(perms[k].cpu(i)));
+                }
+                const u64 mem = sameMemory ? w.nodeMemory[k]
+                                : writes <= PhysMemory::kWriteLogSize
+                                    ? ctx.memoryAfterWrites(m.memory(), w.scratch.memory(), perms[k], w.nodeMemory[k], writes)
+                                    : ctx.memoryFrom(w.scratch.memory(), perms[k], w.nodeMemory[k], nodeFrames());
+                const u64 rest = sameRest ? w.nodeRest[k] : ctx.restPart(w.scratch, perms[k]);
+                s.fp = std::min(s.fp, FingerprintContext::combine(sum, rest, mem));
+            }
             s.parent = rec;
             s.cpu = static_cast<std::uint16_t>(cpu);
             s.code = static_cast<std::uint16_t>(index | (spec ? kSpecBit : 0));
-            hasMachineCheck(w.scratch, s.mcCpu);
             if (compact && nearEviction(w.scratch)) w.overflow = true;
             w.local.push_back(s);
             return true;

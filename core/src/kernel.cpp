@@ -490,11 +490,7 @@ void KernelOps::nativeCpuUp(const Op& op, Cpu& a, Cpu& b) {
 
 void KernelOps::startSecondary(const Op& op, Cpu& b) {
     KernelState& k = m_m.kernel();
-    if (b.state != CpuState::Booting || k.bootingCpu != b.id)
-        throw OpError(op.loc, fmt::format("cpu{} is not being booted (it is {})", b.id, cpuStateName(b.state)));
-    if (k.callinDone) throw OpError(op.loc, fmt::format("cpu{} already ran start_secondary", b.id));
-    if (b.callStack.empty() || b.callStack.back() != KernelFn::StartupSmp)
-        throw OpError(op.loc, fmt::format("cpu{} has not left the trampoline yet", b.id));
+    refuseIfWaiting(op, b);
     b.callStack = {KernelFn::StartSecondary};
     if (k.variant == KernelVariant::FixTrampoline) {
         if (k.fineSteps) {
@@ -539,11 +535,7 @@ void KernelOps::bootReturn(Cpu& a) {
 
 void KernelOps::zapLowMappings(const Op& op, Cpu& a) {
     KernelState& k = m_m.kernel();
-    if (k.variant == KernelVariant::FixTrampoline)
-        throw OpError(op.loc, "fix-trampoline never puts low mappings in swapper_pg_dir: there is nothing to zap");
-    if (k.bootingCpu >= 0 && !k.callinDone)
-        throw OpError(op.loc, fmt::format("cpu{} has not called in yet: it still needs the low mappings",
-                                          k.bootingCpu));
+    refuseIfWaiting(op, a);
     if (!a.callStack.empty() && a.callStack.back() == KernelFn::NextZapLowMappings) a.callStack.pop_back();
     enter(a, KernelFn::ZapLowMappings);
     for (unsigned i = 0; i < kKernelPgdBoundary; ++i)
@@ -570,12 +562,7 @@ void KernelOps::clearLowMappings(Cpu& a) {
 
 void KernelOps::setCpuOnline(const Op& op, Cpu& b) {
     KernelState& k = m_m.kernel();
-    if (b.state != CpuState::Booting || k.bootingCpu != b.id || !k.callinDone)
-        throw OpError(op.loc, fmt::format("cpu{} has not run start_secondary", b.id));
-    if (k.lowMappings)
-        throw OpError(op.loc, fmt::format("cpu{} spins in start_secondary while low_mappings is set; "
-                                          "native_cpu_up must zap_low_mappings first",
-                                          b.id));
+    refuseIfWaiting(op, b);
     if (k.variant != KernelVariant::FixTrampoline) {
         // After the low_mappings wait, 32-bit start_secondary flushes globally.
         enter(b, KernelFn::FlushTlbAllLocal);
@@ -604,6 +591,57 @@ void KernelOps::markOnline(Cpu& b) {
     k.bootingCpu = -1;
     k.bootingBy = -1;
     k.callinDone = false;
+}
+
+// Why a hotplug op cannot run yet on CPU `c` (it waits for another CPU), as data: the explorer
+// asks before it copies a machine, the op throws the message.
+enum class KernelOps::Refusal : std::uint8_t {
+    None, NotBooting, CalledIn, InTrampoline, NotStarted, LowMappings, NothingToZap, NotCalledIn, Busy,
+};
+
+KernelOps::Refusal KernelOps::refusal(const Machine& m, const Op& op) {
+    const Cpu& c = m.cpu(op.cpu);
+    const KernelState& k = m.kernel();
+    if (c.steps.busy() && op.code != OpCode::KernelStep) return Refusal::Busy;
+    switch (op.code) {
+    case OpCode::StartSecondary:
+        if (c.state != CpuState::Booting || k.bootingCpu != c.id) return Refusal::NotBooting;
+        if (k.callinDone) return Refusal::CalledIn;
+        if (c.callStack.empty() || c.callStack.back() != KernelFn::StartupSmp) return Refusal::InTrampoline;
+        return Refusal::None;
+    case OpCode::SetCpuOnline:
+        if (c.state != CpuState::Booting || k.bootingCpu != c.id || !k.callinDone) return Refusal::NotStarted;
+        return k.lowMappings ? Refusal::LowMappings : Refusal::None;
+    case OpCode::ZapLowMappings:
+        if (k.variant == KernelVariant::FixTrampoline) return Refusal::NothingToZap;
+        return k.bootingCpu >= 0 && !k.callinDone ? Refusal::NotCalledIn : Refusal::None;
+    default: return Refusal::None;
+    }
+}
+
+bool KernelOps::waits(const Machine& m, const Op& op) { return op.cpu >= 0 && refusal(m, op) != Refusal::None; }
+
+void KernelOps::refuseIfWaiting(const Op& op, const Cpu& c) const {
+    const KernelState& k = m_m.kernel();
+    switch (refusal(m_m.machine(), op)) {
+    case Refusal::None: return;
+    case Refusal::NotBooting:
+        throw OpError(op.loc, fmt::format("cpu{} is not being booted (it is {})", c.id, cpuStateName(c.state)));
+    case Refusal::CalledIn: throw OpError(op.loc, fmt::format("cpu{} already ran start_secondary", c.id));
+    case Refusal::InTrampoline: throw OpError(op.loc, fmt::format("cpu{} has not left the trampoline yet", c.id));
+    case Refusal::NotStarted: throw OpError(op.loc, fmt::format("cpu{} has not run start_secondary", c.id));
+    case Refusal::LowMappings:
+        throw OpError(op.loc, fmt::format("cpu{} spins in start_secondary while low_mappings is set; "
+                                          "native_cpu_up must zap_low_mappings first",
+                                          c.id));
+    case Refusal::NothingToZap:
+        throw OpError(op.loc, "fix-trampoline never puts low mappings in swapper_pg_dir: there is nothing to zap");
+    case Refusal::NotCalledIn:
+        throw OpError(op.loc, fmt::format("cpu{} has not called in yet: it still needs the low mappings", k.bootingCpu));
+    case Refusal::Busy:
+        throw OpError(op.loc, fmt::format("cpu{} is inside a kernel path; its next step: {} (kernel_step)", c.id,
+                                          nextStepText(m_m.machine(), c.id)));
+    }
 }
 
 // ---- the fine-grained mode ---------------------------------------------------------------------
@@ -782,9 +820,7 @@ void KernelOps::execute(const Op& op) {
 
     Cpu& c = m_m.cpu(op.cpu);
     if (op.code == OpCode::KernelStep) return kernelStep(op, c);
-    if (c.steps.busy())
-        throw OpError(op.loc, fmt::format("cpu{} is inside a kernel path; its next step: {} (kernel_step)", c.id,
-                                          nextStepText(m_m.machine(), c.id)));
+    if (c.steps.busy()) refuseIfWaiting(op, c);
     auto target = [&]() -> Cpu& {
         m_m.checkCpu(op, op.target, 0);
         return m_m.cpu(op.target);

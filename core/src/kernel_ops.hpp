@@ -62,6 +62,9 @@ public:
     // Whether a thread operation of this CPU is refused now because it is inside a kernel path
     // or handling an IPI (the explorer asks before it copies a machine to run the op).
     static bool busy(const Machine& m, int cpu) { return m.cpu(cpu).steps.busy(); }
+    // Whether the CPU op `op` waits for another CPU now (a hotplug op before its turn, any op of
+    // a CPU inside a kernel path): it would throw without changing anything.
+    static bool waits(const Machine& m, const Op& op);
     // The step `cpuN kernel_step` would run now, for narration: "handles the flush IPI:
     // __flush_tlb_all"; "" if none.
     static std::string nextStepText(const Machine& m, int cpu);
@@ -73,6 +76,10 @@ public:
     static void keepFirstTlbLevel(Machine& m, unsigned fullyAssociativeWays);
 
 private:
+    enum class Refusal : std::uint8_t;
+    static Refusal refusal(const Machine& m, const Op& op);
+    void refuseIfWaiting(const Op& op, const Cpu& c) const;
+
     void requireBooted(const Op& op) const;
     int taskNamed(const Op& op, std::size_t arg) const;
 

@@ -13,7 +13,11 @@ PhysMemory::FrameTable& PhysMemory::framesForWrite() {
 
 void PhysMemory::write64(u64 pa, u64 value) {
     auto& slot = framesForWrite()[pa >> 12];
-    if (!slot) slot = std::make_shared<Frame>(Frame{});
+    m_writeLog[m_writes++ % kWriteLogSize] = pa;
+    if (!slot) {
+        slot = std::make_shared<Frame>(Frame{});
+        m_writes += kWriteLogSize;
+    }
     else if (slot.use_count() > 1) slot = std::make_shared<Frame>(*slot);  // copy on write
     (*slot)[(pa & 0xfff) >> 3] = value;
 }
@@ -23,6 +27,7 @@ u64 PhysMemory::allocFrame(const std::string& frameName) {
     const u64 pa = m_nextTableFrame;
     m_nextTableFrame += 0x1000;
     framesForWrite()[pa >> 12] = std::make_shared<Frame>(Frame{});
+    m_writes += kWriteLogSize + 1;
     name(pa, frameName);
     return pa;
 }

@@ -34,6 +34,16 @@ public:
     u64 allocFrame(const std::string& name);
     bool hasFrame(u64 pa) const { return m_frames->count(pa >> 12) != 0; }
     std::size_t frameCount() const { return m_frames->size(); }
+    // Whether this memory still shares its frame table with `o` (a copy neither has written to
+    // since: then both hold the same contents).
+    bool sameFrames(const PhysMemory& o) const { return m_frames == o.m_frames; }
+
+    // The words written lately, for the explorer's incremental memory sum: writeCount() grows by
+    // one per write64 into an existing frame and by kWriteLogSize + 1 when a frame is created;
+    // recentWrite(i) is the address of the i-th latest write (i < kWriteLogSize).
+    static constexpr std::size_t kWriteLogSize = 8;
+    u64 writeCount() const { return m_writes; }
+    u64 recentWrite(std::size_t i) const { return m_writeLog[(m_writes - 1 - i) % kWriteLogSize]; }
     // Visits every backed frame as f(frame address, contents), in no particular order (the
     // explorer hashes memory with an order-independent sum).
     template <typename F>
@@ -56,7 +66,9 @@ private:
     FrameTable& framesForWrite();  // the frame table, unshared first
     std::shared_ptr<FrameTable> m_frames = std::make_shared<FrameTable>();
     std::shared_ptr<Symbols> m_symbols = std::make_shared<Symbols>();
-    u64 m_nextTableFrame = 0x01800000;  // page-table pool (kernel .bss-like region, 24 MiB)
+    u64 m_nextTableFrame = 0x01800000;
+    u64 m_writes = 0;
+    std::array<u64, kWriteLogSize> m_writeLog{};  // page-table pool (kernel .bss-like region, 24 MiB)
 };
 
 }  // namespace tlblab
