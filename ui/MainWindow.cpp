@@ -34,6 +34,8 @@
 #include <QHBoxLayout>
 #include <QScreen>
 #include <QScrollArea>
+#include <QHash>
+#include <QSet>
 #include <QLabel>
 #include <QMouseEvent>
 #include <QMenuBar>
@@ -159,8 +161,8 @@ MainWindow::MainWindow(QWidget* parent)
             [this](const QString& path, const QString& variant) { openLesson(path, variant); });
     connect(m_timeline, &SwimlaneTimeline::seekRequested, m_controller, &SessionController::seekPosition);
     m_timeline->setEventSource([this](std::size_t op) { return m_controller->eventsOfOp(op); });
-    connect(m_canvas, &MachineCanvas::tlbEntryClicked, m_inspector, &Inspector::inspectId);
-    connect(m_canvas, &MachineCanvas::tableEntryClicked, m_inspector, &Inspector::inspectId);
+    connect(m_canvas, &MachineCanvas::tlbEntryClicked, m_inspector, &Inspector::inspectTlbEntry);
+    connect(m_canvas, &MachineCanvas::tableEntryClicked, m_inspector, &Inspector::inspectTableEntry);
     auto raiseInspector = [inspectorDock] { inspectorDock->raise(); };
     connect(m_canvas, &MachineCanvas::tlbEntryClicked, this, raiseInspector);
     connect(m_canvas, &MachineCanvas::tableEntryClicked, this, raiseInspector);
@@ -515,10 +517,17 @@ void MainWindow::setPresentation(bool on) {
         if (m_restore.statusBar) statusBar()->show();
         for (const auto& [tb, visible] : m_restore.toolBars)
             if (tb) tb->setVisible(visible);
-        // Docks that were open come back; the ones shown meanwhile (from the View menu) stay. Docks
-        // created meanwhile are not in the list and are left as they are.
+        // Docks moved meanwhile (floated, docked, tabbed elsewhere) go back to their place, then
+        // the ones that were closed close again. Every recorded dock is shown for that: Qt lists
+        // the tab group of visible docks only. Docks created meanwhile are left as they are.
         for (const DockRestore& r : m_restore.docks)
-            if (r.dock && r.open) r.dock->show();
+            if (r.dock) r.dock->show();
+        putDocksBack();
+        for (const DockRestore& r : m_restore.docks)
+            if (r.dock && !r.open) r.dock->hide();
+        // The docks' moves may have grown the window for a moment (its minimum size with every dock
+        // shown): the geometry once more.
+        if (!(m_restore.windowState & Qt::WindowMaximized)) restoreGeometry(m_restore.geometry);
         // Tabbed docks: the tab that was in front is in front again.
         for (const DockRestore& r : m_restore.docks)
             if (r.dock && r.front && !tabifiedDockWidgets(r.dock).isEmpty()) r.dock->raise();
@@ -531,6 +540,50 @@ void MainWindow::setPresentation(bool on) {
     }
     if (on) applyAppearance();  // (leaving: done above, before the docks came back)
     QTimer::singleShot(0, this, [this] { m_canvas->frameSubject(); });
+}
+
+void MainWindow::putDocksBack() {
+    auto alive = [](const QList<QPointer<QDockWidget>>& l) {
+        QSet<QDockWidget*> out;
+        for (const auto& d : l)
+            if (d) out.insert(d);
+        return out;
+    };
+    auto tabsOf = [this](QDockWidget* d) {
+        const QList<QDockWidget*> l = tabifiedDockWidgets(d);
+        return QSet<QDockWidget*>(l.begin(), l.end());
+    };
+    QHash<QDockWidget*, QSet<QDockWidget*>> want;  // each recorded dock's tab group, itself left out
+    QHash<QDockWidget*, Qt::DockWidgetArea> area;
+    for (const DockRestore& r : m_restore.docks)
+        if (r.dock) {
+            want.insert(r.dock, alive(r.tabbedWith));
+            area.insert(r.dock, r.area);
+        }
+    // Floating or docked as it was: a dock floated meanwhile goes back to the place Qt kept for it.
+    for (const DockRestore& r : m_restore.docks)
+        if (r.dock && r.dock->isFloating() != r.floating) r.dock->setFloating(r.floating);
+    // In its place: docked in its area, tabbed with the docks of its group and no others.
+    auto inPlace = [&](QDockWidget* d) {
+        return !want.contains(d) || d->isFloating() || (dockWidgetArea(d) == area.value(d) && tabsOf(d) == want.value(d));
+    };
+    // A group member that holds no dock from outside its group: the others of the group join it.
+    auto cleanMember = [&](const QSet<QDockWidget*>& group) -> QDockWidget* {
+        for (QDockWidget* t : group)
+            if (want.contains(t) && !t->isFloating() && dockWidgetArea(t) == area.value(t) &&
+                (tabsOf(t) - want.value(t)).isEmpty())
+                return t;
+        return nullptr;
+    };
+    // First the docks of tab groups (out of a group they were put in, back into their own), then
+    // the docks that stood alone and are still tabbed or in another area.
+    for (const DockRestore& r : m_restore.docks) {
+        if (!r.dock || r.floating || inPlace(r.dock) || want.value(r.dock).isEmpty()) continue;
+        if (QDockWidget* anchor = cleanMember(want.value(r.dock))) tabifyDockWidget(anchor, r.dock);
+    }
+    for (const DockRestore& r : m_restore.docks)
+        if (r.dock && !r.floating && r.area != Qt::NoDockWidgetArea && !inPlace(r.dock) && want.value(r.dock).isEmpty())
+            addDockWidget(r.area, r.dock);
 }
 
 void MainWindow::restoreDockSizes() {

@@ -107,16 +107,6 @@ std::size_t keyframeIntervalFor(std::size_t ops, std::size_t machineBytes) {
 
 namespace {
 
-bool isSetupOp(OpCode c) {
-    switch (c) {
-    case OpCode::Cpus: case OpCode::CpuModel: case OpCode::TlbPreset: case OpCode::KernelVariant:
-    case OpCode::Seed: case OpCode::Speculation: case OpCode::KernelBoot:
-        return true;
-    default:
-        return false;
-    }
-}
-
 // Within the script limit (16 MiB), like tlblab-cli exec: /dev/zero or a huge file is an error.
 std::string readFile(const std::string& path) {
     try {

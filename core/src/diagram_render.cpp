@@ -145,7 +145,7 @@ std::string cpuColor(Theme theme, int cpu) {
     static const char* kPrintCpu[] = {"#000000", "#333333", "#000000", "#333333", "#000000", "#333333", "#000000", "#333333"};
     const std::size_t i = static_cast<std::size_t>(cpu < 0 ? 0 : cpu) % 8;
     switch (theme) {
-    case Theme::Dark: return kDarkCpu[i];
+    case Theme::Dark:
     case Theme::HighContrast: return kDarkCpu[i];
     case Theme::Print: return kPrintCpu[i];
     case Theme::Light: break;
@@ -185,14 +185,15 @@ RoleStyle roleStyle(Theme theme, std::string_view role) {
     } else if (role == "register") set(p.tableFill, p.tableStroke, 1.5);
     else if (role == "register-highlight" || role == "entry-highlight")
         set(p.highlight, p.highlightStroke, 3, hc ? "#000000" : p.text);
-    else if (role == "mce-register" || role == "multimatch" || role == "mm-diff")
+    else if (role == "mce-register" || role == "multimatch" || role == "mm-diff" || role == "fault")
         set(p.danger, p.dangerText, 3, p.dangerText);
-    else if (role == "mm-same") set("none", p.rowLine, 1);
-    else if (role == "table" || role == "tlb-table") set(p.tableFill, p.tableStroke, 2);
+    else if (role == "table" || role == "tlb-table" || role == "addr-field" || role == "addr-frame")
+        set(p.tableFill, p.tableStroke, 2);
     else if (role == "table-header") set(p.header, p.tableStroke, 2);
     else if (role == "table-columns") set(p.columns, p.rowLine, 1, p.muted);
-    else if (role == "entry" || role == "tlb-entry" || role == "mm-range-plain") set("none", p.rowLine, 1);
-    else if (role == "entry-low-mapping") set(p.low, p.lowStroke, 2);
+    else if (role == "entry" || role == "tlb-entry" || role == "mm-range-plain" || role == "mm-same")
+        set("none", p.rowLine, 1);
+    else if (role == "entry-low-mapping" || role == "legend-low-mapping") set(p.low, p.lowStroke, 2);
     else if (role == "entry-gap") set("none", p.rowLine, 1, p.muted);
     else if (role == "tlb-entry-global" || role == "entry-global" || role == "mm-range-global" || role == "legend-global")
         set(p.global, p.globalStroke, 1.5);
@@ -201,14 +202,11 @@ RoleStyle roleStyle(Theme theme, std::string_view role) {
     else if (role == "tlb-entry-speculative" || role == "mm-range-speculative" || role == "legend-speculative") {
         set(p.spec, p.specStroke, 2);
         s.dashed = true;
-    } else if (role == "legend-low-mapping") set(p.low, p.lowStroke, 2);
-    else if (role == "legend-conflict") set(p.danger, p.danger, 1);
+    } else if (role == "legend-conflict") set(p.danger, p.danger, 1);
     else if (role == "legend-walk") set("none", p.walk, 4);
     else if (role == "legend-changed") set(p.changed, p.changed, 1);
     else if (role == "legend-highlight") set("none", p.highlightStroke, 4);
     else if (role == "legend" || role == "addr-figure" || role == "mm-figure") set(p.bg, p.muted, 1.5);
-    else if (role == "addr-field" || role == "addr-frame") set(p.tableFill, p.tableStroke, 2);
-    else if (role == "fault") set(p.danger, p.dangerText, 3, p.dangerText);
     else if (role == "ec-bit" || role == "mce-bit-clear") set(p.tableFill, p.rowLine, 1, p.muted);
     else if (role == "ec-bit-set") set(p.tableFill, p.danger, 3);
     else if (role == "mce-bit-set") set(p.dangerText, p.dangerText, 2, p.danger);

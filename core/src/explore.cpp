@@ -226,28 +226,27 @@ bool startsKernelPath(OpCode c) {
 // tasks; `mayRun` holds the bits of every user task the op's CPU can be running (used when m is
 // null: only the CPU's own schedule ops change what it runs).
 Footprint opFootprint(const Op& op, const Machine* m, const Machine& ref, u64 mayRun, u64 allCpus) {
+    // The op table's reach column (opReach) says what the op touches; this turns it into state bits.
     const u64 self = op.cpu >= 0 ? cpuBit(op.cpu) : 0;
-    switch (op.code) {
-    case OpCode::Speculate: return {self | kMemLower, self};
-    case OpCode::Access:
+    switch (opReach(op.code)) {
+    case OpReach::Speculate: return {self | kMemLower, self};
+    case OpReach::Access:
         // A read or fetch only sets A bits, which commute and which no behaviour depends on; a
         // write sets D, which a TLB fill records. A machine check ends the search there.
         return {self | kMemLower, self | (op.access == AccessType::Write ? kMemLower : 0)};
-    case OpCode::Invlpg: case OpCode::EnterLazyTlb: return {self, self};
-    case OpCode::Schedule: {
+    case OpReach::OwnCpu: return {self, self};
+    case OpReach::Schedule: {
         const u64 next = namedTaskBit(ref, op.name);
         const u64 prev = m ? taskBit(*m, m->cpu(op.cpu).currentTask) : mayRun;
         return {self | kMemPdpt | next, self | next | prev};
     }
-    case OpCode::SwitchMm: case OpCode::LeaveMm: case OpCode::KFlushTlb: case OpCode::KFlushTlbAll:
-    case OpCode::Flush: case OpCode::FlushAll: case OpCode::Set: case OpCode::LoadCr3:
-        return {self | kMemPdpt, self};
-    case OpCode::FlushTlbAllIpi: return {allCpus | kMemPdpt, allCpus};
-    case OpCode::DoBootCpu: {
+    case OpReach::OwnCpuPdpt: return {self | kMemPdpt, self};
+    case OpReach::AllCpus: return {allCpus | kMemPdpt, allCpus};
+    case OpReach::BootPair: {
         const u64 both = self | (op.target >= 0 ? cpuBit(op.target) : allCpus);
         return {both | kKernel | kMemPdpt, both | kKernel};
     }
-    case OpCode::StartSecondary: case OpCode::SetCpuOnline: {
+    case OpReach::BootingPair: {
         u64 cpus = allCpus;
         if (m) {
             const int by = m->kernel().bootingBy;
@@ -255,12 +254,11 @@ Footprint opFootprint(const Op& op, const Machine* m, const Machine& ref, u64 ma
         }
         return {cpus | kKernel | kMemPdpt, cpus | kKernel};
     }
-    case OpCode::NativeCpuUp: case OpCode::ZapLowMappings:
-        return {allCpus | kKernel | kMemPdpt, allCpus | kKernel | kMemPdpt};
-    case OpCode::CpuDown: return {allCpus | kKernel | kMemPdpt | kTaskBits, allCpus | kKernel};
-    case OpCode::KernelStep: return kernelPathFootprint(allCpus);
-    default: return {kEverything, kEverything};
+    case OpReach::AllKernel: return {allCpus | kKernel | kMemPdpt, allCpus | kKernel | kMemPdpt};
+    case OpReach::CpuDown: return {allCpus | kKernel | kMemPdpt | kTaskBits, allCpus | kKernel};
+    case OpReach::Everything: break;
     }
+    return {kEverything, kEverything};
 }
 
 Footprint speculationFootprint(int cpu) { return {cpuBit(cpu) | kMemLower, cpuBit(cpu)}; }

@@ -228,7 +228,7 @@ void KernelOps::clonePgdRange(u64 pgd, unsigned dst, unsigned src, unsigned coun
 void KernelOps::boot(const Op& op) {
     KernelState& k = m_m.kernel();
     if (k.booted) throw OpError(op.loc, "the kernel is already booted");
-    const u64 lowmem = op.a ? op.a : kDefaultLowmem;
+    const u64 lowmem = op.length() ? op.length() : kDefaultLowmem;
     if (lowmem % 0x200000 || lowmem > (1ull << 30))
         throw OpError(op.argLoc(0), "lowmem must be a multiple of 2M and at most 1G");
     const bool nx = m_m.cpus()[0].regs.nxe();
@@ -810,93 +810,148 @@ void KernelOps::cpuDown(const Op& op, Cpu& a, Cpu& b) {
     leave(a, KernelFn::CpuDown);
 }
 
-// ---- dispatch --------------------------------------------------------------------------------
+// ---- the operations (the op table, op_table.cpp, dispatches to these) -----------------------
 
-void KernelOps::execute(const Op& op) {
-    if (op.code == OpCode::KernelBoot) return boot(op);
-    if (op.code == OpCode::KernelSteps) return setSteps(op);
-    requireBooted(op);
-    if (op.code == OpCode::Task) return newTask(op);
-
+Cpu& KernelOps::actingCpu(const Op& op) {
     Cpu& c = m_m.cpu(op.cpu);
-    if (op.code == OpCode::KernelStep) return kernelStep(op, c);
-    if (c.steps.busy()) refuseIfWaiting(op, c);
-    auto target = [&]() -> Cpu& {
-        m_m.checkCpu(op, op.target, 0);
-        return m_m.cpu(op.target);
-    };
-    auto online = [&](const Cpu& x) {
-        if (x.state != CpuState::Online)
-            throw OpError(op.loc, fmt::format("cpu{} is {}, not online", x.id, cpuStateName(x.state)));
-    };
+    if (c.steps.busy()) refuseIfWaiting(op, c);  // inside a kernel path: only kernel_step runs
+    return c;
+}
 
-    switch (op.code) {
-    case OpCode::Schedule: {
-        online(c);
-        int t = -1;
-        if (op.name == "idle") {
-            for (std::size_t i = 0; i < m_m.tasks().size(); ++i)
-                if (m_m.tasks()[i].cpu == c.id) t = static_cast<int>(i);
-        } else {
-            t = taskNamed(op, 0);
-            if (m_m.tasks()[static_cast<std::size_t>(t)].mm < 0)
-                throw OpError(op.argLoc(0), "'" + op.name + "' is an idle task; write 'schedule idle'");
-            for (const auto& o : m_m.cpus())
-                if (o.id != c.id && o.currentTask == t && o.state != CpuState::Offline)
-                    throw OpError(op.argLoc(0), fmt::format("{} is running on cpu{}", op.name, o.id));
-        }
-        if (!c.callStack.empty() && c.callStack.front() != KernelFn::CpuIdle)
-            throw OpError(op.loc, fmt::format("cpu{} is inside {}; it cannot schedule now", c.id,
-                                              kernelFnName(c.callStack.front())));
-        schedule(c, t);
-        break;
+Cpu& KernelOps::targetCpu(const Op& op) {
+    m_m.checkCpu(op, op.target, 0);
+    return m_m.cpu(op.target);
+}
+
+void KernelOps::requireOnline(const Op& op, const Cpu& x) const {
+    if (x.state != CpuState::Online)
+        throw OpError(op.loc, fmt::format("cpu{} is {}, not online", x.id, cpuStateName(x.state)));
+}
+
+void KernelOps::opKernelBoot(const Op& op) { boot(op); }
+
+void KernelOps::opKernelSteps(const Op& op) { setSteps(op); }
+
+void KernelOps::opKernelStep(const Op& op) {
+    requireBooted(op);
+    kernelStep(op, m_m.cpu(op.cpu));
+}
+
+void KernelOps::opTask(const Op& op) {
+    requireBooted(op);
+    newTask(op);
+}
+
+void KernelOps::opSchedule(const Op& op) {
+    requireBooted(op);
+    Cpu& c = actingCpu(op);
+    requireOnline(op, c);
+    int t = -1;
+    if (op.name == "idle") {
+        for (std::size_t i = 0; i < m_m.tasks().size(); ++i)
+            if (m_m.tasks()[i].cpu == c.id) t = static_cast<int>(i);
+    } else {
+        t = taskNamed(op, 0);
+        if (m_m.tasks()[static_cast<std::size_t>(t)].mm < 0)
+            throw OpError(op.argLoc(0), "'" + op.name + "' is an idle task; write 'schedule idle'");
+        for (const auto& o : m_m.cpus())
+            if (o.id != c.id && o.currentTask == t && o.state != CpuState::Offline)
+                throw OpError(op.argLoc(0), fmt::format("{} is running on cpu{}", op.name, o.id));
     }
-    case OpCode::SwitchMm: {
-        online(c);
-        int t = taskNamed(op, 0);
-        int mm = m_m.tasks()[static_cast<std::size_t>(t)].mm;
-        if (mm < 0) throw OpError(op.argLoc(0), "'" + op.name + "' has no mm of its own");
-        switchMm(c, c.activeMm, mm);
-        break;
-    }
-    case OpCode::EnterLazyTlb: online(c); enterLazyTlb(c); break;
-    case OpCode::LeaveMm: online(c); leaveMm(c, &op); break;
-    case OpCode::KFlushTlb:
-        enter(c, KernelFn::FlushTlb);
-        flushTlb(c);
-        leave(c, KernelFn::FlushTlb);
-        break;
-    case OpCode::KFlushTlbAll:
-        enter(c, KernelFn::FlushTlbAllLocal);
-        flushTlbAll(c);
-        leave(c, KernelFn::FlushTlbAllLocal);
-        break;
-    case OpCode::FlushTlbAllIpi: online(c); flushTlbAllIpi(c); break;
-    case OpCode::NativeCpuUp: {
-        online(c);
-        Cpu& b = target();
-        if (b.state != CpuState::Offline)
-            throw OpError(op.argLoc(0), fmt::format("cpu{} is {}; only an offline CPU can be brought up", b.id,
-                                                    cpuStateName(b.state)));
-        nativeCpuUp(op, c, b);
-        break;
-    }
-    case OpCode::DoBootCpu: {
-        online(c);
-        Cpu& b = target();
-        if (b.state != CpuState::Offline)
-            throw OpError(op.argLoc(0), fmt::format("cpu{} is {}, not offline", b.id, cpuStateName(b.state)));
-        if (m_m.kernel().bootingCpu >= 0)
-            throw OpError(op.loc, fmt::format("cpu{} is still being brought up", m_m.kernel().bootingCpu));
-        doBootCpu(c, b);
-        break;
-    }
-    case OpCode::StartSecondary: startSecondary(op, c); break;
-    case OpCode::ZapLowMappings: online(c); zapLowMappings(op, c); break;
-    case OpCode::SetCpuOnline: setCpuOnline(op, c); break;
-    case OpCode::CpuDown: online(c); cpuDown(op, c, target()); break;
-    default: throw OpError(op.loc, "internal: unhandled operation");
-    }
+    if (!c.callStack.empty() && c.callStack.front() != KernelFn::CpuIdle)
+        throw OpError(op.loc, fmt::format("cpu{} is inside {}; it cannot schedule now", c.id,
+                                          kernelFnName(c.callStack.front())));
+    schedule(c, t);
+}
+
+void KernelOps::opSwitchMm(const Op& op) {
+    requireBooted(op);
+    Cpu& c = actingCpu(op);
+    requireOnline(op, c);
+    int t = taskNamed(op, 0);
+    int mm = m_m.tasks()[static_cast<std::size_t>(t)].mm;
+    if (mm < 0) throw OpError(op.argLoc(0), "'" + op.name + "' has no mm of its own");
+    switchMm(c, c.activeMm, mm);
+}
+
+void KernelOps::opEnterLazyTlb(const Op& op) {
+    requireBooted(op);
+    requireOnline(op, actingCpu(op));
+    enterLazyTlb(actingCpu(op));
+}
+
+void KernelOps::opLeaveMm(const Op& op) {
+    requireBooted(op);
+    requireOnline(op, actingCpu(op));
+    leaveMm(actingCpu(op), &op);
+}
+
+void KernelOps::opFlushTlb(const Op& op) {
+    requireBooted(op);
+    Cpu& c = actingCpu(op);
+    enter(c, KernelFn::FlushTlb);
+    flushTlb(c);
+    leave(c, KernelFn::FlushTlb);
+}
+
+void KernelOps::opFlushTlbAll(const Op& op) {
+    requireBooted(op);
+    Cpu& c = actingCpu(op);
+    enter(c, KernelFn::FlushTlbAllLocal);
+    flushTlbAll(c);
+    leave(c, KernelFn::FlushTlbAllLocal);
+}
+
+void KernelOps::opFlushTlbAllIpi(const Op& op) {
+    requireBooted(op);
+    requireOnline(op, actingCpu(op));
+    flushTlbAllIpi(actingCpu(op));
+}
+
+void KernelOps::opNativeCpuUp(const Op& op) {
+    requireBooted(op);
+    Cpu& c = actingCpu(op);
+    requireOnline(op, c);
+    Cpu& b = targetCpu(op);
+    if (b.state != CpuState::Offline)
+        throw OpError(op.argLoc(0), fmt::format("cpu{} is {}; only an offline CPU can be brought up", b.id,
+                                                cpuStateName(b.state)));
+    nativeCpuUp(op, c, b);
+}
+
+void KernelOps::opDoBootCpu(const Op& op) {
+    requireBooted(op);
+    Cpu& c = actingCpu(op);
+    requireOnline(op, c);
+    Cpu& b = targetCpu(op);
+    if (b.state != CpuState::Offline)
+        throw OpError(op.argLoc(0), fmt::format("cpu{} is {}, not offline", b.id, cpuStateName(b.state)));
+    if (m_m.kernel().bootingCpu >= 0)
+        throw OpError(op.loc, fmt::format("cpu{} is still being brought up", m_m.kernel().bootingCpu));
+    doBootCpu(c, b);
+}
+
+void KernelOps::opStartSecondary(const Op& op) {
+    requireBooted(op);
+    startSecondary(op, actingCpu(op));
+}
+
+void KernelOps::opZapLowMappings(const Op& op) {
+    requireBooted(op);
+    requireOnline(op, actingCpu(op));
+    zapLowMappings(op, actingCpu(op));
+}
+
+void KernelOps::opSetCpuOnline(const Op& op) {
+    requireBooted(op);
+    setCpuOnline(op, actingCpu(op));
+}
+
+void KernelOps::opCpuDown(const Op& op) {
+    requireBooted(op);
+    Cpu& c = actingCpu(op);
+    requireOnline(op, c);
+    cpuDown(op, c, targetCpu(op));
 }
 
 }  // namespace tlblab

@@ -51,7 +51,25 @@ class KernelOps {
 public:
     KernelOps(Machine& m, EventList* ev) : m_m(m), m_ev(ev) {}
 
-    void execute(const Op& op);
+    // The kernel operations, one per OpCode (the op table in op_table.cpp names them): each checks
+    // what it needs (a booted kernel, online CPUs) and runs the kernel path.
+    void opKernelBoot(const Op& op);
+    void opTask(const Op& op);
+    void opSchedule(const Op& op);
+    void opSwitchMm(const Op& op);
+    void opEnterLazyTlb(const Op& op);
+    void opLeaveMm(const Op& op);
+    void opFlushTlb(const Op& op);       // __flush_tlb
+    void opFlushTlbAll(const Op& op);    // __flush_tlb_all
+    void opFlushTlbAllIpi(const Op& op); // flush_tlb_all
+    void opNativeCpuUp(const Op& op);
+    void opDoBootCpu(const Op& op);
+    void opStartSecondary(const Op& op);
+    void opZapLowMappings(const Op& op);
+    void opSetCpuOnline(const Op& op);
+    void opCpuDown(const Op& op);
+    void opKernelSteps(const Op& op);  // kernel_steps fine|atomic
+    void opKernelStep(const Op& op);   // cpuN kernel_step
 
     // load_cr3(pgdir): MOV CR3, plus solution 1's global flush when leaving swapper_pg_dir.
     void loadCr3(Cpu& c, u64 pgd);
@@ -82,6 +100,9 @@ private:
 
     void requireBooted(const Op& op) const;
     int taskNamed(const Op& op, std::size_t arg) const;
+    Cpu& actingCpu(const Op& op);
+    Cpu& targetCpu(const Op& op);  // op.target, checked to exist and not be halted
+    void requireOnline(const Op& op, const Cpu& x) const;
 
     void boot(const Op& op);
     void newTask(const Op& op);

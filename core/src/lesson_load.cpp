@@ -20,49 +20,9 @@ namespace tlblab {
 
 namespace {
 
-struct Word {
-    std::string text;
-    int col = 0;  // 1-based column in the file
-    bool quoted = false;
-};
-
-std::vector<Word> words(std::string_view text, const SourceLoc& loc) {
-    std::vector<Word> out;
-    std::size_t i = 0;
-    while (i < text.size()) {
-        if (std::isspace(static_cast<unsigned char>(text[i]))) {
-            ++i;
-            continue;
-        }
-        if (text[i] == '#') break;
-        Word w;
-        w.col = loc.col + static_cast<int>(i);
-        if (text[i] == '"') {
-            std::size_t end = text.find('"', i + 1);
-            if (end == std::string_view::npos) throw OpError(SourceLoc{loc.file, loc.line, w.col}, "unterminated quote");
-            w.text = std::string(text.substr(i + 1, end - i - 1));
-            w.quoted = true;
-            i = end + 1;
-        } else {
-            std::size_t end = i;
-            while (end < text.size() && !std::isspace(static_cast<unsigned char>(text[end]))) ++end;
-            w.text = std::string(text.substr(i, end - i));
-            i = end;
-        }
-        out.push_back(std::move(w));
-    }
-    return out;
-}
-
-bool parseCpuWord(const std::string& s, int& cpu) {
-    if (s.size() < 4 || s.rfind("cpu", 0) != 0) return false;
-    u64 v = 0;
-    for (std::size_t i = 3; i < s.size(); ++i)
-        if (!std::isdigit(static_cast<unsigned char>(s[i]))) return false;
-    if (!parseNumber(s.substr(3), v) || v >= static_cast<u64>(kMaxCpus)) return false;
-    cpu = static_cast<int>(v);
-    return true;
-}
+// The words of an expectation or highlight: the operation language's tokenizer (ops.hpp), so both
+// treat blanks, `#`, quotes and CPU names alike.
+using Word = Token;
 
 std::vector<std::string> statNames() {  // sorted, as the suggestions always listed them
     std::vector<std::string> v;
@@ -112,7 +72,7 @@ std::string joinWords(const std::vector<std::string>& v) {
 class LineParser {
 public:
     LineParser(std::string_view text, const SourceLoc& loc, const char* what)
-        : m_w(words(text, loc)), m_loc(loc), m_what(what) {}
+        : m_w(tokenizeLine(text, loc)), m_loc(loc), m_what(what) {}
 
     SourceLoc at(std::size_t i) const {
         SourceLoc l = m_loc;
@@ -664,7 +624,7 @@ Lesson Loader::load(const YAML::Node& root) {
     if (auto n = get(top, "setup")) lesson.setup = ops(*n, "setup");
     m_cpuCount = static_cast<int>(Machine{}.cpus().size());
     for (const auto& op : lesson.setup)
-        if (op.code == OpCode::Cpus) m_cpuCount = static_cast<int>(std::min<u64>(op.a, kMaxCpus));
+        if (op.code == OpCode::Cpus) m_cpuCount = static_cast<int>(std::min<u64>(op.value(), kMaxCpus));
     for (const auto& op : lesson.setup)
         if (op.code == OpCode::CpuModel || op.code == OpCode::KernelVariant) {
             if (get(top, "variants"))
@@ -917,7 +877,7 @@ void Loader::checkNames(const Lesson& lesson) const {
     for (const auto& v : lesson.variants) trampoline |= v.kernel == KernelVariant::FixTrampoline;
     auto scan = [&](const Op& op) {
         switch (op.code) {
-        case OpCode::Cpus: cpus = static_cast<int>(op.a); break;
+        case OpCode::Cpus: cpus = static_cast<int>(op.value()); break;
         case OpCode::KernelVariant: trampoline |= op.name == "fix-trampoline"; break;
         case OpCode::Table: tables.insert(op.name); break;
         case OpCode::KernelBoot:

@@ -2,6 +2,7 @@
 #include "tlblab/machine.hpp"
 
 #include "kernel_ops.hpp"
+#include "op_table.hpp"
 
 #include <fmt/format.h>
 
@@ -549,7 +550,7 @@ void Machine::writeEntry(u64 pa, u64 value, EventList* ev, const std::string& wh
 }
 
 void Machine::map(const Op& op, u64 table, EventList* ev) {
-    const u64 va0 = op.a, pa0 = op.b, len = op.c;
+    const u64 va0 = op.a, pa0 = op.pa(), len = op.length();
     const u32 step = pageBytes(op.size);
     if (va0 + len > (u64{1} << 32))
         throw OpError(op.argLoc(3), "mapping runs past the end of the 32-bit linear address space");
@@ -627,7 +628,7 @@ void Machine::map(const Op& op, u64 table, EventList* ev) {
 }
 
 void Machine::unmap(const Op& op, u64 table, EventList* ev) {
-    const u64 va0 = op.a, len = op.b;
+    const u64 va0 = op.a, len = op.length();
     if (va0 + len > (u64{1} << 32))
         throw OpError(op.argLoc(2), "range runs past the end of the 32-bit linear address space");
     if (m_mapWork + len / 0x1000 > kMaxMapWork)
@@ -706,199 +707,245 @@ OpResult Machine::execute(const Op& op, EventList* ev) {
 }
 
 OpResult Machine::executeOp(const Op& op, EventList* ev) {
+    const OpSpec& spec = opSpec(op.code);
+    if (op.cpu >= 0 || spec.onCpu) checkCpu(op, op.cpu, 99);
     OpResult r;
-    const bool cpuOp = op.cpu >= 0;
-    if (cpuOp) checkCpu(op, op.cpu, 99);
-    auto needOnline = [&](int cpu) {
-        const Cpu& c = m_cpus[static_cast<std::size_t>(cpu)];
-        if (c.state == CpuState::Offline)
-            throw OpError(op.loc, fmt::format("cpu{} is offline; bring it up with native_cpu_up first", cpu));
-    };
-    auto setupOnly = [&](const char* what) {
-        if (m_touched)
-            throw OpError(op.loc, fmt::format("'{}' sets the machine up and must come before any other operation",
-                                              what));
-    };
-
-    switch (op.code) {
-    case OpCode::Cpus:
-        setupOnly("cpus");
-        if (op.a < 1 || op.a > kMaxCpus)
-            throw OpError(op.argLoc(0), fmt::format("cpus must be between 1 and {}", kMaxCpus));
-        setCpus(static_cast<int>(op.a));
-        break;
-    case OpCode::CpuModel: {
-        CpuModel m{};
-        if (!parseCpuModel(op.name, m)) throw OpError(op.argLoc(0), "unknown cpu model '" + op.name + "'");
-        m_model = m;
-        break;
-    }
-    case OpCode::TlbPreset: {
-        setupOnly("tlb_preset");
-        TlbConfig cfg;
-        if (!TlbConfig::byName(op.name, cfg)) {
-            std::string s = suggest(op.name, TlbConfig::presetNames());
-            throw OpError(op.argLoc(0), "unknown TLB preset '" + op.name + "'" +
-                                            (s.empty() ? "" : "; did you mean '" + s + "'?"));
-        }
-        m_tlbConfig = cfg;
-        for (auto& c : m_cpus) c.tlb = Tlb(m_tlbConfig);
-        break;
-    }
-    case OpCode::KernelVariant: {
-        if (m_kernel.booted) throw OpError(op.loc, "kernel_variant must come before kernel_boot");
-        KernelVariant v{};
-        if (!parseKernelVariant(op.name, v)) throw OpError(op.argLoc(0), "unknown kernel variant '" + op.name + "'");
-        m_kernel.variant = v;
-        break;
-    }
-    case OpCode::Seed: m_rng = op.a; break;
-    case OpCode::Speculation:
-        m_spec.random = op.flags != 0;
-        m_spec.rate = static_cast<double>(op.a) / 1e6;
-        break;
-    case OpCode::Table:
-        if (m_mem.frameNamed(op.name)) throw OpError(op.argLoc(0), "a table named '" + op.name + "' already exists");
-        reserveTables(op, 1);
-        newTable(op.name, ev);
-        break;
-    case OpCode::Map: map(op, requireTable(op, 0), ev); break;
-    case OpCode::Unmap: unmap(op, requireTable(op, 0), ev); break;
-    case OpCode::ClonePgdRange: {
-        u64 t = requireTable(op, 0);
-        if (op.a > 3 || op.b > 3 || op.c > 4 || op.a + op.c > 4 || op.b + op.c > 4)
-            throw OpError(op.argLoc(1), "clone_pgd_range: indices and count must stay within the 4 PDPT entries");
-        for (u64 i = 0; i < op.c; ++i)
-            writeEntry(pae::entryAddress(t, static_cast<unsigned>(op.a + i)), m_mem.read64(pae::entryAddress(t, static_cast<unsigned>(op.b + i))), ev,
-                       fmt::format("clone_pgd_range {}[{}] = {}[{}]", op.name, op.a + i, op.name, op.b + i));
-        break;
-    }
-    case OpCode::WriteEntry: {
-        u64 t = requireTable(op, 0);
-        const u32 va = static_cast<u32>(op.a);
-        u64 addr = pae::pdpteAddress(t, va);
-        for (u64 level = 1; level <= op.c; ++level) {
-            u64 parent = m_mem.read64(addr);
-            if (!(parent & pae::P) || (level == 2 && (parent & pae::PS)))
-                throw OpError(op.argLoc(2), fmt::format("no {} for {}: the level above is {}",
-                                                        level == 1 ? "PDE" : "PTE", hex32(va),
-                                                        (parent & pae::P) ? "a 2M page" : "not present"));
-            addr = pae::childEntryAddress(parent, static_cast<int>(level), va);
-        }
-        writeEntry(addr, op.d, ev, "write_entry");
-        break;
-    }
-    case OpCode::LoadCr3: {
-        u64 t = requireTable(op, 0);
-        Cpu& c = cpuMut(op.cpu);
-        if (m_kernel.booted) KernelOps(*this, ev).loadCr3(c, t);
-        else if (!movCr3(c, static_cast<u32>(t), ev))
-            throw OpError(op.loc, "MOV CR3 raised #GP: a present PDPTE of '" + op.name + "' has reserved bits set");
-        break;
-    }
-    case OpCode::Access: {
-        needOnline(op.cpu);
-        noteHot(static_cast<u32>(op.a));
-        r = access(op.cpu, static_cast<u32>(op.a), op.access, op.mode, ev);
-        break;
-    }
-    case OpCode::Translate: {
-        r = predictAccess(op.cpu, static_cast<u32>(op.a), op.access, op.mode);
-        if (ev) {
-            Event e{EventKind::Translate, op.cpu};
-            e.va = op.a;
-            e.pa = r.pa;
-            e.size = r.size;
-            e.detail = fmt::format("{} {} would give {}{}", accessName(op.access), modeName(op.mode),
-                                   outcomeName(r.outcome), r.outcome == OpResult::Outcome::Ok
-                                                               ? fmt::format(" {} ({})", hex(r.pa),
-                                                                             r.tlbHit ? "TLB hit" : "walk")
-                                                               : "");
-            ev->push_back(std::move(e));
-        }
-        return r;  // no step side effects, no random speculation
-    }
-    case OpCode::Speculate:
-        needOnline(op.cpu);
-        noteHot(static_cast<u32>(op.a));
-        speculate(cpuMut(op.cpu), static_cast<u32>(op.a), ev);
-        break;
-    case OpCode::Invlpg: {
-        needOnline(op.cpu);
-        Cpu& c = cpuMut(op.cpu);
-        unsigned n = c.tlb.invalidatePage(static_cast<u32>(op.a), FlushKind::Invlpg, ev, c.id);
-        c.stats.invlpg++;
-        c.stats.entriesFlushed += n;
-        break;
-    }
-    case OpCode::Flush: {
-        needOnline(op.cpu);
-        Cpu& c = cpuMut(op.cpu);
-        if (!movCr3(c, c.regs.cr3, ev)) throw OpError(op.loc, "MOV CR3 raised #GP: reserved bits in a PDPTE");
-        break;
-    }
-    case OpCode::FlushAll: {
-        needOnline(op.cpu);
-        Cpu& c = cpuMut(op.cpu);
-        const u32 cr4 = c.regs.cr4;
-        if (!movCr4(c, cr4 ^ pae::CR4_PGE, ev) || !movCr4(c, cr4, ev))
-            throw OpError(op.loc, "MOV CR4 raised #GP: a present PDPTE has reserved bits set");
-        c.stats.flushAll++;
-        break;
-    }
-    case OpCode::Set: {
-        Cpu& c = cpuMut(op.cpu);
-        if (op.reg == Reg::Cr4Pge) {
-            u32 v = op.a ? (c.regs.cr4 | pae::CR4_PGE) : (c.regs.cr4 & ~pae::CR4_PGE);
-            const bool changes = v != c.regs.cr4;
-            if (!movCr4(c, v, ev))
-                throw OpError(op.loc, "MOV CR4 raised #GP: a present PDPTE has reserved bits set");
-            if (changes) c.stats.flushAll++;
-        } else if (op.reg == Reg::Cr0Wp) {
-            u32 v = op.a ? (c.regs.cr0 | pae::CR0_WP) : (c.regs.cr0 & ~pae::CR0_WP);
-            if (ev) {
-                Event e{EventKind::Cr0Write, c.id};
-                e.before = c.regs.cr0;
-                e.after = v;
-                ev->push_back(std::move(e));
-            }
-            c.regs.cr0 = v;  // WP is not one of the bits that reload PDPTEs or flush the TLB
-        } else {
-            u64 v = op.a ? (c.regs.efer | pae::EFER_NXE) : (c.regs.efer & ~pae::EFER_NXE);
-            if (ev) {
-                Event e{EventKind::EferWrite, c.id};
-                e.before = c.regs.efer;
-                e.after = v;
-                ev->push_back(std::move(e));
-            }
-            c.regs.efer = v;
-        }
-        break;
-    }
-    case OpCode::ShowCpu:
-        checkCpuExists(op, op.target, 0);
-        r.output = showCpu(op.target);
-        break;
-    case OpCode::ShowTlb:
-        checkCpuExists(op, op.target, 0);
-        r.output = showTlb(op.target);
-        break;
-    case OpCode::ShowTable: r.output = showTable(requireTable(op, 0)); break;
-    default: KernelOps(*this, ev).execute(op); break;
-    }
+    if (spec.run) r = (this->*spec.run)(op, ev);
+    else (KernelOps(*this, ev).*spec.kernel)(op);
+    if (spec.cls == OpClass::Predict) return r;  // no step side effects, no random speculation
 
     if (!r.output.empty() && ev) {
         Event e{EventKind::Output, op.cpu};
         e.detail = r.output;
         ev->push_back(std::move(e));
     }
-    const bool setup = op.code == OpCode::Cpus || op.code == OpCode::CpuModel || op.code == OpCode::TlbPreset ||
-                       op.code == OpCode::KernelVariant || op.code == OpCode::Seed ||
-                       op.code == OpCode::Speculation || op.code == OpCode::ShowCpu ||
-                       op.code == OpCode::ShowTlb || op.code == OpCode::ShowTable;
-    if (!setup) m_touched = true;
-    if (cpuOp && !setup) randomSpeculation(ev);
+    if (touchesMachine(op.code)) m_touched = true;
+    if (spec.onCpu && spec.cls == OpClass::State) randomSpeculation(ev);
     ++m_step;
+    return r;
+}
+
+void Machine::requireOnline(const Op& op, int cpu) const {
+    if (m_cpus[static_cast<std::size_t>(cpu)].state == CpuState::Offline)
+        throw OpError(op.loc, fmt::format("cpu{} is offline; bring it up with native_cpu_up first", cpu));
+}
+
+void Machine::setupOnly(const Op& op) const {
+    if (m_touched)
+        throw OpError(op.loc, fmt::format("'{}' sets the machine up and must come before any other operation",
+                                          opKeyword(op.code)));
+}
+
+// ---- set-up ----------------------------------------------------------------------------------
+
+OpResult Machine::runCpus(const Op& op, EventList*) {
+    setupOnly(op);
+    if (op.value() < 1 || op.value() > kMaxCpus)
+        throw OpError(op.argLoc(0), fmt::format("cpus must be between 1 and {}", kMaxCpus));
+    setCpus(static_cast<int>(op.value()));
+    return {};
+}
+
+OpResult Machine::runCpuModel(const Op& op, EventList*) {
+    CpuModel m{};
+    if (!parseCpuModel(op.name, m)) throw OpError(op.argLoc(0), "unknown cpu model '" + op.name + "'");
+    m_model = m;
+    return {};
+}
+
+OpResult Machine::runTlbPreset(const Op& op, EventList*) {
+    setupOnly(op);
+    TlbConfig cfg;
+    if (!TlbConfig::byName(op.name, cfg)) {
+        std::string s = suggest(op.name, TlbConfig::presetNames());
+        throw OpError(op.argLoc(0),
+                      "unknown TLB preset '" + op.name + "'" + (s.empty() ? "" : "; did you mean '" + s + "'?"));
+    }
+    m_tlbConfig = cfg;
+    for (auto& c : m_cpus) c.tlb = Tlb(m_tlbConfig);
+    return {};
+}
+
+OpResult Machine::runKernelVariant(const Op& op, EventList*) {
+    if (m_kernel.booted) throw OpError(op.loc, "kernel_variant must come before kernel_boot");
+    KernelVariant v{};
+    if (!parseKernelVariant(op.name, v)) throw OpError(op.argLoc(0), "unknown kernel variant '" + op.name + "'");
+    m_kernel.variant = v;
+    return {};
+}
+
+OpResult Machine::runSeed(const Op& op, EventList*) {
+    m_rng = op.value();
+    return {};
+}
+
+OpResult Machine::runSpeculation(const Op& op, EventList*) {
+    m_spec.random = op.randomSpeculation();
+    m_spec.rate = op.rate();
+    return {};
+}
+
+// ---- page tables -----------------------------------------------------------------------------
+
+OpResult Machine::runTable(const Op& op, EventList* ev) {
+    if (m_mem.frameNamed(op.name)) throw OpError(op.argLoc(0), "a table named '" + op.name + "' already exists");
+    reserveTables(op, 1);
+    newTable(op.name, ev);
+    return {};
+}
+
+OpResult Machine::runMap(const Op& op, EventList* ev) {
+    map(op, requireTable(op, 0), ev);
+    return {};
+}
+
+OpResult Machine::runUnmap(const Op& op, EventList* ev) {
+    unmap(op, requireTable(op, 0), ev);
+    return {};
+}
+
+OpResult Machine::runClonePgdRange(const Op& op, EventList* ev) {
+    const u64 t = requireTable(op, 0);
+    const unsigned dst = op.pdptDst(), src = op.pdptSrc();
+    const u64 count = op.value();
+    if (op.a > 3 || op.b > 3 || count > 4 || dst + count > 4 || src + count > 4)
+        throw OpError(op.argLoc(1), "clone_pgd_range: indices and count must stay within the 4 PDPT entries");
+    for (unsigned i = 0; i < count; ++i)
+        writeEntry(pae::entryAddress(t, dst + i), m_mem.read64(pae::entryAddress(t, src + i)), ev,
+                   fmt::format("clone_pgd_range {}[{}] = {}[{}]", op.name, dst + i, op.name, src + i));
+    return {};
+}
+
+OpResult Machine::runWriteEntry(const Op& op, EventList* ev) {
+    const u64 t = requireTable(op, 0);
+    const u32 va = op.va();
+    u64 addr = pae::pdpteAddress(t, va);
+    for (unsigned level = 1; level <= op.level(); ++level) {
+        const u64 parent = m_mem.read64(addr);
+        if (!(parent & pae::P) || (level == 2 && (parent & pae::PS)))
+            throw OpError(op.argLoc(2), fmt::format("no {} for {}: the level above is {}", level == 1 ? "PDE" : "PTE",
+                                                    hex32(va), (parent & pae::P) ? "a 2M page" : "not present"));
+        addr = pae::childEntryAddress(parent, static_cast<int>(level), va);
+    }
+    writeEntry(addr, op.value(), ev, "write_entry");
+    return {};
+}
+
+// ---- CPU instructions ------------------------------------------------------------------------
+
+OpResult Machine::runLoadCr3(const Op& op, EventList* ev) {
+    const u64 t = requireTable(op, 0);
+    Cpu& c = cpuMut(op.cpu);
+    if (m_kernel.booted) KernelOps(*this, ev).loadCr3(c, t);
+    else if (!movCr3(c, static_cast<u32>(t), ev))
+        throw OpError(op.loc, "MOV CR3 raised #GP: a present PDPTE of '" + op.name + "' has reserved bits set");
+    return {};
+}
+
+OpResult Machine::runAccess(const Op& op, EventList* ev) {
+    requireOnline(op, op.cpu);
+    noteHot(op.va());
+    return access(op.cpu, op.va(), op.access, op.mode, ev);
+}
+
+OpResult Machine::runTranslate(const Op& op, EventList* ev) {
+    OpResult r = predictAccess(op.cpu, op.va(), op.access, op.mode);
+    if (ev) {
+        Event e{EventKind::Translate, op.cpu};
+        e.va = op.a;
+        e.pa = r.pa;
+        e.size = r.size;
+        e.detail = fmt::format("{} {} would give {}{}", accessName(op.access), modeName(op.mode), outcomeName(r.outcome),
+                               r.outcome == OpResult::Outcome::Ok
+                                   ? fmt::format(" {} ({})", hex(r.pa), r.tlbHit ? "TLB hit" : "walk")
+                                   : "");
+        ev->push_back(std::move(e));
+    }
+    return r;
+}
+
+OpResult Machine::runSpeculate(const Op& op, EventList* ev) {
+    requireOnline(op, op.cpu);
+    noteHot(op.va());
+    speculate(cpuMut(op.cpu), op.va(), ev);
+    return {};
+}
+
+OpResult Machine::runInvlpg(const Op& op, EventList* ev) {
+    requireOnline(op, op.cpu);
+    Cpu& c = cpuMut(op.cpu);
+    const unsigned n = c.tlb.invalidatePage(op.va(), FlushKind::Invlpg, ev, c.id);
+    c.stats.invlpg++;
+    c.stats.entriesFlushed += n;
+    return {};
+}
+
+OpResult Machine::runFlush(const Op& op, EventList* ev) {
+    requireOnline(op, op.cpu);
+    Cpu& c = cpuMut(op.cpu);
+    if (!movCr3(c, c.regs.cr3, ev)) throw OpError(op.loc, "MOV CR3 raised #GP: reserved bits in a PDPTE");
+    return {};
+}
+
+OpResult Machine::runFlushAll(const Op& op, EventList* ev) {
+    requireOnline(op, op.cpu);
+    Cpu& c = cpuMut(op.cpu);
+    const u32 cr4 = c.regs.cr4;
+    if (!movCr4(c, cr4 ^ pae::CR4_PGE, ev) || !movCr4(c, cr4, ev))
+        throw OpError(op.loc, "MOV CR4 raised #GP: a present PDPTE has reserved bits set");
+    c.stats.flushAll++;
+    return {};
+}
+
+OpResult Machine::runSet(const Op& op, EventList* ev) {
+    Cpu& c = cpuMut(op.cpu);
+    const bool on = op.value() != 0;
+    if (op.reg == Reg::Cr4Pge) {
+        const u32 v = on ? (c.regs.cr4 | pae::CR4_PGE) : (c.regs.cr4 & ~pae::CR4_PGE);
+        const bool changes = v != c.regs.cr4;
+        if (!movCr4(c, v, ev)) throw OpError(op.loc, "MOV CR4 raised #GP: a present PDPTE has reserved bits set");
+        if (changes) c.stats.flushAll++;
+    } else if (op.reg == Reg::Cr0Wp) {
+        const u32 v = on ? (c.regs.cr0 | pae::CR0_WP) : (c.regs.cr0 & ~pae::CR0_WP);
+        if (ev) {
+            Event e{EventKind::Cr0Write, c.id};
+            e.before = c.regs.cr0;
+            e.after = v;
+            ev->push_back(std::move(e));
+        }
+        c.regs.cr0 = v;  // WP is not one of the bits that reload PDPTEs or flush the TLB
+    } else {
+        const u64 v = on ? (c.regs.efer | pae::EFER_NXE) : (c.regs.efer & ~pae::EFER_NXE);
+        if (ev) {
+            Event e{EventKind::EferWrite, c.id};
+            e.before = c.regs.efer;
+            e.after = v;
+            ev->push_back(std::move(e));
+        }
+        c.regs.efer = v;
+    }
+    return {};
+}
+
+// ---- inspection ------------------------------------------------------------------------------
+
+OpResult Machine::runShowCpu(const Op& op, EventList*) {
+    checkCpuExists(op, op.target, 0);
+    OpResult r;
+    r.output = showCpu(op.target);
+    return r;
+}
+
+OpResult Machine::runShowTlb(const Op& op, EventList*) {
+    checkCpuExists(op, op.target, 0);
+    OpResult r;
+    r.output = showTlb(op.target);
+    return r;
+}
+
+OpResult Machine::runShowTable(const Op& op, EventList*) {
+    OpResult r;
+    r.output = showTable(requireTable(op, 0));
     return r;
 }
 

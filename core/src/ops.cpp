@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "tlblab/ops.hpp"
 
-#include "tlblab/machine.hpp"  // kMaxCpus
+#include "op_table.hpp"
 
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <span>
 
 namespace tlblab {
 
@@ -149,75 +150,26 @@ std::size_t editDistance(std::string_view a, std::string_view b) {
     return prev[b.size()];
 }
 
-struct Token {
-    std::string text;
-    int col = 0;
-    bool quoted = false;
-};
 
-struct OpSpec {
-    const char* keyword;
-    OpCode code;
-    bool cpuOp;
-};
+}  // namespace
 
-constexpr OpSpec kSpecs[] = {
-    {"cpus", OpCode::Cpus, false},
-    {"cpu_model", OpCode::CpuModel, false},
-    {"tlb_preset", OpCode::TlbPreset, false},
-    {"kernel_variant", OpCode::KernelVariant, false},
-    {"seed", OpCode::Seed, false},
-    {"speculation", OpCode::Speculation, false},
-    {"table", OpCode::Table, false},
-    {"map", OpCode::Map, false},
-    {"unmap", OpCode::Unmap, false},
-    {"clone_pgd_range", OpCode::ClonePgdRange, false},
-    {"write_entry", OpCode::WriteEntry, false},
-    {"load_cr3", OpCode::LoadCr3, true},
-    {"access", OpCode::Access, true},
-    {"translate", OpCode::Translate, true},
-    {"speculate", OpCode::Speculate, true},
-    {"invlpg", OpCode::Invlpg, true},
-    {"flush", OpCode::Flush, true},
-    {"flush_all", OpCode::FlushAll, true},
-    {"set", OpCode::Set, true},
-    {"show", OpCode::ShowCpu, false},
-    {"kernel_boot", OpCode::KernelBoot, false},
-    {"task", OpCode::Task, false},
-    {"schedule", OpCode::Schedule, true},
-    {"switch_mm", OpCode::SwitchMm, true},
-    {"enter_lazy_tlb", OpCode::EnterLazyTlb, true},
-    {"leave_mm", OpCode::LeaveMm, true},
-    {"__flush_tlb", OpCode::KFlushTlb, true},
-    {"__flush_tlb_all", OpCode::KFlushTlbAll, true},
-    {"flush_tlb_all", OpCode::FlushTlbAllIpi, true},
-    {"native_cpu_up", OpCode::NativeCpuUp, true},
-    {"do_boot_cpu", OpCode::DoBootCpu, true},
-    {"start_secondary", OpCode::StartSecondary, true},
-    {"zap_low_mappings", OpCode::ZapLowMappings, true},
-    {"set_cpu_online", OpCode::SetCpuOnline, true},
-    {"cpu_down", OpCode::CpuDown, true},
-    {"kernel_steps", OpCode::KernelSteps, false},
-    {"kernel_step", OpCode::KernelStep, true},
-};
+// ---- the tokenizer ---------------------------------------------------------------------------
 
-std::vector<std::string> keywords() {
-    std::vector<std::string> k;
-    for (const auto& s : kSpecs) k.emplace_back(s.keyword);
-    return k;
-}
+namespace {
+bool isBlank(char ch) { return ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n'; }
+}  // namespace
 
-std::vector<Token> tokenize(std::string_view text, const SourceLoc& loc) {
+std::vector<Token> tokenizeLine(std::string_view text, const SourceLoc& loc) {
     std::vector<Token> out;
     std::size_t i = 0;
     while (i < text.size()) {
-        char ch = text[i];
-        if (ch == ' ' || ch == '\t' || ch == '\r') { ++i; continue; }
+        const char ch = text[i];
+        if (isBlank(ch)) { ++i; continue; }
         if (ch == '#') break;
         Token t;
         t.col = loc.col + static_cast<int>(i);
         if (ch == '"') {
-            std::size_t end = text.find('"', i + 1);
+            const std::size_t end = text.find('"', i + 1);
             if (end == std::string_view::npos) throw OpError(SourceLoc{loc.file, loc.line, t.col}, "unterminated quote");
             t.text = std::string(text.substr(i + 1, end - i - 1));
             t.quoted = true;
@@ -225,9 +177,7 @@ std::vector<Token> tokenize(std::string_view text, const SourceLoc& loc) {
             i = end + 1;
         } else {
             std::size_t end = i;
-            while (end < text.size() && text[end] != ' ' && text[end] != '\t' && text[end] != '\r' &&
-                   text[end] != '#')
-                ++end;
+            while (end < text.size() && !isBlank(text[end]) && text[end] != '#') ++end;
             t.text = std::string(text.substr(i, end - i));
             i = end;
         }
@@ -236,35 +186,211 @@ std::vector<Token> tokenize(std::string_view text, const SourceLoc& loc) {
     return out;
 }
 
-// The limits of the operation language (README "Hostile input"): kMaxCpus, and the model's
-// physical-address width (pae::kMaxPhysAddr) for every address a map writes.
-constexpr u64 kMaxOpCpus = kMaxCpus;
-constexpr u64 kPhysLimit = u64{1} << pae::kMaxPhysAddr;
-
-bool parseCpuToken(std::string_view s, int& cpu) {
+bool parseCpuWord(std::string_view s, int& cpu) {
     if (s.size() < 4 || s.substr(0, 3) != "cpu") return false;
-    u64 v = 0;
     for (char ch : s.substr(3))
         if (!std::isdigit(static_cast<unsigned char>(ch))) return false;
+    u64 v = 0;
     if (!parseNumber(s.substr(3), v) || v > 9999) return false;
     cpu = static_cast<int>(v);
     return true;
+}
+
+// ---- the parser: reads the op table's argument list ---------------------------------------------
+
+namespace {
+
+std::string joinChoices(std::span<const Choice> c, const char* sep) {
+    std::string s;
+    for (const Choice& x : c) s += (s.empty() ? "" : sep) + std::string(x.word);
+    return s;
+}
+
+const char* choiceWord(Arg kind, u64 value) {
+    for (const Choice& c : choicesOf(kind))
+        if (c.value == value) return c.word;
+    return "?";
+}
+
+std::vector<std::string> keywords() {
+    std::vector<std::string> k;
+    for (const OpSpec& s : opSpecs())
+        if (k.empty() || k.back() != s.keyword) k.emplace_back(s.keyword);
+    return k;
+}
+
+const OpSpec* specNamed(std::string_view kw) {
+    for (const OpSpec& s : opSpecs())
+        if (kw == s.keyword) return &s;
+    return nullptr;
+}
+
+// "show tlb cpuN": the keyword and a placeholder or word for each argument.
+std::string usage(const OpSpec& s, bool withKeyword) {
+    std::string u = withKeyword ? s.keyword : "";
+    for (const ArgSpec& a : s.args) {
+        if (a.kind == Arg::None) break;
+        const char* w = a.kind == Arg::Literal ? a.what : a.kind == Arg::Cpu ? "cpuN" : "NAME";
+        u += (u.empty() ? "" : " ") + std::string(w);
+    }
+    return u;
 }
 
 class Parser {
 public:
     Parser(std::vector<Token> toks, const SourceLoc& loc, Op& op) : m_t(std::move(toks)), m_loc(loc), m_op(op) {}
 
+    void parse() {
+        std::size_t i = 0;
+        if (parseCpuWord(m_t[0].text, m_op.cpu)) {
+            i = 1;
+            if (i >= m_t.size()) fail(i, fmt::format("'{}' needs an operation after it", m_t[0].text));
+        } else if (m_t[0].text.rfind("cpu", 0) == 0 && !specNamed(m_t[0].text)) {
+            fail(0, fmt::format("bad CPU name '{}' (write cpu0, cpu1, ...)", m_t[0].text));
+        }
+        m_kw = m_t[i].text;
+        const OpSpec* spec = specNamed(m_kw);
+        if (!spec) {
+            std::string sug = suggest(m_kw, keywords());
+            fail(i, fmt::format("unknown operation '{}'{}", m_kw,
+                                sug.empty() ? "" : fmt::format("; did you mean '{}'?", sug)));
+        }
+        m_op.loc = at(0);
+        if (spec->onCpu && m_op.cpu < 0) fail(i, fmt::format("'{}' runs on a CPU: write it as 'cpuN {}'", m_kw, m_kw));
+        if (!spec->onCpu && m_op.cpu >= 0)
+            fail(0, fmt::format("'{}' is not a CPU operation: drop the '{}' prefix", m_kw, m_t[0].text));
+        m_first = i + 1;
+        spec = &form(*spec, i + 1);
+        m_op.code = spec->code;
+        args(*spec, i + 1);
+    }
+
+private:
     SourceLoc at(std::size_t i) const {
         SourceLoc l = m_loc;
-        l.col = i < m_t.size() ? m_t[i].col : (m_t.empty() ? m_loc.col : m_t.back().col + static_cast<int>(m_t.back().text.size()));
+        l.col = i < m_t.size() ? m_t[i].col
+                               : (m_t.empty() ? m_loc.col : m_t.back().col + static_cast<int>(m_t.back().text.size()));
         return l;
     }
     [[noreturn]] void fail(std::size_t i, const std::string& msg) const { throw OpError(at(i), msg); }
 
-    const std::string& need(std::size_t i, const char* what) {
+    // A keyword with several forms ("show cpuN", "show tlb cpuN", "show table NAME"): the form
+    // whose first word follows, else the one without a fixed word.
+    const OpSpec& form(const OpSpec& first, std::size_t i) {
+        const OpSpec* plain = nullptr;
+        std::vector<std::string> forms, tails;
+        for (const OpSpec& s : opSpecs()) {
+            if (m_kw != s.keyword) continue;
+            forms.push_back("'" + usage(s, true) + "'");
+            tails.push_back(usage(s, false));
+            if (s.args[0].kind != Arg::Literal) plain = &s;
+            else if (i < m_t.size() && m_t[i].text == s.args[0].what) return s;
+        }
+        if (forms.size() == 1) return first;
+        std::string list;
+        for (std::size_t k = 0; k < tails.size(); ++k) list += (k ? ", " : "") + tails[k];
+        if (i >= m_t.size()) fail(i, fmt::format("'{}' is missing {} ({})", m_kw, plain->args[0].what, list));
+        int cpu = 0;
+        if (plain->args[0].kind == Arg::Cpu && !parseCpuWord(m_t[i].text, cpu)) {
+            std::string alts;
+            for (std::size_t k = 0; k < forms.size(); ++k)
+                alts += (k == 0 ? "" : k + 1 == forms.size() ? " or " : ", ") + forms[k];
+            fail(i, fmt::format("expected {}, got '{}'", alts, m_t[i].text));
+        }
+        return *plain;
+    }
+
+    void args(const OpSpec& spec, std::size_t i) {
+        const ArgSpec* flags = nullptr;  // the last argument takes the rest of the line
+        for (const ArgSpec& a : spec.args) {
+            if (a.kind == Arg::None) break;
+            if (a.kind == Arg::MapFlags) {
+                flags = &a;
+                break;
+            }
+            i = arg(a, i);
+        }
+        if (spec.check) spec.check(m_op, std::span<const Token>(m_t).subspan(std::min(m_first, m_t.size())));
+        if (flags) mapFlags(*flags, i);
+        else noMore(i);
+    }
+
+    // Parses argument `a` at word i into its slot; returns the index of the next word.
+    std::size_t arg(const ArgSpec& a, std::size_t i) {
+        switch (a.kind) {
+        case Arg::CpuCount:
+            // Limits are checked where the op is read, so no path (lesson, script, console, trace)
+            // sizes anything from a value past them.
+            m_op.d = number(i, a.what);
+            if (m_op.d < 1 || m_op.d > static_cast<u64>(kMaxCpus))
+                fail(i, fmt::format("cpus must be between 1 and {}", kMaxCpus));
+            return i + 1;
+        case Arg::Number: case Arg::EntryValue: case Arg::PdptCount: m_op.d = number(i, a.what); return i + 1;
+        case Arg::PdptDst: m_op.a = number(i, a.what); return i + 1;
+        case Arg::PdptSrc: m_op.b = number(i, a.what); return i + 1;
+        case Arg::Phys: m_op.b = number(i, a.what); return i + 1;
+        case Arg::Model: case Arg::Variant: case Arg::StepMode: {
+            const std::span<const Choice> c = choicesOf(a.kind);
+            m_op.name = need(i, a.kind == Arg::Model ? fmt::format("{} ({})", a.what, joinChoices(c, "|")) : a.what);
+            choice(i, a.what, c);
+            return i + 1;
+        }
+        case Arg::Name: m_op.name = need(i, a.what); return i + 1;
+        case Arg::Linear: m_op.a = linear(i); return i + 1;
+        case Arg::Length: m_op.c = length(i, a.what); return i + 1;
+        case Arg::PageSize: m_op.size = static_cast<PageSize>(choice(i, a.what, choicesOf(a.kind))); return i + 1;
+        case Arg::Level: m_op.c = choice(i, a.what, choicesOf(a.kind)); return i + 1;
+        case Arg::Bit: m_op.d = choice(i, a.what, choicesOf(a.kind)); return i + 1;
+        case Arg::AccessType: m_op.access = static_cast<AccessType>(choice(i, a.what, choicesOf(a.kind))); return i + 1;
+        case Arg::Mode: m_op.mode = static_cast<Mode>(choice(i, a.what, choicesOf(a.kind))); return i + 1;
+        case Arg::Reg: m_op.reg = static_cast<Reg>(choice(i, a.what, choicesOf(a.kind))); return i + 1;
+        case Arg::Cpu: m_op.target = cpuArg(i, a.what); return i + 1;
+        case Arg::Speculation: return speculation(a, i);
+        case Arg::Lowmem: return lowmem(a, i);
+        case Arg::Literal: m_first = i + 1; return i + 1;
+        case Arg::MapFlags: case Arg::None: break;
+        }
+        return i;
+    }
+
+    std::size_t speculation(const ArgSpec& a, std::size_t i) {
+        m_op.flags = static_cast<u32>(choice(i, a.what, choicesOf(a.kind)));
+        if (!m_op.flags) return i + 1;
+        const std::string& s = need(i + 1, "a rate between 0 and 1");
+        double rate = 0;
+        try {
+            std::size_t used = 0;
+            rate = std::stod(s, &used);
+            if (used != s.size()) throw std::invalid_argument(s);
+        } catch (const std::exception&) {
+            fail(i + 1, "bad rate '" + s + "' (write a number between 0 and 1, like 0.25)");
+        }
+        if (!(rate >= 0.0 && rate <= 1.0)) fail(i + 1, "rate must be between 0 and 1");
+        m_op.d = static_cast<u64>(rate * 1e6 + 0.5);
+        return i + 2;
+    }
+
+    std::size_t lowmem(const ArgSpec& a, std::size_t i) {
+        if (i >= m_t.size()) return i;
+        if (m_t[i].text != "lowmem") fail(i, fmt::format("expected 'lowmem SIZE' after {}", m_kw));
+        m_first = i + 1;
+        m_op.c = length(i + 1, a.what);
+        if (m_op.c == 0 || m_op.c % 0x200000 || m_op.c > (u64{1} << 30))
+            fail(i + 1, "lowmem must be a non-zero multiple of 2M and at most 1G");
+        return i + 2;
+    }
+
+    void mapFlags(const ArgSpec& a, std::size_t i) {
+        for (; i < m_t.size(); ++i) {
+            const u32 f = static_cast<u32>(choice(i, a.what, choicesOf(a.kind)));
+            if (m_op.flags & f) fail(i, "flag '" + m_t[i].text + "' given twice");
+            m_op.flags |= f;
+        }
+    }
+
+    const std::string& need(std::size_t i, const std::string& what) {
         if (i >= m_t.size()) fail(i, fmt::format("'{}' is missing {}", m_kw, what));
-        std::size_t arg = i - m_first;
+        const std::size_t arg = i - m_first;
         if (arg < m_op.argCol.size()) m_op.argCol[arg] = static_cast<std::uint16_t>(m_t[i].col);
         return m_t[i].text;
     }
@@ -283,237 +409,34 @@ public:
         if (!parseLength(s, v)) fail(i, fmt::format("bad length '{}' for {} (write 4K, 2M, 512M, 0x1000)", s, what));
         return v;
     }
-    const std::string& lengthArg(std::size_t i) const { return m_t[i].text; }
     u64 linear(std::size_t i) {
-        u64 v = number(i, "a linear address");
+        const u64 v = number(i, "a linear address");
         if (v > 0xffffffffull) fail(i, fmt::format("linear address {} does not fit in 32 bits", hex(v)));
         return v;
     }
-    int cpuArg(std::size_t i) {
-        const std::string& s = need(i, "a CPU (cpuN)");
+    int cpuArg(std::size_t i, const char* what) {
+        const std::string& s = need(i, what);
         int c = 0;
-        if (!parseCpuToken(s, c)) fail(i, fmt::format("expected a CPU like cpu1, got '{}'", s));
+        if (!parseCpuWord(s, c)) fail(i, fmt::format("expected a CPU like cpu1, got '{}'", s));
         return c;
     }
-    template <typename T>
-    T choice(std::size_t i, const char* what, std::initializer_list<std::pair<const char*, T>> opts) {
+    u64 choice(std::size_t i, const char* what, std::span<const Choice> opts) {
         const std::string& s = need(i, what);
         std::vector<std::string> names;
-        for (const auto& [n, v] : opts) {
-            if (s == n) return v;
-            names.emplace_back(n);
+        for (const Choice& c : opts) {
+            if (s == c.word) return c.value;
+            names.emplace_back(c.word);
         }
-        std::string list;
-        for (const auto& n : names) list += (list.empty() ? "" : "|") + n;
-        std::string sug = suggest(s, names);
-        fail(i, fmt::format("expected {} ({}), got '{}'{}", what, list, s,
+        const std::string sug = suggest(s, names);
+        fail(i, fmt::format("expected {} ({}), got '{}'{}", what, joinChoices(opts, "|"), s,
                             sug.empty() ? "" : fmt::format("; did you mean '{}'?", sug)));
     }
 
-    void parse() {
-        std::size_t i = 0;
-        if (parseCpuToken(m_t[0].text, m_op.cpu)) {
-            i = 1;
-            if (i >= m_t.size()) fail(i, fmt::format("'{}' needs an operation after it", m_t[0].text));
-        } else if (m_t[0].text.rfind("cpu", 0) == 0 && m_t[0].text != "cpus" && m_t[0].text != "cpu_model" &&
-                   m_t[0].text != "cpu_down") {
-            fail(0, fmt::format("bad CPU name '{}' (write cpu0, cpu1, ...)", m_t[0].text));
-        }
-        m_kw = m_t[i].text;
-        const OpSpec* spec = nullptr;
-        for (const auto& s : kSpecs)
-            if (m_kw == s.keyword) spec = &s;
-        if (!spec) {
-            std::string sug = suggest(m_kw, keywords());
-            fail(i, fmt::format("unknown operation '{}'{}", m_kw,
-                                sug.empty() ? "" : fmt::format("; did you mean '{}'?", sug)));
-        }
-        m_op.loc = at(0);
-        m_op.code = spec->code;
-        if (spec->cpuOp && m_op.cpu < 0)
-            fail(i, fmt::format("'{}' runs on a CPU: write it as 'cpuN {}'", m_kw, m_kw));
-        if (!spec->cpuOp && m_op.cpu >= 0)
-            fail(0, fmt::format("'{}' is not a CPU operation: drop the '{}' prefix", m_kw, m_t[0].text));
-        m_first = i + 1;
-        args(i + 1);
-    }
-
-    void args(std::size_t i) {
-        switch (m_op.code) {
-        case OpCode::Cpus:
-            // Limits are checked where the op is read, so no path (lesson, script, console, trace)
-            // sizes anything from a value past them.
-            m_op.a = number(i, "a CPU count");
-            if (m_op.a < 1 || m_op.a > kMaxOpCpus) fail(i, fmt::format("cpus must be between 1 and {}", kMaxOpCpus));
-            noMore(i + 1);
-            break;
-        case OpCode::CpuModel:
-            m_op.name = need(i, "a CPU model (erratum383|correct)");
-            {
-                CpuModel m{};
-                if (!parseCpuModel(m_op.name, m))
-                    choice<int>(i, "a CPU model", {{"erratum383", 0}, {"correct", 1}});
-            }
-            noMore(i + 1);
-            break;
-        case OpCode::TlbPreset: m_op.name = need(i, "a TLB preset name"); noMore(i + 1); break;
-        case OpCode::KernelVariant: {
-            m_op.name = need(i, "a kernel variant");
-            KernelVariant v{};
-            if (!parseKernelVariant(m_op.name, v))
-                choice<int>(i, "a kernel variant", {{"buggy", 0}, {"fix-flush", 1}, {"fix-trampoline", 2}});
-            noMore(i + 1);
-            break;
-        }
-        case OpCode::Seed: m_op.a = number(i, "a seed"); noMore(i + 1); break;
-        case OpCode::KernelSteps:
-            m_op.name = choice<int>(i, "a kernel step mode", {{"atomic", 0}, {"fine", 1}}) ? "fine" : "atomic";
-            noMore(i + 1);
-            break;
-        case OpCode::Speculation: {
-            int on = choice<int>(i, "a speculation policy", {{"off", 0}, {"random", 1}});
-            m_op.flags = static_cast<u32>(on);
-            if (on) {
-                const std::string& s = need(i + 1, "a rate between 0 and 1");
-                double rate = 0;
-                try {
-                    std::size_t used = 0;
-                    rate = std::stod(s, &used);
-                    if (used != s.size()) throw std::invalid_argument(s);
-                } catch (const std::exception&) {
-                    fail(i + 1, "bad rate '" + s + "' (write a number between 0 and 1, like 0.25)");
-                }
-                if (!(rate >= 0.0 && rate <= 1.0)) fail(i + 1, "rate must be between 0 and 1");
-                m_op.a = static_cast<u64>(rate * 1e6 + 0.5);
-                noMore(i + 2);
-            } else {
-                noMore(i + 1);
-            }
-            break;
-        }
-        case OpCode::Table: case OpCode::Task:
-            m_op.name = need(i, "a name");
-            noMore(i + 1);
-            break;
-        case OpCode::Map: {
-            m_op.name = need(i, "a table");
-            m_op.a = linear(i + 1);
-            m_op.b = number(i + 2, "a physical address");
-            m_op.c = length(i + 3, "a length");
-            m_op.size = choice<PageSize>(i + 4, "a page size", {{"4K", PageSize::K4}, {"2M", PageSize::M2}});
-            const u64 align = pageBytes(m_op.size);
-            if (m_op.a % align) fail(i + 1, fmt::format("unaligned address {} for {} pages", hex(m_op.a), pageSizeName(m_op.size)));
-            if (m_op.b % align) fail(i + 2, fmt::format("unaligned physical address {} for {} pages", hex(m_op.b), pageSizeName(m_op.size)));
-            if (m_op.c == 0 || m_op.c % align) fail(i + 3, fmt::format("length must be a non-zero multiple of {}", pageSizeName(m_op.size)));
-            // Compared without overflow: PA + LENGTH may wrap around 2^64.
-            if (m_op.b >= kPhysLimit)
-                fail(i + 2, fmt::format("physical address {} is beyond the {}-bit physical address space", hex(m_op.b),
-                                        pae::kMaxPhysAddr));
-            if (m_op.c > kPhysLimit - m_op.b)
-                fail(i + 3, fmt::format("physical range {} + {} ends beyond the {}-bit physical address space",
-                                        hex(m_op.b), lengthArg(i + 3), pae::kMaxPhysAddr));
-            for (std::size_t k = i + 5; k < m_t.size(); ++k) {
-                u32 f = choice<u32>(k, "a flag", {{"user", MAP_USER}, {"rw", MAP_RW}, {"global", MAP_GLOBAL}, {"nx", MAP_NX},
-                                                  {"accessed", MAP_ACCESSED}, {"dirty", MAP_DIRTY}});
-                if (m_op.flags & f) fail(k, "flag '" + m_t[k].text + "' given twice");
-                m_op.flags |= f;
-            }
-            break;
-        }
-        case OpCode::Unmap:
-            m_op.name = need(i, "a table");
-            m_op.a = linear(i + 1);
-            m_op.b = length(i + 2, "a length");
-            if (m_op.a % 0x1000) fail(i + 1, fmt::format("unaligned address {} (must be 4K aligned)", hex(m_op.a)));
-            if (m_op.b == 0 || m_op.b % 0x1000) fail(i + 2, "length must be a non-zero multiple of 4K");
-            noMore(i + 3);
-            break;
-        case OpCode::ClonePgdRange:
-            m_op.name = need(i, "a table");
-            m_op.a = number(i + 1, "a destination index");
-            m_op.b = number(i + 2, "a source index");
-            m_op.c = number(i + 3, "a count");
-            if (m_op.a > 3) fail(i + 1, "a PAE PDPT has 4 entries: index 0..3");
-            if (m_op.b > 3) fail(i + 2, "a PAE PDPT has 4 entries: index 0..3");
-            if (m_op.c < 1 || m_op.a + m_op.c > 4 || m_op.b + m_op.c > 4) fail(i + 3, "count runs past the 4 PDPT entries");
-            noMore(i + 4);
-            break;
-        case OpCode::WriteEntry:
-            m_op.name = need(i, "a table");
-            m_op.a = linear(i + 1);
-            m_op.c = choice<u64>(i + 2, "a level", {{"pdpte", 0}, {"pde", 1}, {"pte", 2}});
-            m_op.d = number(i + 3, "an entry value");
-            noMore(i + 4);
-            break;
-        case OpCode::LoadCr3: case OpCode::SwitchMm:
-            m_op.name = need(i, m_op.code == OpCode::LoadCr3 ? "a table" : "a task");
-            noMore(i + 1);
-            break;
-        case OpCode::Schedule:
-            m_op.name = need(i, "a task (or idle)");
-            noMore(i + 1);
-            break;
-        case OpCode::Access: case OpCode::Translate:
-            m_op.a = linear(i);
-            m_op.access = choice<AccessType>(i + 1, "an access type",
-                                             {{"read", AccessType::Read}, {"write", AccessType::Write}, {"exec", AccessType::Exec}});
-            m_op.mode = choice<Mode>(i + 2, "a privilege", {{"user", Mode::User}, {"kernel", Mode::Kernel}});
-            noMore(i + 3);
-            break;
-        case OpCode::Speculate: case OpCode::Invlpg:
-            m_op.a = linear(i);
-            noMore(i + 1);
-            break;
-        case OpCode::Set: {
-            m_op.reg = choice<Reg>(i, "a register bit", {{"cr4.pge", Reg::Cr4Pge}, {"cr0.wp", Reg::Cr0Wp}, {"efer.nxe", Reg::EferNxe}});
-            m_op.a = choice<u64>(i + 1, "a value", {{"0", 0}, {"1", 1}});
-            noMore(i + 2);
-            break;
-        }
-        case OpCode::ShowCpu: {
-            const std::string& w = need(i, "what to show (cpuN, tlb cpuN, table NAME)");
-            if (w == "tlb") {
-                m_op.code = OpCode::ShowTlb;
-                m_first = i + 1;
-                m_op.target = cpuArg(i + 1);
-                noMore(i + 2);
-            } else if (w == "table") {
-                m_op.code = OpCode::ShowTable;
-                m_first = i + 1;
-                m_op.name = need(i + 1, "a table");
-                noMore(i + 2);
-            } else {
-                int c = 0;
-                if (!parseCpuToken(w, c)) fail(i, "expected 'show cpuN', 'show tlb cpuN' or 'show table NAME', got '" + w + "'");
-                m_op.target = c;
-                noMore(i + 1);
-            }
-            break;
-        }
-        case OpCode::KernelBoot:
-            if (i < m_t.size()) {
-                if (m_t[i].text != "lowmem") fail(i, "expected 'lowmem SIZE' after kernel_boot");
-                m_first = i + 1;
-                m_op.a = length(i + 1, "a lowmem size");
-                if (m_op.a == 0 || m_op.a % 0x200000 || m_op.a > (u64{1} << 30))
-                    fail(i + 1, "lowmem must be a non-zero multiple of 2M and at most 1G");
-                noMore(i + 2);
-            }
-            break;
-        case OpCode::NativeCpuUp: case OpCode::DoBootCpu: case OpCode::CpuDown:
-            m_op.target = cpuArg(i);
-            noMore(i + 1);
-            break;
-        default: noMore(i); break;
-        }
-    }
-
-private:
     std::vector<Token> m_t;
     SourceLoc m_loc;
     Op& m_op;
     std::string m_kw;
-    std::size_t m_first = 0;
+    std::size_t m_first = 0;  // the word of argument 0 (after the keyword and any fixed word)
 };
 
 }  // namespace
@@ -528,13 +451,6 @@ std::string suggest(std::string_view word, const std::vector<std::string>& candi
     return best;
 }
 
-const char* opKeyword(OpCode c) {
-    if (c == OpCode::ShowTlb || c == OpCode::ShowTable) return "show";
-    for (const auto& s : kSpecs)
-        if (s.code == c) return s.keyword;
-    return "?";
-}
-
 bool parseOp(std::string_view text, const SourceLoc& loc, Op& out) {
     SourceLoc base = loc;
     if (base.col <= 0) base.col = 1;
@@ -542,7 +458,7 @@ bool parseOp(std::string_view text, const SourceLoc& loc, Op& out) {
         throw OpError(SourceLoc{base.file, base.line, base.col + static_cast<int>(bad)},
                       fmt::format("byte {:#04x} is not text (operations are UTF-8 text without control characters)",
                                   static_cast<unsigned char>(text[bad])));
-    std::vector<Token> toks = tokenize(text, base);
+    std::vector<Token> toks = tokenizeLine(text, base);
     if (toks.empty()) return false;
     out = Op{};
     out.loc = base;
@@ -577,7 +493,7 @@ std::string lengthText(u64 v) {
 // Quotes a name the tokenizer would otherwise split or cut (blanks, '#', a leading quote), so
 // formatOp's text parses back to the same op.
 std::string quoted(const std::string& s) {
-    const bool needs = s.find_first_of(" \t\r#") != std::string::npos || (!s.empty() && s.front() == '"');
+    const bool needs = s.find_first_of(" \t\r\n#") != std::string::npos || (!s.empty() && s.front() == '"');
     return needs ? fmt::format("\"{}\"", s) : s;
 }
 }  // namespace
@@ -585,43 +501,32 @@ std::string quoted(const std::string& s) {
 std::string formatOp(const Op& op) {
     std::string s = op.cpu >= 0 ? fmt::format("cpu{} ", op.cpu) : std::string();
     s += opKeyword(op.code);
-    switch (op.code) {
-    case OpCode::Cpus: case OpCode::Seed: s += fmt::format(" {}", op.a); break;
-    case OpCode::CpuModel: case OpCode::TlbPreset: case OpCode::KernelVariant: case OpCode::Table: case OpCode::Task:
-    case OpCode::LoadCr3: case OpCode::SwitchMm: case OpCode::Schedule: case OpCode::KernelSteps:
-        s += fmt::format(" {}", quoted(op.name));
-        break;
-    case OpCode::Speculation:
-        s += op.flags ? fmt::format(" random {}", static_cast<double>(op.a) / 1e6) : std::string(" off");
-        break;
-    case OpCode::Map:
-        s += fmt::format(" {} {} {} {} {}", quoted(op.name), hex32(op.a), hex(op.b), lengthText(op.c), pageSizeName(op.size));
-        if (op.flags & MAP_USER) s += " user";
-        if (op.flags & MAP_RW) s += " rw";
-        if (op.flags & MAP_GLOBAL) s += " global";
-        if (op.flags & MAP_NX) s += " nx";
-        if (op.flags & MAP_ACCESSED) s += " accessed";
-        if (op.flags & MAP_DIRTY) s += " dirty";
-        break;
-    case OpCode::Unmap: s += fmt::format(" {} {} {}", quoted(op.name), hex32(op.a), lengthText(op.b)); break;
-    case OpCode::ClonePgdRange: s += fmt::format(" {} {} {} {}", quoted(op.name), op.a, op.b, op.c); break;
-    case OpCode::WriteEntry:
-        s += fmt::format(" {} {} {} {}", quoted(op.name), hex32(op.a), op.c == 0 ? "pdpte" : op.c == 1 ? "pde" : "pte",
-                         hex(op.d));
-        break;
-    case OpCode::Access: case OpCode::Translate:
-        s += fmt::format(" {} {} {}", hex32(op.a), accessName(op.access), modeName(op.mode));
-        break;
-    case OpCode::Speculate: case OpCode::Invlpg: s += fmt::format(" {}", hex32(op.a)); break;
-    case OpCode::Set:
-        s += fmt::format(" {} {}", op.reg == Reg::Cr4Pge ? "cr4.pge" : op.reg == Reg::Cr0Wp ? "cr0.wp" : "efer.nxe", op.a);
-        break;
-    case OpCode::ShowCpu: s += fmt::format(" cpu{}", op.target); break;
-    case OpCode::ShowTlb: s += fmt::format(" tlb cpu{}", op.target); break;
-    case OpCode::ShowTable: s += " table " + quoted(op.name); break;
-    case OpCode::KernelBoot: if (op.a) s += " lowmem " + lengthText(op.a); break;
-    case OpCode::NativeCpuUp: case OpCode::DoBootCpu: case OpCode::CpuDown: s += fmt::format(" cpu{}", op.target); break;
-    default: break;
+    if (static_cast<std::size_t>(op.code) >= opSpecs().size()) return s;
+    for (const ArgSpec& a : opSpec(op.code).args) {
+        switch (a.kind) {
+        case Arg::None: return s;
+        case Arg::CpuCount: case Arg::Number: case Arg::PdptCount: case Arg::Bit: s += fmt::format(" {}", op.d); break;
+        case Arg::EntryValue: s += " " + hex(op.d); break;
+        case Arg::PdptDst: s += fmt::format(" {}", op.a); break;
+        case Arg::PdptSrc: s += fmt::format(" {}", op.b); break;
+        case Arg::Model: case Arg::Variant: case Arg::StepMode: case Arg::Name: s += " " + quoted(op.name); break;
+        case Arg::Linear: s += " " + hex32(op.a); break;
+        case Arg::Phys: s += " " + hex(op.b); break;
+        case Arg::Length: s += " " + lengthText(op.c); break;
+        case Arg::PageSize: s += fmt::format(" {}", choiceWord(a.kind, static_cast<u64>(op.size))); break;
+        case Arg::Level: s += fmt::format(" {}", choiceWord(a.kind, op.c)); break;
+        case Arg::AccessType: s += fmt::format(" {}", choiceWord(a.kind, static_cast<u64>(op.access))); break;
+        case Arg::Mode: s += fmt::format(" {}", choiceWord(a.kind, static_cast<u64>(op.mode))); break;
+        case Arg::Reg: s += fmt::format(" {}", choiceWord(a.kind, static_cast<u64>(op.reg))); break;
+        case Arg::Cpu: s += fmt::format(" cpu{}", op.target); break;
+        case Arg::Literal: s += fmt::format(" {}", a.what); break;
+        case Arg::Speculation: s += op.flags ? fmt::format(" random {}", op.rate()) : std::string(" off"); break;
+        case Arg::Lowmem: if (op.c) s += " lowmem " + lengthText(op.c); break;
+        case Arg::MapFlags:
+            for (const Choice& c : choicesOf(a.kind))
+                if (op.flags & c.value) s += fmt::format(" {}", c.word);
+            break;
+        }
     }
     return s;
 }

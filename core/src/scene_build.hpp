@@ -19,6 +19,9 @@ constexpr double kSubjectFont = 26;
 constexpr double kContextFont = 18;
 constexpr double kTitleFont = 26;
 constexpr double kContextTitleFont = 22;  // a context CPU card's name and state
+// Labels that say how to read the subject (a table's column names, a figure's bit ranges and ruler ends):
+// readable (>= 12 px) whenever the subject's own text is at its 16 px minimum on a 720-pixel canvas.
+constexpr double kNoteFont = 22;
 constexpr double kMargin = 16;
 constexpr double kGap = 18;      // between blocks
 constexpr double kColGap = 56;   // between columns: room for the arrows

@@ -16,7 +16,7 @@ namespace tlblab::scene {
 namespace {
 
 constexpr double kS = kSubjectFont;
-constexpr double kC = kContextFont;
+constexpr double kC = kNoteFont;  // the figures' notes
 
 // A Box of text lines, sized to them (lineBaseline's geometry: 10 above, 8 below).
 SceneItem linesBox(std::string id, std::string role, double x, double y, std::vector<std::string> lines, double font,

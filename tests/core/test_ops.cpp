@@ -113,7 +113,7 @@ cpu0 cpu_down cpu2
     CHECK(ops[23].target == 1);
     CHECK(ops[24].code == OpCode::ShowTlb);
     CHECK(ops[25].code == OpCode::ShowTable);
-    CHECK(ops[26].a == 512ull << 20);
+    CHECK(ops[26].length() == 512ull << 20);
     for (const Op& op : ops) {
         const std::string text = formatOp(op);
         CAPTURE(text);

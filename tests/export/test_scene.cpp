@@ -129,6 +129,26 @@ TEST_CASE("subject of erratum-383's steps: acting CPU, its CR3 chain, the walk, 
             if (row.role == "multimatch") ++conflicting;
         }
     CHECK(conflicting == 2);
+    // Each item says what it shows, as data: the UI inspects it without parsing its id.
+    for (const auto& [cpu, id] : s.tlb) {
+        const SceneRef& r = need(mc->scene, fmt::format("tlb:cpu{}:#{}", cpu, id)).ref;
+        CHECK(r.kind == SceneRef::Kind::TlbEntry);
+        CHECK(r.cpu == cpu);
+        CHECK(r.tlbId == id);
+    }
+    CHECK(need(mc->scene, "cpu1").ref == SceneRef{SceneRef::Kind::Cpu, 1});
+    CHECK(need(mc->scene, "cpu1.cr3").ref == SceneRef{SceneRef::Kind::Register, 1, SceneRef::Reg::Cr3});
+    CHECK(need(mc->scene, "cpu1.mc0").ref.reg == SceneRef::Reg::Mc0Status);
+    const SceneItem& pgd = need(mc->scene, "table:bash pgd");
+    CHECK(pgd.ref.kind == SceneRef::Kind::Table);
+    CHECK(pgd.ref.level == 0);
+    for (const auto& it : mc->scene.items)
+        if (it.parent == pgd.id && it.ref.kind == SceneRef::Kind::TableEntry) {
+            CHECK(it.ref.level == 0);
+            CHECK(it.ref.pa >= pgd.ref.pa);
+            CHECK(it.ref.pa < pgd.ref.pa + 32);
+            CHECK(it.id == fmt::format("pdpte:{:#x}", it.ref.pa));
+        }
     // The walk read bash's PDPT, PD and PT: three tables of the subject, with their entries.
     CHECK(s.tables.size() >= 3);
     CHECK(s.entries.size() >= 3);
@@ -151,12 +171,52 @@ TEST_CASE("subject of erratum-383's steps: acting CPU, its CR3 chain, the walk, 
     CHECK_FALSE(spec->scene.subject.machineCheck);
 }
 
-TEST_CASE("layout for every step of every bundled lesson and variant: no overlap, stable slots, fonts", "[scene][layout]") {
+namespace {
+
+const SceneItem* rootOf(const Scene& s, const SceneItem* it) {
+    for (int guard = 0; it && !it->parent.empty() && guard < 8; ++guard) it = s.find(it->parent);
+    return it;
+}
+
+// Whether the segment a-b passes through the inside of the item's rectangle (sampled finely, so a
+// diagonal segment is caught as well as an axis-parallel one; touching an edge does not count).
+bool crossesInside(ScenePoint a, ScenePoint b, const SceneItem& r) {
+    const double e = 1.0;
+    const int n = 200;
+    for (int k = 1; k < n; ++k) {
+        const double t = static_cast<double>(k) / n;
+        const double x = a.x + (b.x - a.x) * t, y = a.y + (b.y - a.y) * t;
+        if (x > r.x + e && x < r.x + r.w - e && y > r.y + e && y < r.y + r.h - e) return true;
+    }
+    return false;
+}
+
+// The first walk arrow (the walk's CR3 and entry arrows, the address figure's fields) with a segment
+// through a block (a top-level item: a CPU card, a table, a figure, the machine-check box) other than the
+// two holding its ends; "" if none.
+std::string walkArrowCrossing(const Scene& s) {
+    for (const auto& a : s.items) {
+        if (a.kind != ItemKind::Arrow || a.role != "arrow-walk") continue;
+        const SceneItem* from = rootOf(s, s.find(a.from));
+        const SceneItem* to = rootOf(s, s.find(a.to));
+        for (const auto& r : s.items) {
+            if (!r.parent.empty() || r.kind == ItemKind::Arrow || r.role == "title" || &r == from || &r == to) continue;
+            for (std::size_t k = 0; k + 1 < a.points.size(); ++k)
+                if (crossesInside(a.points[k], a.points[k + 1], r)) return a.id + " crosses " + r.id;
+        }
+    }
+    return "";
+}
+
+}  // namespace
+
+TEST_CASE("layout for every step of every bundled lesson and variant: no overlap, walk arrows round the blocks, stable slots, fonts", "[scene][layout]") {
     std::size_t scenes = 0;
     for (const std::string& path : bundledLessons()) {
         const Lesson lesson = loadLesson(path);
         for (const auto& v : lesson.variants) {
-            for (auto [tw, th] : {std::pair{1920.0, 1080.0}, std::pair{1900.0, 780.0}, std::pair{1266.0, 520.0}}) {
+            for (auto [tw, th] : {std::pair{1920.0, 1080.0}, std::pair{1900.0, 780.0}, std::pair{1266.0, 520.0},
+                                  std::pair{1383.0, 1080.0}}) {
                 SceneOptions base;
                 base.targetWidth = tw;
                 base.targetHeight = th;
@@ -164,13 +224,13 @@ TEST_CASE("layout for every step of every bundled lesson and variant: no overlap
                 LessonRun run(lesson, v.name);
                 const ExportDocument doc = documentFromLesson(run, 1, run.steps().size(), base);
                 std::vector<std::string> prevOrder;
-                double cpu0x = -1;
                 for (const auto& st : doc.steps) {
                     const Scene& s = st.scene;
                     INFO(lesson.id << " / " << v.name << " / " << st.title << " @ " << tw << "x" << th);
                     ++scenes;
                     CHECK(overlaps(s).empty());
                     if (!overlaps(s).empty()) FAIL_CHECK(overlaps(s).front());
+                    if (const std::string c = walkArrowCrossing(s); !c.empty()) FAIL_CHECK(c);
                     // Fonts: subject text at the subject size, context text never below the context size.
                     for (const auto& it : s.items) {
                         if (it.cells.empty()) continue;
@@ -188,10 +248,21 @@ TEST_CASE("layout for every step of every bundled lesson and variant: no overlap
                             CHECK(it.x >= s.subjectBounds.x - 0.01);
                             CHECK(it.x + it.w <= s.subjectBounds.x + s.subjectBounds.w + 0.01);
                         }
-                    // Stable slots: CPU 0 stays where it is, and the machine's CPUs and tables keep their order.
-                    const SceneItem& c0 = need(s, "cpu0");
-                    if (cpu0x < 0) cpu0x = c0.x;
-                    CHECK(c0.x == cpu0x);
+                    // Stable slots: the machine's CPUs and tables keep their order from step to step, and in the
+                    // picture too (the subject packed first, then the context): within each group, each block
+                    // lies right of (a further column) or below (the same column or a lower shelf) the one
+                    // before it. (The subject's group takes the top left and the context moves aside, so a
+                    // CPU's place is not fixed: the subject must be drawn large on every step.)
+                    const SceneItem* prevBlock[2] = {nullptr, nullptr};
+                    for (const auto& it : s.items) {
+                        if (!it.parent.empty() || (it.id.rfind("cpu", 0) != 0 && it.id.rfind("table:", 0) != 0)) continue;
+                        const SceneItem*& p = prevBlock[it.subject ? 1 : 0];
+                        if (p) {
+                            INFO(p->id << " then " << it.id);
+                            CHECK((it.x >= p->x + p->w - 0.01 || it.y >= p->y + p->h - 0.01));
+                        }
+                        p = &it;
+                    }
                     std::vector<std::string> order;
                     for (const auto& it : s.items)
                         if (it.parent.empty() && (it.id.rfind("cpu", 0) == 0 || it.id.rfind("table:", 0) == 0))

@@ -6,6 +6,8 @@
 
 #include "CompareView.hpp"
 
+#include <QLabel>
+
 #include <fmt/format.h>
 
 using namespace tlblab;
@@ -251,6 +253,17 @@ TEST_CASE("canvas: compare mode stacks both variants, labels them and marks what
     CHECK(a.mapTo(w.get(), QPoint(0, 0)).y() < b.mapTo(w.get(), QPoint(0, 0)).y());
     CHECK(a.caption() == QStringLiteral("buggy"));
     CHECK(b.caption() == QStringLiteral("fix-flush"));
+    // The caption covers nothing that is drawn (it has a strip of its own).
+    for (ui::MachineCanvas* c : {&a, &b}) {
+        c->finishAnimation();
+        const QLabel* label = c->findChild<QLabel*>(QStringLiteral("canvasCaption"));
+        REQUIRE(label);
+        const QRectF cap = QRectF(label->geometry());
+        for (const auto& it : test::reportItems(c->sceneReport())) {
+            INFO(it.id);
+            CHECK_FALSE(cap.intersects(it.r.adjusted(1, 1, -1, -1)));
+        }
+    }
     // At the machine check step the buggy side has the machine-check overlay and the fixed side not.
     bool mce = false;
     for (const auto& m : a.compareMarks()) mce = mce || m.id == "mce:cpu1";

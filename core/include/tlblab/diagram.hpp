@@ -33,6 +33,19 @@ struct ScenePoint {
     bool operator==(const ScenePoint&) const = default;
 };
 
+// What a scene item shows, as data (the UI inspects it without parsing the item's id).
+struct SceneRef {
+    enum class Kind : std::uint8_t { None, Cpu, Register, Table, TableEntry, TlbEntry };
+    enum class Reg : std::uint8_t { None, Cr3, Cr4, Mc0Status, McgStatus };
+    Kind kind = Kind::None;
+    int cpu = -1;     // Cpu, Register, TlbEntry
+    Reg reg = Reg::None;
+    int level = -1;   // Table, TableEntry: 0 PDPT, 1 PD, 2 PT
+    u64 pa = 0;       // Table: its physical address; TableEntry: the entry's
+    u32 tlbId = 0;    // TlbEntry
+    bool operator==(const SceneRef&) const = default;
+};
+
 struct SceneItem {
     std::string id;    // stable: "cpu1", "cpu1.cr3", "table:swapper_pg_dir", "pde:0x1801200", "tlb:cpu1:#3"
     ItemKind kind = ItemKind::Box;
@@ -51,6 +64,7 @@ struct SceneItem {
     bool subject = false;            // part of the step's subject: drawn large, framed by the camera
     bool highlight = false;          // the lesson highlights it: drawn as an outline over its own style
     int cpu = -1;                    // the CPU it belongs to (card, TLB, CR3 arrow, IPI source): cpuColor()
+    SceneRef ref;                    // what it shows (a CPU card, a register, a table, a table or TLB entry)
 
     bool operator==(const SceneItem&) const = default;
 };

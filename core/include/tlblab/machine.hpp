@@ -197,6 +197,33 @@ public:
 private:
     OpResult executeOp(const Op& op, EventList* ev);
     friend class KernelHost;  // the kernel layer's narrow access (kernel_ops.hpp)
+    friend struct OpTable;  // the op table (op_table.cpp) names the run functions below
+
+    // One per machine operation (the kernel's are KernelOps::op*).
+    OpResult runCpus(const Op& op, EventList* ev);
+    OpResult runCpuModel(const Op& op, EventList* ev);
+    OpResult runTlbPreset(const Op& op, EventList* ev);
+    OpResult runKernelVariant(const Op& op, EventList* ev);
+    OpResult runSeed(const Op& op, EventList* ev);
+    OpResult runSpeculation(const Op& op, EventList* ev);
+    OpResult runTable(const Op& op, EventList* ev);
+    OpResult runMap(const Op& op, EventList* ev);
+    OpResult runUnmap(const Op& op, EventList* ev);
+    OpResult runClonePgdRange(const Op& op, EventList* ev);
+    OpResult runWriteEntry(const Op& op, EventList* ev);
+    OpResult runLoadCr3(const Op& op, EventList* ev);
+    OpResult runAccess(const Op& op, EventList* ev);
+    OpResult runTranslate(const Op& op, EventList* ev);
+    OpResult runSpeculate(const Op& op, EventList* ev);
+    OpResult runInvlpg(const Op& op, EventList* ev);
+    OpResult runFlush(const Op& op, EventList* ev);
+    OpResult runFlushAll(const Op& op, EventList* ev);
+    OpResult runSet(const Op& op, EventList* ev);
+    OpResult runShowCpu(const Op& op, EventList* ev);
+    OpResult runShowTlb(const Op& op, EventList* ev);
+    OpResult runShowTable(const Op& op, EventList* ev);
+    void requireOnline(const Op& op, int cpu) const;  // not offline
+    void setupOnly(const Op& op) const;              // nothing but set-up ops ran yet
     Cpu& cpuMut(int i) { return m_cpus[static_cast<std::size_t>(i)]; }
     void checkCpu(const Op& op, int cpu, std::size_t argIndex) const;  // exists and not halted
     void checkCpuExists(const Op& op, int cpu, std::size_t argIndex) const;
