@@ -263,12 +263,10 @@ std::vector<std::string> Builder::cpuLines(const Cpu& c) const {
     lines.push_back(fmt::format("CPL {}  task {}", c.cpl, task));
     lines.push_back(fmt::format("active_mm {}{}", mm, c.tlbState == TlbState::Lazy ? " (lazy TLB)" : ""));
     if (!c.callStack.empty()) {
-        std::string stack;
-        for (const auto& f : c.callStack) stack += (stack.empty() ? "" : " > ") + f;
-        for (auto& l : wrap("kernel: " + stack, 34)) lines.push_back(l);
+        for (auto& l : wrap("kernel: " + c.callStack.text(" > "), 34)) lines.push_back(l);
     }
     if (!c.waitingFor.empty())
-        for (auto& l : wrap("waits for " + c.waitingFor, 34)) lines.push_back(l);
+        for (auto& l : wrap("waits for " + c.waitingFor.text(), 34)) lines.push_back(l);
     return lines;
 }
 

@@ -329,7 +329,7 @@ private:
         case Arg::PdptDst: m_op.a = number(i, a.what); return i + 1;
         case Arg::PdptSrc: m_op.b = number(i, a.what); return i + 1;
         case Arg::Phys: m_op.b = number(i, a.what); return i + 1;
-        case Arg::Model: case Arg::Variant: {
+        case Arg::Model: case Arg::Variant: case Arg::StepMode: {
             const std::span<const Choice> c = choicesOf(a.kind);
             m_op.name = need(i, a.kind == Arg::Model ? fmt::format("{} ({})", a.what, joinChoices(c, "|")) : a.what);
             choice(i, a.what, c);
@@ -509,7 +509,7 @@ std::string formatOp(const Op& op) {
         case Arg::EntryValue: s += " " + hex(op.d); break;
         case Arg::PdptDst: s += fmt::format(" {}", op.a); break;
         case Arg::PdptSrc: s += fmt::format(" {}", op.b); break;
-        case Arg::Model: case Arg::Variant: case Arg::Name: s += " " + quoted(op.name); break;
+        case Arg::Model: case Arg::Variant: case Arg::StepMode: case Arg::Name: s += " " + quoted(op.name); break;
         case Arg::Linear: s += " " + hex32(op.a); break;
         case Arg::Phys: s += " " + hex(op.b); break;
         case Arg::Length: s += " " + lengthText(op.c); break;

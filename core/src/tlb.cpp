@@ -42,7 +42,7 @@ bool TlbConfig::byName(const std::string& name, TlbConfig& out) {
 
 std::vector<std::string> TlbConfig::presetNames() { return {"amd-fam10h", "tiny"}; }
 
-Tlb::Tlb(const TlbConfig& config) : m_config(config) {
+Tlb::Tlb(const TlbConfig& config) : m_config(std::make_shared<const TlbConfig>(config)) {
     unsigned level = 0;
     for (const auto& l : config.levels) {
         for (const auto& ac : l.arrays) {
