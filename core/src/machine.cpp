@@ -717,7 +717,18 @@ OpResult Machine::execute(const Op& op, EventList* ev) {
 }
 
 bool Machine::everyPdptLoadable() const {
-    auto loadable = [&](u64 cr3) { return pdptesLoadable(m_mem, -1, cr3 & pae::kCr3PdptMask, "", nullptr); };
+    // Each PDPT once (the CPUs mostly share their mms' pgds); past 16 of them, say no: the caller
+    // then takes the copy, which is always right.
+    std::array<u64, 16> seen{};
+    std::size_t n = 0;
+    auto loadable = [&](u64 cr3) {
+        const u64 base = cr3 & pae::kCr3PdptMask;
+        if (!base || std::find(seen.begin(), seen.begin() + static_cast<std::ptrdiff_t>(n), base) != seen.begin() + static_cast<std::ptrdiff_t>(n))
+            return true;
+        if (n == seen.size()) return false;
+        seen[n++] = base;
+        return pdptesLoadable(m_mem, -1, base, "", nullptr);
+    };
     for (const Cpu& c : m_cpus)
         if (!loadable(c.regs.cr3)) return false;
     for (const Mm& mm : m_mms)
