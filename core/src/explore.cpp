@@ -690,7 +690,7 @@ std::vector<Perm> symmetryPerms(const ExploreProblem& problem, const Machine& st
         w.tables.push_back(pgd >> 12);
         const PhysMemory& mem = start.memory();
         for (unsigned i = 0; i < 4; ++i) {
-            const u64 e = mem.read64(pgd + i * 8);
+            const u64 e = mem.read64(pae::entryAddress(pgd, i));
             if (!(e & pae::P)) {
                 w.tables.push_back(0);
                 continue;
@@ -698,13 +698,13 @@ std::vector<Perm> symmetryPerms(const ExploreProblem& problem, const Machine& st
             const u64 pd = e & pae::kFrame4K;
             w.tables.push_back(pd >> 12);
             for (unsigned j = 0; j < 512; ++j) {
-                const u64 pde = mem.read64(pd + j * 8);
+                const u64 pde = mem.read64(pae::entryAddress(pd, j));
                 if (!(pde & pae::P) || (pde & pae::PS)) continue;
                 const u64 pt = pde & pae::kFrame4K;
                 w.tables.push_back(pt >> 12);
                 w.pts.push_back(pt >> 12);
                 for (unsigned k = 0; k < 512; ++k) {
-                    const u64 pte = mem.read64(pt + k * 8);
+                    const u64 pte = mem.read64(pae::entryAddress(pt, k));
                     if (pte & pae::P) w.pages.push_back((pte & pae::kFrame4K) >> 12);
                 }
             }

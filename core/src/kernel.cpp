@@ -51,7 +51,7 @@ const char* kernelFnName(KernelFn f) {
 
 KernelStack::KernelStack(std::initializer_list<KernelFn> fns) {
     for (KernelFn f : fns)
-        if (!full()) push_back(f);
+        if (!full()) push(f);
 }
 
 std::string KernelStack::text(const char* sep) const {
@@ -135,7 +135,7 @@ void KernelOps::keepFirstTlbLevel(Machine& machine, unsigned fullyAssociativeWay
 void KernelOps::enter(Cpu& c, KernelFn fn) {
     if (c.callStack.full())
         throw OpError(SourceLoc{}, fmt::format("cpu{}: kernel call stack too deep ({})", c.id, c.callStack.text(" > ")));
-    c.callStack.push_back(fn);
+    c.callStack.push(fn);
     c.cpl = 0;
     if (m_ev) {
         Event e{EventKind::KernelEnter, c.id};
@@ -145,7 +145,7 @@ void KernelOps::enter(Cpu& c, KernelFn fn) {
 }
 
 void KernelOps::leave(Cpu& c, KernelFn fn) {
-    if (!c.callStack.empty() && c.callStack.back() == fn) c.callStack.pop_back();
+    if (!c.callStack.empty() && c.callStack.back() == fn) c.callStack.pop();
     if (m_ev) {
         Event e{EventKind::KernelExit, c.id};
         e.detail = kernelFnName(fn);
@@ -197,7 +197,7 @@ int KernelOps::taskNamed(const Op& op, std::size_t arg) const {
         if (m_m.tasks()[i].name == op.name) return static_cast<int>(i);
         if (m_m.tasks()[i].mm >= 0) names.push_back(m_m.tasks()[i].name);
     }
-    names.push_back("idle");
+    names.emplace_back("idle");
     std::string s = suggest(op.name, names);
     throw OpError(op.argLoc(arg), fmt::format("unknown task '{}'{}", op.name,
                                               s.empty() ? "" : fmt::format("; did you mean '{}'?", s)));
@@ -221,7 +221,7 @@ void KernelOps::loadCr3(Cpu& c, u64 pgd) {
 
 void KernelOps::clonePgdRange(u64 pgd, unsigned dst, unsigned src, unsigned count) {
     for (unsigned i = 0; i < count; ++i)
-        m_m.writeEntry(pgd + (dst + i) * 8, m_m.memory().read64(pgd + (src + i) * 8), m_ev,
+        m_m.writeEntry(pae::entryAddress(pgd, dst + i), m_m.memory().read64(pae::entryAddress(pgd, src + i)), m_ev,
                        fmt::format("clone_pgd_range: {}[{}] = [{}]", m_m.tableName(pgd), dst + i, src + i));
 }
 
@@ -252,13 +252,13 @@ void KernelOps::boot(const Op& op) {
         m_ev->push_back(std::move(e));
     }
     for (unsigned i = 0; i < kKernelPgdBoundary; ++i)
-        m_m.writeEntry(k.swapperPgDir + i * 8, k.emptyPmd | pae::LINUX_PDPTE, m_ev, "empty user PMD");
-    m_m.writeEntry(k.swapperPgDir + kKernelPgdBoundary * 8, k.kernelPmd | pae::LINUX_PDPTE, m_ev, "kernel PMD");
+        m_m.writeEntry(pae::entryAddress(k.swapperPgDir, i), k.emptyPmd | pae::LINUX_PDPTE, m_ev, "empty user PMD");
+    m_m.writeEntry(pae::entryAddress(k.swapperPgDir, kKernelPgdBoundary), k.kernelPmd | pae::LINUX_PDPTE, m_ev, "kernel PMD");
     if (k.variant == KernelVariant::FixTrampoline) {
         // trampoline_pg_dir: swapper_pg_dir's layout plus the low mappings.
         k.trampolinePgDir = m_m.newTable("trampoline_pg_dir", m_ev);
         for (unsigned i = 0; i < 4; ++i)
-            m_m.writeEntry(k.trampolinePgDir + i * 8, m_m.memory().read64(k.swapperPgDir + i * 8), m_ev, "copy");
+            m_m.writeEntry(pae::entryAddress(k.trampolinePgDir, i), m_m.memory().read64(pae::entryAddress(k.swapperPgDir, i)), m_ev, "copy");
         clonePgdRange(k.trampolinePgDir, 0, kKernelPgdBoundary, std::min(kKernelPgdPtrs, kKernelPgdBoundary));
     }
 
@@ -289,9 +289,9 @@ void KernelOps::newTask(const Op& op) {
     u64 pgd = m_m.newTable(op.name + " pgd", m_ev);
     for (unsigned i = 0; i < kKernelPgdBoundary; ++i) {
         u64 pmd = m_m.newTable(fmt::format("{} pmd{}", op.name, i), m_ev);
-        m_m.writeEntry(pgd + i * 8, pmd | pae::LINUX_PDPTE, m_ev, "pgd_alloc: preallocated PMD");
+        m_m.writeEntry(pae::entryAddress(pgd, i), pmd | pae::LINUX_PDPTE, m_ev, "pgd_alloc: preallocated PMD");
     }
-    m_m.writeEntry(pgd + kKernelPgdBoundary * 8, m_m.memory().read64(k.swapperPgDir + kKernelPgdBoundary * 8), m_ev,
+    m_m.writeEntry(pae::entryAddress(pgd, kKernelPgdBoundary), m_m.memory().read64(pae::entryAddress(k.swapperPgDir, kKernelPgdBoundary)), m_ev,
                    "pgd_ctor: shared kernel PMD");
     m_m.mms().push_back(Mm{op.name, pgd, 0});
     m_m.tasks().push_back(Task{op.name, static_cast<int>(m_m.mms().size() - 1), -1});
@@ -528,7 +528,7 @@ void KernelOps::bootReturn(Cpu& a) {
     const KernelState& k = m_m.kernel();
     leave(a, KernelFn::DoBootCpu);
     a.waitingFor.clear();
-    if (k.variant != KernelVariant::FixTrampoline) a.callStack.push_back(KernelFn::NextZapLowMappings);
+    if (k.variant != KernelVariant::FixTrampoline) a.callStack.push(KernelFn::NextZapLowMappings);
     else a.waitingFor = {KernelWait::Kind::Online, k.bootingCpu};
     a.steps.next = KernelStep::None;
 }
@@ -536,10 +536,10 @@ void KernelOps::bootReturn(Cpu& a) {
 void KernelOps::zapLowMappings(const Op& op, Cpu& a) {
     KernelState& k = m_m.kernel();
     refuseIfWaiting(op, a);
-    if (!a.callStack.empty() && a.callStack.back() == KernelFn::NextZapLowMappings) a.callStack.pop_back();
+    if (!a.callStack.empty() && a.callStack.back() == KernelFn::NextZapLowMappings) a.callStack.pop();
     enter(a, KernelFn::ZapLowMappings);
     for (unsigned i = 0; i < kKernelPgdBoundary; ++i)
-        m_m.writeEntry(k.swapperPgDir + i * 8, k.emptyPmd | pae::LINUX_PDPTE, m_ev, "zap_low_mappings");
+        m_m.writeEntry(pae::entryAddress(k.swapperPgDir, i), k.emptyPmd | pae::LINUX_PDPTE, m_ev, "zap_low_mappings");
     if (k.fineSteps) {
         a.steps.next = KernelStep::FlushSendIpis;
         return;

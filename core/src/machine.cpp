@@ -878,6 +878,7 @@ OpResult Machine::runAccess(const Op& op, EventList* ev) {
     return access(op.cpu, op.va(), op.access, op.mode, ev);
 }
 
+// NOLINTNEXTLINE(readability-make-member-function-const): the op table calls every row through one signature
 OpResult Machine::runTranslate(const Op& op, EventList* ev) {
     OpResult r = predictAccess(op.cpu, op.va(), op.access, op.mode);
     if (ev) {

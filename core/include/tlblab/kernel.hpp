@@ -41,8 +41,8 @@ public:
     KernelFn back() const { return m_fn[m_size - 1]; }
     const KernelFn* begin() const { return m_fn.data(); }
     const KernelFn* end() const { return m_fn.data() + m_size; }
-    void push_back(KernelFn f) { m_fn[m_size++] = f; }  // callers check full() first
-    void pop_back() { --m_size; }
+    void push(KernelFn f) { m_fn[m_size++] = f; }  // callers check full() first
+    void pop() { --m_size; }
     void clear() { m_size = 0; }
     // The functions joined by `sep`: "cpu_idle > native_cpu_up".
     std::string text(const char* sep) const;
