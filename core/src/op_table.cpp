@@ -144,10 +144,20 @@ constexpr std::array<OpSpec, static_cast<std::size_t>(OpCode::KernelStep) + 1> O
 }};
 
 namespace {
+// gcc cannot evaluate a comparison of member function pointers at compile time when UBSan instruments
+// it (the asan preset): there the check keeps to the order; the dev and release builds check both.
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool kCheckRunFunctions = false;
+#else
+constexpr bool kCheckRunFunctions = true;
+#endif
 constexpr bool rowsInOpCodeOrder() {
     for (std::size_t i = 0; i < OpTable::kSpecs.size(); ++i) {
         const OpSpec& s = OpTable::kSpecs[i];
-        if (static_cast<std::size_t>(s.code) != i || (s.run == nullptr) == (s.kernel == nullptr)) return false;
+        if (static_cast<std::size_t>(s.code) != i) return false;
+        if constexpr (kCheckRunFunctions) {
+            if ((s.run == nullptr) == (s.kernel == nullptr)) return false;
+        }
     }
     return true;
 }
