@@ -291,7 +291,9 @@ void MainWindow::buildToolBar() {
         }
         m_lessonBox->addItem(title, fi.completeBaseName());
         m_lessonBox->setItemData(m_lessonBox->count() - 1, fi.completeBaseName(), Qt::ToolTipRole);
+        m_lessonBox->setItemData(m_lessonBox->count() - 1, fi.canonicalFilePath(), Qt::UserRole + 1);
     }
+    m_bundledCount = m_lessonBox->count();
     m_variantBox->setObjectName(QStringLiteral("variantPicker"));
     m_variantBox->setMinimumContentsLength(12);
     m_variantBox->setAccessibleName(tr("Variant"));
@@ -372,8 +374,21 @@ void MainWindow::onLoaded(const QString& what, const QString& variant) {
     }
     m_variantBox->setCurrentIndex(m_variantBox->findData(variant));
     m_variantBox->setEnabled(m_variantBox->count() > 1);
-    const int li = m_lessonBox->findData(QString::fromStdString(d->id));
-    if (li >= 0) m_lessonBox->setCurrentIndex(li);
+    // The picker names what is open: a bundled lesson by its entry; anything opened from a file (a copy
+    // of a lesson, an explorer trace, a script) by an entry of its own after them, never by a bundled
+    // lesson's title (an explorer trace of erratum-383 once showed "PAE address translation").
+    while (m_lessonBox->count() > m_bundledCount) m_lessonBox->removeItem(m_lessonBox->count() - 1);
+    const QString source = QFileInfo(QString::fromStdString(d->sourcePath)).canonicalFilePath();
+    int li = m_lessonBox->findData(QString::fromStdString(d->id));
+    if (li >= 0 && !source.isEmpty() && m_lessonBox->itemData(li, Qt::UserRole + 1).toString() != source) li = -1;
+    if (li < 0) {
+        const QString title = d->title.empty() ? QFileInfo(QString::fromStdString(d->sourcePath)).fileName()
+                                               : QString::fromStdString(d->title);
+        m_lessonBox->addItem(tr("%1 (file)").arg(title), QString::fromStdString(d->sourcePath));
+        li = m_lessonBox->count() - 1;
+        m_lessonBox->setItemData(li, QString::fromStdString(d->sourcePath), Qt::ToolTipRole);
+    }
+    m_lessonBox->setCurrentIndex(li);
     setWindowTitle(tr("%1 - TLB Lab").arg(QString::fromStdString(d->title)));
     // A session limited to stay within the app's memory budget says so, and keeps running.
     if (!d->budgetNote.empty()) statusBar()->showMessage(QString::fromStdString(d->budgetNote));

@@ -116,6 +116,7 @@ private:
     ExplorePanel* m_explore;
     StressPanel* m_stress;
     QComboBox* m_lessonBox;
+    int m_bundledCount = 0;  // the picker's bundled lessons; past them, the lesson opened from a file
     QComboBox* m_variantBox;
     QComboBox* m_speedBox;
     QLabel* m_position;
