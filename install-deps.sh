@@ -11,7 +11,7 @@ PACKAGES=(
   catch2
   libyaml-cpp-dev nlohmann-json3-dev libfmt-dev libcli11-dev
   fonts-dejavu-core xvfb xauth
-  clang libclang-rt-14-dev
+  clang libclang-rt-14-dev clang-tidy
   desktop-file-utils appstream
   dpkg-dev file
   librsvg2-bin help2man

@@ -4,11 +4,11 @@
 #
 #   bin/tlblab, bin/tlblab-cli             (their install rules: app/gui/ and app/CMakeLists.txt)
 #   share/tlblab/lessons/*.yaml, README.md                       the bundled lessons
-#   share/applications/io.github.tlblab.TlbLab.desktop           the desktop entry
-#   share/metainfo/io.github.tlblab.TlbLab.metainfo.xml          AppStream metadata
-#   share/icons/hicolor/scalable/apps/io.github.tlblab.TlbLab.svg
-#   share/icons/hicolor/NxN/apps/io.github.tlblab.TlbLab.png     N = 16 ... 512, from the SVG
-#   share/mime/packages/io.github.tlblab.TlbLab.xml              *.tlb scripts and *.tlblab.yaml lessons
+#   share/applications/io.github.tlblab.tlblab.desktop           the desktop entry
+#   share/metainfo/io.github.tlblab.tlblab.metainfo.xml          AppStream metadata
+#   share/icons/hicolor/scalable/apps/io.github.tlblab.tlblab.svg
+#   share/icons/hicolor/NxN/apps/io.github.tlblab.tlblab.png     N = 16 ... 512, from the SVG
+#   share/mime/packages/io.github.tlblab.tlblab.xml              *.tlb scripts and *.tlblab.yaml lessons
 #   share/man/man1/tlblab.1, tlblab-cli.1                        from --help (help2man)
 #   share/bash-completion/completions/tlblab-cli
 #   share/doc/tlblab/README.md, CHANGELOG.md, copyright
@@ -17,7 +17,7 @@
 # (core/src/lesson_run.cpp, lessonDirs()), so a relocated install tree or a .deb works without the
 # source tree.
 
-set(TLBLAB_APP_ID io.github.tlblab.TlbLab)
+set(TLBLAB_APP_ID io.github.tlblab.tlblab)
 
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/lessons/ DESTINATION ${CMAKE_INSTALL_DATADIR}/tlblab/lessons
         FILES_MATCHING PATTERN "*.yaml" PATTERN "README.md")

@@ -58,10 +58,10 @@ def main(argv):
         over = int(argv[i + 1])
         argv = argv[:i] + argv[i + 2:]
     found = sorted((f for p in argv for f in functions(p)), reverse=True)
-    for n, path, start, name in found[:15]:
+    long = [f for f in found if over is not None and f[0] > over]
+    for n, path, start, name in (long if over is not None else found[:15]):
         print(f'{n:5} {path}:{start} {name}')
     if over is not None:
-        long = [f for f in found if f[0] > over]
         print(f'{len(long)} function(s) over {over} lines')
         return 1 if long else 0
     return 0

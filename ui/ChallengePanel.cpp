@@ -17,7 +17,6 @@
 #include <QStandardPaths>
 #include <QTextBlock>
 #include <QTextBrowser>
-#include <QThread>
 #include <QVBoxLayout>
 
 namespace tlblab::ui {
@@ -93,17 +92,17 @@ ChallengePanel::ChallengePanel(SessionController* controller, QWidget* parent)
 }
 
 ChallengePanel::~ChallengePanel() {
-    if (m_thread) {
-        m_cancel = true;
-        m_thread->wait();
-    }
+    *m_cancel = true;  // the check stops early; m_jobs, destroyed first, joins it and drops its result
 }
 
 void ChallengePanel::setLesson(const Lesson& lesson) {
-    if (m_thread) {
-        m_cancel = true;
-        m_thread->wait();
-        onDone();
+    // A check of the previous lesson stops; it winds down in the background, its result dropped.
+    if (m_busy) {
+        *m_cancel = true;
+        m_jobs.cancel();
+        m_busy = false;
+        m_verdictLabel->setText(tr("Cancelled"));
+        emit finished(false);
     }
     // The same lesson again (another variant, a reload): keep the student's challenge and answer.
     const bool same = m_lesson && m_lesson->id == lesson.id;
@@ -225,62 +224,59 @@ void ChallengePanel::setBusy(bool busy) {
 
 void ChallengePanel::check() {
     const Challenge* c = current();
-    if (m_thread || !c || m_errorLine != 0 || !m_error->text().isEmpty()) return;
+    if (m_busy || !c || m_errorLine != 0 || !m_error->text().isEmpty()) return;
     auto lesson = std::make_shared<Lesson>(*m_lesson);
     auto challenge = std::make_shared<Challenge>(*c);
     auto text = std::make_shared<std::string>(answer().toStdString());
-    m_cancel = false;
+    auto cancel = std::make_shared<std::atomic<bool>>(false);  // this check's own: Cancel keeps its verdict
+    m_cancel = cancel;
     m_verdict.reset();
-    m_pending.reset();
-    m_pendingError.reset();
-    m_pendingFailure.clear();
     ChallengeOptions o;
-    o.cancel = &m_cancel;
-    o.progress = [this](const std::string& line) {
+    o.cancel = cancel.get();
+    o.progress = [this, cancel](const std::string& line) {
         const QString s = QString::fromStdString(line);
+        // Queued to this panel, alive: m_jobs joins the check before the panel goes.
         QMetaObject::invokeMethod(
-            this, [this, s]() { if (m_thread) m_verdictLabel->setText(tr("Checking: %1").arg(s)); }, Qt::QueuedConnection);
+            this, [this, cancel, s]() { if (m_busy && m_cancel == cancel) m_verdictLabel->setText(tr("Checking: %1").arg(s)); },
+            Qt::QueuedConnection);
     };
-    m_thread = QThread::create([this, lesson, challenge, text, o]() {
+    m_jobs.run([this, lesson, challenge, text, o, cancel](const std::atomic<bool>&) -> BackgroundJobs::Finish {
+        auto outcome = std::make_shared<Outcome>();
         try {
-            m_pending = std::make_unique<ChallengeVerdict>(checkChallenge(*lesson, *challenge, *text, kAnswerName, o));
+            outcome->verdict = std::make_unique<ChallengeVerdict>(checkChallenge(*lesson, *challenge, *text, kAnswerName, o));
         } catch (const OpError& e) {
-            m_pendingError = std::make_unique<OpError>(e);
+            outcome->error = std::make_unique<OpError>(e);
         } catch (const std::exception& e) {
-            m_pendingFailure = QString::fromUtf8(e.what());
+            outcome->failure = QString::fromUtf8(e.what());
         }
+        return [this, outcome] { onDone(std::move(*outcome)); };
     });
-    connect(m_thread, &QThread::finished, this, &ChallengePanel::onDone);
+    m_busy = true;
     m_verdictLabel->setStyleSheet({});
     m_verdictLabel->setText(tr("Checking ..."));
     m_details->clear();
     setBusy(true);
-    m_thread->start();
 }
 
-void ChallengePanel::cancel() { m_cancel = true; }
+void ChallengePanel::cancel() { *m_cancel = true; }
 
-void ChallengePanel::onDone() {
-    if (!m_thread) return;
-    m_thread->wait();
-    m_thread->deleteLater();
-    m_thread = nullptr;
-    if (m_pendingError) {
+void ChallengePanel::onDone(Outcome outcome) {
+    m_busy = false;
+    if (outcome.error) {
         // The answer's operations could not run (an unknown table, a halted CPU): mark it inline.
-        markError(m_pendingError.get());
+        markError(outcome.error.get());
         m_verdictLabel->setText(tr("Not checked: the answer does not run"));
-        m_pendingError.reset();
         setBusy(false);
         emit finished(false);
         return;
     }
-    if (!m_pending) {
-        m_verdictLabel->setText(tr("Check failed: %1").arg(m_pendingFailure));
+    if (!outcome.verdict) {
+        m_verdictLabel->setText(tr("Check failed: %1").arg(outcome.failure));
         setBusy(false);
         emit finished(false);
         return;
     }
-    m_verdict = std::move(m_pending);
+    m_verdict = std::move(outcome.verdict);
     const ChallengeVerdict& v = *m_verdict;
     m_verdictLabel->setStyleSheet(v.solved ? QStringLiteral("color: #2e7d32; font-weight: bold;")
                                            : QStringLiteral("color: #c62828; font-weight: bold;"));

@@ -11,6 +11,8 @@
 #include "tlblab/challenge.hpp"
 #include "tlblab/lesson.hpp"
 
+#include "BackgroundJobs.hpp"  // after the core headers (tlb.hpp has a member `slots`)
+
 #include <QWidget>
 
 #include <atomic>
@@ -21,7 +23,6 @@ class QLabel;
 class QPlainTextEdit;
 class QPushButton;
 class QTextBrowser;
-class QThread;
 
 namespace tlblab::ui {
 
@@ -43,7 +44,7 @@ public:
     // Starts a check of the answer in the background; no-op while one runs or if the answer does not parse.
     void check();
     void cancel();
-    bool isRunning() const { return m_thread != nullptr; }
+    bool isRunning() const { return m_busy; }
 
     // What the panel shows, for tests and screenshots.
     QString goalText() const;
@@ -63,18 +64,21 @@ private:
     void showChallenge();
     void validate();  // parses the answer, marks the error inline
     void markError(const OpError* e);
-    void onDone();
+    struct Outcome {  // what a check hands back: a verdict, the answer's error, or a failure
+        std::unique_ptr<ChallengeVerdict> verdict;
+        std::unique_ptr<OpError> error;
+        QString failure;
+    };
+    void onDone(Outcome outcome);
     void setBusy(bool busy);
     void openTrace();
     const Challenge* current() const;
 
     std::unique_ptr<Lesson> m_lesson;
     std::unique_ptr<ChallengeVerdict> m_verdict;
-    std::unique_ptr<ChallengeVerdict> m_pending;  // written by the worker, read after it finished
-    std::unique_ptr<OpError> m_pendingError;
-    QString m_pendingFailure;
-    std::atomic<bool> m_cancel{false};
-    QThread* m_thread = nullptr;
+    // The running check's stop flag (Cancel, another lesson, the panel destroyed).
+    std::shared_ptr<std::atomic<bool>> m_cancel = std::make_shared<std::atomic<bool>>(false);
+    bool m_busy = false;
     int m_errorLine = 0, m_errorCol = 0;
 
     QComboBox* m_challenges;
@@ -86,6 +90,7 @@ private:
     QPushButton* m_open;
     QLabel* m_verdictLabel;
     QPlainTextEdit* m_details;
+    BackgroundJobs m_jobs{this};  // last: destroyed (the check joined, its result dropped) first
 };
 
 }  // namespace tlblab::ui

@@ -11,7 +11,6 @@
 #include <QPushButton>
 #include <QSpinBox>
 #include <QTemporaryFile>
-#include <QThread>
 #include <QVBoxLayout>
 
 #include <algorithm>
@@ -67,17 +66,14 @@ ExplorePanel::ExplorePanel(QWidget* parent)
 }
 
 ExplorePanel::~ExplorePanel() {
-    if (m_thread) {
-        m_cancel = true;
-        m_thread->wait();
-    }
+    *m_cancel = true;  // the search stops early; m_jobs, destroyed first, joins it and drops its result
 }
 
 void ExplorePanel::setLesson(const Lesson& lesson) {
-    if (m_thread) {
-        m_cancel = true;
-        m_thread->wait();
-    }
+    // A search of the previous lesson stops; it winds down in the background, its result dropped.
+    *m_cancel = true;
+    m_jobs.cancel();
+    m_busy = false;
     m_lesson = std::make_unique<Lesson>(lesson);
     m_result.reset();
     m_variants->clear();
@@ -104,7 +100,7 @@ void ExplorePanel::setBusy(bool busy) {
 }
 
 void ExplorePanel::run(const QString& variant) {
-    if (m_thread || !m_lesson || !m_lesson->explore) return;
+    if (m_busy || !m_lesson || !m_lesson->explore) return;
     m_variant = variant.isEmpty() ? m_variants->currentText() : variant;
     std::shared_ptr<ExploreProblem> problem;
     try {
@@ -114,38 +110,43 @@ void ExplorePanel::run(const QString& variant) {
         m_text->setPlainText(QString::fromStdString(e.format()));
         return;
     }
-    m_cancel = false;
-    m_error.clear();
+    auto cancel = std::make_shared<std::atomic<bool>>(false);  // this search's own: Cancel keeps its result
+    m_cancel = cancel;
     m_result.reset();
     ExploreOptions o;
     o.maxDepth = m_depth->value();
     o.maxMemory = static_cast<u64>(m_memory->value()) << 20;
-    o.cancel = &m_cancel;
-    o.progress = [this](const ExploreProgress& p) {
-        QMetaObject::invokeMethod(this, [this, p]() { onProgress(p); }, Qt::QueuedConnection);
+    o.cancel = cancel.get();
+    o.progress = [this, cancel](const ExploreProgress& p) {
+        // Queued to this panel, alive: m_jobs joins the search before the panel goes.
+        QMetaObject::invokeMethod(
+            this, [this, cancel, p]() { if (m_cancel == cancel) onProgress(p); }, Qt::QueuedConnection);
     };
-    m_thread = QThread::create([this, problem, o]() {
+    m_jobs.run([this, problem, o, cancel](const std::atomic<bool>&) -> BackgroundJobs::Finish {
+        auto result = std::make_shared<ExploreResult>();
+        QString error;
         try {
-            m_pending = std::make_unique<ExploreResult>(explore(*problem, o));
+            *result = explore(*problem, o);
         } catch (const std::exception& e) {
-            m_error = QString::fromUtf8(e.what());
+            error = QString::fromUtf8(e.what());
+            result.reset();
         }
+        return [this, result, error] { onDone(result, error); };
     });
-    connect(m_thread, &QThread::finished, this, &ExplorePanel::onDone);
+    m_busy = true;
     m_status->setText(tr("Exploring %1 ...").arg(m_variant));
     m_text->clear();
     setBusy(true);
-    m_thread->start();
 }
 
-void ExplorePanel::cancel() { m_cancel = true; }
+void ExplorePanel::cancel() { *m_cancel = true; }
 
 void ExplorePanel::setMemoryBudgetMiB(int mib) { m_memory->setValue(mib); }
 int ExplorePanel::memoryBudgetMiB() const { return m_memory->value(); }
 QString ExplorePanel::statusText() const { return m_status->text(); }
 
 void ExplorePanel::onProgress(const ExploreProgress& p) {
-    if (!m_thread) return;
+    if (!m_busy) return;
     m_status->setText(tr("Exploring %1: %2 states, frontier %3, depth %4, %5 states/s, %6 MiB of %7 MiB")
                           .arg(m_variant)
                           .arg(p.states)
@@ -156,13 +157,12 @@ void ExplorePanel::onProgress(const ExploreProgress& p) {
                           .arg(m_memory->value()));
 }
 
-void ExplorePanel::onDone() {
-    m_thread->deleteLater();
-    m_thread = nullptr;
-    m_result = std::move(m_pending);
-    if (!m_error.isEmpty() || !m_result) {
+void ExplorePanel::onDone(const std::shared_ptr<ExploreResult>& result, const QString& error) {
+    m_busy = false;
+    m_result = result ? std::make_unique<ExploreResult>(std::move(*result)) : nullptr;
+    if (!m_result) {
         m_status->setText(tr("Explore failed"));
-        m_text->setPlainText(m_error);
+        m_text->setPlainText(error);
         setBusy(false);
         emit finished(false, false);
         return;

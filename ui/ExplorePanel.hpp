@@ -14,6 +14,8 @@
 #include "tlblab/explore.hpp"
 #include "tlblab/lesson.hpp"
 
+#include "BackgroundJobs.hpp"  // after the core headers (tlb.hpp has a member `slots`)
+
 #include <QWidget>
 
 #include <atomic>
@@ -26,7 +28,6 @@ class QProgressBar;
 class QPushButton;
 class QSpinBox;
 class QTemporaryFile;
-class QThread;
 
 namespace tlblab::ui {
 
@@ -41,7 +42,7 @@ public:
     // Starts a search of `variant` ("" = the selected one); no-op while one runs.
     void run(const QString& variant = {});
     void cancel();
-    bool isRunning() const { return m_thread != nullptr; }
+    bool isRunning() const { return m_busy; }
     // The last finished search (nullptr before the first).
     const ExploreResult* lastResult() const { return m_result.get(); }
     QString report() const;  // the text shown in the panel
@@ -57,17 +58,16 @@ signals:
 
 private:
     void onProgress(const ExploreProgress& p);
-    void onDone();
+    void onDone(const std::shared_ptr<ExploreResult>& result, const QString& error);
     void setBusy(bool busy);
     void openTrace();
 
     std::unique_ptr<Lesson> m_lesson;
     std::unique_ptr<ExploreResult> m_result;
-    std::unique_ptr<ExploreResult> m_pending;  // written by the worker, read after it finished
-    QString m_error;
     QString m_variant;
-    std::atomic<bool> m_cancel{false};
-    QThread* m_thread = nullptr;
+    // The running search's stop flag (Cancel, another lesson, the panel destroyed).
+    std::shared_ptr<std::atomic<bool>> m_cancel = std::make_shared<std::atomic<bool>>(false);
+    bool m_busy = false;
     std::unique_ptr<QTemporaryFile> m_traceFile;
 
     QComboBox* m_variants;
@@ -79,6 +79,7 @@ private:
     QProgressBar* m_progress;
     QLabel* m_status;
     QPlainTextEdit* m_text;
+    BackgroundJobs m_jobs{this};  // last: destroyed (the search joined, its result dropped) first
 };
 
 }  // namespace tlblab::ui

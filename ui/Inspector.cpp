@@ -8,7 +8,6 @@
 
 #include "Inspector.hpp"
 
-#include <QRegularExpression>
 #include <QTextBrowser>
 #include <QVBoxLayout>
 
@@ -119,21 +118,11 @@ void Inspector::showSnapshot(const SnapshotPtr& snap) {
     refresh();
 }
 
-bool Inspector::inspectId(const QString& id) {
-    static const QRegularExpression tlbRe(QStringLiteral("^tlb:cpu(\\d+):#(\\d+)$"));
-    static const QRegularExpression entRe(QStringLiteral("^(pdpte|pde|pte):(0x[0-9a-fA-F]+)$"));
-    if (auto t = tlbRe.match(id); t.hasMatch()) {
-        inspectTlbEntry(t.captured(1).toInt(), t.captured(2).toUInt());
-        return true;
-    }
-    if (auto t = entRe.match(id); t.hasMatch()) {
-        bool ok = false;
-        const u64 pa = t.captured(2).toULongLong(&ok, 16);
-        if (!ok) return false;
-        inspectTableEntry(pa);
-        return true;
-    }
-    return false;
+bool Inspector::inspect(const SceneRef& ref) {
+    if (ref.kind == SceneRef::Kind::TlbEntry) inspectTlbEntry(ref.cpu, ref.tlbId);
+    else if (ref.kind == SceneRef::Kind::TableEntry) inspectTableEntry(ref.pa);
+    else return false;
+    return true;
 }
 
 void Inspector::inspectTlbEntry(int cpu, u32 entryId) {

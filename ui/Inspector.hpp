@@ -5,6 +5,7 @@
 #pragma once
 
 #include "Session.hpp"
+#include "tlblab/diagram.hpp"
 
 #include <QWidget>
 
@@ -21,9 +22,8 @@ class Inspector : public QWidget {
 public:
     explicit Inspector(QWidget* parent = nullptr);
     void showSnapshot(const SnapshotPtr& snap);  // refreshes what is inspected
-    // A diagram item id: "tlb:cpu1:#3" (TLB entry), "pde:0x1801200" / "pte:0x..." / "pdpte:0x..."
-    // (table entry). Returns false for ids it cannot inspect.
-    bool inspectId(const QString& id);
+    // What a scene item shows (SceneItem::ref): a TLB entry or a table entry. False for anything else.
+    bool inspect(const SceneRef& ref);
     void inspectTlbEntry(int cpu, u32 entryId);
     void inspectTableEntry(u64 entryPa);
     QString plainText() const;

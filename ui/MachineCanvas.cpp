@@ -99,7 +99,7 @@ void MachineCanvas::showSnapshot(const SnapshotPtr& snap, bool animate) {
     std::vector<Ipi> ipis;
     for (const auto& e : snap->stepEvents)
         if (e.kind == EventKind::IpiSend && e.cpu >= 0 && e.other >= 0) ipis.push_back({e.cpu, e.other});
-    setScene(sceneFor(*snap, SceneTarget{static_cast<double>(width()), static_cast<double>(height()), m_legend}), animate);
+    setScene(sceneFor(*snap, SceneTarget{frameArea().width(), frameArea().height(), m_legend}), animate);
     m_snap = snap;
     m_ipis = std::move(ipis);
 }
@@ -135,16 +135,25 @@ void MachineCanvas::relayout() {
     const std::vector<Ipi> ipis = m_ipis;
     const bool whole = m_wholeOnce, fit = m_fit;
     const View manual = currentView();
-    setScene(sceneFor(*snap, SceneTarget{static_cast<double>(width()), static_cast<double>(height()), m_legend}), false);
+    setScene(sceneFor(*snap, SceneTarget{frameArea().width(), frameArea().height(), m_legend}), false);
     m_snap = snap;
     m_ipis = ipis;
     if (whole) fitToView();
     else if (!fit) applyView(manual);
 }
 
+void MachineCanvas::reframe() {
+    if (m_snap) relayout();
+    else if (m_wholeOnce) fitToView();
+    else if (m_fit) frameSubject();
+}
+
 void MachineCanvas::setCaption(const QString& text) {
     if (text.isEmpty()) {
-        if (m_caption) m_caption->hide();
+        if (m_caption && !m_caption->isHidden()) {
+            m_caption->hide();
+            reframe();
+        }
         return;
     }
     if (!m_caption) {
@@ -155,10 +164,18 @@ void MachineCanvas::setCaption(const QString& text) {
     }
     m_caption->setText(text);
     placeCaption();
+    const bool shown = !m_caption->isHidden();
     m_caption->show();
+    if (!shown) reframe();  // the drawing moves under it
 }
 
 QString MachineCanvas::caption() const { return m_caption && !m_caption->isHidden() ? m_caption->text() : QString(); }
+
+QRectF MachineCanvas::frameArea() const {
+    // Under the caption (compare mode's variant name), so it never covers the drawing.
+    const double inset = m_caption && !m_caption->isHidden() ? m_caption->height() + 12.0 : 0.0;
+    return QRectF(0, std::min(inset, height() / 3.0), width(), std::max(1.0, height() - std::min(inset, height() / 3.0)));
+}
 
 void MachineCanvas::placeCaption() {
     if (!m_caption) return;
@@ -170,7 +187,7 @@ void MachineCanvas::placeCaption() {
     m_caption->setStyleSheet(QStringLiteral("QLabel { background: %1; color: %2; border: 3px solid %2; padding: 2px 8px; }")
                                  .arg(bg.name(), fg.name()));
     m_caption->adjustSize();
-    m_caption->move(std::max(0, width() - m_caption->width() - 6), 6);  // top right: the title is top left
+    m_caption->move(std::max(0, width() - m_caption->width() - 6), 6);  // top right, over the strip frameArea() leaves
 }
 
 void MachineCanvas::setTheme(Theme theme) {
@@ -264,7 +281,7 @@ void MachineCanvas::tick() {
 MachineCanvas::View MachineCanvas::currentView() const {
     View v;
     v.zoom = m_zoom;
-    v.center = mapToScene(QPointF(width() / 2.0, height() / 2.0));
+    v.center = mapToScene(frameArea().center());
     return v;
 }
 
@@ -272,13 +289,13 @@ void MachineCanvas::applyView(const View& v) {
     if (v.zoom != m_zoom) m_cacheValid = false;
     const bool changed = v.zoom != m_zoom;
     m_zoom = v.zoom;
-    m_offset = QPointF(width() / 2.0, height() / 2.0) - v.center * m_zoom;
+    m_offset = frameArea().center() - v.center * m_zoom;
     if (changed) emit zoomChanged(m_zoom);
 }
 
 MachineCanvas::View MachineCanvas::frameFor(const SceneRect& r, bool subject) const {
     View v;
-    const double W = width(), H = height();
+    const double W = frameArea().width(), H = frameArea().height();
     if (r.empty() || W <= 0 || H <= 0) {
         v.center = QPointF(r.x + r.w / 2, r.y + r.h / 2);
         return v;
@@ -312,7 +329,7 @@ void MachineCanvas::setZoom(double zoom) {
     // About the subject's centre while it is on screen (zooming enlarges the subject, it never
     // pushes it out of view), else about the widget centre.
     const SceneRect& sb = m_scene.subjectBounds.empty() ? m_scene.bounds : m_scene.subjectBounds;
-    QPointF anchor = mapToScene(QPointF(width() / 2.0, height() / 2.0));
+    QPointF anchor = mapToScene(frameArea().center());
     const QPointF sc(sb.x + sb.w / 2, sb.y + sb.h / 2);
     if (!sb.empty() && rect().contains(mapFromScene(sc).toPoint())) anchor = sc;
     const QPointF at = mapFromScene(anchor);
@@ -481,6 +498,7 @@ void MachineCanvas::paintEvent(QPaintEvent*) {
     p.setRenderHint(QPainter::Antialiasing, true);
     p.setRenderHint(QPainter::TextAntialiasing, true);
     p.fillRect(rect(), SceneRenderer::color(themeBackground(m_renderer.theme())));
+    if (m_caption && !m_caption->isHidden()) p.setClipRect(frameArea());
     p.translate(m_offset);
     p.scale(m_zoom, m_zoom);
     const double t = progress();
@@ -495,7 +513,7 @@ QJsonObject MachineCanvas::sceneReport() const {
     PaintContext ctx;
     ctx.scale = m_zoom;
     ctx.minTextPx = m_renderer.minTextPx();
-    const QRectF view(0, 0, width(), height());
+    const QRectF view = frameArea();  // drawn there only (under the caption, if any)
     std::vector<PaintPrim> prims;
     for (const auto& it : m_scene.items) {
         const SceneRect r = itemRect(it);
@@ -509,7 +527,7 @@ QJsonObject MachineCanvas::sceneReport() const {
             if (pr.kind == PaintPrim::Kind::Text) font = font < 0 ? pr.fontPx * m_zoom : std::min(font, pr.fontPx * m_zoom);
         QJsonObject o;
         o[QStringLiteral("id")] = QString::fromStdString(it.id);
-        o[QStringLiteral("role")] = QString::fromStdString(it.role);
+        o[QStringLiteral("role")] = QString::fromLatin1(roleName(it.role));
         o[QStringLiteral("parent")] = QString::fromStdString(it.parent);
         o[QStringLiteral("kind")] = it.kind == ItemKind::Arrow ? QStringLiteral("arrow")
                                     : it.kind == ItemKind::Row ? QStringLiteral("row")
@@ -546,7 +564,7 @@ QJsonObject MachineCanvas::sceneReport() const {
 const SceneItem* MachineCanvas::hitTest(const QPointF& sp) const {
     const SceneItem* box = nullptr;
     for (auto it = m_scene.items.rbegin(); it != m_scene.items.rend(); ++it) {
-        if (it->kind == ItemKind::Arrow || it->role == "mce-wash") continue;
+        if (it->kind == ItemKind::Arrow || it->role == Role::MceWash) continue;
         if (sp.x() < it->x || sp.x() > it->x + it->w || sp.y() < it->y || sp.y() > it->y + it->h) continue;
         if (it->kind == ItemKind::Row) return &*it;
         if (!box) box = &*it;
@@ -604,10 +622,8 @@ void MachineCanvas::mouseReleaseEvent(QMouseEvent* e) {
     if (!it) return;
     const QString id = QString::fromStdString(it->id);
     emit itemClicked(id);
-    if (id.startsWith(QLatin1String("tlb:"))) emit tlbEntryClicked(id);
-    else if (id.startsWith(QLatin1String("pdpte:")) || id.startsWith(QLatin1String("pde:")) ||
-             id.startsWith(QLatin1String("pte:")))
-        emit tableEntryClicked(id);
+    if (it->ref.kind == SceneRef::Kind::TlbEntry) emit tlbEntryClicked(it->ref.cpu, it->ref.tlbId);
+    else if (it->ref.kind == SceneRef::Kind::TableEntry) emit tableEntryClicked(it->ref.pa);
 }
 
 void MachineCanvas::keyPressEvent(QKeyEvent* e) {

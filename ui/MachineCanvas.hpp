@@ -6,7 +6,7 @@
 // level by level). The scene is laid out for the canvas's own size (SceneOptions target).
 // Zoom with the wheel or Ctrl +/-, pan by dragging; F or Ctrl+0 fits the whole machine, R replays
 // the step's animation, L toggles the legend. Hovering an entry shows its bits; clicking a TLB
-// entry or a table entry emits its scene id for the inspector. It never touches the machine.
+// entry or a table entry emits what it shows (the item's SceneRef) for the inspector. It never touches the machine.
 #pragma once
 
 #include "SceneRenderer.hpp"
@@ -87,8 +87,8 @@ public:
     QJsonObject sceneReport() const;
 
 signals:
-    void tlbEntryClicked(const QString& id);    // "tlb:cpu1:#3"
-    void tableEntryClicked(const QString& id);  // "pde:0x1801200"
+    void tlbEntryClicked(int cpu, tlblab::u32 entryId);  // a TLB entry (its SceneRef)
+    void tableEntryClicked(tlblab::u64 entryPa);         // a page-table entry, by its physical address
     void itemClicked(const QString& id);        // any item
     void zoomChanged(double zoom);
     void sceneChanged();  // a new scene (a step, a new layout after a resize)
@@ -119,6 +119,8 @@ private:
     View currentView() const;
     View frameFor(const SceneRect& r, bool subject) const;
     void relayout();
+    void reframe();          // laid out or framed again (the caption came or went)
+    QRectF frameArea() const;  // where the camera frames the drawing: the widget less the caption's strip
     void placeCaption();
     void paintAnimated(QPainter& p, double t);
     void paintStatic(QPainter& p);

@@ -34,6 +34,8 @@
 #include <QHBoxLayout>
 #include <QScreen>
 #include <QScrollArea>
+#include <QHash>
+#include <QSet>
 #include <QLabel>
 #include <QMouseEvent>
 #include <QMenuBar>
@@ -159,8 +161,8 @@ MainWindow::MainWindow(QWidget* parent)
             [this](const QString& path, const QString& variant) { openLesson(path, variant); });
     connect(m_timeline, &SwimlaneTimeline::seekRequested, m_controller, &SessionController::seekPosition);
     m_timeline->setEventSource([this](std::size_t op) { return m_controller->eventsOfOp(op); });
-    connect(m_canvas, &MachineCanvas::tlbEntryClicked, m_inspector, &Inspector::inspectId);
-    connect(m_canvas, &MachineCanvas::tableEntryClicked, m_inspector, &Inspector::inspectId);
+    connect(m_canvas, &MachineCanvas::tlbEntryClicked, m_inspector, &Inspector::inspectTlbEntry);
+    connect(m_canvas, &MachineCanvas::tableEntryClicked, m_inspector, &Inspector::inspectTableEntry);
     auto raiseInspector = [inspectorDock] { inspectorDock->raise(); };
     connect(m_canvas, &MachineCanvas::tlbEntryClicked, this, raiseInspector);
     connect(m_canvas, &MachineCanvas::tableEntryClicked, this, raiseInspector);
@@ -289,7 +291,9 @@ void MainWindow::buildToolBar() {
         }
         m_lessonBox->addItem(title, fi.completeBaseName());
         m_lessonBox->setItemData(m_lessonBox->count() - 1, fi.completeBaseName(), Qt::ToolTipRole);
+        m_lessonBox->setItemData(m_lessonBox->count() - 1, fi.canonicalFilePath(), Qt::UserRole + 1);
     }
+    m_bundledCount = m_lessonBox->count();
     m_variantBox->setObjectName(QStringLiteral("variantPicker"));
     m_variantBox->setMinimumContentsLength(12);
     m_variantBox->setAccessibleName(tr("Variant"));
@@ -370,8 +374,21 @@ void MainWindow::onLoaded(const QString& what, const QString& variant) {
     }
     m_variantBox->setCurrentIndex(m_variantBox->findData(variant));
     m_variantBox->setEnabled(m_variantBox->count() > 1);
-    const int li = m_lessonBox->findData(QString::fromStdString(d->id));
-    if (li >= 0) m_lessonBox->setCurrentIndex(li);
+    // The picker names what is open: a bundled lesson by its entry; anything opened from a file (a copy
+    // of a lesson, an explorer trace, a script) by an entry of its own after them, never by a bundled
+    // lesson's title (an explorer trace of erratum-383 once showed "PAE address translation").
+    while (m_lessonBox->count() > m_bundledCount) m_lessonBox->removeItem(m_lessonBox->count() - 1);
+    const QString source = QFileInfo(QString::fromStdString(d->sourcePath)).canonicalFilePath();
+    int li = m_lessonBox->findData(QString::fromStdString(d->id));
+    if (li >= 0 && !source.isEmpty() && m_lessonBox->itemData(li, Qt::UserRole + 1).toString() != source) li = -1;
+    if (li < 0) {
+        const QString title = d->title.empty() ? QFileInfo(QString::fromStdString(d->sourcePath)).fileName()
+                                               : QString::fromStdString(d->title);
+        m_lessonBox->addItem(tr("%1 (file)").arg(title), QString::fromStdString(d->sourcePath));
+        li = m_lessonBox->count() - 1;
+        m_lessonBox->setItemData(li, QString::fromStdString(d->sourcePath), Qt::ToolTipRole);
+    }
+    m_lessonBox->setCurrentIndex(li);
     setWindowTitle(tr("%1 - TLB Lab").arg(QString::fromStdString(d->title)));
     // A session limited to stay within the app's memory budget says so, and keeps running.
     if (!d->budgetNote.empty()) statusBar()->showMessage(QString::fromStdString(d->budgetNote));
@@ -514,10 +531,17 @@ void MainWindow::setPresentation(bool on) {
         if (m_restore.statusBar) statusBar()->show();
         for (const auto& [tb, visible] : m_restore.toolBars)
             if (tb) tb->setVisible(visible);
-        // Docks that were open come back; the ones shown meanwhile (from the View menu) stay. Docks
-        // created meanwhile are not in the list and are left as they are.
+        // Docks moved meanwhile (floated, docked, tabbed elsewhere) go back to their place, then
+        // the ones that were closed close again. Every recorded dock is shown for that: Qt lists
+        // the tab group of visible docks only. Docks created meanwhile are left as they are.
         for (const DockRestore& r : m_restore.docks)
-            if (r.dock && r.open) r.dock->show();
+            if (r.dock) r.dock->show();
+        putDocksBack();
+        for (const DockRestore& r : m_restore.docks)
+            if (r.dock && !r.open) r.dock->hide();
+        // The docks' moves may have grown the window for a moment (its minimum size with every dock
+        // shown): the geometry once more.
+        if (!(m_restore.windowState & Qt::WindowMaximized)) restoreGeometry(m_restore.geometry);
         // Tabbed docks: the tab that was in front is in front again.
         for (const DockRestore& r : m_restore.docks)
             if (r.dock && r.front && !tabifiedDockWidgets(r.dock).isEmpty()) r.dock->raise();
@@ -530,6 +554,50 @@ void MainWindow::setPresentation(bool on) {
     }
     if (on) applyAppearance();  // (leaving: done above, before the docks came back)
     QTimer::singleShot(0, this, [this] { m_canvas->frameSubject(); });
+}
+
+void MainWindow::putDocksBack() {
+    auto alive = [](const QList<QPointer<QDockWidget>>& l) {
+        QSet<QDockWidget*> out;
+        for (const auto& d : l)
+            if (d) out.insert(d);
+        return out;
+    };
+    auto tabsOf = [this](QDockWidget* d) {
+        const QList<QDockWidget*> l = tabifiedDockWidgets(d);
+        return QSet<QDockWidget*>(l.begin(), l.end());
+    };
+    QHash<QDockWidget*, QSet<QDockWidget*>> want;  // each recorded dock's tab group, itself left out
+    QHash<QDockWidget*, Qt::DockWidgetArea> area;
+    for (const DockRestore& r : m_restore.docks)
+        if (r.dock) {
+            want.insert(r.dock, alive(r.tabbedWith));
+            area.insert(r.dock, r.area);
+        }
+    // Floating or docked as it was: a dock floated meanwhile goes back to the place Qt kept for it.
+    for (const DockRestore& r : m_restore.docks)
+        if (r.dock && r.dock->isFloating() != r.floating) r.dock->setFloating(r.floating);
+    // In its place: docked in its area, tabbed with the docks of its group and no others.
+    auto inPlace = [&](QDockWidget* d) {
+        return !want.contains(d) || d->isFloating() || (dockWidgetArea(d) == area.value(d) && tabsOf(d) == want.value(d));
+    };
+    // A group member that holds no dock from outside its group: the others of the group join it.
+    auto cleanMember = [&](const QSet<QDockWidget*>& group) -> QDockWidget* {
+        for (QDockWidget* t : group)
+            if (want.contains(t) && !t->isFloating() && dockWidgetArea(t) == area.value(t) &&
+                (tabsOf(t) - want.value(t)).isEmpty())
+                return t;
+        return nullptr;
+    };
+    // First the docks of tab groups (out of a group they were put in, back into their own), then
+    // the docks that stood alone and are still tabbed or in another area.
+    for (const DockRestore& r : m_restore.docks) {
+        if (!r.dock || r.floating || inPlace(r.dock) || want.value(r.dock).isEmpty()) continue;
+        if (QDockWidget* anchor = cleanMember(want.value(r.dock))) tabifyDockWidget(anchor, r.dock);
+    }
+    for (const DockRestore& r : m_restore.docks)
+        if (r.dock && !r.floating && r.area != Qt::NoDockWidgetArea && !inPlace(r.dock) && want.value(r.dock).isEmpty())
+            addDockWidget(r.area, r.dock);
 }
 
 void MainWindow::restoreDockSizes() {

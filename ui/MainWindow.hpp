@@ -100,6 +100,7 @@ private:
     void layoutCaption();  // the caption column's width and font, from the window size
     void endDockDrags();   // a dock drag in progress ends before the dock layout changes
     void restoreDockSizes();  // leaving presentation: the docks in front at their sizes again
+    void putDocksBack();      // leaving presentation: each dock floating or docked, in its area and tab group
 
     SessionController* m_controller;
     MachineCanvas* m_canvas;
@@ -115,6 +116,7 @@ private:
     ExplorePanel* m_explore;
     StressPanel* m_stress;
     QComboBox* m_lessonBox;
+    int m_bundledCount = 0;  // the picker's bundled lessons; past them, the lesson opened from a file
     QComboBox* m_variantBox;
     QComboBox* m_speedBox;
     QLabel* m_position;

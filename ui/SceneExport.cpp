@@ -91,7 +91,8 @@ void writeScenePng(const Scene& s, Theme theme, double scale, const std::string&
     writeBytes(path, data);
 }
 
-void writeScenesPdf(const std::vector<Scene>& scenes, Theme theme, const std::string& path) {
+void writeScenesPdf(const std::vector<Scene>& scenes, Theme theme, const std::string& path,
+                    const ExportStepDone& stepDone) {
     if (scenes.empty()) throw std::runtime_error("nothing to export: no steps");
     QByteArray data;
     {
@@ -117,6 +118,7 @@ void writeScenesPdf(const std::vector<Scene>& scenes, Theme theme, const std::st
             }
             const QRect page = pdf.pageLayout().paintRectPixels(pdf.resolution());
             drawFitted(p, r, scenes[i], QRectF(page));
+            if (stepDone) stepDone(i + 1, scenes.size());
         }
         p.end();
     }
@@ -201,7 +203,7 @@ QString handoutStepText(const ExportDocument& doc, std::size_t index) {
     return body;
 }
 
-void writeHandoutPdf(const ExportDocument& doc, Theme theme, const std::string& path) {
+void writeHandoutPdf(const ExportDocument& doc, Theme theme, const std::string& path, const ExportStepDone& stepDone) {
     if (doc.steps.empty()) throw std::runtime_error("nothing to export: no steps");
     QByteArray data;
     {
@@ -219,6 +221,7 @@ void writeHandoutPdf(const ExportDocument& doc, Theme theme, const std::string& 
         for (std::size_t i = 0; i <= doc.steps.size(); ++i) {
             if (i) pdf.newPage();
             paintHandoutPage(p, doc, theme, i, page, pdf.resolution());
+            if (i && stepDone) stepDone(i, doc.steps.size());  // page 0 is the title page
         }
         p.end();
     }
@@ -277,25 +280,39 @@ std::string stepFilePath(const std::string& path, std::size_t number, bool many)
 }
 
 void exportDocument(const ExportDocument& doc, ExportFormat format, Theme theme, double pngScale,
-                    const std::string& path) {
+                    const std::string& path, const ExportStepDone& stepDone) {
     if (doc.steps.empty()) throw std::runtime_error("nothing to export: no steps");
-    const bool many = doc.steps.size() > 1;
+    const std::size_t total = doc.steps.size();
+    const bool many = total > 1;
+    auto allDone = [&] {
+        for (std::size_t i = 1; stepDone && i <= total; ++i) stepDone(i, total);
+    };
     switch (format) {
-    case ExportFormat::Tikz: writeFileAtomic(path, documentToTikz(doc, theme)); break;
-    case ExportFormat::Html: writeFileAtomic(path, documentToHtml(doc, theme)); break;
-    case ExportFormat::Svg:
-        for (const auto& st : doc.steps) writeSceneSvg(st.scene, theme, stepFilePath(path, st.number, many));
+    case ExportFormat::Tikz:
+        writeFileAtomic(path, documentToTikz(doc, theme));
+        allDone();
         break;
+    case ExportFormat::Html:
+        writeFileAtomic(path, documentToHtml(doc, theme));
+        allDone();
+        break;
+    case ExportFormat::Svg:
     case ExportFormat::Png:
-        for (const auto& st : doc.steps) writeScenePng(st.scene, theme, pngScale, stepFilePath(path, st.number, many));
+        for (std::size_t i = 0; i < total; ++i) {
+            const ExportStep& st = doc.steps[i];
+            const std::string file = stepFilePath(path, st.number, many);
+            if (format == ExportFormat::Svg) writeSceneSvg(st.scene, theme, file);
+            else writeScenePng(st.scene, theme, pngScale, file);
+            if (stepDone) stepDone(i + 1, total);
+        }
         break;
     case ExportFormat::Pdf: {
         std::vector<Scene> scenes;
         for (const auto& st : doc.steps) scenes.push_back(st.scene);
-        writeScenesPdf(scenes, theme, path);
+        writeScenesPdf(scenes, theme, path, stepDone);
         break;
     }
-    case ExportFormat::Handout: writeHandoutPdf(doc, theme, path); break;
+    case ExportFormat::Handout: writeHandoutPdf(doc, theme, path, stepDone); break;
     }
 }
 

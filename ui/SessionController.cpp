@@ -3,8 +3,6 @@
 
 #include "tlblab/ops.hpp"
 
-#include <QThread>
-
 #include <algorithm>
 #include <optional>
 
@@ -15,45 +13,29 @@ SessionController::SessionController(QObject* parent) : QObject(parent) {
     connect(&m_timer, &QTimer::timeout, this, &SessionController::onTick);
 }
 
-SessionController::~SessionController() {
-    if (m_loading) {
-        m_loading->wait();
-    }
-}
+SessionController::~SessionController() = default;  // m_jobs: the load running is joined, its result dropped
 
 // ---- loading -------------------------------------------------------------------------------
 
 void SessionController::load(const QString& what, const QString& variant, int step) {
     if (step == kKeepStep) step = this->step();
     const std::uint64_t generation = ++m_generation;
-    if (m_loading) {
-        // The older load finishes in the background; its result is ignored (generation).
-        m_loading->disconnect(this);
-    }
+    // An older load still running finishes in the background; its result is dropped.
+    m_jobs.cancel();
     m_what = what;
     m_variant = variant;
     emit loadStarted(what);
     const std::string w = what.toStdString(), v = variant.toStdString();
-    QThread* worker = QThread::create([this, w, v, generation, step] {
-        LoadedSession s;
+    m_jobs.run([this, w, v, generation, step](const std::atomic<bool>&) -> BackgroundJobs::Finish {
+        auto s = std::make_shared<LoadedSession>();
         QString error;
         try {
-            s = loadSession(w, v);
+            *s = loadSession(w, v);
         } catch (const std::exception& e) {
             error = QString::fromStdString(e.what());
         }
-        QMetaObject::invokeMethod(
-            this, [this, generation, s = std::move(s), error, step]() mutable {
-                finishLoad(generation, std::move(s), error, step);
-            },
-            Qt::QueuedConnection);
+        return [this, generation, s, error, step] { finishLoad(generation, std::move(*s), error, step); };
     });
-    connect(worker, &QThread::finished, worker, &QObject::deleteLater);
-    connect(worker, &QThread::finished, this, [this, worker] {
-        if (m_loading == worker) m_loading = nullptr;
-    });
-    m_loading = worker;
-    worker->start();
 }
 
 void SessionController::finishLoad(std::uint64_t generation, LoadedSession s, QString error, int step) {

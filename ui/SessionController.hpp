@@ -9,6 +9,8 @@
 
 #include "tlblab/breakpoints.hpp"
 
+#include "BackgroundJobs.hpp"  // after the core headers (tlb.hpp has a member `slots`)
+
 #include <QObject>
 #include <QString>
 #include <QTimer>
@@ -16,8 +18,6 @@
 #include <deque>
 #include <memory>
 #include <vector>
-
-class QThread;
 
 namespace tlblab::ui {
 
@@ -131,9 +131,9 @@ private:
     QTimer m_timer;
     std::vector<Breakpoint> m_breakpoints;
     QString m_what, m_variant;
-    QThread* m_loading = nullptr;
     std::uint64_t m_generation = 0;
     std::uint64_t m_doneGeneration = 0;  // the last load whose result was delivered
+    BackgroundJobs m_jobs{this};  // last: destroyed (cancelled and joined) first
 };
 
 }  // namespace tlblab::ui

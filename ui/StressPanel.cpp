@@ -8,7 +8,6 @@
 #include <QProgressBar>
 #include <QPushButton>
 #include <QSpinBox>
-#include <QThread>
 #include <QVBoxLayout>
 
 #include <qcustomplot.h>
@@ -85,10 +84,7 @@ StressPanel::StressPanel(QWidget* parent)
 }
 
 StressPanel::~StressPanel() {
-    if (m_thread) {
-        m_cancel = true;
-        m_thread->wait();
-    }
+    *m_cancel = true;  // the run stops early; m_jobs, destroyed first, joins it and drops its result
 }
 
 void StressPanel::setCycles(int cycles) { m_cycles->setValue(cycles); }
@@ -108,37 +104,35 @@ void StressPanel::setBusy(bool busy) {
 }
 
 void StressPanel::run() {
-    if (m_thread) return;
+    if (m_busy) return;
     StressOptions o;
     o.cycles = static_cast<u64>(m_cycles->value());
     o.seed = static_cast<u64>(m_seed->value());
     o.cpus = m_cpus->value();
     o.activity = m_activity->value();
     parseCpuModel(m_model->currentText().toStdString(), o.model);
-    o.cancel = &m_cancel;
-    m_cancel = false;
-    m_pending.clear();
-    m_thread = QThread::create([this, o]() mutable {
+    auto cancel = std::make_shared<std::atomic<bool>>(false);  // this run's own: Cancel keeps its results
+    m_cancel = cancel;
+    o.cancel = cancel.get();
+    m_jobs.run([this, o, cancel](const std::atomic<bool>& stop) mutable -> BackgroundJobs::Finish {
+        auto results = std::make_shared<std::vector<StressResult>>();
         for (KernelVariant v : kVariants) {
-            if (m_cancel) break;
+            if (*cancel || stop) break;
             o.variant = v;
-            m_pending.push_back(runStress(o));
+            results->push_back(runStress(o));
         }
+        return [this, results, cancelled = cancel->load()] { onDone(std::move(*results), cancelled); };
     });
-    connect(m_thread, &QThread::finished, this, &StressPanel::onDone);
+    m_busy = true;
     m_status->setText(tr("Running %1 cycles per variant ...").arg(m_cycles->value()));
     setBusy(true);
-    m_thread->start();
 }
 
-void StressPanel::cancel() { m_cancel = true; }
+void StressPanel::cancel() { *m_cancel = true; }
 
-void StressPanel::onDone() {
-    m_thread->deleteLater();
-    m_thread = nullptr;
-    const bool cancelled = m_cancel;
-    m_results = std::move(m_pending);
-    m_pending.clear();
+void StressPanel::onDone(std::vector<StressResult> results, bool cancelled) {
+    m_busy = false;
+    m_results = std::move(results);
     QStringList parts;
     double seconds = 0;
     u64 cycles = 0;

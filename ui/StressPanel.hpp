@@ -8,9 +8,12 @@
 
 #include "tlblab/explore.hpp"
 
+#include "BackgroundJobs.hpp"  // after the core headers (tlb.hpp has a member `slots`)
+
 #include <QWidget>
 
 #include <atomic>
+#include <memory>
 #include <vector>
 
 class QComboBox;
@@ -19,7 +22,6 @@ class QLabel;
 class QProgressBar;
 class QPushButton;
 class QSpinBox;
-class QThread;
 
 namespace tlblab::ui {
 
@@ -32,7 +34,7 @@ public:
     // Runs buggy, fix-flush and fix-trampoline with the panel's settings; no-op while running.
     void run();
     void cancel();
-    bool isRunning() const { return m_thread != nullptr; }
+    bool isRunning() const { return m_busy; }
     void setCycles(int cycles);
     void setSeed(int seed);
     const std::vector<StressResult>& results() const { return m_results; }
@@ -43,14 +45,14 @@ signals:
     void finished();
 
 private:
-    void onDone();
+    void onDone(std::vector<StressResult> results, bool cancelled);
     void plot();
     void setBusy(bool busy);
 
     std::vector<StressResult> m_results;
-    std::vector<StressResult> m_pending;  // written by the worker, read after it finished
-    std::atomic<bool> m_cancel{false};
-    QThread* m_thread = nullptr;
+    // The running stress run's stop flag (Cancel, the panel destroyed).
+    std::shared_ptr<std::atomic<bool>> m_cancel = std::make_shared<std::atomic<bool>>(false);
+    bool m_busy = false;
 
     QSpinBox* m_cycles;
     QSpinBox* m_seed;
@@ -63,6 +65,7 @@ private:
     QLabel* m_status;
     QCustomPlot* m_crash;
     QCustomPlot* m_cost;
+    BackgroundJobs m_jobs{this};  // last: destroyed (the run joined, its result dropped) first
 };
 
 }  // namespace tlblab::ui

@@ -7,6 +7,7 @@
 
 #include <QHelpEvent>
 #include <QMouseEvent>
+#include <QFontMetricsF>
 #include <QPainter>
 #include <QToolTip>
 
@@ -65,15 +66,81 @@ std::size_t SwimlaneTimeline::positionAt(double x) const {
     return std::min(m_data->opCount(), static_cast<std::size_t>(p + 0.5));
 }
 
+QFont SwimlaneTimeline::labelFont() const {
+    QFont small = font();
+    small.setPointSizeF(std::max(6.0, font().pointSizeF() * 0.85));
+    return small;
+}
+
+std::vector<SwimlaneTimeline::HeaderLabel> SwimlaneTimeline::headerLabels() const {
+    std::vector<HeaderLabel> out;
+    if (!m_data) return out;
+    const QFontMetricsF fm(labelFont());
+    const double right = width();
+    auto free = [&](const QRectF& r) {
+        if (r.left() < kLabelW - 0.5 || r.right() > right + 0.5) return false;
+        for (const HeaderLabel& l : out)
+            if (r.intersects(l.rect.adjusted(-2, 0, 2, 0))) return false;
+        return true;
+    };
+    // Steps without ops first (their place has no width of its own, so they would be lost), a run of
+    // them at one place as one label; then each step's number centred over its ops; then "set-up".
+    const auto& steps = m_data->steps;
+    std::vector<HeaderLabel> normal;
+    for (std::size_t k = 0; k < steps.size();) {
+        const double x0 = xOfPosition(steps[k].beginOp), x1 = xOfPosition(steps[k].endOp);
+        if (x1 - x0 >= 1) {
+            const QString t = QString::number(k + 1);
+            const double w = fm.horizontalAdvance(t) + 4;
+            if (x1 - x0 >= w) normal.push_back({t, QRectF(x0, 0, x1 - x0, kHeaderH)});  // its room, for now
+            ++k;
+            continue;
+        }
+        std::size_t e = k;
+        while (e + 1 < steps.size() && std::abs(xOfPosition(steps[e + 1].beginOp) - x1) < 1 &&
+               xOfPosition(steps[e + 1].endOp) - x1 < 1)
+            ++e;
+        const QString t = e == k ? QString::number(k + 1) : QStringLiteral("%1-%2").arg(k + 1).arg(e + 1);
+        const double w = fm.horizontalAdvance(t) + 4;
+        // Just left of its place (the end of the step before), else just right of it.
+        for (const QRectF& r : {QRectF(x1 - w, 0, w, kHeaderH), QRectF(x1, 0, w, kHeaderH)})
+            if (free(r)) {
+                out.push_back({t, r});
+                break;
+            }
+        k = e + 1;
+    }
+    // A step's number: centred over its ops, else slid aside within them to clear a label already there.
+    const std::size_t fixed = out.size();
+    for (const HeaderLabel& l : normal) {
+        const double x0 = l.rect.left(), x1 = l.rect.right(), w = fm.horizontalAdvance(l.text) + 4;
+        std::vector<double> lefts = {(x0 + x1 - w) / 2};
+        for (std::size_t i = 0; i < fixed; ++i) {
+            lefts.push_back(out[i].rect.right() + 3);
+            lefts.push_back(out[i].rect.left() - 3 - w);
+        }
+        for (double lx : lefts) {
+            const QRectF r(lx, 0, w, kHeaderH);
+            if (lx >= x0 - 0.01 && lx + w <= x1 + 0.01 && free(r)) {
+                out.push_back({l.text, r});
+                break;
+            }
+        }
+    }
+    const QString setup = tr("set-up");
+    const double sx = xOfPosition(m_data->setupEnd), sw = fm.horizontalAdvance(setup) + 4;
+    const QRectF sr((kLabelW + sx - sw) / 2, 0, sw, kHeaderH);
+    if (sx - kLabelW >= sw && free(sr)) out.push_back({setup, sr});
+    return out;
+}
+
 void SwimlaneTimeline::paintStatic(QPainter& p) {
     const QPalette pal = palette();
     const bool dark = pal.color(QPalette::Base).lightness() < 128;
     p.fillRect(rect(), pal.color(QPalette::Base));
     if (!m_data) return;
     const double lh = laneHeight();
-    QFont small = font();
-    small.setPointSizeF(std::max(6.0, font().pointSizeF() * 0.85));
-    p.setFont(small);
+    p.setFont(labelFont());
     // Lanes.
     for (int lane = 0; lane < laneCount(); ++lane) {
         const double y = laneTop(lane);
@@ -92,18 +159,13 @@ void SwimlaneTimeline::paintStatic(QPainter& p) {
     const QColor grid = pal.color(QPalette::Mid);
     p.fillRect(QRectF(kLabelW, kHeaderH, xOfPosition(m_data->setupEnd) - kLabelW, height() - kHeaderH),
                QColor(128, 128, 128, 40));
-    p.setPen(pal.color(QPalette::Text));
-    p.drawText(QRectF(kLabelW, 0, xOfPosition(m_data->setupEnd) - kLabelW, kHeaderH), Qt::AlignCenter, tr("set-up"));
     for (std::size_t k = 0; k < m_data->steps.size(); ++k) {
-        const double x0 = xOfPosition(m_data->steps[k].beginOp), x1 = xOfPosition(m_data->steps[k].endOp);
+        const double x1 = xOfPosition(m_data->steps[k].endOp);
         p.setPen(QPen(grid, 1, Qt::DotLine));
         p.drawLine(QPointF(x1, kHeaderH), QPointF(x1, height()));
-        p.setPen(pal.color(QPalette::Text));
-        if (x1 - x0 >= 10)
-            p.drawText(QRectF(x0, 0, x1 - x0, kHeaderH), Qt::AlignCenter, QString::number(k + 1));
-        else if (x1 - x0 < 1)  // a step without ops (a summary): its number at its place, in a box
-            p.drawText(QRectF(x1 - 14, 0, 14, kHeaderH), Qt::AlignRight | Qt::AlignVCenter, QString::number(k + 1));
     }
+    p.setPen(pal.color(QPalette::Text));
+    for (const HeaderLabel& l : headerLabels()) p.drawText(l.rect, Qt::AlignCenter, l.text);
     if (m_data->branch) {
         const double xb = xOfPosition(m_data->branchPoint);
         p.fillRect(QRectF(xb, kHeaderH, width() - xb, height() - kHeaderH), QColor(255, 193, 7, 50));

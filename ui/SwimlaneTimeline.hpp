@@ -9,6 +9,7 @@
 #include <QWidget>
 
 #include <functional>
+#include <vector>
 
 namespace tlblab::ui {
 
@@ -24,6 +25,13 @@ public:
     double xOfPosition(std::size_t position) const;
     std::size_t positionAt(double x) const;
     int laneCount() const;
+    // The header's labels ("set-up", step numbers) where they are drawn: never two overlapping. Steps
+    // without ops (narration only) at one place share a label ("4-5"); a label with no room is left out.
+    struct HeaderLabel {
+        QString text;
+        QRectF rect;
+    };
+    std::vector<HeaderLabel> headerLabels() const;
     // Where tooltips get an op's full events (the session keeps only their marks).
     void setEventSource(std::function<EventList(std::size_t op)> source) { m_eventSource = std::move(source); }
 
@@ -42,6 +50,7 @@ private:
     int eventAt(QPoint p, std::size_t* op) const;  // index among the op's marks, or -1
     double laneTop(int lane) const;
     double laneHeight() const;
+    QFont labelFont() const;
     void paintStatic(QPainter& p);  // lanes, steps and events: cached, redrawn when the data changes
 
     SnapshotPtr m_snap;

@@ -32,6 +32,7 @@ struct ExploreCliOptions {
     std::string out;
     bool noReduction = false;
     bool noSymmetry = false;
+    bool fine = false;
     int bench = 0;
     int jobs = 0;
     u64 maxStates = 0;
@@ -88,7 +89,7 @@ int runExplore(const ExploreCliOptions& o) {
             return kExitBadInput;
         }
         if (variants.empty()) variants = lesson.variantNames();
-        for (const auto& v : variants) (void)problemFromLesson(lesson, v);  // check every variant first
+        for (const auto& v : variants) (void)problemFromLesson(lesson, v, o.fine);  // check every variant first
     } catch (const OpError& e) {
         std::cerr << e.format() << "\n";
         return kExitBadInput;
@@ -146,7 +147,7 @@ int runExplore(const ExploreCliOptions& o) {
         fmt::print("{:<40} {:>10} {:>8} {:>10} {:>12} {:>11} {:>12} {:>9} {:>9}\n", "problem (variant)", "verdict",
                    "states", "states/s", "states/CPU-s", "bytes/state", "peak memory", "time", "CPU time");
     for (const auto& v : variants) {
-        const ExploreProblem problem = problemFromLesson(lesson, v);
+        const ExploreProblem problem = problemFromLesson(lesson, v, o.fine);
         ExploreResult r = explore(problem, eo);
         if (eo.progress && o.progress == "auto") std::cerr << "\r\033[K" << std::flush;
         std::vector<double> times{r.seconds};
@@ -334,6 +335,9 @@ void registerExplore(CLI::App& app, Context& ctx) {
                    "Write the shortest counterexample as a lesson file (FILE.VARIANT.yaml with several variants)");
     ex->add_flag("--no-reduction", eo->noReduction, "Search without the partial-order reduction");
     ex->add_flag("--no-symmetry", eo->noSymmetry, "Search without merging states of interchangeable bystander CPUs");
+    ex->add_flag("--fine", eo->fine,
+                 "Run the kernel paths as their real steps: clone_pgd_range, flush_tlb_all as one IPI per CPU, "
+                 "do_boot_cpu's INIT and STARTUP, start_secondary, zap_low_mappings");
     ex->add_option("--bench", eo->bench,
                    "Repeat each search N times; print states/s, bytes per state, peak memory and time per variant")
         ->expected(0, 1)

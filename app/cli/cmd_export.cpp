@@ -4,6 +4,7 @@
 // LESSON is a bundled lesson id, a lesson .yaml file, or an operation-language script (one step per
 // operation). Every format draws the same diagram description (tlblab/diagram.hpp).
 #include "commands.hpp"
+#include "progress.hpp"
 
 #include "tlblab/export.hpp"
 #include "tlblab/lesson.hpp"
@@ -98,6 +99,9 @@ int runExport(const ExportOptions& o) {
                         !ec;
     if (!exists && std::filesystem::path(out).extension().empty() && !out.empty() && out.back() != '/')
         out += o.format == "tikz" ? ".tex" : o.format == "handout" ? ".pdf" : "." + o.format;
+    // Many steps take a while: a progress line on a terminal (nothing when stderr is piped).
+    Progress progress("export", static_cast<double>(doc.steps.size()), "steps");
+    auto stepDone = [&progress](std::size_t done, std::size_t) { progress.update(static_cast<double>(done)); };
     try {
         if (o.format == "tikz") {
             writeFileAtomic(out, documentToTikz(doc, theme));
@@ -116,6 +120,7 @@ int runExport(const ExportOptions& o) {
                            (ext ? path.substr(dot) : std::string());
                 }
                 writeFileAtomic(path, sceneToSvg(st.scene, theme));
+                stepDone(static_cast<std::size_t>(&st - doc.steps.data()) + 1, doc.steps.size());
             }
         } else {
 #ifdef TLBLAB_HAVE_QT_EXPORT
@@ -129,10 +134,11 @@ int runExport(const ExportOptions& o) {
             QGuiApplication app(argc, argv);
             ui::ExportFormat format{};
             ui::parseExportFormat(o.format, format);  // CLI11 checked the name
-            ui::exportDocument(doc, format, theme, o.scale, out);
+            ui::exportDocument(doc, format, theme, o.scale, out, stepDone);
 #endif
         }
     } catch (const std::exception& e) {
+        progress.clear();
         std::cerr << "tlblab-cli: error: " << e.what() << "\n";
         return kExitBadInput;
     }

@@ -27,35 +27,7 @@ using tlblab::ui::MainWindow;
 
 namespace {
 
-// Saves a picture of the window once it shows the loaded lesson at its step, then quits.
-void screenshotWhenReady(MainWindow& w, const QString& file) {
-    auto done = std::make_shared<bool>(false);
-    QObject::connect(w.controller(), &tlblab::ui::SessionController::loaded, &w, [&w, file, done] {
-        if (*done) return;
-        *done = true;
-        // Let the docks lay out and the canvas fit, then paint the final frame without animation.
-        QTimer::singleShot(100, &w, [&w, file] {
-            w.canvas()->finishAnimation();
-            w.canvas()->fitToView();
-            QApplication::processEvents();
-            const QPixmap pix = w.grab();
-            QSaveFile f(file);
-            if (!f.open(QIODevice::WriteOnly) || !pix.save(&f, "PNG") || !f.commit()) {
-                std::fprintf(stderr, "%s: error: cannot write the screenshot: %s\n", qPrintable(file),
-                             qPrintable(f.errorString()));
-                QApplication::exit(2);
-                return;
-            }
-            QApplication::exit(0);
-        });
-    });
-    QObject::connect(w.controller(), &tlblab::ui::SessionController::loadFailed, &w, [](const QString& msg) {
-        std::fprintf(stderr, "%s\n", qPrintable(msg));
-        QApplication::exit(2);
-    });
-}
-
-constexpr const char* kAppId = "io.github.tlblab.TlbLab";
+constexpr const char* kAppId = "io.github.tlblab.tlblab";
 
 void setIdentity() {
     QCoreApplication::setOrganizationName(QStringLiteral("TLB Lab"));
@@ -115,10 +87,11 @@ struct Options {
 };
 
 
-// --screenshot-canvas / --scene-report: once the lesson is at its step and the window laid out,
-// the canvas alone as on screen (the step's animation finished, the camera on its subject) and
-// what it drew, in widget pixels. Then quits.
-// With --screenshot as well, the window picture is saved at the same moment.
+// --screenshot, --screenshot-canvas, --scene-report: once the lesson is at its step and the window
+// laid out, the window, the canvas alone as on screen (the step's animation finished, the camera on
+// its subject) and what it drew, in widget pixels, all of the same moment. Then quits. (The window
+// picture once had a path of its own that fitted the whole machine first: at 1280x720 in
+// presentation mode it showed every label as a bar while the canvas picture showed them as text.)
 void canvasOutputsWhenReady(MainWindow& w, const QString& png, const QString& report, const QString& windowPng) {
     auto done = std::make_shared<bool>(false);
     QObject::connect(w.controller(), &tlblab::ui::SessionController::loaded, &w, [&w, png, report, windowPng, done] {
@@ -172,7 +145,7 @@ int main(int argc, char** argv) {
     setIdentity();
     QGuiApplication::setDesktopFileName(QString::fromLatin1(kAppId));
     QApplication::setWindowIcon(QIcon::fromTheme(QString::fromLatin1(kAppId),
-                                                 QIcon(QStringLiteral(":/icons/io.github.tlblab.TlbLab.svg"))));
+                                                 QIcon(QStringLiteral(":/icons/io.github.tlblab.tlblab.svg"))));
     QApplication::setStyle(QStyleFactory::create(QStringLiteral("Fusion")));
 
     QCommandLineParser p;
@@ -205,8 +178,7 @@ int main(int argc, char** argv) {
         // Presentation without an explicit --size: the screen's own size (full screen).
         // --size screen: the geometry a first start gives on this screen.
         if ((!p.isSet(o.present) || p.isSet(o.size)) && p.value(o.size) != QStringLiteral("screen")) w.resize(wh.value(0).toInt() > 0 ? wh.value(0).toInt() : 1600, wh.value(1).toInt() > 0 ? wh.value(1).toInt() : 1000);
-        if (canvasOutputs) canvasOutputsWhenReady(w, p.value(o.canvasShot), p.value(o.sceneReport), p.value(o.shot));
-        else screenshotWhenReady(w, p.value(o.shot));
+        canvasOutputsWhenReady(w, p.value(o.canvasShot), p.value(o.sceneReport), p.value(o.shot));
     }
     if (p.isSet(o.present)) {
         w.setPresentation(true);

@@ -5,7 +5,7 @@
 #include <fmt/format.h>
 
 #include <cerrno>
-#include <cstring>
+#include <system_error>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -66,7 +66,7 @@ void writeFileAtomic(const std::string& path, std::string_view data) {
         if (!S_ISREG(st.st_mode)) fail(path, fmt::format("it exists and is {}, not a regular file", kindOf(st.st_mode)));
         mode = st.st_mode & 07777;
     } else if (errno != ENOENT) {
-        fail(path, std::strerror(errno));
+        fail(path, std::generic_category().message(errno));
     } else {
         const mode_t mask = ::umask(022);
         ::umask(mask);
@@ -79,7 +79,7 @@ void writeFileAtomic(const std::string& path, std::string_view data) {
     std::string name = (slash == std::string::npos ? std::string() : path.substr(0, slash + 1)) + "." + base +
                        ".tmp-XXXXXX";
     const int fd = ::mkostemp(name.data(), O_CLOEXEC);  // O_CREAT|O_EXCL, mode 0600, random suffix
-    if (fd < 0) fail(path, fmt::format("cannot create a temporary file in {}: {}", dir, std::strerror(errno)));
+    if (fd < 0) fail(path, fmt::format("cannot create a temporary file in {}: {}", dir, std::generic_category().message(errno)));
     TempFile tmp(fd, name);
 
     const char* p = data.data();
@@ -88,16 +88,16 @@ void writeFileAtomic(const std::string& path, std::string_view data) {
         const ssize_t n = ::write(tmp.fd(), p, left);
         if (n < 0) {
             if (errno == EINTR) continue;
-            fail(path, std::strerror(errno));
+            fail(path, std::generic_category().message(errno));
         }
         if (n == 0) fail(path, "the write made no progress");
         p += n;
         left -= static_cast<std::size_t>(n);
     }
-    if (::fchmod(tmp.fd(), mode) != 0) fail(path, std::strerror(errno));
-    if (::fsync(tmp.fd()) != 0) fail(path, std::strerror(errno));
-    if (tmp.close() != 0) fail(path, std::strerror(errno));
-    if (::rename(tmp.name().c_str(), path.c_str()) != 0) fail(path, std::strerror(errno));
+    if (::fchmod(tmp.fd(), mode) != 0) fail(path, std::generic_category().message(errno));
+    if (::fsync(tmp.fd()) != 0) fail(path, std::generic_category().message(errno));
+    if (tmp.close() != 0) fail(path, std::generic_category().message(errno));
+    if (::rename(tmp.name().c_str(), path.c_str()) != 0) fail(path, std::generic_category().message(errno));
     tmp.release();
     // The rename is durable once the folder is on disk too; a folder that cannot be synced (some
     // file systems) does not make the write fail: the data are complete either way.

@@ -338,7 +338,7 @@ ChallengeVerdict checkBuild(const Lesson& lesson, const Challenge& c, const Chal
                 index = i;
             }
         if (!lastAccess) {
-            v.details.push_back("there is no access: only an access can find two entries for its address");
+            v.details.emplace_back("there is no access: only an access can find two entries for its address");
         } else {
             const u32 va = static_cast<u32>(lastAccess->a);
             v.details.push_back(fmt::format("the last access, line {} `{}`, {}", lastAccess->loc.line, formatOp(*lastAccess),
@@ -468,7 +468,7 @@ ChallengeVerdict checkFix(const Lesson& lesson, const Challenge& c, const Challe
         v.at = a.inserted.loc;
         v.reason = fmt::format("with {} a machine check is still reachable: cpu{} dies in a schedule of {} steps", where,
                                r.machineCheckCpu, r.schedule.size());
-        v.details.push_back("the shortest schedule that still crashes:");
+        v.details.emplace_back("the shortest schedule that still crashes:");
         for (std::size_t i = 0; i < r.schedule.size(); ++i) {
             const ScheduleStep& s = r.schedule[i];
             const bool yours = !s.speculation && s.cpu == a.cpu && s.threadIndex == a.after;

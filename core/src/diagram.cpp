@@ -2,14 +2,14 @@
 // Machine snapshot -> scene description: the layout every view and export draws.
 //
 // Layout, for a target canvas (SceneOptions::targetWidth/Height): the scene is kDesignHeight units high
-// and as wide as the target's aspect ratio allows. Under the title, columns left to right: the CPUs
-// (card, then its TLB), the page-directory-pointer tables, the page directories, the page tables; a
-// column taller than the canvas wraps into a second one. The step's figures (address split, multimatch,
-// machine check) and the legend go where they make the picture grow least (skyline placement), so no
-// two blocks overlap. The step's subject is drawn at kSubjectFont, the rest at kContextFont, and the
-// context shrinks: a CPU outside the subject is a two-line card (state, CR3 table, TLB count), a table
-// outside it a header. Slots are stable: CPUs in id order, tables in the order of the machine's table
-// graph (not of the step), so a step changes sizes, never the order. Deterministic.
+// and as wide as the target's aspect ratio allows. The blocks (CPU cards with their TLBs, the
+// page-directory-pointer tables, page directories, page tables, the step's figures) keep one stable
+// order. The step's subject is packed first, under the title: in newspaper columns (by level, or
+// flowing) or two shelves, whichever shape the camera framing it can draw largest; the context (a CPU
+// outside the subject a two-line card, a table outside it a header) goes in columns right of it or under
+// it, whichever grows the picture least. When a busy step's subject cannot be drawn at kMinSubjectScale
+// (24 px text on a 1080-pixel canvas), its lesser parts become context (subjectTier). Walk arrows that
+// would cross a block are routed round it. No two blocks overlap. Deterministic.
 #include "tlblab/diagram.hpp"
 
 #include "scene_build.hpp"
@@ -20,6 +20,7 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <queue>
 #include <unordered_map>
 
 namespace tlblab {
@@ -45,12 +46,12 @@ void Block::place(double x, double y) {
     }
 }
 
-SceneItem textItem(std::string id, std::string role, double x, double y, const std::string& text, double font,
+SceneItem textItem(std::string id, Role role, double x, double y, const std::string& text, double font,
                    bool bold, std::string parent, bool subject) {
     SceneItem t;
     t.id = std::move(id);
     t.kind = ItemKind::Text;
-    t.role = std::move(role);
+    t.role = role;
     t.x = x;
     t.y = y;
     t.w = textWidth(text, font);
@@ -63,12 +64,12 @@ SceneItem textItem(std::string id, std::string role, double x, double y, const s
     return t;
 }
 
-SceneItem boxItem(std::string id, std::string role, double x, double y, double w, double h, std::string parent,
+SceneItem boxItem(std::string id, Role role, double x, double y, double w, double h, std::string parent,
                   bool subject) {
     SceneItem b;
     b.id = std::move(id);
     b.kind = ItemKind::Box;
-    b.role = std::move(role);
+    b.role = role;
     b.x = x;
     b.y = y;
     b.w = w;
@@ -118,7 +119,8 @@ std::string tableLabel(const Machine& m, u64 pa) {
 }
 
 struct TableRow {
-    std::string id, role;
+    std::string id;
+    Role role = Role::Entry;
     std::vector<std::string> cells;
     std::string tooltip;
     int walkLevel = -1;
@@ -126,10 +128,12 @@ struct TableRow {
     bool subject = false;
     bool highlight = false;
     u64 target = 0;  // next-level table (physical address), 0 if none
+    SceneRef ref;
 };
 
 struct TableSpec {
-    std::string id, role = "table", header;
+    std::string id, header;
+    Role role = Role::Table;
     std::vector<std::string> columnHeader;  // optional
     std::vector<TableRow> rows;
     bool subject = false;
@@ -137,6 +141,7 @@ struct TableSpec {
     int cpu = -1;
     std::string tooltip;
     std::vector<u64> children;  // next-level tables its present entries point to (for a header-only table)
+    SceneRef ref;
 };
 
 // A header-only table (context) keeps its name readable on a projector, like a context CPU card's.
@@ -184,9 +189,10 @@ private:
     bool anyPresent(u64 frame) const;
     mutable std::unordered_map<u64, bool> m_anyPresent;  // table frame -> has a present entry (memoised)
     std::vector<std::vector<u64>> m_levels;
+    StepSubject subjectTier(const StepSubject& full, int tier) const;
     void arrows();
     void flushes();
-    SceneItem arrow(std::string id, std::string role, ScenePoint a, ScenePoint b) const;
+    SceneItem arrow(std::string id, Role role, ScenePoint a, ScenePoint b) const;
 
     const Machine& m_m;
     const SceneOptions& m_o;
@@ -257,12 +263,10 @@ std::vector<std::string> Builder::cpuLines(const Cpu& c) const {
     lines.push_back(fmt::format("CPL {}  task {}", c.cpl, task));
     lines.push_back(fmt::format("active_mm {}{}", mm, c.tlbState == TlbState::Lazy ? " (lazy TLB)" : ""));
     if (!c.callStack.empty()) {
-        std::string stack;
-        for (const auto& f : c.callStack) stack += (stack.empty() ? "" : " > ") + f;
-        for (auto& l : wrap("kernel: " + stack, 34)) lines.push_back(l);
+        for (auto& l : wrap("kernel: " + c.callStack.text(" > "), 34)) lines.push_back(l);
     }
     if (!c.waitingFor.empty())
-        for (auto& l : wrap("waits for " + c.waitingFor, 34)) lines.push_back(l);
+        for (auto& l : wrap("waits for " + c.waitingFor.text(), 34)) lines.push_back(l);
     return lines;
 }
 
@@ -281,14 +285,15 @@ Block Builder::cpuBlock(const Cpu& c) {
     b.id = id;
     const bool subj = m_all || m_subj.cpus.count(c.id) != 0;
     b.subject = subj;
-    std::string role = "cpu-card";
-    if (c.state == CpuState::Halted) role = "halted";
-    else if (c.state == CpuState::Offline) role = "cpu-offline";
-    else if (c.state == CpuState::Booting) role = "cpu-booting";
+    Role role = Role::CpuCard;
+    if (c.state == CpuState::Halted) role = Role::Halted;
+    else if (c.state == CpuState::Offline) role = Role::CpuOffline;
+    else if (c.state == CpuState::Booting) role = Role::CpuBooting;
 
     std::size_t cardIndex = b.items.size();
     SceneItem& card0 = b.add(boxItem(id, role, 0, 0, 0, 0, "", subj));
     card0.cpu = c.id;
+    card0.ref = {SceneRef::Kind::Cpu, c.id};
     card0.changed = m_stateChanged.count(c.id) != 0;
     card0.highlight = m_o.highlightCpus.count(c.id) != 0;
     card0.fontSize = fontFor(subj);
@@ -300,8 +305,8 @@ Block Builder::cpuBlock(const Cpu& c) {
     double y = pad * 0.6;
     std::vector<std::size_t> rowIdx;  // rows that take the card's width
     double lastText = 0;              // font of the line just above, while no row has followed it
-    auto addRow = [&](std::string rid, std::string rrole, const std::string& text, bool rsubj, bool changed,
-                      const std::string& tip, bool hl) {
+    auto addRow = [&](SceneRef::Reg reg, std::string rid, Role rrole, const std::string& text, bool rsubj,
+                      bool changed, const std::string& tip, bool hl) {
         const double f = fontFor(rsubj);
         // The first row under the card's lines leaves their descenders ("active_mm") room: a highlighted
         // row's outline would cover them.
@@ -310,7 +315,7 @@ Block Builder::cpuBlock(const Cpu& c) {
         SceneItem r;
         r.id = std::move(rid);
         r.kind = ItemKind::Row;
-        r.role = std::move(rrole);
+        r.role = rrole;
         r.x = 0;
         r.y = y;
         r.h = rowHeight(f);
@@ -323,17 +328,18 @@ Block Builder::cpuBlock(const Cpu& c) {
         r.subject = rsubj;
         r.highlight = hl;
         r.cpu = c.id;
+        r.ref = {SceneRef::Kind::Register, c.id, reg};
         r.w = textWidth(text, f) + 2 * padFor(f);
         rowIdx.push_back(b.items.size());
         b.add(std::move(r));
         y += rowHeight(f);
     };
     std::vector<std::size_t> textIdx;
-    auto addText = [&](std::string tid, std::string trole, const std::string& text, bool tsubj, bool bold,
+    auto addText = [&](std::string tid, Role trole, const std::string& text, bool tsubj, bool bold,
                        double font = 0) {
         const double f = font > 0 ? font : fontFor(tsubj);
         textIdx.push_back(b.items.size());
-        SceneItem& t = b.add(textItem(std::move(tid), std::move(trole), pad, y, text, f, bold, id, tsubj));
+        SceneItem& t = b.add(textItem(std::move(tid), trole, pad, y, text, f, bold, id, tsubj));
         t.h = rowHeight(f);
         t.cpu = c.id;
         y += rowHeight(f);
@@ -341,7 +347,7 @@ Block Builder::cpuBlock(const Cpu& c) {
     };
     // A context card's name and state stay text on a projector (>= 12 px at 1280x720 when the camera frames
     // a busy subject), not a grey bar: a larger font than the rest of the context.
-    addText(id + ".title", "card-title", fmt::format("CPU {}  {}", c.id, state), subj, true, subj ? 0 : kContextTitleFont);
+    addText(id + ".title", Role::CardTitle, fmt::format("CPU {}  {}", c.id, state), subj, true, subj ? 0 : kContextTitleFont);
     const std::string cr3Id = id + ".cr3";
     const bool cr3Hl = m_o.highlightRegisters.count(cr3Id) != 0;
     std::string pdptes;
@@ -351,26 +357,28 @@ Block Builder::cpuBlock(const Cpu& c) {
     if (!subj) {
         // Compact: name and state, the CR3 table, the TLB count.
         const auto n = c.tlb.entries().size();
-        addRow(cr3Id, "register", cr3Text(c, true) + fmt::format("  TLB {}", n), false, m_cr3Changed.count(c.id) != 0,
-               cr3Tip, cr3Hl);
+        addRow(SceneRef::Reg::Cr3, cr3Id, Role::Register, cr3Text(c, true) + fmt::format("  TLB {}", n), false,
+               m_cr3Changed.count(c.id) != 0, cr3Tip, cr3Hl);
     } else {
         const auto lines = cpuLines(c);
         const bool taskSubj = m_taskChanged.count(c.id) != 0;
         for (std::size_t li = 0; li < lines.size(); ++li)
-            addText(fmt::format("{}.line{}", id, li + 1), "card-text", lines[li], taskSubj && li < 2, false);
-        addRow(cr3Id, "register", cr3Text(c, false), true, m_cr3Changed.count(c.id) != 0, cr3Tip, cr3Hl);
+            addText(fmt::format("{}.line{}", id, li + 1), Role::CardText, lines[li], taskSubj && li < 2, false);
+        addRow(SceneRef::Reg::Cr3, cr3Id, Role::Register, cr3Text(c, false), true, m_cr3Changed.count(c.id) != 0, cr3Tip,
+               cr3Hl);
         const std::string cr4Id = id + ".cr4";
         const bool cr4Subj = m_cr4Changed.count(c.id) || m_o.highlightRegisters.count(cr4Id);
-        addRow(cr4Id, "register", fmt::format("CR4.PGE {}  CR4 {}", c.regs.pge() ? 1 : 0, hex32(c.regs.cr4)), cr4Subj,
+        addRow(SceneRef::Reg::Cr4, cr4Id, Role::Register,
+               fmt::format("CR4.PGE {}  CR4 {}", c.regs.pge() ? 1 : 0, hex32(c.regs.cr4)), cr4Subj,
                m_cr4Changed.count(c.id) != 0,
                fmt::format("CR4 {}: PAE {} PSE {} PGE {}", hex32(c.regs.cr4), (c.regs.cr4 & pae::CR4_PAE) ? 1 : 0,
                            (c.regs.cr4 & pae::CR4_PSE) ? 1 : 0, c.regs.pge() ? 1 : 0),
                m_o.highlightRegisters.count(cr4Id) != 0);
         if (c.mc0Status) {
-            addRow(id + ".mc0", "mce-register", "MC0_STATUS " + hex(c.mc0Status), true, true,
+            addRow(SceneRef::Reg::Mc0Status, id + ".mc0", Role::MceRegister, "MC0_STATUS " + hex(c.mc0Status), true, true,
                    pae::describeMc0Status(c.mc0Status), false);
-            addRow(id + ".mcg",
-                   "mce-register",
+            addRow(SceneRef::Reg::McgStatus, id + ".mcg",
+                   Role::MceRegister,
                    fmt::format("MCG_STATUS {}{}", hex(c.mcgStatus), (c.mcgStatus & pae::MCG_STATUS_MCIP) ? " (MCIP)" : ""),
                    true, true, "", false);
         }
@@ -403,7 +411,7 @@ Block Builder::cpuBlock(const Cpu& c) {
 TableSpec Builder::tlbTable(const Cpu& c) const {
     TableSpec t;
     t.id = fmt::format("tlbtable:cpu{}", c.id);
-    t.role = "tlb-table";
+    t.role = Role::TlbTable;
     t.subject = true;
     t.cpu = c.id;
     auto entries = c.tlb.entries();
@@ -427,13 +435,16 @@ TableSpec Builder::tlbTable(const Cpu& c) const {
     for (const auto& e : shown) {
         TableRow r;
         r.id = fmt::format("tlb:cpu{}:#{}", c.id, e.id);
+        r.ref.kind = SceneRef::Kind::TlbEntry;
+        r.ref.cpu = c.id;
+        r.ref.tlbId = e.id;
         const bool mm = m_multimatch.count({c.id, e.id}) != 0;
         // The role is the entry's own kind; the lesson's highlight is an outline over it.
-        if (mm) r.role = "multimatch";
-        else if (e.origin == Origin::Speculative) r.role = "tlb-entry-speculative";
-        else if (e.global) r.role = "tlb-entry-global";
-        else if (e.user) r.role = "tlb-entry-user";
-        else r.role = "tlb-entry";
+        if (mm) r.role = Role::Multimatch;
+        else if (e.origin == Origin::Speculative) r.role = Role::TlbEntrySpeculative;
+        else if (e.global) r.role = Role::TlbEntryGlobal;
+        else if (e.user) r.role = Role::TlbEntryUser;
+        else r.role = Role::TlbEntry;
         r.highlight = m_o.highlightTlbEntries.count(e.id) != 0;
         std::string bits = fmt::format("{}{} {}{}", e.global ? "G " : "", e.user ? "U" : "S", e.writable ? "RW" : "RO",
                                        e.nx ? " NX" : "");
@@ -456,7 +467,7 @@ TableSpec Builder::tlbTable(const Cpu& c) const {
     if (hidden) {
         TableRow g;
         g.id = fmt::format("tlbgap:cpu{}", c.id);
-        g.role = "entry-gap";
+        g.role = Role::EntryGap;
         g.cells = {fmt::format("... {} older {} ...", hidden, hidden == 1 ? "entry" : "entries")};
         t.rows.push_back(std::move(g));
     }
@@ -466,6 +477,9 @@ TableSpec Builder::tlbTable(const Cpu& c) const {
 TableSpec Builder::pageTable(u64 pa, int level) const {
     TableSpec t;
     t.id = tableId(m_m, pa);
+    t.ref.kind = SceneRef::Kind::Table;
+    t.ref.level = level;
+    t.ref.pa = pa;
     t.subject = m_all || m_subj.tables.count(pa) != 0;
     static const char* kKind[] = {"PDPT", "PD", "PT"};
     const auto& k = m_m.kernel();
@@ -475,7 +489,7 @@ TableSpec Builder::pageTable(u64 pa, int level) const {
     const unsigned n = level == 0 ? 4 : 512;
     std::vector<unsigned> present;
     for (unsigned i = 0; i < n; ++i)
-        if (m_m.memory().read64(pa + i * 8) & pae::P) present.push_back(i);
+        if (m_m.memory().read64(pae::entryAddress(pa, i)) & pae::P) present.push_back(i);
     if (!t.subject || m_o.collapsedTables.count(tableLabel(m_m, pa))) {
         // Header only: name, kind, how many entries; arrows leave from the header.
         t.header = fmt::format("{} ({}, {} present{})", tableLabel(m_m, pa), kKind[level], present.size(),
@@ -484,7 +498,7 @@ TableSpec Builder::pageTable(u64 pa, int level) const {
         t.subject = false;
         if (level < 2)
             for (unsigned i : present) {
-                const u64 raw = m_m.memory().read64(pa + i * 8);
+                const u64 raw = m_m.memory().read64(pae::entryAddress(pa, i));
                 if (level == 1 && (raw & pae::PS)) continue;
                 const u64 frame = raw & pae::kFrame4K;
                 if (std::find(t.children.begin(), t.children.end(), frame) == t.children.end())
@@ -508,12 +522,12 @@ TableSpec Builder::pageTable(u64 pa, int level) const {
         for (std::size_t i = 0; i < present.size() && i < 2; ++i) show.insert(present[i]);
         show.insert(present.back());
         for (unsigned i : present)
-            if (m_interesting.count(pa + i * 8)) show.insert(i);
+            if (m_interesting.count(pae::entryAddress(pa, i))) show.insert(i);
     }
     auto gapRow = [&](unsigned from, std::size_t count, bool allLarge) {
         TableRow g;
         g.id = fmt::format("gap:{}:{}", tableLabel(m_m, pa), from);
-        g.role = "entry-gap";
+        g.role = Role::EntryGap;
         g.cells = {fmt::format("... {} more {}{} ...", count, allLarge ? "2M " : "", count == 1 ? "entry" : "entries")};
         t.rows.push_back(std::move(g));
     };
@@ -521,7 +535,7 @@ TableSpec Builder::pageTable(u64 pa, int level) const {
     unsigned runStart = 0;
     bool runLarge = true;
     for (unsigned i : present) {
-        const u64 epa = pa + i * 8;
+        const u64 epa = pae::entryAddress(pa, i);
         const u64 raw = m_m.memory().read64(epa);
         if (!show.count(i)) {
             if (!hiddenRun) {
@@ -536,6 +550,9 @@ TableSpec Builder::pageTable(u64 pa, int level) const {
         hiddenRun = 0;
         TableRow r;
         r.id = entryId(level, epa);
+        r.ref.kind = SceneRef::Kind::TableEntry;
+        r.ref.level = level;
+        r.ref.pa = epa;
         const bool large = level == 1 && (raw & pae::PS);
         const bool leaf = level == 2 || large;
         const u64 frame = raw & (large ? pae::kFrame2M : pae::kFrame4K);
@@ -557,12 +574,12 @@ TableSpec Builder::pageTable(u64 pa, int level) const {
         if (level == 2) r.cells = {fmt::format("[{}]", i), target, flags};
         else r.cells = {fmt::format("[{}]", i), linear, target, flags};
         const bool low = level == 0 && i < 3 && k.kernelPmd && frame == k.kernelPmd;
-        if (low) r.cells.push_back("LOW MAPPING");
+        if (low) r.cells.emplace_back("LOW MAPPING");
         r.highlight = m_o.highlightEntries.count(epa) != 0;
-        if (low) r.role = "entry-low-mapping";
-        else if (leaf && (raw & pae::G)) r.role = "entry-global";
-        else if (leaf && (raw & pae::US)) r.role = "entry-user";
-        else r.role = "entry";
+        if (low) r.role = Role::EntryLowMapping;
+        else if (leaf && (raw & pae::G)) r.role = Role::EntryGlobal;
+        else if (leaf && (raw & pae::US)) r.role = Role::EntryUser;
+        else r.role = Role::Entry;
         auto w = m_walkPa.find(epa);
         if (w != m_walkPa.end()) r.walkLevel = w->second;
         r.changed = m_writtenPa.count(epa) != 0;
@@ -578,7 +595,7 @@ TableSpec Builder::pageTable(u64 pa, int level) const {
     if (present.empty()) {
         TableRow g;
         g.id = t.id + ":empty";
-        g.role = "entry-gap";
+        g.role = Role::EntryGap;
         g.cells = {"(no present entries)"};
         t.rows.push_back(std::move(g));
     }
@@ -587,15 +604,15 @@ TableSpec Builder::pageTable(u64 pa, int level) const {
 
 double Builder::tableWidth(const TableSpec& t) const {
     std::vector<std::pair<const std::vector<std::string>*, double>> cells;
-    if (!t.columnHeader.empty()) cells.push_back({&t.columnHeader, kContextFont});
+    if (!t.columnHeader.empty()) cells.emplace_back(&t.columnHeader, kNoteFont);
     for (const auto& r : t.rows)
-        if (r.role != "entry-gap") cells.push_back({&r.cells, fontFor(r.subject)});
+        if (r.role != Role::EntryGap) cells.emplace_back(&r.cells, fontFor(r.subject));
     double w = 0;
     columnOffsets(cells, w);
     const double hf = headerFont(t);
     w = std::max(w, textWidth(t.header, hf) + 2 * padFor(hf));
     for (const auto& r : t.rows)
-        if (r.role == "entry-gap") w = std::max(w, textWidth(r.cells[0], kContextFont) + 2 * padFor(kContextFont));
+        if (r.role == Role::EntryGap) w = std::max(w, textWidth(r.cells[0], kContextFont) + 2 * padFor(kContextFont));
     return w;
 }
 
@@ -607,12 +624,13 @@ void Builder::tableInto(Block& b, const TableSpec& t, double y) {
     SceneItem& box = b.add(boxItem(t.id, t.role, 0, y, width, 0, "", t.subject));
     box.cpu = t.cpu;
     box.highlight = t.highlight;
-    auto row = [&](std::string id, std::string role, double h, std::vector<std::string> cells, std::vector<double> cellX,
+    box.ref = t.ref;
+    auto row = [&](std::string id, Role role, double h, std::vector<std::string> cells, std::vector<double> cellX,
                    double fontSize, bool subj) -> SceneItem& {
         SceneItem it;
         it.id = std::move(id);
         it.kind = ItemKind::Row;
-        it.role = std::move(role);
+        it.role = role;
         it.x = 0;
         it.y = y;
         it.w = width;
@@ -627,37 +645,38 @@ void Builder::tableInto(Block& b, const TableSpec& t, double y) {
         return b.add(std::move(it));
     };
     const double hf = headerFont(t);
-    SceneItem& header = row(t.id + ".header", "table-header", rowHeight(hf), {t.header}, {padFor(hf)}, hf, t.subject);
+    SceneItem& header = row(t.id + ".header", Role::TableHeader, rowHeight(hf), {t.header}, {padFor(hf)}, hf, t.subject);
     header.bold = true;
     header.tooltip = t.tooltip;
 
     std::vector<std::pair<const std::vector<std::string>*, double>> cells;
-    if (!t.columnHeader.empty()) cells.push_back({&t.columnHeader, kContextFont});
+    if (!t.columnHeader.empty()) cells.emplace_back(&t.columnHeader, kNoteFont);
     for (const auto& r : t.rows)
-        if (r.role != "entry-gap") cells.push_back({&r.cells, fontFor(r.subject)});
+        if (r.role != Role::EntryGap) cells.emplace_back(&r.cells, fontFor(r.subject));
     double dummy = 0;
     const auto off = columnOffsets(cells, dummy);
     auto offsets = [&](std::size_t n) {
         return std::vector<double>(off.begin(), off.begin() + static_cast<long>(std::min(n, off.size())));
     };
     if (!t.columnHeader.empty())
-        row(t.id + ".columns", "table-columns", rowHeight(kContextFont), t.columnHeader, offsets(t.columnHeader.size()),
-            kContextFont, false);
+        row(t.id + ".columns", Role::TableColumns, rowHeight(kNoteFont), t.columnHeader, offsets(t.columnHeader.size()),
+            kNoteFont, false);
     for (const auto& r : t.rows) {
         const double f = fontFor(r.subject);
         SceneItem& it = row(r.id, r.role, rowHeight(f), r.cells,
-                            r.role == "entry-gap" ? std::vector<double>{padFor(f)} : offsets(r.cells.size()), f, r.subject);
+                            r.role == Role::EntryGap ? std::vector<double>{padFor(f)} : offsets(r.cells.size()), f, r.subject);
         it.walkLevel = r.walkLevel;
         it.changed = r.changed;
         it.tooltip = r.tooltip;
         it.highlight = r.highlight;
-        if (r.target) m_entryArrows.push_back({r.id, r.target});
+        it.ref = r.ref;
+        if (r.target) m_entryArrows.emplace_back(r.id, r.target);
     }
     y += 4;
     b.items[boxIndex].h = y - top;
     b.w = std::max(b.w, width);
     b.h = std::max(b.h, y);
-    for (const u64 child : t.children) m_headerArrows.push_back({t.id, child});
+    for (const u64 child : t.children) m_headerArrows.emplace_back(t.id, child);
 }
 
 // Tables by level, in the order of the machine's table graph: PDPTs (CR3s, mm pgds, the trampoline)
@@ -678,7 +697,7 @@ std::vector<std::vector<u64>> Builder::tableLevels() const {
         for (u64 pa : levels[static_cast<std::size_t>(level)]) {
             const unsigned n = level == 0 ? 4 : 512;
             for (unsigned i = 0; i < n; ++i) {
-                const u64 raw = m_m.memory().read64(pa + i * 8);
+                const u64 raw = m_m.memory().read64(pae::entryAddress(pa, i));
                 if (!(raw & pae::P) || (level == 1 && (raw & pae::PS))) continue;
                 const u64 frame = raw & pae::kFrame4K;
                 if (seen.count(frame) || !anyPresent(frame)) continue;
@@ -695,16 +714,155 @@ bool Builder::anyPresent(u64 frame) const {
     bool any = false;
     if (m_m.memory().hasFrame(frame & ~u64{0xfff}))
         for (unsigned j = 0; j < 512 && !any; ++j)
-            if (m_m.memory().read64(frame + j * 8) & pae::P) any = true;
+            if (m_m.memory().read64(pae::entryAddress(frame, j)) & pae::P) any = true;
     m_anyPresent.emplace(frame, any);
     return any;
 }
 
-SceneItem Builder::arrow(std::string id, std::string role, ScenePoint a, ScenePoint b) const {
+// ---- orthogonal routing of the walk's arrows -----------------------------------------------------
+
+// Whether the open segment a-b passes through the inside of r (edges and corners do not count).
+bool segmentCrosses(ScenePoint a, ScenePoint b, const SceneRect& r) {
+    const double x0 = std::min(a.x, b.x), x1 = std::max(a.x, b.x), y0 = std::min(a.y, b.y), y1 = std::max(a.y, b.y);
+    if (x1 <= r.x || x0 >= r.x + r.w || y1 <= r.y || y0 >= r.y + r.h) return false;
+    if (a.x == b.x || a.y == b.y) return true;  // axis-parallel and overlapping the inside
+    // Clip the line to the rectangle (Liang-Barsky).
+    double t0 = 0, t1 = 1;
+    const double dx = b.x - a.x, dy = b.y - a.y;
+    auto clip = [&](double p, double q) {
+        if (p == 0) return q > 0;
+        const double t = q / p;
+        if (p < 0) t0 = std::max(t0, t);
+        else t1 = std::min(t1, t);
+        return t0 < t1;
+    };
+    return clip(-dx, a.x - r.x) && clip(dx, r.x + r.w - a.x) && clip(-dy, a.y - r.y) && clip(dy, r.y + r.h - a.y) &&
+           t1 - t0 > 1e-6;
+}
+
+// An orthogonal path from a to b round the obstacles (each grown by `clear`), on the grid of their edges:
+// fewest bends, then shortest. `out` / `in`: the direction leaving a and entering b (0 +x, 1 +y, 2 -x, 3 -y).
+// Empty if there is none.
+std::vector<ScenePoint> orthogonalRoute(ScenePoint a, int out, ScenePoint b, int in, const std::vector<SceneRect>& obstacles,
+                                        double clear) {
+    // The first and last legs: straight out of a and into b, by the clearance. An obstacle round either end
+    // (the figure holding a field) does not count.
+    static const double kDx[] = {1, 0, -1, 0}, kDy[] = {0, 1, 0, -1};
+    const ScenePoint a1{a.x + kDx[out] * clear * 1.5, a.y + kDy[out] * clear * 1.5};
+    const ScenePoint b1{b.x - kDx[in] * clear * 1.5, b.y - kDy[in] * clear * 1.5};
+    std::vector<SceneRect> obs;
+    for (const SceneRect& r : obstacles) {
+        const SceneRect g{r.x - clear, r.y - clear, r.w + 2 * clear, r.h + 2 * clear};
+        auto in = [&](ScenePoint p) { return p.x > g.x && p.x < g.x + g.w && p.y > g.y && p.y < g.y + g.h; };
+        if (!in(a1) && !in(b1)) obs.push_back(g);
+    }
+    std::vector<double> xs = {a1.x, b1.x}, ys = {a1.y, b1.y};
+    for (const SceneRect& r : obs) {
+        xs.push_back(r.x);
+        xs.push_back(r.x + r.w);
+        ys.push_back(r.y);
+        ys.push_back(r.y + r.h);
+    }
+    std::sort(xs.begin(), xs.end());
+    xs.erase(std::unique(xs.begin(), xs.end()), xs.end());
+    std::sort(ys.begin(), ys.end());
+    ys.erase(std::unique(ys.begin(), ys.end()), ys.end());
+    const std::size_t nx = xs.size(), ny = ys.size();
+    auto inside = [&](double x, double y) {
+        for (const SceneRect& r : obs)
+            if (x > r.x && x < r.x + r.w && y > r.y && y < r.y + r.h) return true;
+        return false;
+    };
+    // Free grid points and free grid segments (right of / below each point).
+    std::vector<char> freeP(nx * ny), freeR(nx * ny), freeD(nx * ny);
+    for (std::size_t i = 0; i < nx; ++i)
+        for (std::size_t j = 0; j < ny; ++j) {
+            const std::size_t k = i * ny + j;
+            freeP[k] = !inside(xs[i], ys[j]);
+            freeR[k] = i + 1 < nx && !inside((xs[i] + xs[i + 1]) / 2, ys[j]);
+            freeD[k] = j + 1 < ny && !inside(xs[i], (ys[j] + ys[j + 1]) / 2);
+        }
+    auto index = [](const std::vector<double>& v, double c) {
+        return static_cast<std::size_t>(std::lower_bound(v.begin(), v.end(), c) - v.begin());
+    };
+    const std::size_t si = index(xs, a1.x), sj = index(ys, a1.y), ti = index(xs, b1.x), tj = index(ys, b1.y);
+    if (!freeP[si * ny + sj] || !freeP[ti * ny + tj]) return {};
+    constexpr double kBend = 60;
+    const std::size_t n = nx * ny * 4;
+    std::vector<double> dist(n, 1e18);
+    std::vector<std::size_t> prev(n, SIZE_MAX);
+    using Q = std::pair<double, std::size_t>;
+    std::priority_queue<Q, std::vector<Q>, std::greater<>> q;
+    const std::size_t s0 = (si * ny + sj) * 4 + static_cast<std::size_t>(out);
+    dist[s0] = 0;
+    q.push({0, s0});
+    std::size_t goal = SIZE_MAX;
+    while (!q.empty()) {
+        auto [d, st] = q.top();
+        q.pop();
+        if (d > dist[st]) continue;
+        const std::size_t k = st / 4, i = k / ny, j = k % ny;
+        const int dir = static_cast<int>(st % 4);
+        if (i == ti && j == tj) {
+            if (dir == in) {
+                goal = st;
+                break;
+            }
+        }
+        for (int nd = 0; nd < 4; ++nd) {
+            if ((nd + 2) % 4 == dir) continue;  // no U-turn in place
+            std::size_t ni = i, nj = j;
+            bool ok = false;
+            if (nd == 0) ok = freeR[k] && (ni = i + 1, true);
+            else if (nd == 2) ok = i > 0 && freeR[(i - 1) * ny + j] && (ni = i - 1, true);
+            else if (nd == 1) ok = freeD[k] && (nj = j + 1, true);
+            else ok = j > 0 && freeD[i * ny + j - 1] && (nj = j - 1, true);
+            if (!ok || !freeP[ni * ny + nj]) continue;
+            const double len = std::abs(xs[ni] - xs[i]) + std::abs(ys[nj] - ys[j]);
+            const double nd2 = d + len + (nd != dir ? kBend : 0);
+            const std::size_t ns = (ni * ny + nj) * 4 + static_cast<std::size_t>(nd);
+            if (nd2 < dist[ns]) {
+                dist[ns] = nd2;
+                prev[ns] = st;
+                q.push({nd2, ns});
+            }
+        }
+        // Turning in place towards the entry direction at the target.
+        if (i == ti && j == tj && dir != in) {
+            const std::size_t ns = k * 4 + static_cast<std::size_t>(in);
+            if (d + kBend < dist[ns]) {
+                dist[ns] = d + kBend;
+                prev[ns] = st;
+                q.push({d + kBend, ns});
+            }
+        }
+    }
+    if (goal == SIZE_MAX) return {};
+    std::vector<ScenePoint> pts = {b};
+    for (std::size_t st = goal; st != SIZE_MAX; st = prev[st]) {
+        const std::size_t k = st / 4;
+        const ScenePoint p{xs[k / ny], ys[k % ny]};
+        if (!(pts.back() == p)) pts.push_back(p);
+    }
+    pts.push_back(a);
+    std::reverse(pts.begin(), pts.end());
+    // Only the corners.
+    std::vector<ScenePoint> out2;
+    for (std::size_t i = 0; i < pts.size(); ++i) {
+        if (i > 0 && i + 1 < pts.size()) {
+            const ScenePoint &p = out2.back(), &c = pts[i], &nx2 = pts[i + 1];
+            if ((p.x == c.x && c.x == nx2.x) || (p.y == c.y && c.y == nx2.y)) continue;
+        }
+        out2.push_back(pts[i]);
+    }
+    return out2;
+}
+
+SceneItem Builder::arrow(std::string id, Role role, ScenePoint a, ScenePoint b) const {
     SceneItem it;
     it.id = std::move(id);
     it.kind = ItemKind::Arrow;
-    it.role = std::move(role);
+    it.role = role;
     it.points = {a, b};
     it.fontSize = 0;
     return it;
@@ -722,9 +880,17 @@ void Builder::arrows() {
     std::vector<SceneItem> out;
     // A target not to the right of its source (a table below in the same column) is reached round the
     // right-hand side, into its right edge, instead of by a line back across the column.
+    // A target to the right is reached by an elbow (across, down or up in the gap before the target, across)
+    // rather than a diagonal through the picture.
     auto route = [&](SceneItem& a, const SceneItem& to) {
         const ScenePoint s0 = a.points.front();
-        if (to.x > s0.x + 8) return;
+        if (to.x > s0.x + 8) {
+            const ScenePoint e0 = a.points.back();
+            if (std::abs(e0.y - s0.y) < 1) return;
+            const double xm = e0.x - s0.x > 2.5 * kColGap ? e0.x - kColGap * 0.35 : (s0.x + e0.x) / 2;
+            a.points = {s0, {xm, s0.y}, {xm, e0.y}, e0};
+            return;
+        }
         const ScenePoint e{to.x + to.w, to.y + to.h / 2};
         const double gx = std::max(s0.x, e.x) + 14;
         a.points = {s0, {gx, s0.y}, {gx, e.y}, e};
@@ -736,7 +902,7 @@ void Builder::arrows() {
         const SceneItem* from = item(rid);
         const SceneItem* to = item(tableId(m_m, pdpt) + ".header");
         if (c.state == CpuState::Offline || !c.regs.pagingOn() || !from || !to) continue;
-        SceneItem a = arrow("arrow:" + rid, m_walkCpus.count(c.id) ? "arrow-walk" : "arrow-cr3", rightMid(*from),
+        SceneItem a = arrow("arrow:" + rid, m_walkCpus.count(c.id) ? Role::ArrowWalk : Role::ArrowCr3, rightMid(*from),
                             leftMid(*to));
         a.from = rid;
         a.to = tableId(m_m, pdpt);
@@ -744,19 +910,20 @@ void Builder::arrows() {
         if (m_walkCpus.count(c.id)) a.walkLevel = 0;
         a.changed = m_cr3Changed.count(c.id) != 0;
         a.subject = m_all || m_subj.cpus.count(c.id) != 0;
+        route(a, *to);
         out.push_back(std::move(a));
     }
     for (const auto& [rid, tpa] : m_entryArrows) {
         const SceneItem* from = item(rid);
         const SceneItem* to = item(tableId(m_m, tpa) + ".header");
         if (!from || !to) continue;
-        SceneItem a = arrow("arrow:" + rid, from->role == "entry-low-mapping" ? "arrow-low-mapping" : "arrow",
+        SceneItem a = arrow("arrow:" + rid, from->role == Role::EntryLowMapping ? Role::ArrowLowMapping : Role::Arrow,
                             rightMid(*from), leftMid(*to));
         a.from = rid;
         a.to = tableId(m_m, tpa);
         if (from->walkLevel >= 0) {
             a.walkLevel = from->walkLevel + 1;
-            a.role = "arrow-walk";
+            a.role = Role::ArrowWalk;
         }
         a.changed = from->changed;
         a.subject = from->subject;
@@ -767,7 +934,7 @@ void Builder::arrows() {
         const SceneItem* from = item(tid + ".header");
         const SceneItem* to = item(tableId(m_m, child) + ".header");
         if (!from || !to) continue;
-        SceneItem a = arrow("arrow:" + tid + "->" + tableId(m_m, child), "arrow-context", rightMid(*from), leftMid(*to));
+        SceneItem a = arrow("arrow:" + tid + "->" + tableId(m_m, child), Role::ArrowContext, rightMid(*from), leftMid(*to));
         a.from = tid;
         a.to = tableId(m_m, child);
         route(a, *to);
@@ -784,7 +951,7 @@ void Builder::arrows() {
             const double y = (std::max(from->y, to->y) + std::min(from->y + from->h, to->y + to->h)) / 2;
             SceneItem ar = arrow(l.id, l.role, {from->x + from->w, y}, {to->x, y});
             ar.from = l.from;
-            ar.to = l.to;
+            ar.to = to->id;
             ar.walkLevel = l.walkLevel;
             ar.subject = l.subject;
             out.push_back(std::move(ar));
@@ -798,7 +965,7 @@ void Builder::arrows() {
                                     : (a.x < to->x ? leftMid(*to) : rightMid(*to));
         SceneItem ar = arrow(l.id, l.role, a, b);
         ar.from = l.from;
-        ar.to = l.to;
+        ar.to = to->id;
         ar.walkLevel = l.walkLevel;
         ar.subject = l.subject;
         out.push_back(std::move(ar));
@@ -813,7 +980,7 @@ void Builder::arrows() {
         const double gx = from->x - kGutter * (0.35 + 0.12 * (n % 4));
         const ScenePoint a{from->x, from->y + std::min(from->h / 2, 30.0)};
         const ScenePoint b{to->x, to->y + std::min(to->h / 2, 30.0) + 6};
-        SceneItem ar = arrow(fmt::format("ipi:{}:cpu{}->cpu{}", n, e.cpu, e.other), "ipi", a, b);
+        SceneItem ar = arrow(fmt::format("ipi:{}:cpu{}->cpu{}", n, e.cpu, e.other), Role::Ipi, a, b);
         ar.points = {a, {gx, a.y}, {gx, b.y}, b};
         if (to->x >= from->x + from->w) {  // a card in a further column: straight across the gap between them
             const double y = std::min(from->y, to->y) + 12 + 8 * (n % 4);
@@ -829,6 +996,63 @@ void Builder::arrows() {
         ar.tooltip = "IPI " + e.detail;
         out.push_back(std::move(ar));
         ++n;
+    }
+    // A walk arrow that would cross a block it does not join (a CPU card, a table, a figure) goes round the
+    // blocks near it instead, in the gaps between them.
+    std::vector<std::size_t> roots;  // top-level blocks (no parent)
+    for (std::size_t i = 0; i < m_s.items.size(); ++i)
+        if (m_s.items[i].parent.empty() && m_s.items[i].kind != ItemKind::Arrow && m_s.items[i].role != Role::Title)
+            roots.push_back(i);
+    auto rootOf = [&](const std::string& id) -> const SceneItem* {
+        const SceneItem* it = item(id);
+        for (int guard = 0; it && !it->parent.empty() && guard < 8; ++guard) it = item(it->parent);
+        return it;
+    };
+    auto side = [](const SceneItem& r, ScenePoint p, bool leaving) {
+        const double e = 0.5;
+        int d = 0;
+        if (std::abs(p.x - (r.x + r.w)) < e) d = 0;
+        else if (std::abs(p.x - r.x) < e) d = 2;
+        else if (std::abs(p.y - (r.y + r.h)) < e) d = 1;
+        else d = 3;
+        // Entering: the direction of travel into that side.
+        return leaving ? d : (d + 2) % 4;
+    };
+    for (SceneItem& a : out) {
+        if (a.role != Role::ArrowWalk || a.points.size() < 2) continue;
+        const SceneItem* fromRoot = rootOf(a.from);
+        const SceneItem* toRoot = rootOf(a.to);
+        const SceneItem* fromItem = item(a.from);
+        const SceneItem* toItem = item(a.to);
+        if (!fromItem || !toItem) continue;
+        // The arrow ends at the target's header when it points at a table.
+        if (const SceneItem* h = item(a.to + ".header")) toItem = h;
+        std::vector<SceneRect> obstacles, others;
+        double x0 = 1e18, y0 = 1e18, x1 = -1e18, y1 = -1e18;
+        for (const ScenePoint& p : a.points) {
+            x0 = std::min(x0, p.x - 300);
+            y0 = std::min(y0, p.y - 300);
+            x1 = std::max(x1, p.x + 300);
+            y1 = std::max(y1, p.y + 300);
+        }
+        const SceneRect near{x0, y0, x1 - x0, y1 - y0};
+        for (std::size_t i : roots) {
+            const SceneItem& r = m_s.items[i];
+            if (!near.intersects({r.x, r.y, r.w, r.h})) continue;
+            obstacles.push_back({r.x, r.y, r.w, r.h});
+            if (&r != fromRoot && &r != toRoot) others.push_back(obstacles.back());
+        }
+        bool crosses = false;
+        for (std::size_t k = 0; k + 1 < a.points.size() && !crosses; ++k)
+            for (const SceneRect& r : others)
+                if (segmentCrosses(a.points[k], a.points[k + 1], r)) {
+                    crosses = true;
+                    break;
+                }
+        if (!crosses) continue;
+        const ScenePoint p0 = a.points.front(), p1 = a.points.back();
+        auto routed = orthogonalRoute(p0, side(*fromItem, p0, true), p1, side(*toItem, p1, false), obstacles, 7);
+        if (!routed.empty()) a.points = std::move(routed);
     }
     for (auto& a : out) m_s.items.push_back(std::move(a));
 }
@@ -865,14 +1089,195 @@ void Builder::flushes() {
         }
 }
 
-struct Placed {
-    double x, y, w, h;
+// Blocks in newspaper columns: top to bottom, a new column when the next block would pass `colH` (or,
+// with `byGroup`, when the group changes: CPUs, PDPTs, PDs, PTs, figures each in their own columns).
+// The smallest scale at which the camera may draw the subject (framedScale): its text then stays at
+// least kSubjectFont * 2/3 of the design size (24 px on a 1080-pixel-high canvas, 16 px on a 720 one);
+// a little above, for the title's room.
+constexpr double kMinSubjectScale = 0.69;
+constexpr int kLastTier = 3;
+
+struct Packing {
+    std::vector<ScenePoint> pos;  // of each packed block, from the packing's top left
+    double w = 0, h = 0;
 };
 
+Packing newspaper(const std::vector<Block>& blocks, const std::vector<int>& group, const std::vector<std::size_t>& idx,
+                  double colH, bool byGroup) {
+    Packing p;
+    double x = 0, y = 0, colW = 0;
+    int prev = -1;
+    for (std::size_t i : idx) {
+        const Block& b = blocks[i];
+        if (y > 0 && (y + b.h > colH + 0.01 || (byGroup && group[i] != prev))) {
+            x += colW + kColGap;
+            y = 0;
+            colW = 0;
+        }
+        p.pos.push_back({x, y});
+        y += b.h + kGap;
+        colW = std::max(colW, b.w);
+        p.h = std::max(p.h, y - kGap);
+        p.w = std::max(p.w, x + colW);
+        prev = group[i];
+    }
+    return p;
+}
+
+// How large the camera can draw a packing of w x h, framed with its margins, on a canvas of w0 x h0
+// (1 = at the design scale).
+double framedScale(double w, double h, double w0, double h0) {
+    return std::min(w0 / (w + 2 * kMargin), h0 / (h + 2 * kMargin));
+}
+
+// The packings of blocks `idx` in newspaper columns, for every column height that changes where a column
+// breaks, in columns by level and flowing: those no other packing beats in both width and height.
+std::vector<std::pair<Packing, bool>> packings(const std::vector<Block>& blocks, const std::vector<int>& group,
+                                               const std::vector<std::size_t>& idx) {
+    std::vector<double> heights;
+    double tallest = 0;
+    for (std::size_t i : idx) tallest = std::max(tallest, blocks[i].h);
+    for (std::size_t a = 0; a < idx.size(); ++a) {
+        double h = 0;
+        for (std::size_t b = a; b < idx.size(); ++b) {
+            h += blocks[idx[b]].h + (b > a ? kGap : 0);
+            if (h >= tallest) heights.push_back(h);
+        }
+    }
+    std::sort(heights.begin(), heights.end());
+    heights.erase(std::unique(heights.begin(), heights.end()), heights.end());
+    // A machine of many CPUs drawn whole: a sample of the heights is enough (and keeps a step fast).
+    if (heights.size() > 48) {
+        std::vector<double> some;
+        for (std::size_t k = 0; k < 48; ++k) some.push_back(heights[k * (heights.size() - 1) / 47]);
+        heights = std::move(some);
+    }
+    std::vector<std::pair<Packing, bool>> all;
+    for (bool byGroup : {true, false})
+        for (double colH : heights) all.emplace_back(newspaper(blocks, group, idx, colH, byGroup), byGroup);
+    std::vector<std::pair<Packing, bool>> front;
+    for (std::size_t i = 0; i < all.size(); ++i) {
+        bool beaten = false;
+        for (std::size_t j = 0; j < all.size() && !beaten; ++j) {
+            const Packing &a = all[i].first, &b = all[j].first;
+            // Beaten: the other is no larger either way and smaller one way (or equal and by level, first).
+            const bool le = b.w <= a.w + 1e-9 && b.h <= a.h + 1e-9;
+            const bool lt = b.w < a.w - 1e-9 || b.h < a.h - 1e-9;
+            beaten = le && (lt || (j < i && all[j].second == all[i].second) || (all[j].second && !all[i].second));
+        }
+        if (!beaten) front.push_back(all[i]);
+    }
+    return front;
+}
+
+// The subject's packing that the camera can draw largest on a canvas of w0 x h0: newspaper columns (by
+// level, the classic left-to-right picture, unless flowing the levels together draws it clearly larger),
+// or two such shelves one above the other (the tables over the figures).
+Packing packSubject(const std::vector<Block>& blocks, const std::vector<int>& group, const std::vector<std::size_t>& idx,
+                    double w0, double h0) {
+    if (idx.empty()) return {};
+    Packing best;
+    double bestScore = -1;
+    for (auto& [p, byGroup] : packings(blocks, group, idx)) {
+        const double score = framedScale(p.w, p.h, w0, h0) * (byGroup ? 1.1 : 1.0);
+        if (score > bestScore + 1e-9) {
+            bestScore = score;
+            best = p;
+        }
+    }
+    if (idx.size() > 12) return best;
+    for (std::size_t j = 1; j < idx.size(); ++j) {
+        const std::vector<std::size_t> first(idx.begin(), idx.begin() + static_cast<long>(j));
+        const std::vector<std::size_t> second(idx.begin() + static_cast<long>(j), idx.end());
+        const auto top = packings(blocks, group, first), bottom = packings(blocks, group, second);
+        for (const auto& [a, ag] : top)
+            for (const auto& [b, bg] : bottom) {
+                const double w = std::max(a.w, b.w), h = a.h + 2 * kGap + b.h;
+                const double score = framedScale(w, h, w0, h0);
+                if (score <= bestScore + 1e-9) continue;
+                bestScore = score;
+                best = a;
+                for (ScenePoint q : b.pos) best.pos.push_back({q.x, q.y + a.h + 2 * kGap});
+                best.w = w;
+                best.h = h;
+            }
+    }
+    return best;
+}
+
+// The context: in columns right of the subject or under it, whichever grows the picture least beyond the
+// design size (on a tie: right of it). Positions are absolute.
+Packing packContext(const std::vector<Block>& blocks, const std::vector<int>& group, const std::vector<std::size_t>& idx,
+                    const Packing& subject, double left, double top, double designW, double designH, double availH) {
+    double tallest = 0;
+    for (std::size_t i : idx) tallest = std::max(tallest, blocks[i].h);
+    struct Option {
+        double x, y, colH;
+    };
+    std::vector<Option> options;
+    const double rightX = subject.w > 0 ? left + subject.w + kColGap : left;
+    options.push_back({rightX, top, std::max({subject.h, availH, tallest})});
+    if (subject.h > 0) {
+        const double belowY = top + subject.h + kGap * 2;
+        options.push_back({left, belowY, std::max(top + availH - belowY, tallest)});
+        options.push_back({left, belowY, std::max(availH / 2, tallest)});
+    }
+    Packing best;
+    double bestGrow = 1e18;
+    for (const Option& o : options) {
+        Packing p = newspaper(blocks, group, idx, o.colH, false);
+        const double r = std::max(left + subject.w, o.x + p.w) + kMargin;
+        const double b = std::max(top + subject.h, o.y + p.h) + kMargin;
+        const double grow = std::max({1.0, r / designW, b / designH});
+        if (grow < bestGrow - 1e-9) {
+            bestGrow = grow;
+            for (ScenePoint& q : p.pos) {
+                q.x += o.x;
+                q.y += o.y;
+            }
+            best = std::move(p);
+        }
+    }
+    return best;
+}
+// The subject of a busy step, reduced (tier 1: the step's main CPU alone, the one with the most events;
+// tier 2: no address figures either; tier 3: only the main CPU's walks under its CR3 at the step's end).
+// The rest of the step stays drawn, as context.
+StepSubject Builder::subjectTier(const StepSubject& full, int tier) const {
+    std::map<int, int> count;
+    for (const Event& e : m_o.events)
+        if (e.kind != EventKind::Output && full.cpus.count(e.cpu)) ++count[e.cpu];
+    int main = full.cpus.empty() ? -1 : *full.cpus.begin();
+    for (const auto& [cpu, n] : count)
+        if (n > count[main]) main = cpu;
+    if (main < 0) return full;
+    const Cpu& mc = m_m.cpu(main);
+    const u64 cr3 = mc.regs.cr3 & pae::kCr3PdptMask;
+    EventList events;
+    for (const Event& e : m_o.events) {
+        if (e.cpu >= 0 && e.cpu != main) continue;
+        if (tier >= 3 && e.kind == EventKind::Walk && e.count > 0 && e.trace[0].entryPa - u64{e.trace[0].index} * 8 != cr3)
+            continue;
+        events.push_back(e);
+    }
+    SceneOptions o;
+    if (m_o.highlightCpus.count(main)) o.highlightCpus = {main};
+    for (const std::string& r : m_o.highlightRegisters)
+        if (r.rfind(fmt::format("cpu{}.", main), 0) == 0) o.highlightRegisters.insert(r);
+    o.highlightEntries = m_o.highlightEntries;
+    for (const TlbEntry& t : mc.tlb.entries())
+        if (m_o.highlightTlbEntries.count(t.id)) o.highlightTlbEntries.insert(t.id);
+    StepSubject s = computeSubject(m_m, events, o);
+    s.cpus = {main};  // not the other ends of its IPIs
+    for (auto it = s.tlb.begin(); it != s.tlb.end();) it = it->first == main ? std::next(it) : s.tlb.erase(it);
+    s.tables.insert(cr3);
+    return s;
+}
+
 Scene Builder::build() {
-    m_subj = computeSubject(m_m, m_o.events, m_o);
+    const StepSubject full = computeSubject(m_m, m_o.events, m_o);
+    m_subj = full;
     m_all = m_subj.empty();
-    collectEvents();
     const double designH = kDesignHeight;
     const double th = m_o.targetHeight > 0 ? m_o.targetHeight : 1080;
     const double tw = m_o.targetWidth > 0 ? m_o.targetWidth : 1920;
@@ -886,7 +1291,7 @@ Scene Builder::build() {
     double top = kMargin;
     if (!m_o.title.empty()) {
         // Aligned with the CPU column: a camera framing a subject that starts there shows the title's start.
-        m_s.items.push_back(textItem("title", "title", kMargin + kGutter, top, m_o.title, kTitleFont, true, "", false));
+        m_s.items.push_back(textItem("title", Role::Title, kMargin + kGutter, top, m_o.title, kTitleFont, true, "", false));
         m_s.items.back().h = rowHeight(kTitleFont);
         top += rowHeight(kTitleFont) + kGap * 0.5;
     }
@@ -897,104 +1302,83 @@ Scene Builder::build() {
     const auto& levels = m_levels;
     for (u64 pdpt : levels[0])
         for (unsigned i = 0; i < 4; ++i) {
-            const u64 e = m_m.memory().read64(pdpt + i * 8);
+            const u64 e = m_m.memory().read64(pae::entryAddress(pdpt, i));
             if (e & pae::P) m_via[e & pae::kFrame4K].insert(i);
         }
-    std::vector<std::vector<Block>> columns;
-    {
-        std::vector<Block> cpus;
-        for (const auto& c : m_m.cpus()) cpus.push_back(cpuBlock(c));
-        columns.push_back(std::move(cpus));
-    }
-    for (int level = 0; level < 3; ++level) {
-        std::vector<Block> col;
-        for (u64 pa : levels[static_cast<std::size_t>(level)]) {
-            Block b;
-            b.id = tableId(m_m, pa);
-            const TableSpec t = pageTable(pa, level);
-            b.subject = t.subject;
-            tableInto(b, t, 0);
-            col.push_back(std::move(b));
+    // The subject drawn large enough (kMinSubjectScale): when the whole subject of a busy step cannot be,
+    // its lesser parts become context, one tier at a time (subjectTier): then the step's main CPU alone.
+    const Scene titled = m_s;
+    std::vector<Block> blocks;
+    std::vector<ScenePoint> pos;
+    for (int tier = 0;; ++tier) {
+        m_s = titled;
+        if (tier > 0) m_subj = subjectTier(full, tier);
+        const bool figures = tier < 2;
+        m_links.clear();
+        m_entryArrows.clear();
+        m_headerArrows.clear();
+        m_interesting.clear();
+        m_multimatch.clear();
+        collectEvents();
+        blocks.clear();
+        // The blocks in their stable order: CPUs, the three table levels, the figures, the legend.
+        std::vector<int> group;  // 0 CPUs, 1-3 table levels, 4 figures, 5 legend
+        for (const auto& c : m_m.cpus()) {
+            blocks.push_back(cpuBlock(c));
+            group.push_back(0);
         }
-        if (!col.empty()) columns.push_back(std::move(col));
-    }
-    // Each column becomes one or more stacked blocks no taller than the canvas.
-    auto stack = [&](std::vector<Block>& col) {
-        std::vector<Block> chunks;
-        Block cur;
-        double y = 0;
-        for (Block& b : col) {
-            if (y > 0 && y + b.h > availH) {
-                cur.h = y - kGap;
-                chunks.push_back(std::move(cur));
-                cur = Block{};
-                y = 0;
+        for (int level = 0; level < 3; ++level)
+            for (u64 pa : levels[static_cast<std::size_t>(level)]) {
+                Block b;
+                b.id = tableId(m_m, pa);
+                const TableSpec t = pageTable(pa, level);
+                b.subject = t.subject;
+                tableInto(b, t, 0);
+                blocks.push_back(std::move(b));
+                group.push_back(level + 1);
             }
-            b.place(0, y);
-            cur.subject = cur.subject || b.subject;
-            cur.w = std::max(cur.w, b.w);
-            y += b.h + kGap;
-            for (auto& it : b.items) cur.items.push_back(std::move(it));
-        }
-        if (y > 0) {
-            cur.h = y - kGap;
-            chunks.push_back(std::move(cur));
-        }
-        return chunks;
-    };
-    std::vector<Placed> placed;
-    double contentR = kMargin + kGutter, contentB = top;
-    auto put = [&](Block& b, double bx, double by) {
-        b.place(bx, by);
-        placed.push_back({bx, by, b.w, b.h});
-        contentR = std::max(contentR, bx + b.w);
-        contentB = std::max(contentB, by + b.h);
-        for (auto& it : b.items) m_s.items.push_back(std::move(it));
-    };
-    // Skyline placement: the position (right of or below what is placed) that grows the picture least
-    // beyond the design size, then the highest, then the leftmost. `minX`: not left of it (a table level
-    // stays right of the CPUs, so its arrows run left to right).
-    auto skyline = [&](Block& b, double minX, double gap) {
-        std::vector<double> xs = {minX};
-        for (const Placed& p : placed)
-            if (p.x + p.w + gap >= minX) xs.push_back(p.x + p.w + gap);
-        double bestCost = 1e18, bx = minX, by = top;
-        for (double cx : xs) {
-            double cy = top;
-            for (const Placed& p : placed)
-                if (p.x < cx + b.w + kGap && cx < p.x + p.w + kGap) cy = std::max(cy, p.y + p.h + kGap);
-            const double r = std::max(contentR, cx + b.w), btm = std::max(contentB, cy + b.h);
-            const double grow = std::max({1.0, (r + kMargin) / designW, (btm + kMargin) / designH});
-            const double cost = grow * 1e7 + cy + cx * 1e-3;
-            if (cost < bestCost) {
-                bestCost = cost;
-                bx = cx;
-                by = cy;
+        if (m_o.figures) {
+            for (Block& b : multimatchFigures(m_m, m_o.events)) {
+                blocks.push_back(std::move(b));
+                group.push_back(4);
             }
         }
-        put(b, bx, by);
-    };
-    double cpuRight = kMargin + kGutter;
-    for (std::size_t ci = 0; ci < columns.size(); ++ci) {
-        for (Block& chunk : stack(columns[ci])) {
-            if (ci == 0) {
-                put(chunk, cpuRight, top);  // the CPUs: fixed slots at the left
-                cpuRight += chunk.w + kGap;
-            } else {
-                // Right of the CPUs on a wide canvas; below them when the canvas is narrow and that grows it least.
-                skyline(chunk, kMargin + kGutter, kColGap);
+        if (m_o.figures && figures) {
+            for (Block& b : addressFigures(m_m, m_o.events, m_links)) {
+                blocks.push_back(std::move(b));
+                group.push_back(4);
             }
         }
-    }
+        if (m_o.legend) {
+            blocks.push_back(legendBlock());
+            blocks.back().subject = false;
+            group.push_back(5);
+        }
 
-    // Figures and legend, where they grow the picture least.
-    std::vector<Block> extra;
-    if (m_o.figures) {
-        for (Block& b : multimatchFigures(m_m, m_o.events)) extra.push_back(std::move(b));
-        for (Block& b : addressFigures(m_m, m_o.events, m_links)) extra.push_back(std::move(b));
+        // The subject first: its blocks packed as a group whose shape best fits the canvas, so the camera
+        // framing it draws its text large and fills the canvas; then the context beside or under it.
+        std::vector<std::size_t> subj, ctx;
+        for (std::size_t i = 0; i < blocks.size(); ++i) (blocks[i].subject ? subj : ctx).push_back(i);
+        const double left = kMargin + kGutter;
+        pos.assign(blocks.size(), {});
+        const Packing sp = packSubject(blocks, group, subj, designW, designH);
+        for (std::size_t k = 0; k < subj.size(); ++k) pos[subj[k]] = {left + sp.pos[k].x, top + sp.pos[k].y};
+        if (!ctx.empty()) {
+            const Packing cp = packContext(blocks, group, ctx, sp, left, top, designW, designH, availH);
+            for (std::size_t k = 0; k < ctx.size(); ++k) pos[ctx[k]] = cp.pos[k];
+        }
+        if (m_all || tier >= kLastTier || sp.pos.empty() ||
+            framedScale(sp.w, sp.h, designW, designH) >= kMinSubjectScale)
+            break;
     }
-    if (m_o.legend) extra.push_back(legendBlock());
-    for (Block& b : extra) skyline(b, kMargin + kGutter, kGap);
+    double contentR = kMargin + kGutter, contentB = top;
+    for (std::size_t i = 0; i < blocks.size(); ++i) {
+        Block& b = blocks[i];
+        b.place(pos[i].x, pos[i].y);
+        contentR = std::max(contentR, pos[i].x + b.w);
+        contentB = std::max(contentB, pos[i].y + b.h);
+        for (auto& it : b.items) m_s.items.push_back(std::move(it));
+    }
 
     arrows();
     flushes();

@@ -8,6 +8,7 @@
 
 #include <cctype>
 #include <cmath>
+#include <iterator>
 #include <map>
 
 namespace tlblab {
@@ -145,7 +146,7 @@ std::string cpuColor(Theme theme, int cpu) {
     static const char* kPrintCpu[] = {"#000000", "#333333", "#000000", "#333333", "#000000", "#333333", "#000000", "#333333"};
     const std::size_t i = static_cast<std::size_t>(cpu < 0 ? 0 : cpu) % 8;
     switch (theme) {
-    case Theme::Dark: return kDarkCpu[i];
+    case Theme::Dark:
     case Theme::HighContrast: return kDarkCpu[i];
     case Theme::Print: return kPrintCpu[i];
     case Theme::Light: break;
@@ -155,7 +156,27 @@ std::string cpuColor(Theme theme, int cpu) {
 std::string themeChangedColor(Theme theme) { return palette(theme).changed; }
 std::string themeWalkColor(Theme theme) { return palette(theme).walk; }
 
-RoleStyle roleStyle(Theme theme, std::string_view role) {
+namespace {
+static constexpr const char* kRoleNames[] = {
+    "none", "addr-field", "addr-figure", "addr-frame", "arrow", "arrow-context", "arrow-cr3", "arrow-low-mapping",
+    "arrow-walk", "card-text", "card-title", "cpu-booting", "cpu-card", "cpu-card-highlight", "cpu-offline",
+    "ec-bit", "ec-bit-set", "entry", "entry-gap", "entry-global", "entry-highlight", "entry-low-mapping",
+    "entry-user", "fault", "figure-note", "figure-title", "halted", "ipi", "legend", "legend-changed",
+    "legend-conflict", "legend-global", "legend-highlight", "legend-low-mapping", "legend-speculative",
+    "legend-user", "legend-walk", "mce-bit-clear", "mce-bit-set", "mce-overlay", "mce-register", "mce-text",
+    "mce-wash", "mm-diff", "mm-figure", "mm-range-global", "mm-range-plain", "mm-range-speculative",
+    "mm-range-user", "mm-same", "multimatch", "register", "register-highlight", "table", "table-columns",
+    "table-header", "title", "tlb-entry", "tlb-entry-global", "tlb-entry-speculative", "tlb-entry-user",
+    "tlb-table",
+};
+}  // namespace
+
+const char* roleName(Role r) {
+    static_assert(std::size(kRoleNames) == static_cast<std::size_t>(Role::TlbTable) + 1);
+    return kRoleNames[static_cast<std::size_t>(r)];
+}
+
+RoleStyle roleStyle(Theme theme, Role role) {
     const Palette& p = palette(theme);
     const bool hc = theme == Theme::HighContrast;
     RoleStyle s;
@@ -169,62 +190,61 @@ RoleStyle roleStyle(Theme theme, std::string_view role) {
     // One colour, one meaning: global (teal), user (sand), speculative (violet, dashed), low mapping
     // (orange), conflict (red), walk (green), changed (blue bar), highlight (gold outline, painted over
     // the item's own style). CPUs have their own colours (cpuColor) on cards, CR3 arrows and IPIs.
-    if (role == "cpu-card") set(p.card, p.cardStroke, 3);
-    else if (role == "cpu-card-highlight") set(p.card, p.highlightStroke, 5);
-    else if (role == "halted") set(p.card, p.danger, 4);
-    else if (role == "cpu-offline") {
+    if (role == Role::CpuCard) set(p.card, p.cardStroke, 3);
+    else if (role == Role::CpuCardHighlight) set(p.card, p.highlightStroke, 5);
+    else if (role == Role::Halted) set(p.card, p.danger, 4);
+    else if (role == Role::CpuOffline) {
         set(p.offline, p.muted, 2, p.muted);
         s.dashed = true;
-    } else if (role == "cpu-booting") {
+    } else if (role == Role::CpuBooting) {
         set(p.card, p.cardStroke, 3);
         s.dashed = true;
-    } else if (role == "card-title" || role == "card-text" || role == "title" || role == "figure-title") {
+    } else if (role == Role::CardTitle || role == Role::CardText || role == Role::Title || role == Role::FigureTitle) {
         s.text = p.text;
-    } else if (role == "figure-note") {
+    } else if (role == Role::FigureNote) {
         s.text = p.muted;
-    } else if (role == "register") set(p.tableFill, p.tableStroke, 1.5);
-    else if (role == "register-highlight" || role == "entry-highlight")
+    } else if (role == Role::Register) set(p.tableFill, p.tableStroke, 1.5);
+    else if (role == Role::RegisterHighlight || role == Role::EntryHighlight)
         set(p.highlight, p.highlightStroke, 3, hc ? "#000000" : p.text);
-    else if (role == "mce-register" || role == "multimatch" || role == "mm-diff")
+    else if (role == Role::MceRegister || role == Role::Multimatch || role == Role::MmDiff || role == Role::Fault)
         set(p.danger, p.dangerText, 3, p.dangerText);
-    else if (role == "mm-same") set("none", p.rowLine, 1);
-    else if (role == "table" || role == "tlb-table") set(p.tableFill, p.tableStroke, 2);
-    else if (role == "table-header") set(p.header, p.tableStroke, 2);
-    else if (role == "table-columns") set(p.columns, p.rowLine, 1, p.muted);
-    else if (role == "entry" || role == "tlb-entry" || role == "mm-range-plain") set("none", p.rowLine, 1);
-    else if (role == "entry-low-mapping") set(p.low, p.lowStroke, 2);
-    else if (role == "entry-gap") set("none", p.rowLine, 1, p.muted);
-    else if (role == "tlb-entry-global" || role == "entry-global" || role == "mm-range-global" || role == "legend-global")
+    else if (role == Role::Table || role == Role::TlbTable || role == Role::AddrField || role == Role::AddrFrame)
+        set(p.tableFill, p.tableStroke, 2);
+    else if (role == Role::TableHeader) set(p.header, p.tableStroke, 2);
+    else if (role == Role::TableColumns) set(p.columns, p.rowLine, 1, p.muted);
+    else if (role == Role::Entry || role == Role::TlbEntry || role == Role::MmRangePlain || role == Role::MmSame)
+        set("none", p.rowLine, 1);
+    else if (role == Role::EntryLowMapping || role == Role::LegendLowMapping) set(p.low, p.lowStroke, 2);
+    else if (role == Role::EntryGap) set("none", p.rowLine, 1, p.muted);
+    else if (role == Role::TlbEntryGlobal || role == Role::EntryGlobal || role == Role::MmRangeGlobal ||
+             role == Role::LegendGlobal)
         set(p.global, p.globalStroke, 1.5);
-    else if (role == "tlb-entry-user" || role == "entry-user" || role == "mm-range-user" || role == "legend-user")
+    else if (role == Role::TlbEntryUser || role == Role::EntryUser || role == Role::MmRangeUser || role == Role::LegendUser)
         set(p.user, p.rowLine, 1);
-    else if (role == "tlb-entry-speculative" || role == "mm-range-speculative" || role == "legend-speculative") {
+    else if (role == Role::TlbEntrySpeculative || role == Role::MmRangeSpeculative || role == Role::LegendSpeculative) {
         set(p.spec, p.specStroke, 2);
         s.dashed = true;
-    } else if (role == "legend-low-mapping") set(p.low, p.lowStroke, 2);
-    else if (role == "legend-conflict") set(p.danger, p.danger, 1);
-    else if (role == "legend-walk") set("none", p.walk, 4);
-    else if (role == "legend-changed") set(p.changed, p.changed, 1);
-    else if (role == "legend-highlight") set("none", p.highlightStroke, 4);
-    else if (role == "legend" || role == "addr-figure" || role == "mm-figure") set(p.bg, p.muted, 1.5);
-    else if (role == "addr-field" || role == "addr-frame") set(p.tableFill, p.tableStroke, 2);
-    else if (role == "fault") set(p.danger, p.dangerText, 3, p.dangerText);
-    else if (role == "ec-bit" || role == "mce-bit-clear") set(p.tableFill, p.rowLine, 1, p.muted);
-    else if (role == "ec-bit-set") set(p.tableFill, p.danger, 3);
-    else if (role == "mce-bit-set") set(p.dangerText, p.dangerText, 2, p.danger);
-    else if (role == "mce-text") s.text = p.dangerText;
-    else if (role == "mce-overlay") set(p.danger, p.dangerText, 5, p.dangerText);
-    else if (role == "mce-wash") {
+    } else if (role == Role::LegendConflict) set(p.danger, p.danger, 1);
+    else if (role == Role::LegendWalk) set("none", p.walk, 4);
+    else if (role == Role::LegendChanged) set(p.changed, p.changed, 1);
+    else if (role == Role::LegendHighlight) set("none", p.highlightStroke, 4);
+    else if (role == Role::Legend || role == Role::AddrFigure || role == Role::MmFigure) set(p.bg, p.muted, 1.5);
+    else if (role == Role::EcBit || role == Role::MceBitClear) set(p.tableFill, p.rowLine, 1, p.muted);
+    else if (role == Role::EcBitSet) set(p.tableFill, p.danger, 3);
+    else if (role == Role::MceBitSet) set(p.dangerText, p.dangerText, 2, p.danger);
+    else if (role == Role::MceText) s.text = p.dangerText;
+    else if (role == Role::MceOverlay) set(p.danger, p.dangerText, 5, p.dangerText);
+    else if (role == Role::MceWash) {
         set(p.danger, p.danger, 5);
         s.fillOpacity = 0.16;
-    } else if (role == "arrow") set("none", p.arrow, 2);
-    else if (role == "arrow-context") set("none", p.muted, 1.5);
-    else if (role == "arrow-cr3") set("none", p.cardStroke, 3);
-    else if (role == "ipi") {
+    } else if (role == Role::Arrow) set("none", p.arrow, 2);
+    else if (role == Role::ArrowContext) set("none", p.muted, 1.5);
+    else if (role == Role::ArrowCr3) set("none", p.cardStroke, 3);
+    else if (role == Role::Ipi) {
         set("none", p.cardStroke, 3.5);
         s.dashed = true;
-    } else if (role == "arrow-walk") set("none", p.walk, 4.5);
-    else if (role == "arrow-low-mapping") {
+    } else if (role == Role::ArrowWalk) set("none", p.walk, 4.5);
+    else if (role == Role::ArrowLowMapping) {
         set("none", p.lowStroke, 3);
         s.dashed = true;
     }
@@ -366,7 +386,7 @@ std::string sceneToSvg(const Scene& s, Theme theme, const std::string& idPrefix)
     for (; k < prims.size() && prims[k].item < 0; ++k) o += svgPrim(prims[k]) + "\n";
     for (std::size_t i = 0; i < s.items.size(); ++i) {
         const SceneItem& it = s.items[i];
-        o += fmt::format(R"(<g id="{}" class="{}">)", xmlEscape(idPrefix + it.id), xmlEscape(it.role));
+        o += fmt::format(R"(<g id="{}" class="{}">)", xmlEscape(idPrefix + it.id), roleName(it.role));
         if (!it.tooltip.empty()) o += "<title>" + xmlEscape(it.tooltip) + "</title>";
         for (; k < prims.size() && prims[k].item == static_cast<int>(i); ++k) o += svgPrim(prims[k]);
         o += "</g>\n";

@@ -134,9 +134,8 @@ StateHash hashMachine(const Machine& m, unsigned lruSlack) {
         h.add(static_cast<u64>(static_cast<std::int64_t>(c.currentTask)));
         h.add(static_cast<u64>(static_cast<std::int64_t>(c.activeMm)));
         h.add(static_cast<u64>(c.tlbState));
-        h.add(c.callStack.size());
-        for (const auto& f : c.callStack) h.add(f);
-        h.add(c.waitingFor);
+        for (u64 w : c.callStack.stateWords()) h.add(w);
+        h.add(c.waitingFor.stateWord() | (c.steps.stateWord() << 32));
         hashTlb(h, c.tlb, lruSlack);
     }
     for (const Mm& mm : m.mms()) {
@@ -148,10 +147,7 @@ StateHash hashMachine(const Machine& m, unsigned lruSlack) {
         h.add(static_cast<u64>(static_cast<std::int64_t>(t.mm)));
     }
     const KernelState& k = m.kernel();
-    h.add(u64{k.booted} | (u64{k.lowMappings} << 1) | (u64{k.callinDone} << 2) | (u64{k.panicked} << 3) |
-          (static_cast<u64>(k.variant) << 8));
-    h.add(static_cast<u64>(static_cast<std::int64_t>(k.bootingCpu)));
-    h.add(static_cast<u64>(static_cast<std::int64_t>(k.bootingBy)));
+    for (u64 w : k.stateWords()) h.add(w);
     Hasher mem;
     m.memory().forEachFrame([&](u64 pa, const Frame& f) {
         // Two cheap polynomial lanes over the frame (one multiply per word each), mixed at the end.
@@ -212,6 +208,20 @@ u64 namedTaskBit(const Machine& m, const std::string& name) {
     return kTaskBits;
 }
 
+// A step of a fine-grained kernel path (or an op that starts one): IPIs, hotplug, page tables.
+Footprint kernelPathFootprint(u64 allCpus) { return {allCpus | kKernel | kMemPdpt, allCpus | kKernel | kMemPdpt}; }
+// Handling a flush IPI on `cpu`: its registers and TLB (leave_mm reads the PDPT), the ack.
+Footprint ipiFootprint(int cpu) { return {cpuBit(cpu) | kKernel | kMemPdpt, cpuBit(cpu) | kKernel}; }
+
+bool startsKernelPath(OpCode c) {
+    switch (c) {
+    case OpCode::NativeCpuUp: case OpCode::DoBootCpu: case OpCode::FlushTlbAllIpi: case OpCode::ZapLowMappings:
+    case OpCode::StartSecondary: case OpCode::SetCpuOnline:
+        return true;
+    default: return false;
+    }
+}
+
 // `m` is the state the op runs in, or null for a bound valid in every state; `ref` names the
 // tasks; `mayRun` holds the bits of every user task the op's CPU can be running (used when m is
 // null: only the CPU's own schedule ops change what it runs).
@@ -262,6 +272,13 @@ bool hasMachineCheck(const Machine& m, int& cpu) {
     return false;
 }
 
+Op kernelStepOp(int cpu) {
+    Op op;
+    op.code = OpCode::KernelStep;
+    op.cpu = cpu;
+    return op;
+}
+
 Op speculateOp(int cpu, u32 va) {
     Op op;
     op.code = OpCode::Speculate;
@@ -292,6 +309,7 @@ struct Rec {
     std::uint16_t code = 0;  // bit 15: speculation; the rest: thread index or speculation index
 };
 constexpr std::uint16_t kSpecBit = 0x8000;
+constexpr std::uint16_t kStepCode = 0x7fff;  // a kernel_step (fine-grained mode), not a thread op
 constexpr u32 kNoParent = ~u32{0};
 
 class FingerprintSet {
@@ -401,9 +419,11 @@ struct FingerprintContext {
     std::vector<unsigned> riskWays;  // [array] ways of that array in the whole TLB
     std::vector<std::pair<u64, const Frame*>> initialFrames;  // (frame address, contents) of the initial machine, sorted
     u64 initialMemory = 0;
+    std::size_t initialTasks = 0;
 
     void init(const Machine& start, unsigned lruSlack) {
         slack = lruSlack;
+        initialTasks = start.tasks().size();
         start.memory().forEachFrame([&](u64 pa, const Frame& f) {
             initialFrames.emplace_back(pa, &f);
             initialMemory += frameSum(pa, f, Perm{});
@@ -473,6 +493,21 @@ struct FingerprintContext {
 
     u64 memory(const PhysMemory& mem, const Perm& p) const { return memoryFrom(mem, p, initialMemory, initialFrames); }
 
+    // The memory sum of `mem`, a copy of `base` (sum `baseSum`) after its last `writes` writes
+    // (at most PhysMemory::kWriteLogSize, none of them creating a frame).
+    static u64 memoryAfterWrites(const PhysMemory& base, const PhysMemory& mem, const Perm& p, u64 baseSum, u64 writes) {
+        u64 sum = baseSum;
+        for (std::size_t i = 0; i < writes; ++i) {
+            const u64 a = mem.recentWrite(i) & ~u64{7};
+            bool seen = false;
+            for (std::size_t j = 0; j < i && !seen; ++j) seen = (mem.recentWrite(j) & ~u64{7}) == a;
+            if (seen) continue;
+            const u64 frame = a & ~u64{0xfff}, at = p.pa(frame) + (a & 0xfff);
+            sum += memWord(at, p.word(frame, mem.read64(a))) - memWord(at, p.word(frame, base.read64(a)));
+        }
+        return sum;
+    }
+
     // The memory sum of `mem` from that of the memory it was copied from (sum `baseSum`, frames
     // `baseFrames`, sorted by address): only frames no longer shared with it can differ.
     u64 memoryFrom(const PhysMemory& mem, const Perm& p, u64 baseSum,
@@ -500,32 +535,35 @@ struct FingerprintContext {
         return sum;
     }
 
-    u64 fingerprint(const Machine& m, const std::vector<int>& pcs, const Perm& p) const {
-        return fingerprint(m, pcs, p, memory(m.memory(), p));
+    // The fingerprint is a mix of three parts: each CPU's (under the permutation, at the position
+    // it moves to), the machine-wide rest (mms, tasks, kernel state) and the memory sum. The parts
+    // are kept apart so that a successor recomputes only those its operation can change.
+    u64 cpuPart(const Cpu& c, int pc, const Perm& p) const {
+        Fp h;
+        h.add(static_cast<u64>(pc) | (static_cast<u64>(c.state) << 32) | (static_cast<u64>(c.cpl) << 40) |
+              (static_cast<u64>(c.tlbState) << 48));
+        h.add(c.regs.cr0);
+        h.add(p.pa(c.regs.cr3));
+        h.add(c.regs.cr4 | (static_cast<u64>(c.regs.efer) << 32));
+        for (u64 e : c.regs.pdpte) h.add(p.entry(e));
+        h.add(c.mcgStatus);
+        h.add(c.mc0Status);
+        h.add(static_cast<u64>(static_cast<std::uint32_t>(p.task(c.currentTask))) |
+              (static_cast<u64>(static_cast<std::uint32_t>(p.mm(c.activeMm))) << 32));
+        const std::array<u64, 2> stack = c.callStack.stateWords();
+        h.add(stack[0]);
+        h.add(stack[1]);
+        KernelWait wait = c.waitingFor;
+        wait.cpu = p.cpu(wait.cpu);
+        h.add(wait.stateWord() | (c.steps.stateWord() << 32));
+        tlb(h, c.tlb, p);
+        return h.h;
     }
-    u64 fingerprint(const Machine& m, const std::vector<int>& pcs, const Perm& p, u64 memorySum) const {
+    // The part of CPU `src` at its place under `p`.
+    static u64 placed(u64 part, std::size_t position) { return mix64(part ^ (position * 0x9e3779b97f4a7c15ull + 1)); }
+    u64 restPart(const Machine& m, const Perm& p) const {
         Fp h;
         h.add(static_cast<u64>(m.cpuModel()));
-        const auto& cpus = m.cpus();
-        for (std::size_t j = 0; j < cpus.size(); ++j) {
-            const std::size_t src = p.identity ? j : static_cast<std::size_t>(p.cpuAt[j]);
-            const Cpu& c = cpus[src];
-            h.add(static_cast<u64>(pcs[src]) | (static_cast<u64>(c.state) << 32) | (static_cast<u64>(c.cpl) << 40) |
-                  (static_cast<u64>(c.tlbState) << 48));
-            h.add(c.regs.cr0);
-            h.add(p.pa(c.regs.cr3));
-            h.add(c.regs.cr4);
-            h.add(c.regs.efer);
-            for (u64 e : c.regs.pdpte) h.add(p.entry(e));
-            h.add(c.mcgStatus);
-            h.add(c.mc0Status);
-            h.add(static_cast<u64>(static_cast<std::int64_t>(p.task(c.currentTask))));
-            h.add(static_cast<u64>(static_cast<std::int64_t>(p.mm(c.activeMm))));
-            h.add(c.callStack.size());
-            for (const auto& f : c.callStack) h.add(f);
-            h.add(c.waitingFor);
-            tlb(h, c.tlb, p);
-        }
         const auto& mms = m.mms();
         h.add(mms.size());
         for (std::size_t j = 0; j < mms.size(); ++j) {
@@ -537,17 +575,41 @@ struct FingerprintContext {
         h.add(tasks.size());
         for (std::size_t j = 0; j < tasks.size(); ++j) {
             const Task& t = tasks[p.identity ? j : static_cast<std::size_t>(p.taskAt[j])];
-            h.add(tasks[j].name);  // names label positions; a permutation moves roles, not names
+            // Names label positions (a permutation moves roles, not names); those of the initial
+            // machine are the same in every state.
+            if (j >= initialTasks) h.add(tasks[j].name);
             h.add(static_cast<u64>(static_cast<std::int64_t>(p.mm(t.mm))));
         }
         const KernelState& k = m.kernel();
-        h.add(u64{k.booted} | (u64{k.lowMappings} << 1) | (u64{k.callinDone} << 2) | (u64{k.panicked} << 3) |
-              (static_cast<u64>(k.variant) << 8));
-        h.add(static_cast<u64>(static_cast<std::int64_t>(p.cpu(k.bootingCpu))));
-        h.add(static_cast<u64>(static_cast<std::int64_t>(p.cpu(k.bootingBy))));
+        KernelState moved;  // the fields stateWords() reads, with the CPUs moved
+        moved.booted = k.booted;
+        moved.variant = k.variant;
+        moved.lowMappings = k.lowMappings;
+        moved.callinDone = k.callinDone;
+        moved.panicked = k.panicked;
+        moved.fineSteps = k.fineSteps;
+        moved.bootingCpu = p.cpu(k.bootingCpu);
+        moved.bootingBy = p.cpu(k.bootingBy);
+        moved.flushBy = p.cpu(k.flushBy);
+        for (u64 w : moved.stateWords()) h.add(w);
         h.add(m.memory().frameCount());
+        return h.h;
+    }
+    static u64 combine(u64 cpuSum, u64 rest, u64 memorySum) {
+        Fp h;
+        h.add(cpuSum);
+        h.add(rest);
         h.add(memorySum);
         return mix64(h.h);
+    }
+    u64 cpuSum(const Machine& m, const std::vector<int>& pcs, const Perm& p) const {
+        u64 sum = 0;
+        for (std::size_t i = 0; i < m.cpus().size(); ++i)
+            sum += placed(cpuPart(m.cpus()[i], pcs[i], p), static_cast<std::size_t>(p.cpu(static_cast<int>(i))));
+        return sum;
+    }
+    u64 fingerprint(const Machine& m, const std::vector<int>& pcs, const Perm& p) const {
+        return combine(cpuSum(m, pcs, p), restPart(m, p), memory(m.memory(), p));
     }
 };
 
@@ -628,7 +690,7 @@ std::vector<Perm> symmetryPerms(const ExploreProblem& problem, const Machine& st
         w.tables.push_back(pgd >> 12);
         const PhysMemory& mem = start.memory();
         for (unsigned i = 0; i < 4; ++i) {
-            const u64 e = mem.read64(pgd + i * 8);
+            const u64 e = mem.read64(pae::entryAddress(pgd, i));
             if (!(e & pae::P)) {
                 w.tables.push_back(0);
                 continue;
@@ -636,13 +698,13 @@ std::vector<Perm> symmetryPerms(const ExploreProblem& problem, const Machine& st
             const u64 pd = e & pae::kFrame4K;
             w.tables.push_back(pd >> 12);
             for (unsigned j = 0; j < 512; ++j) {
-                const u64 pde = mem.read64(pd + j * 8);
+                const u64 pde = mem.read64(pae::entryAddress(pd, j));
                 if (!(pde & pae::P) || (pde & pae::PS)) continue;
                 const u64 pt = pde & pae::kFrame4K;
                 w.tables.push_back(pt >> 12);
                 w.pts.push_back(pt >> 12);
                 for (unsigned k = 0; k < 512; ++k) {
-                    const u64 pte = mem.read64(pt + k * 8);
+                    const u64 pte = mem.read64(pae::entryAddress(pt, k));
                     if (pte & pae::P) w.pages.push_back((pte & pae::kFrame4K) >> 12);
                 }
             }
@@ -780,6 +842,10 @@ struct Worker {
     std::vector<Succ> out, local;
     std::vector<std::pair<u64, const Frame*>> nodeFrames;  // frames of the state being expanded, by address
     std::vector<u64> nodeMemory;                           // its memory sum under each permutation
+    std::vector<std::vector<u64>> stackMemory;             // [level][perm] memory sums along the replayed path
+    std::vector<u64> nodeCpuSum;                           // the sum of its CPU parts under each permutation
+    std::vector<u64> nodeRest;                             // its machine-wide part under each permutation
+    std::vector<u64> nodeCpuParts;                         // [perm * cpus + cpu] each CPU's part
     u64 transitions = 0, reduced = 0, ends = 0, blocked = 0;
     bool overflow = false;
 };
@@ -820,7 +886,7 @@ namespace {
 
 // Whether the first TLB level of every CPU holds all its entries, so that the search can run with
 // that level alone while no first-level set comes near full (checked on every state reached).
-constexpr unsigned kCompactWays = 16;  // ways of a fully associative first-level array in a compact search
+constexpr unsigned kCompactWays = 8;  // ways of a fully associative first-level array in a compact search
 
 bool firstLevelOnly(const Machine& m) {
     for (const Cpu& c : m.cpus()) {
@@ -876,8 +942,9 @@ ExploreResult exploreOnce(const ExploreProblem& problem, const ExploreOptions& o
         if (!threadOf(c).empty() && c >= ncpu)
             throw OpError(threadOf(c).front().loc, fmt::format("a thread for cpu{}, but the machine has {} CPUs", c, ncpu));
     for (int c = 0; c < ncpu; ++c)
-        if (threadOf(c).size() >= kSpecBit || specOf(c).size() >= kSpecBit)
-            throw OpError(SourceLoc{}, fmt::format("cpu{}: explore handles at most {} operations per thread", c, kSpecBit - 1));
+        if (threadOf(c).size() >= kStepCode || specOf(c).size() >= kStepCode)
+            throw OpError(SourceLoc{}, fmt::format("cpu{}: explore handles at most {} operations per thread", c, kStepCode - 1));
+    const bool fine = problem.initial.kernel().fineSteps;
 
     // Upper bound of TLB fills before any set could evict (see hashTlb).
     u64 totalOps = 0, totalSpec = 0;
@@ -902,9 +969,11 @@ ExploreResult exploreOnce(const ExploreProblem& problem, const ExploreOptions& o
         auto& f = future[static_cast<std::size_t>(c)];
         f.resize(th.size() + 1);
         if (!specOf(c).empty()) f[th.size()] = speculationFootprint(c);
+        if (fine) f[th.size()] |= ipiFootprint(c);  // any CPU may be sent a flush IPI
         for (std::size_t i = th.size(); i-- > 0;) {
             f[i] = f[i + 1];
             f[i] |= opFootprint(th[i], nullptr, problem.initial, mayRun[static_cast<std::size_t>(c)], allCpus);
+            if (fine && startsKernelPath(th[i].code)) f[i] |= kernelPathFootprint(allCpus);  // and its steps
         }
     }
 
@@ -915,6 +984,7 @@ ExploreResult exploreOnce(const ExploreProblem& problem, const ExploreOptions& o
         start.execute(off, nullptr);
     }
     res.compactTlb = compact;
+    res.fineSteps = fine;
     FingerprintContext ctx;
     // LRU order counts where a set of the whole TLB could evict: the first level's real ways.
     for (const auto& arr : start.cpus().front().tlb.arrays()) ctx.riskWays.push_back(arr.config.ways);
@@ -946,6 +1016,7 @@ ExploreResult exploreOnce(const ExploreProblem& problem, const ExploreOptions& o
     std::vector<Worker> workers(static_cast<std::size_t>(nthreads));
 
     auto opOf = [&](const Rec& r) {
+        if (r.code == kStepCode) return kernelStepOp(r.cpu);
         return (r.code & kSpecBit) ? speculateOp(r.cpu, specOf(r.cpu)[r.code & ~kSpecBit]) : threadOf(r.cpu)[r.code];
     };
     auto finish = [&]() {
@@ -963,7 +1034,7 @@ ExploreResult exploreOnce(const ExploreProblem& problem, const ExploreOptions& o
             ScheduleStep st;
             st.cpu = p.cpu;
             st.speculation = (p.code & kSpecBit) != 0;
-            st.threadIndex = st.speculation ? -1 : p.code;
+            st.threadIndex = st.speculation || p.code == kStepCode ? -1 : p.code;
             st.op = opOf(p);
             s.push_back(std::move(st));
         }
@@ -995,10 +1066,24 @@ ExploreResult exploreOnce(const ExploreProblem& problem, const ExploreOptions& o
             w.path[i] = r;
             r = recs[r].parent;
         }
+        // The memory sum of level i under each permutation, from level i - 1's and its writes.
+        auto sums = [&](std::size_t i) {
+            std::vector<u64>& out = w.stackMemory[i];
+            out.resize(perms.size());
+            const PhysMemory& now = w.stack[i].memory();
+            const u64 writes = i == 0 ? ~u64{0} : now.writeCount() - w.stack[i - 1].memory().writeCount();
+            for (std::size_t p = 0; p < perms.size(); ++p)
+                out[p] = i > 0 && now.sameFrames(w.stack[i - 1].memory()) ? w.stackMemory[i - 1][p]
+                         : writes <= PhysMemory::kWriteLogSize
+                             ? ctx.memoryAfterWrites(w.stack[i - 1].memory(), now, perms[p], w.stackMemory[i - 1][p], writes)
+                             : ctx.memory(now, perms[p]);
+        };
         if (w.stack.empty()) {
             w.stack.push_back(start);
             w.pcs.push_back(pcs0);
             w.recAt.push_back(0);
+            w.stackMemory.emplace_back();
+            sums(0);
         }
         std::size_t k = 1;
         while (k <= d && k < w.recAt.size() && w.recAt[k] == w.path[k]) ++k;
@@ -1007,14 +1092,16 @@ ExploreResult exploreOnce(const ExploreProblem& problem, const ExploreOptions& o
                 w.stack.push_back(w.stack[i - 1]);
                 w.pcs.push_back(w.pcs[i - 1]);
                 w.recAt.push_back(0);
+                w.stackMemory.emplace_back();
             } else {
                 w.stack[i] = w.stack[i - 1];
                 w.pcs[i] = w.pcs[i - 1];
             }
             const Rec& x = recs[w.path[i]];
             w.stack[i].execute(opOf(x), nullptr);
-            if (!(x.code & kSpecBit)) w.pcs[i][x.cpu]++;
+            if (!(x.code & kSpecBit) && x.code != kStepCode) w.pcs[i][x.cpu]++;
             w.recAt[i] = w.path[i];
+            sums(i);
         }
         w.recAt.resize(d + 1);
     };
@@ -1024,16 +1111,42 @@ ExploreResult exploreOnce(const ExploreProblem& problem, const ExploreOptions& o
         materialise(w, rec, depth);
         const Machine& m = w.stack[static_cast<std::size_t>(depth)];
         const std::vector<int>& pcs = w.pcs[static_cast<std::size_t>(depth)];
-        w.nodeFrames.clear();
-        m.memory().forEachFrame([&](u64 pa, const Frame& f) { w.nodeFrames.emplace_back(pa, &f); });
-        std::sort(w.nodeFrames.begin(), w.nodeFrames.end());
+        bool framesListed = false;  // w.nodeFrames, only for a successor with many writes
+        auto nodeFrames = [&]() -> const std::vector<std::pair<u64, const Frame*>>& {
+            if (!framesListed) {
+                w.nodeFrames.clear();
+                m.memory().forEachFrame([&](u64 pa, const Frame& f) { w.nodeFrames.emplace_back(pa, &f); });
+                std::sort(w.nodeFrames.begin(), w.nodeFrames.end());
+                framesListed = true;
+            }
+            return w.nodeFrames;
+        };
         w.nodeMemory.resize(perms.size());
-        for (std::size_t k = 0; k < perms.size(); ++k) w.nodeMemory[k] = ctx.memory(m.memory(), perms[k]);
+        w.nodeCpuSum.resize(perms.size());
+        w.nodeRest.resize(perms.size());
+        w.nodeCpuParts.resize(perms.size() * static_cast<std::size_t>(ncpu));
+        for (std::size_t k = 0; k < perms.size(); ++k) {
+            w.nodeMemory[k] = w.stackMemory[static_cast<std::size_t>(depth)][k];
+            w.nodeRest[k] = ctx.restPart(m, perms[k]);
+            u64 sum = 0;
+            for (int i = 0; i < ncpu; ++i) {
+                const u64 part = FingerprintContext::placed(
+                    ctx.cpuPart(m.cpu(i), pcs[static_cast<std::size_t>(i)], perms[k]), static_cast<std::size_t>(perms[k].cpu(i)));
+                w.nodeCpuParts[k * static_cast<std::size_t>(ncpu) + static_cast<std::size_t>(i)] = part;
+                sum += part;
+            }
+            w.nodeCpuSum[k] = sum;
+        }
         w.local.clear();
+        // A successor: a thread op (index = its place in the thread), a speculation (spec) or a
+        // kernel step (index = kStepCode).
         auto step = [&](int cpu, bool spec, int index) {
-            const Op op = spec ? speculateOp(cpu, specOf(cpu)[static_cast<std::size_t>(index)])
-                               : threadOf(cpu)[static_cast<std::size_t>(index)];
+            const bool kstep = index == kStepCode;
+            const Op op = kstep  ? kernelStepOp(cpu)
+                          : spec ? speculateOp(cpu, specOf(cpu)[static_cast<std::size_t>(index)])
+                                 : threadOf(cpu)[static_cast<std::size_t>(index)];
             if (spec && !speculationChanges(m, cpu, static_cast<u32>(op.a))) return false;
+            if (kstep ? !KernelOps::canStep(m, cpu) : !spec && KernelOps::waits(m, op)) return false;
             w.scratch = m;  // also after an op that threw: a kernel op may fail part-way
             try {
                 w.scratch.execute(op, nullptr);
@@ -1042,16 +1155,38 @@ ExploreResult exploreOnce(const ExploreProblem& problem, const ExploreOptions& o
             }
             ++w.transitions;
             w.scratchPcs = pcs;
-            if (!spec) w.scratchPcs[static_cast<std::size_t>(cpu)]++;
+            if (!spec && !kstep) w.scratchPcs[static_cast<std::size_t>(cpu)]++;
             Succ s;
+            hasMachineCheck(w.scratch, s.mcCpu);
+            // Only the CPUs the op can write have new parts (a machine check's panic stops them all);
+            // the memory sum is the node's while the copy shares its frames.
+            const u64 changed = s.mcCpu >= 0 ? allCpus
+                                : spec      ? cpuBit(cpu)
+                                            : opFootprint(op, &m, problem.initial, 0, allCpus).w & allCpus;
+            const bool sameMemory = w.scratch.memory().sameFrames(m.memory());
+            const u64 writes = w.scratch.memory().writeCount() - m.memory().writeCount();
+            // Accesses, speculation and invlpg leave mms, tasks and the kernel state alone.
+            const bool sameRest = s.mcCpu < 0 && (op.code == OpCode::Speculate || op.code == OpCode::Access ||
+                                                  op.code == OpCode::Invlpg);
             s.fp = ~u64{0};
-            for (std::size_t k = 0; k < perms.size(); ++k)
-                s.fp = std::min(s.fp, ctx.fingerprint(w.scratch, w.scratchPcs, perms[k],
-                                                      ctx.memoryFrom(w.scratch.memory(), perms[k], w.nodeMemory[k], w.nodeFrames)));
+            for (std::size_t k = 0; k < perms.size(); ++k) {
+                u64 sum = w.nodeCpuSum[k];
+                for (int i = 0; i < ncpu; ++i) {
+                    if (!(changed & cpuBit(i))) continue;
+                    sum -= w.nodeCpuParts[k * static_cast<std::size_t>(ncpu) + static_cast<std::size_t>(i)];
+                    sum += FingerprintContext::placed(ctx.cpuPart(w.scratch.cpu(i), w.scratchPcs[static_cast<std::size_t>(i)], perms[k]),
+                                                      static_cast<std::size_t>(perms[k].cpu(i)));
+                }
+                const u64 mem = sameMemory ? w.nodeMemory[k]
+                                : writes <= PhysMemory::kWriteLogSize
+                                    ? ctx.memoryAfterWrites(m.memory(), w.scratch.memory(), perms[k], w.nodeMemory[k], writes)
+                                    : ctx.memoryFrom(w.scratch.memory(), perms[k], w.nodeMemory[k], nodeFrames());
+                const u64 rest = sameRest ? w.nodeRest[k] : ctx.restPart(w.scratch, perms[k]);
+                s.fp = std::min(s.fp, FingerprintContext::combine(sum, rest, mem));
+            }
             s.parent = rec;
             s.cpu = static_cast<std::uint16_t>(cpu);
             s.code = static_cast<std::uint16_t>(index | (spec ? kSpecBit : 0));
-            hasMachineCheck(w.scratch, s.mcCpu);
             if (compact && nearEviction(w.scratch)) w.overflow = true;
             w.local.push_back(s);
             return true;
@@ -1061,13 +1196,18 @@ ExploreResult exploreOnce(const ExploreProblem& problem, const ExploreOptions& o
             for (int c = 0; c < ncpu && !reduced; ++c) {
                 const int pc = pcs[static_cast<std::size_t>(c)];
                 if (pc >= static_cast<int>(threadOf(c).size())) continue;
-                Footprint mine = opFootprint(threadOf(c)[static_cast<std::size_t>(pc)], &m, problem.initial, 0, allCpus);
+                if (fine && KernelOps::busy(m, c)) continue;  // its next transition is a kernel step
+                const Op& next = threadOf(c)[static_cast<std::size_t>(pc)];
+                Footprint mine = opFootprint(next, &m, problem.initial, 0, allCpus);
+                if (fine && startsKernelPath(next.code)) mine |= kernelPathFootprint(allCpus);
                 if (!specOf(c).empty()) mine |= speculationFootprint(c);
                 bool independent = true;
-                for (int o = 0; o < ncpu && independent; ++o)
-                    if (o != c)
-                        independent = !conflict(
-                            mine, future[static_cast<std::size_t>(o)][static_cast<std::size_t>(pcs[static_cast<std::size_t>(o)])]);
+                for (int o = 0; o < ncpu && independent; ++o) {
+                    if (o == c) continue;
+                    Footprint theirs = future[static_cast<std::size_t>(o)][static_cast<std::size_t>(pcs[static_cast<std::size_t>(o)])];
+                    if (fine && m.cpu(o).steps.next != KernelStep::None) theirs |= kernelPathFootprint(allCpus);
+                    independent = !conflict(mine, theirs);
+                }
                 if (!independent) continue;
                 if (!step(c, false, pc)) continue;  // not enabled: not a persistent set
                 for (int k = 0; k < static_cast<int>(specOf(c).size()); ++k) step(c, true, k);
@@ -1086,13 +1226,14 @@ ExploreResult exploreOnce(const ExploreProblem& problem, const ExploreOptions& o
         if (!reduced)
             for (int c = 0; c < ncpu; ++c) {
                 const int pc = pcs[static_cast<std::size_t>(c)];
+                if (fine) step(c, false, kStepCode);
                 if (pc < static_cast<int>(threadOf(c).size())) step(c, false, pc);
                 for (int k = 0; k < static_cast<int>(specOf(c).size()); ++k) step(c, true, k);
             }
         if (w.local.empty()) {
             w.ends++;
             for (int c = 0; c < ncpu; ++c)
-                if (pcs[static_cast<std::size_t>(c)] < static_cast<int>(threadOf(c).size())) {
+                if (pcs[static_cast<std::size_t>(c)] < static_cast<int>(threadOf(c).size()) || m.cpu(c).steps.busy()) {
                     w.blocked++;
                     break;
                 }
@@ -1231,15 +1372,31 @@ ExploreResult exploreOnce(const ExploreProblem& problem, const ExploreOptions& o
 
 }  // namespace
 
+namespace {
+
+// What each kernel_step of the schedule runs, found by replaying it.
+void nameKernelSteps(const ExploreProblem& problem, std::vector<ScheduleStep>& schedule) {
+    Machine m = problem.initial;
+    Op off;
+    off.code = OpCode::Speculation;
+    m.execute(off, nullptr);
+    for (ScheduleStep& s : schedule) {
+        if (s.op.code == OpCode::KernelStep) s.kernelStep = KernelOps::nextStepText(m, s.cpu);
+        m.execute(s.op, nullptr);
+    }
+}
+
+}  // namespace
+
 ExploreResult explore(const ExploreProblem& problem, const ExploreOptions& options) {
     // With the first TLB level alone a machine copy is about 15 times smaller; if a state comes
     // near a first-level eviction the search starts again with the whole TLB.
     const bool compact = firstLevelOnly(problem.initial);
-    if (compact) {
-        ExploreResult r = exploreOnce(problem, options, true);
-        if (r.depth != -1) return r;
-    }
-    return exploreOnce(problem, options, false);
+    ExploreResult r;
+    if (compact) r = exploreOnce(problem, options, true);
+    if (!compact || r.depth == -1) r = exploreOnce(problem, options, false);
+    if (r.found) nameKernelSteps(problem, r.schedule);
+    return r;
 }
 
 Machine replaySchedule(const ExploreProblem& problem, const std::vector<ScheduleStep>& schedule) {

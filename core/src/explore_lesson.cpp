@@ -34,7 +34,16 @@ std::vector<const LessonStep*> prefixSteps(const Lesson& lesson, const LessonVar
 
 }  // namespace
 
-ExploreProblem problemFromLesson(const Lesson& lesson, const std::string& variant) {
+namespace {
+Op kernelStepsFineOp() {
+    Op op;
+    op.code = OpCode::KernelSteps;
+    op.name = "fine";
+    return op;
+}
+}  // namespace
+
+ExploreProblem problemFromLesson(const Lesson& lesson, const std::string& variant, bool fineSteps) {
     if (!lesson.explore)
         throw OpError(SourceLoc{lesson.path, 0, 0}, fmt::format("lesson '{}' has no explore: section", lesson.id));
     const LessonVariant& v = pickVariant(lesson, variant);
@@ -54,6 +63,12 @@ ExploreProblem problemFromLesson(const Lesson& lesson, const std::string& varian
     for (const Op& op : lesson.setup) p.initial.execute(op, nullptr);
     for (const LessonStep* s : prefixSteps(lesson, v))
         for (const Op& op : s->ops) p.initial.execute(op, nullptr);
+    if (fineSteps) {
+        Op fine = kernelStepsFineOp();
+        fine.loc = lesson.explore->loc;
+        p.initial.execute(fine, nullptr);
+        p.fineSteps = true;
+    }
     const auto ncpu = p.initial.cpus().size();
     p.threads.resize(ncpu);
     p.speculation.resize(ncpu);
@@ -68,7 +83,7 @@ ExploreProblem problemFromLesson(const Lesson& lesson, const std::string& varian
             throw OpError(lesson.explore->loc, fmt::format("speculation for cpu{}, but the machine has {} CPUs", cpu, ncpu));
         p.speculation[static_cast<std::size_t>(cpu)] = vas;
     }
-    p.name = fmt::format("{} ({})", lesson.id, v.name);
+    p.name = fmt::format("{} ({}{})", lesson.id, v.name, fineSteps ? ", fine steps" : "");
     return p;
 }
 
@@ -103,8 +118,18 @@ std::string scheduleLessonYaml(const Lesson& lesson, const std::string& variant,
         if (!nar.empty()) y << YAML::Key << "narration" << YAML::Value << YAML::Literal << nar;
         y << YAML::EndMap;
     }
-    const ExploreProblem problem = problemFromLesson(lesson, v.name);
+    const ExploreProblem problem = problemFromLesson(lesson, v.name, result.fineSteps);
     Machine replay = problem.initial;
+    if (result.fineSteps) {
+        y << YAML::BeginMap;
+        y << YAML::Key << "title" << YAML::Value << "Kernel paths in fine-grained steps";
+        y << YAML::Key << "ops" << YAML::Value << YAML::BeginSeq << formatOp(kernelStepsFineOp()) << YAML::EndSeq;
+        y << YAML::Key << "narration" << YAML::Value
+          << "From here on native_cpu_up, flush_tlb_all, zap_low_mappings, start_secondary and set_cpu_online run one "
+             "`kernel_step` at a time, and each CPU handles the flush IPI in steps of its own (the explorer's "
+             "fine-grained mode).";
+        y << YAML::EndMap;
+    }
     for (std::size_t i = 0; i < result.schedule.size(); ++i) {
         const ScheduleStep& st = result.schedule[i];
         const bool last = i + 1 == result.schedule.size();
@@ -127,6 +152,8 @@ std::string scheduleLessonYaml(const Lesson& lesson, const std::string& variant,
             nar = fmt::format("The explorer's nondeterministic choice: cpu{}, on {}, speculatively caches the "
                               "translation of {}.",
                               st.cpu, table.empty() ? "its page table" : "`" + table + "`", hex32(st.op.a));
+        else if (st.op.code == OpCode::KernelStep)
+            nar = fmt::format("cpu{}'s next kernel step: {}.", st.cpu, st.kernelStep);
         else
             nar = fmt::format("cpu{} runs operation {} of its thread.", st.cpu, st.threadIndex + 1);
         if (st.op.code == OpCode::Speculate || st.op.code == OpCode::Access) {
@@ -190,7 +217,9 @@ std::string exploreSummary(const std::string& name, const ExploreResult& r, int 
                          r.schedule.size());
         for (std::size_t i = 0; i < r.schedule.size(); ++i)
             s += fmt::format("  {:>3}. {}{}\n", i + 1, formatOp(r.schedule[i].op),
-                             r.schedule[i].speculation ? "   (speculation choice)" : "");
+                             r.schedule[i].speculation        ? "   (speculation choice)"
+                             : !r.schedule[i].kernelStep.empty() ? "   (" + r.schedule[i].kernelStep + ")"
+                                                                 : std::string());
     } else if (r.cancelled) {
         s += "search cancelled\n";
     } else if (r.complete) {
@@ -237,9 +266,13 @@ std::string exploreJson(const std::string& name, const ExploreResult& r, int max
     j["fingerprint_bits"] = 64;
     j["collision_probability"] = r.collisionProbability;
     j["symmetry_classes"] = r.symmetryClasses;
+    j["fine_steps"] = r.fineSteps;
     nlohmann::json steps = nlohmann::json::array();
     for (const auto& st : r.schedule)
-        steps.push_back({{"cpu", st.cpu}, {"op", formatOp(st.op)}, {"speculation", st.speculation}});
+        steps.push_back({{"cpu", st.cpu},
+                         {"op", formatOp(st.op)},
+                         {"speculation", st.speculation},
+                         {"kernel_step", st.kernelStep.empty() ? nlohmann::json(nullptr) : nlohmann::json(st.kernelStep)}});
     j["counterexample"] = steps;
     return j.dump();
 }

@@ -71,15 +71,15 @@ namespace {
 // The physical address of the entry of table `pdpt` (a PDPT) that maps `va` at `level`, if the
 // walk through memory gets that far.
 std::optional<u64> entryAddress(const Machine& m, u64 pdpt, u32 va, int level) {
-    u64 epa = pdpt + pae::pdptIndex(va) * 8;
+    u64 epa = pdpt + static_cast<u64>(pae::pdptIndex(va)) * 8;
     if (level == 0) return epa;
     u64 e = m.memory().read64(epa);
     if (!(e & pae::P)) return std::nullopt;
-    epa = (e & pae::kFrame4K) + pae::pdIndex(va) * 8;
+    epa = (e & pae::kFrame4K) + static_cast<u64>(pae::pdIndex(va)) * 8;
     if (level == 1) return epa;
     e = m.memory().read64(epa);
     if (!(e & pae::P) || (e & pae::PS)) return std::nullopt;
-    return (e & pae::kFrame4K) + pae::ptIndex(va) * 8;
+    return (e & pae::kFrame4K) + static_cast<u64>(pae::ptIndex(va)) * 8;
 }
 
 }  // namespace

@@ -38,7 +38,8 @@ json cpuJson(const Machine& m, int i) {
     j["task"] = c.currentTask >= 0 ? json(m.tasks()[static_cast<std::size_t>(c.currentTask)].name) : json(nullptr);
     j["active_mm"] = c.activeMm >= 0 ? json(m.mms()[static_cast<std::size_t>(c.activeMm)].name) : json(nullptr);
     j["tlb_state"] = c.currentTask >= 0 ? json(tlbStateName(c.tlbState)) : json(nullptr);
-    j["call_stack"] = c.callStack;
+    j["call_stack"] = json::array();
+    for (KernelFn f : c.callStack) j["call_stack"].push_back(kernelFnName(f));
     j["tlb"] = tlbJson(c, true);
     if (hasMachineCheck(c))
         j["mce"] = {{"mc0_status", hex(c.mc0Status)}, {"mcg_status", hex(c.mcgStatus)}};

@@ -12,8 +12,13 @@ namespace tlblab {
 
 namespace {
 
-const std::vector<std::string> kChallengeKeys = {"id",    "title",   "kind",     "goal",     "answer",  "debrief",
-                                                 "allowed", "prevent", "variant", "explore", "max_depth"};
+// A function's static, made on first use (a namespace-scope vector's construction could throw
+// before main: clang-tidy cert-err58-cpp).
+const std::vector<std::string>& challengeKeys() {
+    static const std::vector<std::string> keys = {"id",      "title",   "kind",    "goal",    "answer",   "debrief",
+                                                  "allowed", "prevent", "variant", "explore", "max_depth"};
+    return keys;
+}
 
 // Every keyword of the operation language, in OpCode order.
 std::vector<std::string> opKeywords() {
@@ -44,8 +49,8 @@ public:
         std::map<std::string, YAML::Node> keys;
         for (auto it = n.begin(); it != n.end(); ++it) {
             const std::string k = it->first.IsScalar() ? it->first.Scalar() : std::string();
-            if (std::find(kChallengeKeys.begin(), kChallengeKeys.end(), k) == kChallengeKeys.end())
-                fail(it->first, fmt::format("unknown key '{}' in a challenge{}", k, hint(k, kChallengeKeys)));
+            if (std::find(challengeKeys().begin(), challengeKeys().end(), k) == challengeKeys().end())
+                fail(it->first, fmt::format("unknown key '{}' in a challenge{}", k, hint(k, challengeKeys())));
             if (!keys.emplace(k, it->second).second) fail(it->first, fmt::format("key '{}' appears twice in a challenge", k));
         }
         auto need = [&](const char* k) -> const YAML::Node& {

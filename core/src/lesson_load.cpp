@@ -26,6 +26,7 @@ using Word = Token;
 
 std::vector<std::string> statNames() {  // sorted, as the suggestions always listed them
     std::vector<std::string> v;
+    v.reserve(kCounters.size());
     for (const CounterInfo& c : kCounters) v.emplace_back(c.name);
     std::sort(v.begin(), v.end());
     return v;
@@ -126,8 +127,8 @@ private:
 void parseFilters(const LineParser& p, std::size_t i, Expectation& e, bool origin) {
     std::vector<std::string> options = {"4K", "2M", "global", "nonglobal", "user", "supervisor"};
     if (origin) {
-        options.push_back("walk");
-        options.push_back("speculation");
+        options.emplace_back("walk");
+        options.emplace_back("speculation");
     }
     for (; p.has(i); ++i) {
         const std::string& s = p.word(i).text;
@@ -300,7 +301,7 @@ Highlight parseHighlight(std::string_view text, const SourceLoc& loc) {
     }
     const std::vector<std::string> regs = registerNames();
     std::vector<std::string> options = regs;
-    options.push_back("tlb");
+    options.emplace_back("tlb");
     if (std::find(regs.begin(), regs.end(), w) == regs.end())
         p.fail(1, fmt::format("expected a register or 'tlb VA' ({}), got '{}'{}", joinWords(options), w,
                               didYouMean(w, options)));
@@ -572,10 +573,17 @@ private:
     int m_cpuCount = kMaxCpus;  // the lesson's CPUs, once its setup is known
 };
 
-const std::vector<std::string> kTopKeys = {"id",    "order",    "title", "summary",  "audience", "minutes",
-                                           "references", "setup", "variants", "steps", "explore", "challenges"};
-const std::vector<std::string> kStepKeys = {"title",     "cpu",      "cpus",      "ops",      "narration",
-                                            "highlight", "expect",   "question",  "breakpoints", "variants"};
+// The keys a lesson and a step may have (built on first use: nothing at namespace scope can throw).
+const std::vector<std::string>& topKeys() {
+    static const std::vector<std::string> k = {"id",         "order", "title",    "summary", "audience", "minutes",
+                                               "references", "setup", "variants", "steps",   "explore",  "challenges"};
+    return k;
+}
+const std::vector<std::string>& stepKeys() {
+    static const std::vector<std::string> k = {"title",     "cpu",    "cpus",     "ops",         "narration",
+                                               "highlight", "expect", "question", "breakpoints", "variants"};
+    return k;
+}
 
 bool blankLine(std::string_view t) {
     while (!t.empty() && std::isspace(static_cast<unsigned char>(t.front()))) t.remove_prefix(1);
@@ -593,7 +601,7 @@ Lesson Loader::load(const YAML::Node& root) {
     Lesson lesson;
     lesson.path = m_path;
     if (!root.IsDefined() || root.IsNull()) throw OpError(fileLoc(), "the lesson file is empty");
-    auto top = mapOf(root, kTopKeys, "the lesson");
+    auto top = mapOf(root, topKeys(), "the lesson");
 
     lesson.id = visibleText(std::filesystem::path(m_path).stem().string());  // shown by list, check, the app
     if (auto n = get(top, "id")) {
@@ -696,7 +704,7 @@ Lesson Loader::load(const YAML::Node& root) {
 }
 
 void Loader::loadStep(const YAML::Node& n, Lesson& lesson, LessonStep& step) const {
-    auto m = mapOf(n, kStepKeys, "a step");
+    auto m = mapOf(n, stepKeys(), "a step");
     step.loc = at(n);
     step.title = text(require(m, "title", n, "a step"), "a step's title");
     if (get(m, "cpu") && get(m, "cpus")) fail(m.at("cpus").key, "write either 'cpu' or 'cpus', not both");
@@ -780,10 +788,12 @@ void Loader::loadStep(const YAML::Node& n, Lesson& lesson, LessonStep& step) con
                     if (haveDefault) fail(it->first, "key 'default' appears twice in question");
                     haveDefault = true;
                     step.question = std::move(qu);
-                }
-                for (const auto& v : names) {
-                    if (step.questionFor.count(v)) fail(it->first, fmt::format("question gives variant '{}' two entries", v));
-                    step.questionFor[v] = qu;
+                } else {
+                    for (const auto& v : names) {
+                        if (step.questionFor.count(v))
+                            fail(it->first, fmt::format("question gives variant '{}' two entries", v));
+                        step.questionFor[v] = qu;
+                    }
                 }
             }
         } else {

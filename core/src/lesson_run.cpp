@@ -335,6 +335,9 @@ nlohmann::json runJson(LessonRun& run) {
 std::vector<std::string> lessonDirs() {
     namespace fs = std::filesystem;
     std::vector<std::string> candidates;
+    // getenv: TLB Lab sets the environment only at start-up, on the main thread (QT_QPA_PLATFORM),
+    // never while lessons are looked up.
+    // NOLINTBEGIN(concurrency-mt-unsafe)
     if (const char* env = std::getenv("TLBLAB_LESSON_DIR"); env && *env) candidates.emplace_back(env);
     // An installed executable uses the lessons installed with it, even where the source tree exists;
     // a build-tree executable has no ../share/tlblab/lessons and falls through to the source tree.
@@ -347,6 +350,7 @@ std::vector<std::string> lessonDirs() {
     if (dataHome && *dataHome == '/') candidates.push_back(std::string(dataHome) + "/tlblab/lessons");
     else if (home && *home) candidates.push_back(std::string(home) + "/.local/share/tlblab/lessons");
     const char* dataDirs = std::getenv("XDG_DATA_DIRS");
+    // NOLINTEND(concurrency-mt-unsafe)
     std::string dirs = dataDirs && *dataDirs ? dataDirs : "/usr/local/share:/usr/share";
     for (std::size_t pos = 0; pos <= dirs.size();) {
         const std::size_t colon = std::min(dirs.find(':', pos), dirs.size());
@@ -403,6 +407,7 @@ std::vector<std::string> bundledLessons() {
         if (found.empty()) continue;
         std::sort(found.begin(), found.end());
         std::vector<std::string> out;
+        out.reserve(found.size());
         for (auto& f : found) out.push_back(std::move(f.second));
         return out;
     }

@@ -74,6 +74,7 @@ void Machine::resetCpu(Cpu& c) {
     c.tlb = Tlb(m_tlbConfig);
     c.callStack.clear();
     c.waitingFor.clear();
+    c.steps = {};
 }
 
 void Machine::setCpus(int n) {
@@ -243,7 +244,7 @@ void Machine::machineCheck(Cpu& c, u32 va, EventList* ev) {
     c.mcgStatus |= pae::MCG_STATUS_MCIP;
     c.state = CpuState::Halted;
     c.cpl = 0;
-    c.callStack = {"do_machine_check", "panic"};
+    c.callStack = {KernelFn::DoMachineCheck, KernelFn::Panic};
     c.waitingFor.clear();
     if (ev) {
         Event e{EventKind::MachineCheck, c.id};
@@ -272,7 +273,7 @@ void Machine::machineCheck(Cpu& c, u32 va, EventList* ev) {
                 ev->push_back(std::move(e));
             }
             o.state = CpuState::Halted;
-            o.callStack = {"stop_this_cpu"};
+            o.callStack = {KernelFn::StopThisCpu};
             o.waitingFor.clear();
         }
     }
@@ -880,6 +881,7 @@ OpResult Machine::runAccess(const Op& op, EventList* ev) {
     return access(op.cpu, op.va(), op.access, op.mode, ev);
 }
 
+// NOLINTNEXTLINE(readability-make-member-function-const): the op table calls every row through one signature
 OpResult Machine::runTranslate(const Op& op, EventList* ev) {
     OpResult r = predictAccess(op.cpu, op.va(), op.access, op.mode);
     if (ev) {
@@ -1002,8 +1004,8 @@ std::string Machine::showCpu(int i) const {
                          tlbStateName(c.tlbState));
     if (!c.callStack.empty()) {
         s += "  kernel:";
-        for (const auto& f : c.callStack) s += " " + f;
-        if (!c.waitingFor.empty()) s += " (waiting for " + c.waitingFor + ")";
+        s += " " + c.callStack.text(" ");
+        if (!c.waitingFor.empty()) s += " (waiting for " + c.waitingFor.text() + ")";
         s += "\n";
     }
     return s;

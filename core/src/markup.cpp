@@ -10,8 +10,7 @@ namespace {
 std::string inlineHtml(std::string_view line) {
     std::string out;
     bool code = false, em = false;
-    for (std::size_t i = 0; i < line.size(); ++i) {
-        const char c = line[i];
+    for (const char& c : line) {
         if (c == '`') {
             out += code ? "</code>" : "<code>";
             code = !code;
@@ -19,7 +18,7 @@ std::string inlineHtml(std::string_view line) {
             out += em ? "</em>" : "<em>";
             em = !em;
         } else {
-            out += xmlEscape(std::string_view(&line[i], 1));
+            out += xmlEscape(std::string_view(&c, 1));
         }
     }
     if (code) out += "</code>";

@@ -22,6 +22,7 @@ constexpr Choice kRegs[] = {{"cr4.pge", static_cast<u64>(Reg::Cr4Pge)},
                             {"cr0.wp", static_cast<u64>(Reg::Cr0Wp)},
                             {"efer.nxe", static_cast<u64>(Reg::EferNxe)}};
 constexpr Choice kPolicies[] = {{"off", 0}, {"random", 1}};
+constexpr Choice kStepModes[] = {{"atomic", 0}, {"fine", 1}};
 
 // The model's physical-address width (pae::kMaxPhysAddr) bounds every address a map writes.
 constexpr u64 kPhysLimit = u64{1} << pae::kMaxPhysAddr;
@@ -64,7 +65,7 @@ using K = KernelOps;
 
 // One row per OpCode, in its order. Columns: code, keyword, class, written on a CPU, explorer
 // reach, arguments, checks between arguments, and the function that runs it (Machine or kernel).
-constexpr std::array<OpSpec, static_cast<std::size_t>(OpCode::CpuDown) + 1> OpTable::kSpecs{{
+constexpr std::array<OpSpec, static_cast<std::size_t>(OpCode::KernelStep) + 1> OpTable::kSpecs{{
     {OpCode::Cpus, "cpus", C::Setup, false, R::Everything, {{{Arg::CpuCount, "a CPU count"}}}, nullptr, &M::runCpus, nullptr},
     {OpCode::CpuModel, "cpu_model", C::Setup, false, R::Everything, {{{Arg::Model, "a CPU model"}}}, nullptr,
      &M::runCpuModel, nullptr},
@@ -136,13 +137,27 @@ constexpr std::array<OpSpec, static_cast<std::size_t>(OpCode::CpuDown) + 1> OpTa
     {OpCode::SetCpuOnline, "set_cpu_online", C::State, true, R::BootingPair, {}, nullptr, nullptr, &K::opSetCpuOnline},
     {OpCode::CpuDown, "cpu_down", C::State, true, R::CpuDown, {{{Arg::Cpu, "a CPU (cpuN)"}}}, nullptr, nullptr,
      &K::opCpuDown},
+    // The fine-grained kernel paths (issue 13): the mode, and the next step of one CPU's path or IPI.
+    {OpCode::KernelSteps, "kernel_steps", C::State, false, R::Everything, {{{Arg::StepMode, "a kernel step mode"}}},
+     nullptr, nullptr, &K::opKernelSteps},
+    {OpCode::KernelStep, "kernel_step", C::State, true, R::AllKernel, {}, nullptr, nullptr, &K::opKernelStep},
 }};
 
 namespace {
+// gcc cannot evaluate a comparison of member function pointers at compile time when UBSan instruments
+// it (the asan preset): there the check keeps to the order; the dev and release builds check both.
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool kCheckRunFunctions = false;
+#else
+constexpr bool kCheckRunFunctions = true;
+#endif
 constexpr bool rowsInOpCodeOrder() {
     for (std::size_t i = 0; i < OpTable::kSpecs.size(); ++i) {
         const OpSpec& s = OpTable::kSpecs[i];
-        if (static_cast<std::size_t>(s.code) != i || (s.run == nullptr) == (s.kernel == nullptr)) return false;
+        if (static_cast<std::size_t>(s.code) != i) return false;
+        if constexpr (kCheckRunFunctions) {
+            if ((s.run == nullptr) == (s.kernel == nullptr)) return false;
+        }
     }
     return true;
 }
@@ -161,6 +176,7 @@ std::span<const Choice> choicesOf(Arg kind) {
     case Arg::Mode: return kModes;
     case Arg::Reg: return kRegs;
     case Arg::Speculation: return kPolicies;
+    case Arg::StepMode: return kStepModes;
     default: return {};
     }
 }

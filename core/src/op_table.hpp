@@ -37,6 +37,7 @@ enum class Arg : std::uint8_t {
     Speculation,  // off | random RATE                    -> flags, d
     Lowmem,       // optional: lowmem SIZE                -> c
     Literal,      // a fixed word after the keyword ("show tlb"): `what` is the word
+    StepMode,     // atomic|fine (kernel_steps)           -> name
 };
 
 struct ArgSpec {
@@ -67,7 +68,7 @@ struct OpSpec {
 };
 
 struct OpTable {
-    static const std::array<OpSpec, static_cast<std::size_t>(OpCode::CpuDown) + 1> kSpecs;
+    static const std::array<OpSpec, static_cast<std::size_t>(OpCode::KernelStep) + 1> kSpecs;
 };
 
 inline const OpSpec& opSpec(OpCode c) { return OpTable::kSpecs[static_cast<std::size_t>(c)]; }

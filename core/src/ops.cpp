@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <cmath>
 #include <span>
 
 namespace tlblab {
@@ -327,9 +328,8 @@ private:
             return i + 1;
         case Arg::Number: case Arg::EntryValue: case Arg::PdptCount: m_op.d = number(i, a.what); return i + 1;
         case Arg::PdptDst: m_op.a = number(i, a.what); return i + 1;
-        case Arg::PdptSrc: m_op.b = number(i, a.what); return i + 1;
-        case Arg::Phys: m_op.b = number(i, a.what); return i + 1;
-        case Arg::Model: case Arg::Variant: {
+        case Arg::PdptSrc: case Arg::Phys: m_op.b = number(i, a.what); return i + 1;
+        case Arg::Model: case Arg::Variant: case Arg::StepMode: {
             const std::span<const Choice> c = choicesOf(a.kind);
             m_op.name = need(i, a.kind == Arg::Model ? fmt::format("{} ({})", a.what, joinChoices(c, "|")) : a.what);
             choice(i, a.what, c);
@@ -366,7 +366,7 @@ private:
             fail(i + 1, "bad rate '" + s + "' (write a number between 0 and 1, like 0.25)");
         }
         if (!(rate >= 0.0 && rate <= 1.0)) fail(i + 1, "rate must be between 0 and 1");
-        m_op.d = static_cast<u64>(rate * 1e6 + 0.5);
+        m_op.d = static_cast<u64>(std::llround(rate * 1e6));
         return i + 2;
     }
 
@@ -509,7 +509,7 @@ std::string formatOp(const Op& op) {
         case Arg::EntryValue: s += " " + hex(op.d); break;
         case Arg::PdptDst: s += fmt::format(" {}", op.a); break;
         case Arg::PdptSrc: s += fmt::format(" {}", op.b); break;
-        case Arg::Model: case Arg::Variant: case Arg::Name: s += " " + quoted(op.name); break;
+        case Arg::Model: case Arg::Variant: case Arg::StepMode: case Arg::Name: s += " " + quoted(op.name); break;
         case Arg::Linear: s += " " + hex32(op.a); break;
         case Arg::Phys: s += " " + hex(op.b); break;
         case Arg::Length: s += " " + lengthText(op.c); break;

@@ -100,10 +100,11 @@ void Painter::item(const SceneItem& it) {
     RoleStyle st = roleStyle(m_theme, it.role);
     const bool walkShown = it.walkLevel >= 0 && it.walkLevel <= m_ctx.walkReveal;
     // Each CPU its own colour: its card's border and title, its CR3 arrow, its IPIs.
-    const bool cpuOwned = it.role == "cpu-card" || it.role == "cpu-booting" || it.role == "arrow-cr3" || it.role == "ipi";
+    const bool cpuOwned =
+        it.role == Role::CpuCard || it.role == Role::CpuBooting || it.role == Role::ArrowCr3 || it.role == Role::Ipi;
     if (it.cpu >= 0 && cpuOwned) st.stroke = cpuColor(m_theme, it.cpu);
     std::string textColor = st.text;
-    if (it.cpu >= 0 && it.role == "card-title") textColor = cpuColor(m_theme, it.cpu);
+    if (it.cpu >= 0 && it.role == Role::CardTitle) textColor = cpuColor(m_theme, it.cpu);
     const std::string walk = themeWalkColor(m_theme);
     switch (it.kind) {
     case ItemKind::Box:
@@ -127,8 +128,8 @@ void Painter::item(const SceneItem& it) {
         if (it.points.size() < 2) break;
         // Before its level is reached, a walk arrow is drawn as a plain arrow.
         RoleStyle as = st;
-        if (it.role == "arrow-walk" && !walkShown) {
-            as = roleStyle(m_theme, it.cpu >= 0 ? "arrow-cr3" : "arrow");
+        if (it.role == Role::ArrowWalk && !walkShown) {
+            as = roleStyle(m_theme, it.cpu >= 0 ? Role::ArrowCr3 : Role::Arrow);
             if (it.cpu >= 0) as.stroke = cpuColor(m_theme, it.cpu);
         }
         path(it.points, as.stroke, as.strokeWidth, as.dashed);

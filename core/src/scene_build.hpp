@@ -19,6 +19,9 @@ constexpr double kSubjectFont = 26;
 constexpr double kContextFont = 18;
 constexpr double kTitleFont = 26;
 constexpr double kContextTitleFont = 22;  // a context CPU card's name and state
+// Labels that say how to read the subject (a table's column names, a figure's bit ranges and ruler ends):
+// readable (>= 12 px) whenever the subject's own text is at its 16 px minimum on a 720-pixel canvas.
+constexpr double kNoteFont = 22;
 constexpr double kMargin = 16;
 constexpr double kGap = 18;      // between blocks
 constexpr double kColGap = 56;   // between columns: room for the arrows
@@ -43,15 +46,16 @@ struct Block {
     }
 };
 
-SceneItem textItem(std::string id, std::string role, double x, double y, const std::string& text, double font,
+SceneItem textItem(std::string id, Role role, double x, double y, const std::string& text, double font,
                    bool bold, std::string parent, bool subject);
-SceneItem boxItem(std::string id, std::string role, double x, double y, double w, double h, std::string parent,
+SceneItem boxItem(std::string id, Role role, double x, double y, double w, double h, std::string parent,
                   bool subject);
 
 // The figures (scene_figures.cpp). `events` are the step's; the figures' arrows are added later by the
 // builder, from the `from`/`to` ids the figure items leave in `links` (field id -> target item id).
 struct FigureLink {
-    std::string id, from, to, role;
+    std::string id, from, to;
+    Role role = Role::ArrowWalk;
     std::string fallback;  // target when `to` is not drawn
     int walkLevel = -1;
     bool subject = true;

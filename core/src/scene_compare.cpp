@@ -33,7 +33,7 @@ std::string tlbKey(const SceneItem& it) {
 }
 
 std::string contentOf(const SceneItem& it) {
-    std::string s = it.role;
+    std::string s = roleName(it.role);
     for (const auto& c : it.cells) s += "|" + c;
     return s;
 }

@@ -16,14 +16,14 @@ namespace tlblab::scene {
 namespace {
 
 constexpr double kS = kSubjectFont;
-constexpr double kC = kContextFont;
+constexpr double kC = kNoteFont;  // the figures' notes
 
 // A Box of text lines, sized to them (lineBaseline's geometry: 10 above, 8 below).
-SceneItem linesBox(std::string id, std::string role, double x, double y, std::vector<std::string> lines, double font,
+SceneItem linesBox(std::string id, Role role, double x, double y, std::vector<std::string> lines, double font,
                    std::string parent, bool subject, double minW = 0) {
     double w = minW;
     for (const auto& l : lines) w = std::max(w, textWidth(l, font) + 24);
-    SceneItem b = boxItem(std::move(id), std::move(role), x, y, w, 10 + static_cast<double>(lines.size()) * font * 1.35 + 8,
+    SceneItem b = boxItem(std::move(id), role, x, y, w, 10 + static_cast<double>(lines.size()) * font * 1.35 + 8,
                           std::move(parent), subject);
     b.cells = std::move(lines);
     b.fontSize = font;
@@ -62,7 +62,7 @@ Block addressFigure(const Machine& m, const Access& a, int k, std::vector<Figure
     const std::string id = fmt::format("addr:{}", k);
     b.id = id;
     b.subject = true;
-    b.add(boxItem(id, "addr-figure", 0, 0, 0, 0, "", true));
+    b.add(boxItem(id, Role::AddrFigure, 0, 0, 0, 0, "", true));
     b.items.back().cpu = a.cpu;
 
     // The trace: from the step's walk, or (translate, TLB hit) the walk the snapshot gives.
@@ -108,7 +108,6 @@ Block addressFigure(const Machine& m, const Access& a, int k, std::vector<Figure
     // A hit says which entry, after the address (short: the title sets the figure's width).
     std::string title = fmt::format("cpu{} {} {}", a.cpu, what, hex32(a.va));
     if (a.hit && !a.walk) title += ", TLB #" + std::to_string(a.hit->entryId);
-    b.add(textItem(id + ".title", "figure-title", 12, 8, title, kS, true, id, true)).h = rowHeight(kS);
 
     struct Field {
         std::string name, bits, value;
@@ -122,20 +121,22 @@ Block addressFigure(const Machine& m, const Access& a, int k, std::vector<Figure
         fields.push_back({"PTE", "20:12", fmt::format("[{}]", i2), 2});
         fields.push_back({"offset", "11:0", hex(a.va & 0xfff), 3});
     }
+    // The fields along the top edge, so their arrows leave the figure straight away (to the tables above or
+    // beside it), each field's bit range under it; the frame (or the fault) below; the title as a caption
+    // at the bottom.
     double x = 12;
-    const double yBits = 8 + rowHeight(kS);
-    const double yField = yBits + rowHeight(kC);
+    const double yField = 10;
     const double fieldH = boxHeight(2, kS);
+    const double yBits = yField + fieldH + 2;
     double right = 12 + textWidth(title, kS);
     std::string offsetId;
-    for (std::size_t i = 0; i < fields.size(); ++i) {
-        const Field& f = fields[i];
+    for (const Field& f : fields) {
         const std::string fid = fmt::format("{}.field:{}", id, f.name == "offset" ? "offset" : std::to_string(f.level));
-        SceneItem box = linesBox(fid, "addr-field", x, yField, {f.name, f.value}, kS, id, true, 118);
+        SceneItem box = linesBox(fid, Role::AddrField, x, yField, {f.name, f.value}, kS, id, true, 118);
         box.walkLevel = f.level;
         box.cpu = a.cpu;
         box.tooltip = fmt::format("linear bits {} = {}", f.bits, f.value);
-        b.add(textItem(fid + ".bits", "figure-note", x + 4, yBits, "bits " + f.bits, kC, false, id, false)).h =
+        b.add(textItem(fid + ".bits", Role::FigureNote, x + 4, yBits, "bits " + f.bits, kC, false, id, false)).h =
             rowHeight(kC);
         const double w = std::max(box.w, textWidth("bits " + f.bits, kC) + 8);
         box.w = w;
@@ -146,7 +147,7 @@ Block addressFigure(const Machine& m, const Access& a, int k, std::vector<Figure
             l.id = fmt::format("arrow:{}.{}", id, f.level);
             l.from = fid;
             l.to = entryRowId(f.level, t.entryPa);
-            l.role = "arrow-walk";
+            l.role = Role::ArrowWalk;
             l.walkLevel = f.level;
             // An entry the tables do not draw: the PDPTE registers of the CPU (level 0), else its table.
             l.fallback = f.level == 0 ? fmt::format("cpu{}.cr3", a.cpu) : std::string();
@@ -158,12 +159,12 @@ Block addressFigure(const Machine& m, const Access& a, int k, std::vector<Figure
         x += w + 8;
     }
     right = std::max(right, x);
-    double y = yField + fieldH + 16;
+    double y = yBits + rowHeight(kC) + 10;
     const int lastLevel = large ? 2 : 3;
     if (ok && !(a.fault && (errorCode & pae::PF_P))) {
         // The frame and the physical address: where the offset lands.
         const u64 pa = frameBase | (a.va & (pageBytes(size) - 1));
-        SceneItem fr = linesBox(id + ".frame", "addr-frame", 12, y,
+        SceneItem fr = linesBox(id + ".frame", Role::AddrFrame, 12, y,
                                 {fmt::format("{} frame {}", large ? "2 MiB" : "4 KiB", hex32(frameBase)),
                                  fmt::format("+ offset = {}", hex32(pa))},
                                 kS, id, true);
@@ -175,7 +176,7 @@ Block addressFigure(const Machine& m, const Access& a, int k, std::vector<Figure
         l.id = fmt::format("arrow:{}.offset", id);
         l.from = offsetId;
         l.to = id + ".frame";
-        l.role = "arrow-walk";
+        l.role = Role::ArrowWalk;
         l.walkLevel = lastLevel;
         links.push_back(l);
     }
@@ -184,7 +185,7 @@ Block addressFigure(const Machine& m, const Access& a, int k, std::vector<Figure
         const bool reserved = errorCode & pae::PF_RSVD;
         const bool prot = (errorCode & pae::PF_P) && !reserved;
         const std::string why = reserved ? "reserved bit set" : prot ? "access not allowed" : "not present";
-        SceneItem fb = linesBox(id + ".fault", "fault", 12, y,
+        SceneItem fb = linesBox(id + ".fault", Role::Fault, 12, y,
                                 {fmt::format("#PF at the {}: {}", levelName(at), why),
                                  fmt::format("error code {}", hex(errorCode))},
                                 kS, id, true);
@@ -209,7 +210,7 @@ Block addressFigure(const Machine& m, const Access& a, int k, std::vector<Figure
         double bh = 0;
         for (const Bit& bit : kBits) {
             const bool set = errorCode & bit.mask;
-            SceneItem e = linesBox(fmt::format("{}.ec:{}", id, bit.name), set ? "ec-bit-set" : "ec-bit", bx, y,
+            SceneItem e = linesBox(fmt::format("{}.ec:{}", id, bit.name), set ? Role::EcBitSet : Role::EcBit, bx, y,
                                    {fmt::format("{} {}", bit.name, set ? 1 : 0), set ? bit.one : bit.zero}, kS, id, true);
             e.walkLevel = at;
             bx += e.w + 6;
@@ -219,7 +220,9 @@ Block addressFigure(const Machine& m, const Access& a, int k, std::vector<Figure
         right = std::max(right, bx);
         y += bh + 8;
     }
-    frame(b, right + 12, y + 4);
+    b.add(textItem(id + ".title", Role::FigureTitle, 12, y, title, kS, true, id, true)).h = rowHeight(kS);
+    y += rowHeight(kS);
+    frame(b, right + 12, y + 8);
     return b;
 }
 
@@ -262,11 +265,12 @@ std::vector<Block> addressFigures(const Machine& m, const EventList& events, std
 
 namespace {
 
-std::string kindRole(const TlbEntry& e, const char* prefix) {
-    if (e.origin == Origin::Speculative) return std::string(prefix) + "speculative";
-    if (e.global) return std::string(prefix) + "global";
-    if (e.user) return std::string(prefix) + "user";
-    return std::string(prefix) + "plain";
+// The range bar of a TLB entry in the multimatch figure, in the colour of its kind.
+Role rangeRole(const TlbEntry& e) {
+    if (e.origin == Origin::Speculative) return Role::MmRangeSpeculative;
+    if (e.global) return Role::MmRangeGlobal;
+    if (e.user) return Role::MmRangeUser;
+    return Role::MmRangePlain;
 }
 
 Block multimatchFigure(const Cpu& c, u32 va) {
@@ -274,7 +278,7 @@ Block multimatchFigure(const Cpu& c, u32 va) {
     const std::string id = fmt::format("mm:cpu{}", c.id);
     b.id = id;
     b.subject = true;
-    b.add(boxItem(id, "mm-figure", 0, 0, 0, 0, "", true)).cpu = c.id;
+    b.add(boxItem(id, Role::MmFigure, 0, 0, 0, 0, "", true)).cpu = c.id;
     std::vector<TlbEntry> hits;
     for (const TlbEntry& t : c.tlb.entries())
         if (t.covers(va)) hits.push_back(t);
@@ -282,7 +286,7 @@ Block multimatchFigure(const Cpu& c, u32 va) {
         return pageBytes(x.size) != pageBytes(y.size) ? pageBytes(x.size) > pageBytes(y.size) : x.id < y.id;
     });
     const std::string title = fmt::format("two TLB entries of cpu{} match {}", c.id, hex32(va));
-    b.add(textItem(id + ".title", "figure-title", 12, 8, title, kS, true, id, true)).h = rowHeight(kS);
+    b.add(textItem(id + ".title", Role::FigureTitle, 12, 8, title, kS, true, id, true)).h = rowHeight(kS);
     double right = 12 + textWidth(title, kS) + 12;
     double y = 8 + rowHeight(kS) + 4;
     if (hits.size() < 2) {
@@ -297,7 +301,7 @@ Block multimatchFigure(const Cpu& c, u32 va) {
     };
     // The ruler: the big entry's range as a bar; the small page a mark at its place inside it.
     const double rulerW = std::max(620.0, textWidth(rangeText(big) + "  G S", kS) + 24);
-    SceneItem bar = linesBox(id + ".range:big", kindRole(big, "mm-range-"), 12, y,
+    SceneItem bar = linesBox(id + ".range:big", rangeRole(big), 12, y,
                              {rangeText(big) + (big.global ? "  G" : "") + (big.user ? " U" : " S")}, kS, id, true, rulerW);
     bar.tooltip = "the larger entry's range";
     const double barH = bar.h;
@@ -308,19 +312,19 @@ Block multimatchFigure(const Cpu& c, u32 va) {
     double mx = 12 + rulerW * off / span;
     const double mw = std::max(14.0, rulerW * pageBytes(small.size) / span);
     mx = std::min(mx, 12 + rulerW - mw);
-    SceneItem mark = boxItem(id + ".range:small", kindRole(small, "mm-range-"), mx, y, mw, 22, id, true);
+    SceneItem mark = boxItem(id + ".range:small", rangeRole(small), mx, y, mw, 22, id, true);
     mark.tooltip = rangeText(small);
     b.add(std::move(mark));
     // Ruler ends and the small page's label under the mark (kept inside the ruler's width).
-    b.add(textItem(id + ".tick:start", "figure-note", 12, y + 24, hex32(big.va), kC, false, id, false)).h = rowHeight(kC);
+    b.add(textItem(id + ".tick:start", Role::FigureNote, 12, y + 24, hex32(big.va), kC, false, id, false)).h = rowHeight(kC);
     const std::string endText = hex32(u64{big.va} + pageBytes(big.size) - 1);
-    b.add(textItem(id + ".tick:end", "figure-note", 12 + rulerW - textWidth(endText, kC), y + 24, endText, kC, false, id,
+    b.add(textItem(id + ".tick:end", Role::FigureNote, 12 + rulerW - textWidth(endText, kC), y + 24, endText, kC, false, id,
                    false))
         .h = rowHeight(kC);
     y += 24 + rowHeight(kC);
     const std::string smallText = rangeText(small) + (small.global ? "  G" : "") + (small.user ? " U" : " S");
     double lx = std::clamp(mx, 12.0, std::max(12.0, 12 + rulerW - textWidth(smallText, kS) - 24));
-    SceneItem lab = linesBox(id + ".label:small", kindRole(small, "mm-range-"), lx, y, {smallText}, kS, id, true);
+    SceneItem lab = linesBox(id + ".label:small", rangeRole(small), lx, y, {smallText}, kS, id, true);
     right = std::max(right, std::max(12 + rulerW, lab.x + lab.w) + 12);
     y += lab.h + 12;
     b.add(std::move(lab));
@@ -345,11 +349,11 @@ Block multimatchFigure(const Cpu& c, u32 va) {
         for (std::size_t i = 0; i < 3; ++i) colW[i] = std::max(colW[i], textWidth(r[i], kS));
     std::vector<double> cellX = {12, 12 + colW[0] + kS, 12 + colW[0] + colW[1] + 2 * kS};
     const double tableW = cellX[2] + colW[2] + 12;
-    auto row = [&](std::string rid, std::string role, std::vector<std::string> rc, double font, bool subj) {
+    auto row = [&](std::string rid, Role role, std::vector<std::string> rc, double font, bool subj) {
         SceneItem r;
         r.id = std::move(rid);
         r.kind = ItemKind::Row;
-        r.role = std::move(role);
+        r.role = role;
         r.x = 12;
         r.y = y;
         r.w = tableW;
@@ -362,9 +366,9 @@ Block multimatchFigure(const Cpu& c, u32 va) {
         y += r.h;
         b.add(std::move(r));
     };
-    row(id + ".diff:head", "table-columns", cells[0], kS, true);
+    row(id + ".diff:head", Role::TableColumns, cells[0], kS, true);
     for (std::size_t i = 0; i < diffs.size(); ++i)
-        row(fmt::format("{}.diff:{}", id, diffs[i].key), diffs[i].a != diffs[i].b ? "mm-diff" : "mm-same", cells[i + 1],
+        row(fmt::format("{}.diff:{}", id, diffs[i].key), diffs[i].a != diffs[i].b ? Role::MmDiff : Role::MmSame, cells[i + 1],
             kS, true);
     right = std::max(right, 12 + tableW + 12);
     frame(b, right, y + 12);
@@ -378,7 +382,7 @@ Block machineCheckBox(const Machine& m, const Cpu& c, bool subject) {
     b.id = id;
     b.subject = subject;
     const double f = fontFor(subject);
-    SceneItem& box = b.add(boxItem(id, "mce-overlay", 0, 0, 0, 0, "", subject));
+    SceneItem& box = b.add(boxItem(id, Role::MceOverlay, 0, 0, 0, 0, "", subject));
     box.cpu = c.id;
     box.tooltip = pae::describeMc0Status(c.mc0Status);
     const u64 st = c.mc0Status;
@@ -389,8 +393,8 @@ Block machineCheckBox(const Machine& m, const Cpu& c, bool subject) {
     double right = 0;
     for (const auto& l : box.cells) right = std::max(right, 12 + textWidth(l, f) + 12);
     double y = 10 + 2 * f * 1.35 + 4;
-    auto line = [&](std::string lid, std::string role, const std::string& text, bool bold) {
-        SceneItem& t = b.add(textItem(std::move(lid), std::move(role), 12, y, text, f, bold, id, subject));
+    auto line = [&](std::string lid, Role role, const std::string& text, bool bold) {
+        SceneItem& t = b.add(textItem(std::move(lid), role, 12, y, text, f, bold, id, subject));
         t.h = rowHeight(f);
         right = std::max(right, 12 + t.w + 12);
         y += rowHeight(f);
@@ -404,7 +408,7 @@ Block machineCheckBox(const Machine& m, const Cpu& c, bool subject) {
     y += 2;
     for (const Bit& bit : kBits) {
         const bool set = (st >> bit.bit) & 1;
-        SceneItem e = linesBox(fmt::format("{}.bit:{}", id, bit.name), set ? "mce-bit-set" : "mce-bit-clear", x, y,
+        SceneItem e = linesBox(fmt::format("{}.bit:{}", id, bit.name), set ? Role::MceBitSet : Role::MceBitClear, x, y,
                                {bit.name, fmt::format("{}={}", bit.bit, set ? 1 : 0)}, f, id, subject);
         e.tooltip = fmt::format("MC0_STATUS bit {} ({}) = {}", bit.bit, bit.name, set ? 1 : 0);
         x += e.w + 4;
@@ -416,22 +420,22 @@ Block machineCheckBox(const Machine& m, const Cpu& c, bool subject) {
     const unsigned ec = static_cast<unsigned>(st & 0xffff);
     const unsigned ext = static_cast<unsigned>((st >> 16) & 0x1f);
     const bool tlbErr = (ec & 0xfff0) == 0x0010;
-    line(id + ".ec", "mce-text", fmt::format("error code {:#06x}{}", ec, tlbErr ? " = TLB error" : ""), false);
+    line(id + ".ec", Role::MceText, fmt::format("error code {:#06x}{}", ec, tlbErr ? " = TLB error" : ""), false);
     if (tlbErr) {
         const unsigned tt = (ec >> 2) & 3, ll = ec & 3;
-        line(id + ".ec:ttll", "mce-text",
+        line(id + ".ec:ttll", Role::MceText,
              fmt::format("TT {:02b}{}  LL {:02b}{}", tt, tt == 1 ? " = data" : "", ll, ll == 1 ? " = L1" : ""), false);
     }
     std::string extName;
     if (tlbErr && ((ec >> 2) & 3) == 1 && ext != 0 && ext != 2) extName = " = L1 TLB multimatch";
     else if (tlbErr && ext == 2) extName = " = locked miss";
     else if (tlbErr && ext == 0) extName = " = parity";
-    line(id + ".ext", "mce-text", fmt::format("extended code {:#x}{}", ext, extName), false);
-    line(id + ".mcg", "mce-text",
+    line(id + ".ext", Role::MceText, fmt::format("extended code {:#x}{}", ext, extName), false);
+    line(id + ".mcg", Role::MceText,
          fmt::format("MCG_STATUS.MCIP = {}{}", (c.mcgStatus & pae::MCG_STATUS_MCIP) ? 1 : 0,
                      (c.mcgStatus & pae::MCG_STATUS_MCIP) ? " (in progress)" : ""),
          false);
-    if (m.kernel().panicked) line(id + ".panic", "mce-text", m.kernel().panicMessage, true);
+    if (m.kernel().panicked) line(id + ".panic", Role::MceText, m.kernel().panicMessage, true);
     frame(b, right, y + 10);
     return b;
 }
@@ -453,12 +457,30 @@ std::vector<Block> multimatchFigures(const Machine& m, const EventList& events) 
     return out;
 }
 
+namespace {
+
+Role legendRole(Meaning m) {
+    switch (m) {
+    case Meaning::Global: return Role::LegendGlobal;
+    case Meaning::User: return Role::LegendUser;
+    case Meaning::Speculative: return Role::LegendSpeculative;
+    case Meaning::LowMapping: return Role::LegendLowMapping;
+    case Meaning::Conflict: return Role::LegendConflict;
+    case Meaning::WalkPath: return Role::LegendWalk;
+    case Meaning::Changed: return Role::LegendChanged;
+    case Meaning::Highlight: return Role::LegendHighlight;
+    }
+    return Role::Legend;
+}
+
+}  // namespace
+
 Block legendBlock() {
     Block b;
     b.id = "legend";
-    b.add(boxItem("legend", "legend", 0, 0, 0, 0, "", false));
+    b.add(boxItem("legend", Role::Legend, 0, 0, 0, 0, "", false));
     const double f = kContextFont;
-    b.add(textItem("legend.title", "figure-note", 10, 6, "colours", f, true, "legend", false)).h = rowHeight(f);
+    b.add(textItem("legend.title", Role::FigureNote, 10, 6, "colours", f, true, "legend", false)).h = rowHeight(f);
     static const Meaning kAll[] = {Meaning::Global,   Meaning::User,    Meaning::Speculative, Meaning::LowMapping,
                                    Meaning::Conflict, Meaning::WalkPath, Meaning::Changed,    Meaning::Highlight};
     double colW = 0;
@@ -466,11 +488,12 @@ Block legendBlock() {
     const double y0 = 6 + rowHeight(f);
     int i = 0;
     for (Meaning m : kAll) {
-        const double x = 10 + (i % 2) * (colW + 16);
-        const double y = y0 + (i / 2) * rowHeight(f);
+        const int row = i / 2, column = i % 2;  // two legend entries a row
+        const double x = 10 + column * (colW + 16);
+        const double y = y0 + row * rowHeight(f);
         const std::string mid = std::string("legend:") + meaningName(m);
-        b.add(boxItem(mid, std::string("legend-") + meaningName(m), x, y + f * 0.25, 24, f, "legend", false));
-        b.add(textItem(mid + ".label", "figure-note", x + 32, y, meaningLabel(m), f, false, "legend", false)).h =
+        b.add(boxItem(mid, legendRole(m), x, y + f * 0.25, 24, f, "legend", false));
+        b.add(textItem(mid + ".label", Role::FigureNote, x + 32, y, meaningLabel(m), f, false, "legend", false)).h =
             rowHeight(f);
         ++i;
     }

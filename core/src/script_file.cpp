@@ -6,7 +6,7 @@
 #include <fmt/format.h>
 
 #include <cerrno>
-#include <cstring>
+#include <system_error>
 #include <fcntl.h>
 #include <stdexcept>
 #include <sys/stat.h>
@@ -23,7 +23,7 @@ std::string readCapped(int fd, const std::string& name) {
         const ssize_t n = ::read(fd, buf, sizeof buf);
         if (n < 0) {
             if (errno == EINTR) continue;
-            throw std::runtime_error(fmt::format("{}: read error: {}", name, std::strerror(errno)));
+            throw std::runtime_error(fmt::format("{}: read error: {}", name, std::generic_category().message(errno)));
         }
         if (n == 0) break;
         text.append(buf, static_cast<std::size_t>(n));
@@ -46,7 +46,7 @@ std::string readScriptFile(const std::string& path) {
         return readCapped(STDIN_FILENO, "<stdin>");
     }
     const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) throw std::runtime_error(path + ": cannot open for reading: " + std::strerror(errno));
+    if (fd < 0) throw std::runtime_error(path + ": cannot open for reading: " + std::generic_category().message(errno));
     struct stat st {};
     if (::fstat(fd, &st) != 0 || S_ISDIR(st.st_mode)) {
         ::close(fd);

@@ -42,7 +42,7 @@ bool TlbConfig::byName(const std::string& name, TlbConfig& out) {
 
 std::vector<std::string> TlbConfig::presetNames() { return {"amd-fam10h", "tiny"}; }
 
-Tlb::Tlb(const TlbConfig& config) : m_config(config) {
+Tlb::Tlb(const TlbConfig& config) : m_config(std::make_shared<const TlbConfig>(config)) {
     unsigned level = 0;
     for (const auto& l : config.levels) {
         for (const auto& ac : l.arrays) {
@@ -134,7 +134,7 @@ __attribute__((target("avx2"))) u64 matchBitsAvx2(const u32* base, const u32* ma
     return matchBitsScalar(base, mask, ways, va, w, bits);
 }
 
-bool cpuHasAvx2() {
+bool cpuHasAvx2() noexcept {
     __builtin_cpu_init();
     return __builtin_cpu_supports("avx2");
 }
@@ -152,8 +152,8 @@ const bool kUseAvx2 = cpuHasAvx2();  // decided once at start-up
 [[gnu::always_inline]] inline void Tlb::scanSet(const Array& arr, std::size_t a, unsigned set, u32 va,
                                                 TlbMatches& m) const {
     const unsigned ways = arr.config.ways;  // <= 64 (checked in the constructor)
-    const u32* base = arr.tagBase.data() + set * ways;
-    const u32* mask = arr.tagMask.data() + set * ways;
+    const u32* base = arr.tagBase.data() + static_cast<std::size_t>(set) * ways;
+    const u32* mask = arr.tagMask.data() + static_cast<std::size_t>(set) * ways;
     for (u64 bits = matchBits(base, mask, ways, va); bits; bits &= bits - 1) {
         ++m.total;
         if (m.count == TlbMatches::kMax) continue;

@@ -15,8 +15,7 @@ u32 accessErrorBits(const PagingRegs& regs, AccessType acc, Mode mode) {
 u32 permissionFault(bool user, bool writable, bool nx, const PagingRegs& regs, AccessType acc, Mode mode) {
     bool denied = false;
     if (mode == Mode::User) {
-        if (!user) denied = true;
-        else if (acc == AccessType::Write && !writable) denied = true;
+        denied = !user || (acc == AccessType::Write && !writable);
     } else if (acc == AccessType::Write && !writable && regs.wp()) {
         denied = true;  // supervisor write to a read-only page only faults with CR0.WP = 1
     }
@@ -30,6 +29,25 @@ std::array<u64, 4> pdptesFrom(const PhysMemory& mem, u32 cr3) {
     return v;
 }
 
+namespace {
+
+// The walk stops at `level`: not present (error code P = 0) or a reserved bit set (P | RSVD).
+WalkResult& stopAt(WalkResult& r, WalkFail why, int level) {
+    r.fail = why;
+    r.failLevel = level;
+    r.errorCode = why == WalkFail::Reserved ? (pae::PF_P | pae::PF_RSVD) : 0;
+    return r;
+}
+
+// Records the entry read at `level` in the trace.
+u64 recordLevel(WalkResult& r, int level, unsigned index, u64 entryPa, u64 raw) {
+    r.trace[static_cast<std::size_t>(level)] = {level, index, entryPa, raw};
+    r.levels = level + 1;
+    return raw;
+}
+
+}  // namespace
+
 WalkResult walk(const PhysMemory& mem, const PagingRegs& regs, u32 va) {
     WalkResult r;
     if (!regs.pagingOn()) {
@@ -40,58 +58,27 @@ WalkResult walk(const PhysMemory& mem, const PagingRegs& regs, u32 va) {
 
     // Level 0: the PDPTE register selected by bits 31:30.
     const unsigned i0 = pae::pdptIndex(va);
-    const u64 pdpte = regs.pdpte[i0];
-    r.trace[0] = {0, i0, pae::entryAddress(pae::pdptBase(regs.cr3), i0), pdpte};
-    r.levels = 1;
-    if (!(pdpte & pae::P)) {
-        r.fail = WalkFail::NotPresent;
-        r.failLevel = 0;
-        return r;
-    }
+    const u64 pdpte = recordLevel(r, 0, i0, pae::entryAddress(pae::pdptBase(regs.cr3), i0), regs.pdpte[i0]);
+    if (!(pdpte & pae::P)) return stopAt(r, WalkFail::NotPresent, 0);
     // (Reserved bits in a PDPTE are caught at load time, MOV CR3: #GP.)
 
     // Level 1: the PDE.
-    const unsigned i1 = pae::pdIndex(va);
     const u64 pdeAddr = pae::pdeAddress(pdpte, va);
-    const u64 pde = mem.read64(pdeAddr);
-    r.trace[1] = {1, i1, pdeAddr, pde};
-    r.levels = 2;
-    if (!(pde & pae::P)) {
-        r.fail = WalkFail::NotPresent;
-        r.failLevel = 1;
-        return r;
-    }
+    const u64 pde = recordLevel(r, 1, pae::pdIndex(va), pdeAddr, mem.read64(pdeAddr));
+    if (!(pde & pae::P)) return stopAt(r, WalkFail::NotPresent, 1);
     const bool large = pde & pae::PS;  // PAE ignores CR4.PSE: PS in a PDE always means 2 MiB
-    if ((pde & highReserved) || (large && (pde & pae::kLargePdeReserved))) {
-        r.fail = WalkFail::Reserved;
-        r.errorCode = pae::PF_P | pae::PF_RSVD;
-        r.failLevel = 1;
-        r.errorCode = pae::PF_P | pae::PF_RSVD;
-        return r;
-    }
+    if ((pde & highReserved) || (large && (pde & pae::kLargePdeReserved))) return stopAt(r, WalkFail::Reserved, 1);
     bool user = pde & pae::US, writable = pde & pae::RW, nx = (pde & pae::XD) && regs.nxe();
     u64 leaf = pde;
     if (large) {
         r.size = PageSize::M2;
         r.frame = pde & pae::kFrame2M;
     } else {
-        const unsigned i2 = pae::ptIndex(va);
+        // Level 2: the PTE.
         const u64 pteAddr = pae::pteAddress(pde, va);
-        const u64 pte = mem.read64(pteAddr);
-        r.trace[2] = {2, i2, pteAddr, pte};
-        r.levels = 3;
-        if (!(pte & pae::P)) {
-            r.fail = WalkFail::NotPresent;
-            r.failLevel = 2;
-            return r;
-        }
-        if (pte & highReserved) {
-            r.fail = WalkFail::Reserved;
-            r.errorCode = pae::PF_P | pae::PF_RSVD;
-            r.failLevel = 2;
-            r.errorCode = pae::PF_P | pae::PF_RSVD;
-            return r;
-        }
+        const u64 pte = recordLevel(r, 2, pae::ptIndex(va), pteAddr, mem.read64(pteAddr));
+        if (!(pte & pae::P)) return stopAt(r, WalkFail::NotPresent, 2);
+        if (pte & highReserved) return stopAt(r, WalkFail::Reserved, 2);
         user = user && (pte & pae::US);
         writable = writable && (pte & pae::RW);
         nx = nx || ((pte & pae::XD) && regs.nxe());

@@ -191,8 +191,9 @@ TEST_CASE("buggy: native_cpu_up clones pgd[3] into pgd[0] of swapper_pg_dir for 
     CHECK(cr3Table(m, 2) == "swapper_pg_dir");
     const auto& stack = m.cpu(0).callStack;
     REQUIRE(stack.size() >= 2);
-    CHECK(stack[stack.size() - 2] == "native_cpu_up");
-    CHECK(stack.back() == "do_boot_cpu");
+    CHECK(stack[stack.size() - 2] == KernelFn::NativeCpuUp);
+    CHECK(stack.back() == KernelFn::DoBootCpu);
+    CHECK(stack.text(" > ") == "cpu_idle > native_cpu_up > do_boot_cpu");
     // Linear 0-1 GiB maps low physical memory with 2M global supervisor pages.
     run(m, "cpu1 speculate 0x08048000");
     auto e = covering(m, 1, 0x08048000);
@@ -213,7 +214,7 @@ TEST_CASE("buggy: native_cpu_up clones pgd[3] into pgd[0] of swapper_pg_dir for 
     run(m, "cpu2 set_cpu_online", &online);
     CHECK(countEvents(online, EventKind::Cr4Write, 2) == 2);  // start_secondary's global flush
     CHECK(m.cpu(2).state == CpuState::Online);
-    for (const auto& f : m.cpu(0).callStack) CHECK(f != "native_cpu_up");
+    for (const auto f : m.cpu(0).callStack) CHECK(f != KernelFn::NativeCpuUp);
 }
 
 TEST_CASE("buggy kernel, erratum-383 CPU: the bystander that used swapper_pg_dir dies", "[kernel][buggy]") {

@@ -21,22 +21,23 @@ std::string describe(const Machine& m) {
     for (const Cpu& c : m.cpus()) {
         s += m.showCpu(c.id) + m.showTlb(c.id);
         s += fmt::format("task {} mm {} tlbstate {} waiting '{}' stack", c.currentTask, c.activeMm,
-                         tlbStateName(c.tlbState), c.waitingFor);
-        for (const auto& f : c.callStack) s += " " + f;
+                         tlbStateName(c.tlbState), c.waitingFor.text());
+        for (const KernelFn f : c.callStack) s += std::string(" ") + kernelFnName(f);
+        s += fmt::format(" steps {} ipi {}", kernelStepName(c.steps.next), ipiStageName(c.steps.ipi));
         for (const CounterInfo& k : kCounters) s += fmt::format(" {}={}", k.name, c.stats[k.id]);
         s += "\n";
     }
     for (const Mm& mm : m.mms()) s += fmt::format("mm {} {:#x} {:#x}\n", mm.name, mm.pgd, mm.cpumask);
     for (const Task& t : m.tasks()) s += fmt::format("task {} {} {}\n", t.name, t.mm, t.cpu);
     const KernelState& k = m.kernel();
-    s += fmt::format("kernel {} {} low {} boot {} by {} callin {} panic {} '{}'\n", k.booted,
+    s += fmt::format("kernel {} fine {} {} low {} boot {} by {} callin {} panic {} '{}'\n", k.booted, k.fineSteps,
                      kernelVariantName(k.variant), k.lowMappings, k.bootingCpu, k.bootingBy, k.callinDone, k.panicked,
                      k.panicMessage);
     s += fmt::format("frames {}\n", m.memory().frameCount());
     for (const auto& [pa, name] : m.memory().symbols()) {
         s += fmt::format("{} @ {:#x}:", name, pa);
         for (unsigned i = 0; i < 512; ++i)
-            if (const u64 e = m.memory().read64(pa + i * 8)) s += fmt::format(" [{}]={:#x}", i, e);
+            if (const u64 e = m.memory().read64(pae::entryAddress(pa, i))) s += fmt::format(" [{}]={:#x}", i, e);
         s += "\n";
     }
     return s;

@@ -332,3 +332,67 @@ TEST_CASE("budgets stop a search with the partial verdict and bounded memory") {
     CHECK(c.seconds < 5);
     CHECK(defaultExploreMemoryBudget() >= (u64{64} << 20));
 }
+
+TEST_CASE("fine-grained kernel steps: the same verdicts, a longer shortest schedule that shows the IPI window, and the trace plays") {
+    for (const std::string file : {kLesson, std::string(TLBLAB_EXPLORE_TEST_DIR) + "/bench-4cpu.yaml"}) {
+        const Lesson lesson = loadLesson(file);
+        for (const std::string v : {"buggy", "fix-flush", "fix-trampoline", "correct"}) {
+            INFO(file << " " << v);
+            const ExploreResult coarse = explore(problemFromLesson(lesson, v));
+            const ExploreProblem p = problemFromLesson(lesson, v, true);
+            REQUIRE(p.initial.kernel().fineSteps);
+            const ExploreResult fine = explore(p);
+            CHECK(fine.fineSteps);
+            CHECK(fine.found == coarse.found);
+            CHECK(fine.complete == !fine.found);
+            CHECK(fine.found == (v == "buggy"));
+            if (!fine.found) continue;
+            // The atomic native_cpu_up is several steps here; the speculation comes after the
+            // bystander took the flush IPI (leave_mm put it on swapper_pg_dir) and before the zap.
+            CHECK(fine.schedule.size() > coarse.schedule.size());
+            auto isStep = [](const ScheduleStep& s) { return s.op.code == OpCode::KernelStep; };
+            CHECK(std::count_if(fine.schedule.begin(), fine.schedule.end(), isStep) >= 3);
+            auto leaveMm = std::find_if(fine.schedule.begin(), fine.schedule.end(), [](const ScheduleStep& s) {
+                return s.kernelStep.find("leave_mm") != std::string::npos;
+            });
+            REQUIRE(leaveMm != fine.schedule.end());
+            auto spec = std::find_if(fine.schedule.begin(), fine.schedule.end(),
+                                     [](const ScheduleStep& s) { return s.speculation; });
+            REQUIRE(spec != fine.schedule.end());
+            CHECK(spec > leaveMm);
+            CHECK(spec->cpu == leaveMm->cpu);
+            // Shortest: the search without the reduction finds no shorter schedule.
+            ExploreOptions full;
+            full.reduction = false;
+            CHECK(explore(p, full).schedule.size() == fine.schedule.size());
+            CHECK(replaySchedule(p, fine.schedule).cpu(fine.machineCheckCpu).mc0Status == pae::kMc0StatusErratum383);
+            // The trace plays step by step as a lesson: one step turns the fine mode on.
+            const Lesson trace = parseLesson(scheduleLessonYaml(lesson, v, fine), "trace.yaml");
+            REQUIRE(trace.steps.size() == static_cast<std::size_t>(lesson.explore->afterStep) + 1 + fine.schedule.size());
+            LessonRun run(trace);
+            CHECK(run.allPassed());
+            CHECK(run.timeline().head().cpu(fine.machineCheckCpu).mc0Status == pae::kMc0StatusErratum383);
+        }
+    }
+}
+
+TEST_CASE("kernel state is data: call stack and waits print the kernel's names") {
+    Machine m;
+    for (const char* line : {"cpus 3", "kernel_boot", "cpu0 cpu_down cpu2", "kernel_steps fine", "cpu0 native_cpu_up cpu2"}) {
+        Op op;
+        REQUIRE(parseOp(line, SourceLoc{}, op));
+        m.execute(op, nullptr);
+    }
+    CHECK(m.cpu(0).callStack.text(" > ") == "cpu_idle > native_cpu_up");
+    CHECK(m.cpu(0).steps.next == KernelStep::FlushSendIpis);
+    Op step;
+    REQUIRE(parseOp("cpu0 kernel_step", SourceLoc{}, step));
+    m.execute(step, nullptr);
+    CHECK(m.cpu(0).waitingFor.text() == "IPI acknowledgements");
+    CHECK(m.cpu(1).steps.ipi == IpiStage::Pending);
+    CHECK_THROWS_AS(m.execute(step, nullptr), OpError);  // cpu0 waits for cpu1's ack
+    Op other;
+    REQUIRE(parseOp("cpu1 flush_tlb_all", SourceLoc{}, other));
+    CHECK_THROWS_AS(m.execute(other, nullptr), OpError);  // cpu1 takes the IPI first
+    CHECK(formatOp(step) == "cpu0 kernel_step");
+}

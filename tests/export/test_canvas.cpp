@@ -9,6 +9,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <fmt/format.h>
+
 using namespace tlblab;
 
 namespace {
@@ -22,7 +24,7 @@ QPoint widgetPosOf(const ui::MachineCanvas& c, const SceneItem& it) {
 
 }  // namespace
 
-TEST_CASE("canvas: clicking a TLB entry or a table entry emits its id", "[canvas]") {
+TEST_CASE("canvas: clicking a TLB entry or a table entry emits what it shows", "[canvas]") {
     test::qtApp();
     ui::MachineCanvas c;
     c.resize(1600, 900);
@@ -37,7 +39,9 @@ TEST_CASE("canvas: clicking a TLB entry or a table entry emits its id", "[canvas
     CHECK(c.itemAt(widgetPosOf(c, *e3)) == QStringLiteral("tlb:cpu1:#3"));
     QTest::mouseClick(&c, Qt::LeftButton, {}, widgetPosOf(c, *e3));
     REQUIRE(tlb.count() == 1);
-    CHECK(tlb.at(0).at(0).toString() == QStringLiteral("tlb:cpu1:#3"));
+    CHECK(tlb.at(0).at(0).toInt() == 1);  // what the item shows, as data (SceneItem::ref)
+    CHECK(tlb.at(0).at(1).toUInt() == 3);
+    CHECK(e3->ref.kind == SceneRef::Kind::TlbEntry);
     CHECK(table.count() == 0);
 
     const SceneItem* pdpte = nullptr;
@@ -49,7 +53,10 @@ TEST_CASE("canvas: clicking a TLB entry or a table entry emits its id", "[canvas
     REQUIRE(pdpte);
     QTest::mouseClick(&c, Qt::LeftButton, {}, widgetPosOf(c, *pdpte));
     REQUIRE(table.count() == 1);
-    CHECK(table.at(0).at(0).toString() == QString::fromStdString(pdpte->id));
+    CHECK(pdpte->ref.kind == SceneRef::Kind::TableEntry);
+    CHECK(pdpte->ref.level == 0);
+    CHECK(table.at(0).at(0).toULongLong() == pdpte->ref.pa);
+    CHECK(pdpte->id == fmt::format("pdpte:{:#x}", pdpte->ref.pa));
 }
 
 TEST_CASE("canvas: zoom in and out, fit, and a drag pans without clicking", "[canvas]") {

@@ -79,8 +79,8 @@ TEST_CASE("scene of the erratum: cards, CR3 arrows, tables, TLB entries and the 
     const SceneItem* e3 = s.find("tlb:cpu1:#3");
     REQUIRE(e2);
     REQUIRE(e3);
-    CHECK(e2->role == "multimatch");
-    CHECK(e3->role == "multimatch");
+    CHECK(e2->role == Role::Multimatch);
+    CHECK(e3->role == Role::Multimatch);
     CHECK(e2->cells.front() == "#2!");
     CHECK(e2->cells.at(5) == "SPEC");
     CHECK(s.find("mm:cpu1"));
@@ -90,10 +90,10 @@ TEST_CASE("scene of the erratum: cards, CR3 arrows, tables, TLB entries and the 
     // The machine check: a box with MC0_STATUS decoded field by field, and the halted card.
     const SceneItem* mce = s.find("mce:cpu1");
     REQUIRE(mce);
-    CHECK(mce->role == "mce-overlay");
+    CHECK(mce->role == Role::MceOverlay);
     CHECK(mce->cells.at(1) == "MC0_STATUS 0xb600000000010015");
     CHECK(mce->tooltip.find("erratum 383 signature") != std::string::npos);
-    CHECK(s.find("cpu1")->role == "halted");
+    CHECK(s.find("cpu1")->role == Role::Halted);
     CHECK(s.find("cpu1.mc0")->cells.at(0) == "MC0_STATUS 0xb600000000010015");
 }
 
@@ -115,8 +115,8 @@ TEST_CASE("the walk path of a step is marked level by level", "[diagram]") {
     }
     CHECK(pdes == 1);
     CHECK(ptes == 1);
-    CHECK(s.find("arrow:cpu1.cr3")->role == "arrow-walk");
-    CHECK(s.find("arrow:cpu0.cr3")->role == "arrow-cr3");
+    CHECK(s.find("arrow:cpu1.cr3")->role == Role::ArrowWalk);
+    CHECK(s.find("arrow:cpu0.cr3")->role == Role::ArrowCr3);
     // Without the step's events nothing is marked.
     const Scene plain = buildScene(m, SceneOptions{});
     for (const auto& it : plain.items) CHECK(it.walkLevel == -1);
@@ -134,17 +134,17 @@ cpu0 native_cpu_up cpu2
     const u64 swapper = *m.tableNamed("swapper_pg_dir");
     const SceneItem* low = s.find(fmt::format("pdpte:{:#x}", swapper));
     REQUIRE(low);
-    CHECK(low->role == "entry-low-mapping");
+    CHECK(low->role == Role::EntryLowMapping);
     CHECK(low->cells.back() == "LOW MAPPING");
-    CHECK(s.find("arrow:" + low->id)->role == "arrow-low-mapping");
+    CHECK(s.find("arrow:" + low->id)->role == Role::ArrowLowMapping);
     // pgd[3] is the kernel's own mapping, not a low mapping.
-    CHECK(s.find(fmt::format("pdpte:{:#x}", swapper + 24))->role == "entry");
+    CHECK(s.find(fmt::format("pdpte:{:#x}", swapper + 24))->role == Role::Entry);
 
     std::size_t rows = 0, hidden = 0;
     for (const auto& it : s.items) {
-        if (it.parent != "table:kernel PMD" || it.kind != ItemKind::Row || it.role == "table-header") continue;
+        if (it.parent != "table:kernel PMD" || it.kind != ItemKind::Row || it.role == Role::TableHeader) continue;
         ++rows;
-        if (it.role == "entry-gap") {
+        if (it.role == Role::EntryGap) {
             REQUIRE(it.cells.at(0).find("more 2M entries") != std::string::npos);
             hidden += std::stoul(it.cells[0].substr(4));
         }
@@ -165,10 +165,10 @@ TEST_CASE("highlights and collapsed tables", "[diagram]") {
     const Scene s = buildScene(m, o);
     // Highlights are outlines: the item keeps its own role.
     CHECK(s.find("cpu0.cr3")->highlight);
-    CHECK(s.find("cpu0.cr3")->role == "register");
+    CHECK(s.find("cpu0.cr3")->role == Role::Register);
     CHECK(s.find("cpu0")->highlight);
     CHECK(s.find(fmt::format("pdpte:{:#x}", bashPgd))->highlight);
-    CHECK(s.find(fmt::format("pdpte:{:#x}", bashPgd))->role == "entry");
+    CHECK(s.find(fmt::format("pdpte:{:#x}", bashPgd))->role == Role::Entry);
     CHECK(s.find("table:kernel PMD.header")->cells.at(0).find("collapsed") != std::string::npos);
     for (const auto& it : s.items) CHECK_FALSE((it.parent == "table:kernel PMD" && it.id.rfind("pde:", 0) == 0));
 }

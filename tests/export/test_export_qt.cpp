@@ -196,6 +196,29 @@ TEST_CASE("exportDocument writes every format; several SVG steps give one file e
     CHECK_FALSE(ui::parseExportFormat("jpeg", f));
 }
 
+TEST_CASE("exportDocument calls its step hook once per step, in order, for every format", "[export]") {
+    test::qtApp();
+    auto path = findLesson("erratum-383");
+    REQUIRE(path);
+    LessonRun run(loadLesson(*path), "buggy");
+    const ExportDocument doc = documentFromLesson(run, 2, 5);
+    REQUIRE(doc.steps.size() == 4);
+    QTemporaryDir dir;
+    for (ui::ExportFormat f : {ui::ExportFormat::Svg, ui::ExportFormat::Png, ui::ExportFormat::Pdf, ui::ExportFormat::Tikz,
+                               ui::ExportFormat::Html, ui::ExportFormat::Handout}) {
+        INFO(ui::exportFormatName(f));
+        std::vector<std::pair<std::size_t, std::size_t>> calls;
+        const QString p = dir.filePath(QStringLiteral("hook.%1").arg(ui::exportFormatExtension(f)));
+        ui::exportDocument(doc, f, Theme::Print, 1, p.toStdString(),
+                           [&calls](std::size_t done, std::size_t total) { calls.emplace_back(done, total); });
+        REQUIRE(calls.size() == 4);
+        for (std::size_t i = 0; i < calls.size(); ++i) {
+            CHECK(calls[i].first == i + 1);
+            CHECK(calls[i].second == 4);
+        }
+    }
+}
+
 // ---- hostile lesson text in every format (issue 15) -------------------------------------------
 
 namespace {

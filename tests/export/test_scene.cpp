@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 #include <cstdlib>
 #include <tuple>
 
@@ -126,9 +127,29 @@ TEST_CASE("subject of erratum-383's steps: acting CPU, its CR3 chain, the walk, 
             const SceneItem& row = need(mc->scene, fmt::format("tlb:cpu1:#{}", id));
             CHECK(row.subject);
             CHECK(row.fontSize == mc->scene.subjectFont);
-            if (row.role == "multimatch") ++conflicting;
+            if (row.role == Role::Multimatch) ++conflicting;
         }
     CHECK(conflicting == 2);
+    // Each item says what it shows, as data: the UI inspects it without parsing its id.
+    for (const auto& [cpu, id] : s.tlb) {
+        const SceneRef& r = need(mc->scene, fmt::format("tlb:cpu{}:#{}", cpu, id)).ref;
+        CHECK(r.kind == SceneRef::Kind::TlbEntry);
+        CHECK(r.cpu == cpu);
+        CHECK(r.tlbId == id);
+    }
+    CHECK(need(mc->scene, "cpu1").ref == SceneRef{SceneRef::Kind::Cpu, 1});
+    CHECK(need(mc->scene, "cpu1.cr3").ref == SceneRef{SceneRef::Kind::Register, 1, SceneRef::Reg::Cr3});
+    CHECK(need(mc->scene, "cpu1.mc0").ref.reg == SceneRef::Reg::Mc0Status);
+    const SceneItem& pgd = need(mc->scene, "table:bash pgd");
+    CHECK(pgd.ref.kind == SceneRef::Kind::Table);
+    CHECK(pgd.ref.level == 0);
+    for (const auto& it : mc->scene.items)
+        if (it.parent == pgd.id && it.ref.kind == SceneRef::Kind::TableEntry) {
+            CHECK(it.ref.level == 0);
+            CHECK(it.ref.pa >= pgd.ref.pa);
+            CHECK(it.ref.pa < pgd.ref.pa + 32);
+            CHECK(it.id == fmt::format("pdpte:{:#x}", it.ref.pa));
+        }
     // The walk read bash's PDPT, PD and PT: three tables of the subject, with their entries.
     CHECK(s.tables.size() >= 3);
     CHECK(s.entries.size() >= 3);
@@ -145,18 +166,60 @@ TEST_CASE("subject of erratum-383's steps: acting CPU, its CR3 chain, the walk, 
     bool specFilled = false;
     for (const auto& [cpu, id] : spec->scene.subject.tlb) {
         const SceneItem* row = spec->scene.find(fmt::format("tlb:cpu{}:#{}", cpu, id));
-        if (row && row->role == "tlb-entry-speculative") specFilled = true;
+        if (row && row->role == Role::TlbEntrySpeculative) specFilled = true;
     }
     CHECK(specFilled);
     CHECK_FALSE(spec->scene.subject.machineCheck);
 }
 
-TEST_CASE("layout for every step of every bundled lesson and variant: no overlap, stable slots, fonts", "[scene][layout]") {
+namespace {
+
+const SceneItem* rootOf(const Scene& s, const SceneItem* it) {
+    for (int guard = 0; it && !it->parent.empty() && guard < 8; ++guard) it = s.find(it->parent);
+    return it;
+}
+
+// Whether the segment a-b passes through the inside of the item's rectangle (sampled finely, so a
+// diagonal segment is caught as well as an axis-parallel one; touching an edge does not count).
+bool crossesInside(ScenePoint a, ScenePoint b, const SceneItem& r) {
+    const double e = 1.0;
+    const int n = 200;
+    for (int k = 1; k < n; ++k) {
+        const double t = static_cast<double>(k) / n;
+        const double x = a.x + (b.x - a.x) * t, y = a.y + (b.y - a.y) * t;
+        if (x > r.x + e && x < r.x + r.w - e && y > r.y + e && y < r.y + r.h - e) return true;
+    }
+    return false;
+}
+
+// The first walk arrow (the walk's CR3 and entry arrows, the address figure's fields) with a segment
+// through a block (a top-level item: a CPU card, a table, a figure, the machine-check box) other than the
+// two holding its ends; "" if none.
+std::string walkArrowCrossing(const Scene& s) {
+    for (const auto& a : s.items) {
+        if (a.kind != ItemKind::Arrow || a.role != Role::ArrowWalk) continue;
+        const SceneItem* from = rootOf(s, s.find(a.from));
+        const SceneItem* to = rootOf(s, s.find(a.to));
+        for (const auto& r : s.items) {
+            if (!r.parent.empty() || r.kind == ItemKind::Arrow || r.role == Role::Title || &r == from || &r == to) continue;
+            for (std::size_t k = 0; k + 1 < a.points.size(); ++k)
+                if (crossesInside(a.points[k], a.points[k + 1], r)) return a.id + " crosses " + r.id;
+        }
+    }
+    return "";
+}
+
+}  // namespace
+
+TEST_CASE("layout for every step of every bundled lesson and variant: no overlap, walk arrows round the blocks, "
+          "stable slots, fonts",
+          "[scene][layout]") {
     std::size_t scenes = 0;
     for (const std::string& path : bundledLessons()) {
         const Lesson lesson = loadLesson(path);
         for (const auto& v : lesson.variants) {
-            for (auto [tw, th] : {std::pair{1920.0, 1080.0}, std::pair{1900.0, 780.0}, std::pair{1266.0, 520.0}}) {
+            for (auto [tw, th] : {std::pair{1920.0, 1080.0}, std::pair{1900.0, 780.0}, std::pair{1266.0, 520.0},
+                                  std::pair{1383.0, 1080.0}}) {
                 SceneOptions base;
                 base.targetWidth = tw;
                 base.targetHeight = th;
@@ -164,13 +227,13 @@ TEST_CASE("layout for every step of every bundled lesson and variant: no overlap
                 LessonRun run(lesson, v.name);
                 const ExportDocument doc = documentFromLesson(run, 1, run.steps().size(), base);
                 std::vector<std::string> prevOrder;
-                double cpu0x = -1;
                 for (const auto& st : doc.steps) {
                     const Scene& s = st.scene;
                     INFO(lesson.id << " / " << v.name << " / " << st.title << " @ " << tw << "x" << th);
                     ++scenes;
                     CHECK(overlaps(s).empty());
                     if (!overlaps(s).empty()) FAIL_CHECK(overlaps(s).front());
+                    if (const std::string c = walkArrowCrossing(s); !c.empty()) FAIL_CHECK(c);
                     // Fonts: subject text at the subject size, context text never below the context size.
                     for (const auto& it : s.items) {
                         if (it.cells.empty()) continue;
@@ -188,10 +251,21 @@ TEST_CASE("layout for every step of every bundled lesson and variant: no overlap
                             CHECK(it.x >= s.subjectBounds.x - 0.01);
                             CHECK(it.x + it.w <= s.subjectBounds.x + s.subjectBounds.w + 0.01);
                         }
-                    // Stable slots: CPU 0 stays where it is, and the machine's CPUs and tables keep their order.
-                    const SceneItem& c0 = need(s, "cpu0");
-                    if (cpu0x < 0) cpu0x = c0.x;
-                    CHECK(c0.x == cpu0x);
+                    // Stable slots: the machine's CPUs and tables keep their order from step to step, and in the
+                    // picture too (the subject packed first, then the context): within each group, each block
+                    // lies right of (a further column) or below (the same column or a lower shelf) the one
+                    // before it. (The subject's group takes the top left and the context moves aside, so a
+                    // CPU's place is not fixed: the subject must be drawn large on every step.)
+                    const SceneItem* prevBlock[2] = {nullptr, nullptr};
+                    for (const auto& it : s.items) {
+                        if (!it.parent.empty() || (it.id.rfind("cpu", 0) != 0 && it.id.rfind("table:", 0) != 0)) continue;
+                        const SceneItem*& p = prevBlock[it.subject ? 1 : 0];
+                        if (p) {
+                            INFO(p->id << " then " << it.id);
+                            CHECK((it.x >= p->x + p->w - 0.01 || it.y >= p->y + p->h - 0.01));
+                        }
+                        p = &it;
+                    }
                     std::vector<std::string> order;
                     for (const auto& it : s.items)
                         if (it.parent.empty() && (it.id.rfind("cpu", 0) == 0 || it.id.rfind("table:", 0) == 0))
@@ -266,8 +340,8 @@ TEST_CASE("address figure of a page fault: where the walk stopped, the error cod
     CHECK(need(s, "addr:0.ec:U/S").cells == std::vector<std::string>{"U/S 1", "user"});
     CHECK(need(s, "addr:0.ec:RSVD").cells[0] == "RSVD 0");
     CHECK(need(s, "addr:0.ec:I/D").cells[0] == "I/D 0");
-    CHECK(need(s, "addr:0.ec:W/R").role == "ec-bit-set");
-    CHECK(need(s, "addr:0.ec:P").role == "ec-bit");
+    CHECK(need(s, "addr:0.ec:W/R").role == Role::EcBitSet);
+    CHECK(need(s, "addr:0.ec:P").role == Role::EcBit);
     CHECK(s.find("addr:0.frame") == nullptr);
 }
 
@@ -304,6 +378,7 @@ TEST_CASE("multimatch figure and decoded MC0_STATUS at erratum-383's machine che
     const ExportStep* mc = stepTitled(doc, "touches its page again");
     REQUIRE(mc);
     const Scene& s = mc->scene;
+    CHECK(need(s, "mm:cpu1.title").cells[0] == "two TLB entries of cpu1 match 0x08048000");
     CHECK(need(s, "mm:cpu1.range:big").cells[0].find("2 MiB 0x08000000-0x081fffff") != std::string::npos);
     CHECK(need(s, "mm:cpu1.label:small").cells[0].find("4 KiB 0x08048000-0x08048fff") != std::string::npos);
     const SceneItem& big = need(s, "mm:cpu1.range:big");
@@ -314,7 +389,7 @@ TEST_CASE("multimatch figure and decoded MC0_STATUS at erratum-383's machine che
     CHECK(mark.x - big.x == Approx(big.w * 0x48000 / 0x200000).margin(1));
     for (const char* k : {"size", "us", "g", "frame", "origin"}) {
         INFO(k);
-        CHECK(need(s, std::string("mm:cpu1.diff:") + k).role == "mm-diff");
+        CHECK(need(s, std::string("mm:cpu1.diff:") + k).role == Role::MmDiff);
     }
     CHECK(need(s, "mm:cpu1.diff:size").cells == std::vector<std::string>{"size", "2 MiB", "4 KiB"});
     CHECK(need(s, "mm:cpu1.diff:us").cells == std::vector<std::string>{"U/S", "supervisor", "user"});
@@ -326,7 +401,7 @@ TEST_CASE("multimatch figure and decoded MC0_STATUS at erratum-383's machine che
     for (const auto& [name, value] : bits) {
         const SceneItem& b = need(s, "mce:cpu1.bit:" + name);
         CHECK(b.cells == std::vector<std::string>{name, value});
-        CHECK(b.role == (value.back() == '1' ? "mce-bit-set" : "mce-bit-clear"));
+        CHECK(b.role == (value.back() == '1' ? Role::MceBitSet : Role::MceBitClear));
     }
     CHECK(need(s, "mce:cpu1").cells == std::vector<std::string>{"MACHINE CHECK on cpu1: CPU halted", "MC0_STATUS 0xb600000000010015"});
     CHECK(need(s, "mce:cpu1.ec").cells[0] == "error code 0x0015 = TLB error");
@@ -353,7 +428,7 @@ TEST_CASE("flushes: MOV CR3 removes the non-global entries and spares the global
     CHECK(cr3->scene.find(f.removed[0]) == nullptr);
     CHECK(cr3->scene.find(f.spared[0]) != nullptr);
     CHECK(first->scene.find(f.spared[0]) != nullptr);
-    CHECK(cr3->scene.find(f.spared[0])->role == "tlb-entry-global");
+    CHECK(cr3->scene.find(f.spared[0])->role == Role::TlbEntryGlobal);
     const SceneItem& a0 = need(first->scene, "arrow:cpu0.cr3");
     const SceneItem& a1 = need(cr3->scene, "arrow:cpu0.cr3");
     CHECK(a0.to == "table:proc_a");
@@ -366,7 +441,7 @@ TEST_CASE("IPIs of a step are items from the initiator's card to each target's",
     REQUIRE(st);
     int ipis = 0;
     for (const auto& it : st->scene.items)
-        if (it.role == "ipi") {
+        if (it.role == Role::Ipi) {
             ++ipis;
             CHECK(it.kind == ItemKind::Arrow);
             CHECK(it.from == fmt::format("cpu{}", it.cpu));
@@ -382,13 +457,13 @@ TEST_CASE("the lesson's highlight is an outline over the entry's own kind", "[sc
     REQUIRE(first);
     const SceneItem* global = nullptr;
     for (const auto& it : first->scene.items)
-        if (it.role == "tlb-entry-global") global = &it;
+        if (it.role == Role::TlbEntryGlobal) global = &it;
     REQUIRE(global);
     CHECK(global->highlight);
     const auto prims = paintItem(*global, Theme::Light);
     REQUIRE(prims.size() >= 2);
     CHECK(prims.front().kind == PaintPrim::Kind::Rect);
-    CHECK(prims.front().fill == roleStyle(Theme::Light, "tlb-entry-global").fill);  // its kind stays visible
+    CHECK(prims.front().fill == roleStyle(Theme::Light, Role::TlbEntryGlobal).fill);  // its kind stays visible
     bool outline = false;
     for (const auto& p : prims)
         if (p.kind == PaintPrim::Kind::Rect && p.fill == "none" && p.stroke == meaningColor(Theme::Light, Meaning::Highlight))
@@ -400,7 +475,7 @@ TEST_CASE("paint walk: walk reveal, greeked text, CPU colours, one colour per me
     SceneItem row;
     row.id = "pde:0x1000";
     row.kind = ItemKind::Row;
-    row.role = "entry";
+    row.role = Role::Entry;
     row.w = 300;
     row.h = 39;
     row.cells = {"[1]", "P RW"};
@@ -430,7 +505,7 @@ TEST_CASE("paint walk: walk reveal, greeked text, CPU colours, one colour per me
 
     SceneItem card;
     card.id = "cpu3";
-    card.role = "cpu-card";
+    card.role = Role::CpuCard;
     card.cpu = 3;
     card.w = card.h = 100;
     CHECK(paintItem(card, Theme::Dark).front().stroke == cpuColor(Theme::Dark, 3));
@@ -462,7 +537,7 @@ TEST_CASE("SVG and TikZ are drawn from the paint primitives, escaping every stri
     SceneItem it;
     it.id = "table:<evil>\"&";
     it.kind = ItemKind::Box;
-    it.role = "table";
+    it.role = Role::Table;
     it.w = 200;
     it.h = 80;
     it.cells = {"<script>alert(1)</script> & \x07 done", "100% {x}\n\\input{/etc/passwd}"};
@@ -513,4 +588,21 @@ TEST_CASE("the scene is laid out for the target's aspect ratio", "[scene][layout
     CHECK(b.subjectBounds.w <= b.bounds.w);
     CHECK(b.subjectFont >= 24);
     CHECK(b.contextFont >= 12 * 780 / 520.0);  // >= 12 px on a 1280x720 screen's canvas
+}
+
+TEST_CASE("scene roles are an enum with the report's and SVG's names", "[scene][roles]") {
+    CHECK(std::string(roleName(Role::TlbEntryGlobal)) == "tlb-entry-global");
+    CHECK(std::string(roleName(Role::CpuCard)) == "cpu-card");
+    CHECK(std::string(roleName(Role::ArrowWalk)) == "arrow-walk");
+    std::set<std::string> names;
+    for (int r = 0; r <= static_cast<int>(Role::TlbTable); ++r) {
+        const std::string n = roleName(static_cast<Role>(r));
+        CHECK_FALSE(n.empty());
+        CHECK(names.insert(n).second);  // one name, one role
+    }
+    // The SVG back end names each item's role as its class.
+    const Scene s = sceneOf(kFourK, SceneOptions{});
+    const std::string svg = sceneToSvg(s, Theme::Light);
+    CHECK(svg.find("class=\"cpu-card\"") != std::string::npos);
+    CHECK(svg.find("class=\"tlb-table\"") != std::string::npos);
 }

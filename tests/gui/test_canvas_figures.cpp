@@ -6,6 +6,8 @@
 
 #include "CompareView.hpp"
 
+#include <QLabel>
+
 #include <fmt/format.h>
 
 using namespace tlblab;
@@ -18,7 +20,7 @@ int stepWithAddress(ui::MainWindow& w, const std::string& va, std::string& figur
     for (int s = 0; s < n; ++s) {
         w.controller()->seekStep(s);
         for (const auto& it : w.canvas()->scene().items)
-            if (it.role == "figure-title" && it.id.rfind("addr:", 0) == 0 && it.cells.size() == 1 &&
+            if (it.role == Role::FigureTitle && it.id.rfind("addr:", 0) == 0 && it.cells.size() == 1 &&
                 it.cells[0].find(va) != std::string::npos) {
                 figure = it.parent;
                 return s;
@@ -178,10 +180,10 @@ TEST_CASE("canvas: the multimatch figure and the machine-check decode at erratum
     for (const char* b : {"VAL", "UC", "EN", "ADDRV", "PCC"}) {
         const SceneItem* it = s.find(std::string("mce:cpu1.bit:") + b);
         REQUIRE(it);
-        CHECK(it->role == "mce-bit-set");
+        CHECK(it->role == Role::MceBitSet);
     }
     REQUIRE(s.find("mce:cpu1.bit:OVER"));
-    CHECK(s.find("mce:cpu1.bit:OVER")->role == "mce-bit-clear");
+    CHECK(s.find("mce:cpu1.bit:OVER")->role == Role::MceBitClear);
     // Drawn on screen, large: both figures are in view and part of the subject.
     const auto items = test::reportItems(c.sceneReport());
     for (const char* id : {"mm:cpu1", "mce:cpu1", "tlb:cpu1:#2", "tlb:cpu1:#3"}) {
@@ -251,6 +253,17 @@ TEST_CASE("canvas: compare mode stacks both variants, labels them and marks what
     CHECK(a.mapTo(w.get(), QPoint(0, 0)).y() < b.mapTo(w.get(), QPoint(0, 0)).y());
     CHECK(a.caption() == QStringLiteral("buggy"));
     CHECK(b.caption() == QStringLiteral("fix-flush"));
+    // The caption covers nothing that is drawn (it has a strip of its own).
+    for (ui::MachineCanvas* c : {&a, &b}) {
+        c->finishAnimation();
+        const QLabel* label = c->findChild<QLabel*>(QStringLiteral("canvasCaption"));
+        REQUIRE(label);
+        const QRectF cap = QRectF(label->geometry());
+        for (const auto& it : test::reportItems(c->sceneReport())) {
+            INFO(it.id);
+            CHECK_FALSE(cap.intersects(it.r.adjusted(1, 1, -1, -1)));
+        }
+    }
     // At the machine check step the buggy side has the machine-check overlay and the fixed side not.
     bool mce = false;
     for (const auto& m : a.compareMarks()) mce = mce || m.id == "mce:cpu1";

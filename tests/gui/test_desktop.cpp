@@ -242,8 +242,44 @@ TEST_CASE("the lesson picker shows titles and keeps ids") {
     CHECK(box->itemText(i) != QStringLiteral("erratum-383"));
 }
 
+TEST_CASE("the lesson picker names a lesson opened from a file by its own entry, not a bundled one") {
+    auto w = openWindow(QStringLiteral("erratum-383"));
+    auto* box = w->findChild<QComboBox*>(QStringLiteral("lessonPicker"));
+    REQUIRE(box);
+    const int bundled = box->count();
+    // A copy of a bundled lesson, same id, another title, in another folder (an explorer trace, a
+    // lesson being written): the picker must not show the bundled lesson's title for it.
+    QFile src(QStringLiteral(TLBLAB_EXPLORE_TEST_DIR "/../../lessons/pae-translation.yaml"));
+    REQUIRE(src.open(QIODevice::ReadOnly));
+    QByteArray text = src.readAll();
+    const QByteArray title = "\ntitle: \"PAE address translation\"";
+    REQUIRE(text.contains(title));
+    text.replace(title, "\ntitle: \"PAE address translation (my copy)\"");
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("pae-translation.yaml"));  // the id comes from the name
+    {
+        QFile f(path);
+        REQUIRE(f.open(QIODevice::WriteOnly));
+        f.write(text);
+    }
+    QSignalSpy loaded(w->controller(), &ui::SessionController::loaded);
+    w->openLesson(path);
+    REQUIRE(loaded.wait(20000));
+    REQUIRE(w->controller()->session()->id == "pae-translation");
+    CHECK(box->count() == bundled + 1);
+    CHECK(box->currentIndex() == bundled);
+    CHECK(box->currentText().contains(QStringLiteral("(my copy)")));
+    CHECK(box->currentText().endsWith(QStringLiteral("(file)")));
+    // Back to a bundled lesson: its entry, and the file's entry is gone.
+    w->openLesson(QStringLiteral("lazy-tlb"));
+    REQUIRE(loaded.wait(20000));
+    CHECK(box->count() == bundled);
+    CHECK(box->currentData().toString() == QStringLiteral("lazy-tlb"));
+}
+
 TEST_CASE("every control has an accessible name; the canvas describes the step") {
-    auto w = openWindow(QStringLiteral("erratum-383"), QStringLiteral("buggy"), 5);
+    // Step 8 of erratum-383: the machine check (step 3 was split in two, so it is no longer step 6).
+    auto w = openWindow(QStringLiteral("erratum-383"), QStringLiteral("buggy"), 7);
     QStringList unnamed;
     for (QWidget* c : w->findChildren<QWidget*>()) {
         const bool control = qobject_cast<QAbstractButton*>(c) || qobject_cast<QComboBox*>(c) ||
@@ -266,7 +302,7 @@ TEST_CASE("every control has an accessible name; the canvas describes the step")
 
     const QString desc = w->canvas()->accessibleDescription();
     INFO(desc.toStdString());
-    CHECK(desc.contains(QStringLiteral("Step 6 of")));
+    CHECK(desc.contains(QStringLiteral("Step 8 of")));
     CHECK(desc.contains(QStringLiteral("cpu1")));
     CHECK(desc.contains(QStringLiteral("CR3 0x")));
     CHECK(desc.contains(QStringLiteral("machine check")));
@@ -278,7 +314,7 @@ TEST_CASE("every control has an accessible name; the canvas describes the step")
     // The next step changes it.
     w->controller()->stepForward();
     CHECK(w->canvas()->accessibleDescription() != desc);
-    CHECK(w->canvas()->accessibleDescription().contains(QStringLiteral("Step 7 of")));
+    CHECK(w->canvas()->accessibleDescription().contains(QStringLiteral("Step 9 of")));
 }
 
 namespace {

@@ -132,7 +132,7 @@ TEST_CASE("TikZ of one scene: its title and item ids are escaped in its comments
     SceneItem it;
     it.kind = ItemKind::Text;
     it.id = "table:\\input{x}";
-    it.role = "label";
+    it.role = Role::CardText;
     it.cells = {"\\def\\x{y}"};
     it.w = 10;
     it.h = 10;

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 # `tlblab-cli ... --format json` of list, check, run and stress, parsed back: every line one JSON
 # object (run: one object) with "schema": 1 and the fields a script relies on; exit statuses kept;
-# nothing but JSON on stdout; no progress line when piped; export --out without an extension.
+# nothing but JSON on stdout; no progress line when piped (check, stress, export), one on a
+# terminal; export --out without an extension.
 #
 #   tests/packaging/cli-json.sh TLBLAB_CLI
 set -euo pipefail
@@ -65,7 +66,23 @@ if command -v script >/dev/null; then
     grep -aq 'stress buggy [0-9]*/200000 cycles, [0-9]*/s' "$tmp/tty.txt" || fail "no stress progress on a terminal: $(head -c 400 "$tmp/tty.txt")"
     TERM=xterm script -qec "$cli check" /dev/null | tr '\r' '\n' > "$tmp/tty-check.txt"
     grep -aq 'check 0/[0-9]* lesson files' "$tmp/tty-check.txt" || fail "no check progress on a terminal"
+    # export of many steps: the line counts the steps written, one per step, up to all of them.
+    mkdir "$tmp/tty-export"
+    TERM=xterm script -qec "$cli export erratum-383 --format svg --out $tmp/tty-export/f.svg" /dev/null | tr '\r' '\n' > "$tmp/tty-export.txt"
+    grep -aq 'export 9/9 steps' "$tmp/tty-export.txt" || fail "no export progress on a terminal: $(head -c 400 "$tmp/tty-export.txt")"
 fi
+
+# export of many steps, piped: the files and nothing on stderr (no progress line), for the core's
+# SVG and for a format drawn by Qt.
+mkdir "$tmp/piped"
+"$cli" export erratum-383 --format svg --out "$tmp/piped/f.svg" > "$tmp/export.out" 2> "$tmp/export.err" || fail "export svg"
+"$cli" export erratum-383 --format png --scale 0.5 --out "$tmp/piped/p.png" >> "$tmp/export.out" 2>> "$tmp/export.err" ||
+    fail "export png"
+[ "$(ls "$tmp/piped" | grep -c '^f-step.*\.svg$')" -eq 9 ] || fail "export svg wrote $(ls "$tmp/piped")"
+[ "$(ls "$tmp/piped" | grep -c '^p-step.*\.png$')" -eq 9 ] || fail "export png wrote $(ls "$tmp/piped")"
+# (Qt's own note about XDG_RUNTIME_DIR, when the environment has none, is not ours.)
+grep -v '^QStandardPaths: XDG_RUNTIME_DIR' "$tmp/export.err" > "$tmp/export-ours.err" || true
+[ ! -s "$tmp/export-ours.err" ] || fail "progress or noise on a piped stderr of export: $(head -c 400 "$tmp/export-ours.err")"
 
 # export --out without an extension gets the format's.
 "$cli" export erratum-383 --steps 2 --format tikz --out "$tmp/fig" >/dev/null || fail "export tikz"

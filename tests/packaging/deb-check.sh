@@ -34,9 +34,9 @@ done
 dpkg-deb -x "$deb" "$tmp/root"
 cli="$tmp/root/usr/bin/tlblab-cli"
 [ -x "$cli" ] || fail "no /usr/bin/tlblab-cli in the package"
-for f in usr/share/applications/io.github.tlblab.TlbLab.desktop usr/share/metainfo/io.github.tlblab.TlbLab.metainfo.xml \
-         usr/share/icons/hicolor/scalable/apps/io.github.tlblab.TlbLab.svg usr/share/doc/tlblab/copyright \
-         usr/share/mime/packages/io.github.tlblab.TlbLab.xml usr/share/bash-completion/completions/tlblab-cli; do
+for f in usr/share/applications/io.github.tlblab.tlblab.desktop usr/share/metainfo/io.github.tlblab.tlblab.metainfo.xml \
+         usr/share/icons/hicolor/scalable/apps/io.github.tlblab.tlblab.svg usr/share/doc/tlblab/copyright \
+         usr/share/mime/packages/io.github.tlblab.tlblab.xml usr/share/bash-completion/completions/tlblab-cli; do
     [ -f "$tmp/root/$f" ] || fail "not in the package: /$f"
 done
 # Debian's machine-readable copyright file, naming the licence.
@@ -53,7 +53,7 @@ if command -v help2man >/dev/null; then
 fi
 if command -v rsvg-convert >/dev/null; then
     for s in 16 32 48 64 128 256 512; do
-        [ -f "$tmp/root/usr/share/icons/hicolor/${s}x${s}/apps/io.github.tlblab.TlbLab.png" ] || fail "no ${s}x${s} icon"
+        [ -f "$tmp/root/usr/share/icons/hicolor/${s}x${s}/apps/io.github.tlblab.tlblab.png" ] || fail "no ${s}x${s} icon"
     done
 fi
 # An installed build carries no path of the source tree (lessons are found beside the binary).

@@ -14,7 +14,7 @@ fail() { echo "install-check: FAIL: $*" >&2; exit 1; }
 DESTDIR="$tmp/stage" cmake --install "$build" --prefix /opt/tlblab-test >/dev/null
 mv "$tmp/stage/opt/tlblab-test" "$tmp/moved"
 root="$tmp/moved"
-id=io.github.tlblab.TlbLab
+id=io.github.tlblab.tlblab
 
 for f in bin/tlblab-cli share/applications/$id.desktop share/metainfo/$id.metainfo.xml \
          share/icons/hicolor/scalable/apps/$id.svg share/tlblab/lessons/README.md share/doc/tlblab/README.md; do
@@ -28,8 +28,17 @@ fi
 
 # The desktop entry names the installed binary and icon; both files validate.
 desktop-file-validate "$root/share/applications/$id.desktop" || fail "desktop-file-validate"
-appstreamcli validate --no-net --pedantic "$root/share/metainfo/$id.metainfo.xml" >/dev/null ||
-    fail "appstreamcli validate: $(appstreamcli validate --no-net "$root/share/metainfo/$id.metainfo.xml")"
+# Clean means no issue at all, pedantic hints included (appstreamcli exits 0 on those): one line
+# "X: id:line: tag" per issue, X = E, W, I or P.
+as_out=$(appstreamcli validate --no-net --pedantic "$root/share/metainfo/$id.metainfo.xml" 2>&1) ||
+    fail "appstreamcli validate: $as_out"
+if grep -E '^[EWIP]: ' <<<"$as_out" >/dev/null; then fail "appstreamcli validate --pedantic: $as_out"; fi
+# The id is lower case (AppStream hint cid-contains-uppercase-letter) and the app announces the
+# same desktop file name (QGuiApplication::setDesktopFileName in app/gui/main.cpp).
+[ "$id" = "$(tr '[:upper:]' '[:lower:]' <<<"$id")" ] || fail "the app id $id has upper case letters"
+if [ -x "$root/bin/tlblab" ] && ! grep -aF "$id" "$root/bin/tlblab" >/dev/null; then
+    fail "bin/tlblab does not carry the desktop file name $id"
+fi
 exe=$(sed -n 's/^Exec=\([^ ]*\).*/\1/p' "$root/share/applications/$id.desktop")
 icon=$(sed -n 's/^Icon=//p' "$root/share/applications/$id.desktop")
 [ "$exe" = tlblab ] || fail "Exec= names '$exe', not tlblab"

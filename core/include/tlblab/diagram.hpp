@@ -33,10 +33,36 @@ struct ScenePoint {
     bool operator==(const ScenePoint&) const = default;
 };
 
+// The style role of a scene item: how it is drawn (roleStyle), its class in SVG and its "role" in the
+// canvas's scene report (roleName: "cpu-card", "tlb-entry-global", ...).
+enum class Role : std::uint8_t {
+    None, AddrField, AddrFigure, AddrFrame, Arrow, ArrowContext, ArrowCr3, ArrowLowMapping, ArrowWalk, CardText,
+    CardTitle, CpuBooting, CpuCard, CpuCardHighlight, CpuOffline, EcBit, EcBitSet, Entry, EntryGap, EntryGlobal,
+    EntryHighlight, EntryLowMapping, EntryUser, Fault, FigureNote, FigureTitle, Halted, Ipi, Legend, LegendChanged,
+    LegendConflict, LegendGlobal, LegendHighlight, LegendLowMapping, LegendSpeculative, LegendUser, LegendWalk,
+    MceBitClear, MceBitSet, MceOverlay, MceRegister, MceText, MceWash, MmDiff, MmFigure, MmRangeGlobal,
+    MmRangePlain, MmRangeSpeculative, MmRangeUser, MmSame, Multimatch, Register, RegisterHighlight, Table,
+    TableColumns, TableHeader, Title, TlbEntry, TlbEntryGlobal, TlbEntrySpeculative, TlbEntryUser, TlbTable,
+};
+const char* roleName(Role r);
+
+// What a scene item shows, as data (the UI inspects it without parsing the item's id).
+struct SceneRef {
+    enum class Kind : std::uint8_t { None, Cpu, Register, Table, TableEntry, TlbEntry };
+    enum class Reg : std::uint8_t { None, Cr3, Cr4, Mc0Status, McgStatus };
+    Kind kind = Kind::None;
+    int cpu = -1;     // Cpu, Register, TlbEntry
+    Reg reg = Reg::None;
+    int level = -1;   // Table, TableEntry: 0 PDPT, 1 PD, 2 PT
+    u64 pa = 0;       // Table: its physical address; TableEntry: the entry's
+    u32 tlbId = 0;    // TlbEntry
+    bool operator==(const SceneRef&) const = default;
+};
+
 struct SceneItem {
     std::string id;    // stable: "cpu1", "cpu1.cr3", "table:swapper_pg_dir", "pde:0x1801200", "tlb:cpu1:#3"
     ItemKind kind = ItemKind::Box;
-    std::string role;  // style role: "cpu-card", "entry", "entry-low-mapping", "tlb-entry-global", ...
+    Role role = Role::None;  // style role (roleName: "cpu-card", "entry", "entry-low-mapping", ...)
     double x = 0, y = 0, w = 0, h = 0;
     std::vector<std::string> cells;  // lines (Box, Text) or columns (Row)
     std::vector<double> cellX;       // Row: column offsets from x
@@ -51,6 +77,7 @@ struct SceneItem {
     bool subject = false;            // part of the step's subject: drawn large, framed by the camera
     bool highlight = false;          // the lesson highlights it: drawn as an outline over its own style
     int cpu = -1;                    // the CPU it belongs to (card, TLB, CR3 arrow, IPI source): cpuColor()
+    SceneRef ref;                    // what it shows (a CPU card, a register, a table, a table or TLB entry)
 
     bool operator==(const SceneItem&) const = default;
 };
@@ -131,7 +158,7 @@ struct RoleStyle {
     bool dashed = false;
     double fillOpacity = 1.0;
 };
-RoleStyle roleStyle(Theme theme, std::string_view role);
+RoleStyle roleStyle(Theme theme, Role role);
 std::string themeBackground(Theme theme);
 // Colour of the "changed in this step" marker and of the walk path.
 std::string themeChangedColor(Theme theme);

@@ -37,6 +37,9 @@ struct ExploreProblem {
     std::vector<std::vector<Op>> threads;     // [cpu] -> its operations in program order
     std::vector<std::vector<u32>> speculation;  // [cpu] -> addresses it may speculatively cache
     std::string name;                         // for reports: "erratum-383 (buggy)"
+    // Fine-grained kernel paths (issue 13): the initial machine runs `kernel_steps fine`, and a
+    // CPU inside a kernel path or with a flush IPI to handle has a `kernel_step` transition.
+    bool fineSteps = false;
 };
 
 struct ExploreProgress {
@@ -81,6 +84,7 @@ struct ScheduleStep {
     bool speculation = false;  // a nondeterministic speculate choice, not a thread op
     int threadIndex = -1;      // index into the CPU's thread (thread ops only)
     Op op;
+    std::string kernelStep;    // for a kernel_step: what it runs ("do_boot_cpu: sends INIT")
 };
 
 struct ExploreResult {
@@ -103,6 +107,7 @@ struct ExploreResult {
     int threads = 1;          // worker threads used
     int symmetryClasses = 0;  // classes of interchangeable CPUs with more than one member
     bool compactTlb = false;  // searched with the first TLB level only (no eviction was possible)
+    bool fineSteps = false;   // searched with the fine-grained kernel paths
     // Probability that two different states of this search share a 64-bit fingerprint (the
     // visited set keeps fingerprints, not states): about states^2 / 2^65.
     double collisionProbability = 0;
@@ -122,7 +127,8 @@ StateHash hashMachine(const Machine& m, unsigned lruSlack);
 // Builds the problem of a lesson's `explore:` section under one of its variants (the variant's
 // CPU model and kernel, the setup, then the first `after_step` steps that apply). Throws OpError
 // if the lesson has no explore section or an op cannot run.
-ExploreProblem problemFromLesson(const Lesson& lesson, const std::string& variant);
+// With `fineSteps` the kernel paths run as their real steps (`kernel_steps fine` after the prefix).
+ExploreProblem problemFromLesson(const Lesson& lesson, const std::string& variant, bool fineSteps = false);
 
 // The schedule as a lesson file (YAML) that `tlblab-cli run` and the app play like any lesson:
 // the lesson's setup and prefix steps, then one step per scheduled operation with a line of

@@ -7,6 +7,7 @@
 #pragma once
 
 #include "tlblab/events.hpp"
+#include "tlblab/kernel.hpp"
 #include "tlblab/memory.hpp"
 #include "tlblab/ops.hpp"
 #include "tlblab/tlb.hpp"
@@ -99,8 +100,9 @@ struct Cpu {
     int currentTask = -1;  // index into Machine::tasks()
     int activeMm = -1;     // index into Machine::mms()
     TlbState tlbState = TlbState::Ok;
-    std::vector<std::string> callStack;  // outermost first: {"native_cpu_up", "do_boot_cpu"}
-    std::string waitingFor;              // what a blocked kernel path waits on, "" if none
+    KernelStack callStack;  // outermost first: {native_cpu_up, do_boot_cpu}
+    KernelWait waitingFor;  // what a blocked kernel path waits on (empty() if none)
+    KernelSteps steps;      // fine-grained mode: the next step of its kernel path, its IPI stage
 };
 
 // A machine check is latched in this CPU's MC0_STATUS or in progress (MCG_STATUS.MCIP).
@@ -126,7 +128,11 @@ struct KernelState {
     int bootingCpu = -1, bootingBy = -1;
     bool callinDone = false;
     bool panicked = false;
+    bool fineSteps = false;  // kernel_steps fine: the hotplug and flush paths run one kernel_step at a time
+    int flushBy = -1;        // fine-grained mode: the CPU whose flush IPIs are in flight
     std::string panicMessage;
+    // The fields that decide behaviour (not the panic text), as two words for state fingerprints.
+    std::array<u64, 2> stateWords() const;
 };
 
 struct OpResult {
@@ -190,7 +196,7 @@ public:
 
 private:
     OpResult executeOp(const Op& op, EventList* ev);
-    friend class KernelOps;
+    friend class KernelHost;  // the kernel layer's narrow access (kernel_ops.hpp)
     friend struct OpTable;  // the op table (op_table.cpp) names the run functions below
 
     // One per machine operation (the kernel's are KernelOps::op*).

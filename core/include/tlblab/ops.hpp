@@ -41,6 +41,7 @@ enum class OpCode : std::uint8_t {
     // the Linux kernel layer
     KernelBoot, Task, Schedule, SwitchMm, EnterLazyTlb, LeaveMm, KFlushTlb, KFlushTlbAll, FlushTlbAllIpi,
     NativeCpuUp, DoBootCpu, StartSecondary, ZapLowMappings, SetCpuOnline, CpuDown,
+    KernelSteps, KernelStep,  // the fine-grained kernel paths (issue 13): the mode, and one step of a CPU
 };
 
 // What kind of operation an op is: one column of the op table (core/src/op_table.cpp), which every

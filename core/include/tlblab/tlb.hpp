@@ -10,6 +10,7 @@
 #include "tlblab/pae.hpp"
 
 #include <array>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -97,7 +98,7 @@ public:
     Tlb() : Tlb(TlbConfig::amdFam10h()) {}
     explicit Tlb(const TlbConfig& config);
 
-    const TlbConfig& config() const { return m_config; }
+    const TlbConfig& config() const { return *m_config; }
     const std::vector<Array>& arrays() const { return m_arrays; }
     const TlbEntry& at(TlbSlot s) const { return m_arrays[s.array].slots[s.index]; }
     std::size_t size() const;  // valid entries
@@ -144,7 +145,7 @@ private:
     void setSlot(Array& arr, unsigned idx, const TlbEntry& e);
     void clearSlot(Array& arr, unsigned idx);
 
-    TlbConfig m_config;
+    std::shared_ptr<const TlbConfig> m_config;  // shared by copies (the explorer copies machines per step)
     std::vector<Array> m_arrays;
     u64 m_tick = 0;
 };
