@@ -8,7 +8,7 @@
 # BUILD_DIR is a build of the `fuzz` preset (default build/fuzz; built here if it is missing);
 # SECONDS defaults to 30 (six targets x 30 s: the CPU time three targets x 60 s took). New inputs go to BUILD_DIR/fuzz-corpus/<target>/, crashes to
 # BUILD_DIR/fuzz-artifacts/<target>/. Every crash found becomes a regression: copy the artifact
-# into fuzz/regressions/<target>/, fix the bug, and the fuzz_replay_<target> ctest keeps it fixed.
+# into fuzz/regressions/<target>/, fix the bug, and the ctest "fuzz: fuzz_<target> replays its seeds and regressions" keeps it fixed.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 build=${1:-build/fuzz}
