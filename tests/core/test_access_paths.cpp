@@ -139,7 +139,8 @@ TEST_CASE("access: a denied hit re-walks; a re-walk that also denies is a page f
     CHECK(f.result.errorCode == (pae::PF_P | pae::PF_WR | pae::PF_US));
     CHECK(f.result.tlbHit);  // the lookup found the entry
     REQUIRE(f.events.size() == 5);
-    CHECK(f.events[0] == "cpu0: permission mismatch at 0x0804a000 on entry #1 (write user through user read-only entry)");
+    CHECK(f.events[0] ==
+          "cpu0: permission mismatch at 0x0804a000 on entry #1 (write user through user read-only entry)");
     CHECK(f.events[1].rfind("cpu0: page walk 0x0804a000: re-walk; ", 0) == 0);
     CHECK(f.events[2] == "cpu0: #PF at 0x0804a000: write user: error code 0x7 (protection, write, user)");
     CHECK(f.events[3] == "cpu0: TLB invalidate #1 0x0804a000 4K -> 0x2002000 (walk) (page_fault)");
