@@ -2,7 +2,6 @@
 // Edits the controller's breakpoints (event kind, CPU, linear address) and runs to them.
 #pragma once
 
-// Core headers before Qt ones (tlb.hpp has a member named `slots`).
 #include "tlblab/breakpoints.hpp"
 #include "tlblab/machine.hpp"
 

@@ -11,7 +11,7 @@
 #include "tlblab/challenge.hpp"
 #include "tlblab/lesson.hpp"
 
-#include "BackgroundJobs.hpp"  // after the core headers (tlb.hpp has a member `slots`)
+#include "BackgroundJobs.hpp"
 
 #include <QWidget>
 

@@ -3,7 +3,6 @@
 // which starts a branch; errors are shown inline with a caret under their column.
 #pragma once
 
-// Core headers before Qt ones (tlb.hpp has a member named `slots`).
 #include "Session.hpp"
 
 #include <QWidget>

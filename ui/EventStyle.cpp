@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-#include "tlblab/diagram.hpp"  // first: core headers before Qt ones (Qt defines `slots`)
+#include "tlblab/diagram.hpp"
 
 #include "EventStyle.hpp"
 

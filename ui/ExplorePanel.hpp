@@ -14,7 +14,7 @@
 #include "tlblab/explore.hpp"
 #include "tlblab/lesson.hpp"
 
-#include "BackgroundJobs.hpp"  // after the core headers (tlb.hpp has a member `slots`)
+#include "BackgroundJobs.hpp"
 
 #include <QWidget>
 

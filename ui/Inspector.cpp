@@ -1,5 +1,4 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-// Core headers first: tlb.hpp names a member `slots`, which Qt defines as a macro.
 #include "tlblab/diagram.hpp"
 #include "tlblab/markup.hpp"
 #include "tlblab/ops.hpp"

@@ -3,7 +3,7 @@
 // and wires them to the controller. No simulation logic lives here.
 #pragma once
 
-#include "SessionController.hpp"  // first: core headers before Qt ones (tlb.hpp has a member `slots`)
+#include "SessionController.hpp"
 
 #include "AppTheme.hpp"
 

@@ -6,7 +6,6 @@
 // CSV (the CSV holds exactly the plotted series).
 #pragma once
 
-// Core headers first: tlb.hpp names a member `slots`, which Qt defines as a macro.
 #include "tlblab/queries.hpp"
 
 #include "BackgroundJobs.hpp"

@@ -9,7 +9,7 @@
 
 #include "tlblab/breakpoints.hpp"
 
-#include "BackgroundJobs.hpp"  // after the core headers (tlb.hpp has a member `slots`)
+#include "BackgroundJobs.hpp"
 
 #include <QObject>
 #include <QString>

@@ -92,7 +92,7 @@ std::size_t machineCopyBytes(const Machine& m) {
     std::size_t b = sizeof(Machine);
     for (const Cpu& c : m.cpus()) {
         b += sizeof(Cpu);
-        for (const auto& a : c.tlb.arrays()) b += a.slots.size() * (sizeof(TlbEntry) + 2 * sizeof(u32) + 1) + 128;
+        for (const auto& a : c.tlb.arrays()) b += a.entries.size() * (sizeof(TlbEntry) + 2 * sizeof(u32) + 1) + 128;
     }
     // Frames are shared between copies until written (A/D bits): count each as if it were not.
     b += m.memory().frameCount() * (sizeof(Frame) + 64) + m.memory().symbols().size() * 128;

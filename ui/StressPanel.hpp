@@ -8,7 +8,7 @@
 
 #include "tlblab/explore.hpp"
 
-#include "BackgroundJobs.hpp"  // after the core headers (tlb.hpp has a member `slots`)
+#include "BackgroundJobs.hpp"
 
 #include <QWidget>
 

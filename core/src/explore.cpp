@@ -92,15 +92,15 @@ void hashTlb(Hasher& h, const Tlb& tlb, unsigned slack) {
                     if (!arr.valid[i]) continue;
                     Hasher e;
                     e.add(ai);
-                    e.add(entryWord(arr.slots[i]));
-                    e.add(arr.slots[i].pa);
+                    e.add(entryWord(arr.entries[i]));
+                    e.add(arr.entries[i].pa);
                     unordered.addSum(e);
                 }
                 continue;
             }
             std::vector<const TlbEntry*> set;
             for (unsigned w = 0; w < ways; ++w)
-                if (arr.valid[s * ways + w]) set.push_back(&arr.slots[s * ways + w]);
+                if (arr.valid[s * ways + w]) set.push_back(&arr.entries[s * ways + w]);
             std::sort(set.begin(), set.end(), [](const TlbEntry* x, const TlbEntry* y) { return x->lastUse < y->lastUse; });
             Hasher o;
             o.add(ai);
@@ -464,7 +464,7 @@ struct FingerprintContext {
                 if (!ordered) {
                     for (unsigned w = 0; w < ways; ++w) {
                         const unsigned i = s * ways + w;
-                        if (arr.valid[i]) unordered += mix64(mix64(entryWord(arr.slots[i]) ^ (ai << 40)) ^ p.tlbPa(arr.slots[i]));
+                        if (arr.valid[i]) unordered += mix64(mix64(entryWord(arr.entries[i]) ^ (ai << 40)) ^ p.tlbPa(arr.entries[i]));
                     }
                     continue;
                 }
@@ -475,7 +475,7 @@ struct FingerprintContext {
                 }
                 unsigned n = 0;
                 for (unsigned w = 0; w < ways; ++w)
-                    if (arr.valid[s * ways + w]) set[n++] = &arr.slots[s * ways + w];
+                    if (arr.valid[s * ways + w]) set[n++] = &arr.entries[s * ways + w];
                 std::sort(set, set + n, [](const TlbEntry* x, const TlbEntry* y) { return x->lastUse < y->lastUse; });
                 Fp o;
                 o.add(ai);
@@ -918,7 +918,7 @@ bool nearEviction(const Machine& m) {
 u64 machineBytes(const Machine& m) {
     u64 b = 16384 + m.memory().frameCount() * (sizeof(Frame) + 64);
     for (const Cpu& c : m.cpus())
-        for (const auto& arr : c.tlb.arrays()) b += arr.slots.size() * (sizeof(TlbEntry) + 9) + 256;
+        for (const auto& arr : c.tlb.arrays()) b += arr.entries.size() * (sizeof(TlbEntry) + 9) + 256;
     return b;
 }
 

@@ -21,8 +21,8 @@ json tlbEntryJson(const TlbEntry& e, bool full, const std::string& array) {
 json tlbJson(const Cpu& c, bool full) {
     json a = json::array();
     for (const auto& arr : c.tlb.arrays())
-        for (std::size_t i = 0; i < arr.slots.size(); ++i)
-            if (arr.valid[i]) a.push_back(tlbEntryJson(arr.slots[i], full, arr.config.name));
+        for (std::size_t i = 0; i < arr.entries.size(); ++i)
+            if (arr.valid[i]) a.push_back(tlbEntryJson(arr.entries[i], full, arr.config.name));
     return a;
 }
 

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "kernel_ops.hpp"
 
+#include "event_builder.hpp"
+
 #include <algorithm>
 
 #include <fmt/format.h>
@@ -137,20 +139,12 @@ void KernelOps::enter(Cpu& c, KernelFn fn) {
         throw OpError(SourceLoc{}, fmt::format("cpu{}: kernel call stack too deep ({})", c.id, c.callStack.text(" > ")));
     c.callStack.push(fn);
     c.cpl = 0;
-    if (m_ev) {
-        Event e{EventKind::KernelEnter, c.id};
-        e.detail = kernelFnName(fn);
-        m_ev->push_back(std::move(e));
-    }
+    addEvent(m_ev, EventKind::KernelEnter, c.id).detail(kernelFnName(fn));
 }
 
 void KernelOps::leave(Cpu& c, KernelFn fn) {
     if (!c.callStack.empty() && c.callStack.back() == fn) c.callStack.pop();
-    if (m_ev) {
-        Event e{EventKind::KernelExit, c.id};
-        e.detail = kernelFnName(fn);
-        m_ev->push_back(std::move(e));
-    }
+    addEvent(m_ev, EventKind::KernelExit, c.id).detail(kernelFnName(fn));
     restoreCpl(c);
 }
 
@@ -162,27 +156,17 @@ bool KernelOps::isUserTask(int task) const {
     return task >= 0 && m_m.tasks()[static_cast<std::size_t>(task)].mm >= 0;
 }
 
-void KernelOps::ipi(Cpu& from, Cpu& to, const std::string& what, bool received) {
-    if (!m_ev) return;
-    Event s{EventKind::IpiSend, from.id};
-    s.other = to.id;
-    s.detail = what;
-    m_ev->push_back(s);
-    if (!received) return;
-    Event r{EventKind::IpiReceive, to.id};
-    r.other = from.id;
-    r.detail = what;
-    m_ev->push_back(std::move(r));
+void KernelOps::ipi(Cpu& from, Cpu& to, const char* what, bool received) {
+    addEvent(m_ev, EventKind::IpiSend, from.id).other(to.id).detail(what);
+    if (received) addEvent(m_ev, EventKind::IpiReceive, to.id).other(from.id).detail(what);
 }
 
-void KernelOps::setState(Cpu& c, CpuState s, const std::string& why) {
-    if (m_ev && c.state != s) {
-        Event e{EventKind::CpuState, c.id};
-        e.before = static_cast<u64>(c.state);
-        e.after = static_cast<u64>(s);
-        e.detail = why;
-        m_ev->push_back(std::move(e));
-    }
+void KernelOps::setState(Cpu& c, CpuState s, const char* why) {
+    if (c.state != s)
+        addEvent(m_ev, EventKind::CpuState, c.id)
+            .before(static_cast<u64>(c.state))
+            .after(static_cast<u64>(s))
+            .detail(why);
     c.state = s;
 }
 
@@ -242,15 +226,12 @@ void KernelOps::boot(const Op& op) {
         if (nx && !(pa >= kTextStart && pa < kTextEnd)) flags |= pae::XD;
         m_m.writeQuietly(k.kernelPmd + (pa >> 21) * 8, pa | flags);  // one summary event below
     }
-    if (m_ev) {
-        Event e{EventKind::TableWrite};
-        e.pa = k.kernelPmd;
-        e.after = m_m.memory().read64(k.kernelPmd);
-        e.detail = fmt::format("kernel PMD: {} lowmem entries, 2M PAGE_KERNEL_LARGE (P RW A D PS G{}), "
-                               "physical 0 to {}",
-                               lowmem >> 21, nx ? ", NX outside kernel text" : "", hex(lowmem));
-        m_ev->push_back(std::move(e));
-    }
+    if (m_ev)
+        addEvent(m_ev, EventKind::TableWrite)
+            .pa(k.kernelPmd)
+            .after(m_m.memory().read64(k.kernelPmd))
+            .detail("kernel PMD: {} lowmem entries, 2M PAGE_KERNEL_LARGE (P RW A D PS G{}), physical 0 to {}",
+                    lowmem >> 21, nx ? ", NX outside kernel text" : "", hex(lowmem));
     for (unsigned i = 0; i < kKernelPgdBoundary; ++i)
         m_m.writeEntry(pae::entryAddress(k.swapperPgDir, i), k.emptyPmd | pae::LINUX_PDPTE, m_ev, "empty user PMD");
     m_m.writeEntry(pae::entryAddress(k.swapperPgDir, kKernelPgdBoundary), k.kernelPmd | pae::LINUX_PDPTE, m_ev, "kernel PMD");
@@ -304,11 +285,8 @@ void KernelOps::switchMm(Cpu& c, int prev, int next) {
     Mm& n = m_m.mms()[static_cast<std::size_t>(next)];
     const u64 bit = u64{1} << c.id;
     enter(c, KernelFn::SwitchMm);
-    if (m_ev) {
-        Event e{EventKind::MmSwitch, c.id};
-        e.detail = m_m.mms()[static_cast<std::size_t>(prev)].name + " -> " + n.name;
-        m_ev->push_back(std::move(e));
-    }
+    addEvent(m_ev, EventKind::MmSwitch, c.id)
+        .detail("{} -> {}", m_m.mms()[static_cast<std::size_t>(prev)].name, n.name);
     c.tlbState = TlbState::Ok;
     if (prev != next) {
         c.activeMm = next;
@@ -324,13 +302,11 @@ void KernelOps::switchMm(Cpu& c, int prev, int next) {
 }
 
 void KernelOps::enterLazyTlb(Cpu& c) {
-    if (m_ev && c.tlbState != TlbState::Lazy) {
-        Event e{EventKind::TlbState, c.id};
-        e.before = static_cast<u64>(c.tlbState);
-        e.after = static_cast<u64>(TlbState::Lazy);
-        e.detail = "enter_lazy_tlb";
-        m_ev->push_back(std::move(e));
-    }
+    if (c.tlbState != TlbState::Lazy)
+        addEvent(m_ev, EventKind::TlbState, c.id)
+            .before(static_cast<u64>(c.tlbState))
+            .after(static_cast<u64>(TlbState::Lazy))
+            .detail("enter_lazy_tlb");
     c.tlbState = TlbState::Lazy;
 }
 
@@ -349,22 +325,15 @@ void KernelOps::schedule(Cpu& c, int task) {
     auto& tasks = m_m.tasks();
     const Task& next = tasks[static_cast<std::size_t>(task)];
     enter(c, KernelFn::Schedule);
-    if (m_ev) {
-        Event e{EventKind::TaskSwitch, c.id};
-        e.detail = tasks[static_cast<std::size_t>(c.currentTask)].name + " -> " + next.name;
-        m_ev->push_back(std::move(e));
-    }
+    addEvent(m_ev, EventKind::TaskSwitch, c.id)
+        .detail("{} -> {}", tasks[static_cast<std::size_t>(c.currentTask)].name, next.name);
     c.stats.contextSwitches++;
     if (next.mm >= 0) switchMm(c, c.activeMm, next.mm);
     else enterLazyTlb(c);
     c.currentTask = task;
     c.callStack.clear();
     if (next.mm < 0) c.callStack = {KernelFn::CpuIdle};
-    if (m_ev) {
-        Event e{EventKind::KernelExit, c.id};
-        e.detail = "schedule";
-        m_ev->push_back(std::move(e));
-    }
+    addEvent(m_ev, EventKind::KernelExit, c.id).detail("schedule");
     restoreCpl(c);
 }
 
@@ -722,12 +691,7 @@ void KernelOps::ipiStep(Cpu& t) {
     switch (t.steps.ipi) {
     case IpiStage::None: break;
     case IpiStage::Pending:
-        if (m_ev) {
-            Event r{EventKind::IpiReceive, t.id};
-            r.other = m_m.kernel().flushBy;
-            r.detail = "CALL_FUNCTION (flush_tlb_all)";
-            m_ev->push_back(std::move(r));
-        }
+        addEvent(m_ev, EventKind::IpiReceive, t.id).other(m_m.kernel().flushBy).detail("CALL_FUNCTION (flush_tlb_all)");
         enter(t, KernelFn::DoFlushTlbAll);
         flushTlbAll(t);
         t.steps.ipi = IpiStage::Flushed;

@@ -1,8 +1,14 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // The Linux x86-32 (PAE, 3G/1G) kernel layer: operations named after the kernel functions of
-// arch/x86/kernel/smpboot.c and arch/x86/mm/tlb.c (2.6.32 to 2.6.37), see
-// ../shared/docs/scenario-facts.md sections 3 and 5. The three kernel variants are policies
-// checked at the few places where they differ, not copies of the code.
+// arch/x86/kernel/smpboot.c and arch/x86/mm/tlb.c (2.6.32 to 2.6.37): native_cpu_up clones
+// swapper_pg_dir's kernel PMD into pgd[0] (clone_pgd_range), calls flush_tlb_all, sets
+// low_mappings, boots the CPU (do_boot_cpu) and zaps the low mappings again; flush_tlb_all runs
+// __flush_tlb_all on every CPU and leave_mm (load_cr3(swapper_pg_dir)) on a lazy one. The fixes:
+// fix-trampoline is Linux commit fd89a137924e (a separate trampoline_pg_dir that only the booting
+// CPU starts on); fix-flush is the alternative rejected in its review (a global flush whenever a
+// CPU leaves swapper_pg_dir). lessons/README.md ("The Linux kernel layer") lists the operations.
+// The three kernel variants are policies checked at the few places where they differ, not copies
+// of the code.
 //
 // In the fine-grained mode (`kernel_steps fine`, issue 13) native_cpu_up, do_boot_cpu,
 // flush_tlb_all, zap_low_mappings, start_secondary and set_cpu_online start a kernel path that
@@ -139,8 +145,8 @@ private:
 
     void enter(Cpu& c, KernelFn fn);
     void leave(Cpu& c, KernelFn fn);
-    void ipi(Cpu& from, Cpu& to, const std::string& what, bool received = true);
-    void setState(Cpu& c, CpuState s, const std::string& why);
+    void ipi(Cpu& from, Cpu& to, const char* what, bool received = true);
+    void setState(Cpu& c, CpuState s, const char* why);
     void restoreCpl(Cpu& c);
     bool isUserTask(int task) const;
 

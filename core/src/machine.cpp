@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "tlblab/machine.hpp"
 
+#include "event_builder.hpp"
 #include "kernel_ops.hpp"
 #include "op_table.hpp"
 
@@ -115,15 +116,13 @@ void Machine::loadPdptes(Cpu& c, EventList* ev) {
     const std::array<u64, 4> loaded = pdptesFrom(m_mem, c.regs.cr3);
     for (unsigned i = 0; i < 4; ++i) {
         const u64 v = loaded[i];
-        if (ev && v != c.regs.pdpte[i]) {
-            Event e{EventKind::PdpteLoad, c.id};
-            e.pa = pae::entryAddress(base, i);
-            e.before = c.regs.pdpte[i];
-            e.after = v;
-            e.count = i;
-            e.detail = tableName(base);
-            ev->push_back(std::move(e));
-        }
+        if (ev && v != c.regs.pdpte[i])
+            addEvent(ev, EventKind::PdpteLoad, c.id)
+                .pa(pae::entryAddress(base, i))
+                .before(c.regs.pdpte[i])
+                .after(v)
+                .count(i)
+                .detail(tableName(base));
         c.regs.pdpte[i] = v;
     }
 }
@@ -135,13 +134,10 @@ bool pdptesLoadable(const PhysMemory& mem, int cpu, u64 base, const char* insn, 
     for (unsigned i = 0; i < 4; ++i) {
         u64 v = mem.read64(pae::entryAddress(base, i));
         if ((v & pae::P) && (v & pae::kPdpteReserved)) {
-            if (ev) {
-                Event e{EventKind::GeneralProtection, cpu};
-                e.pa = pae::entryAddress(base, i);
-                e.after = v;
-                e.detail = fmt::format("{}: PDPTE {} has reserved bits set", insn, i);
-                ev->push_back(std::move(e));
-            }
+            addEvent(ev, EventKind::GeneralProtection, cpu)
+                .pa(pae::entryAddress(base, i))
+                .after(v)
+                .detail("{}: PDPTE {} has reserved bits set", insn, i);
             return false;
         }
     }
@@ -154,13 +150,7 @@ bool Machine::movCr3(Cpu& c, u32 value, EventList* ev) {
     // CR3 keeps its old value (SDM 4.4.1).
     const u64 base = value & pae::kCr3PdptMask;
     if (!pdptesLoadable(m_mem, c.id, base, "MOV CR3", ev)) return false;
-    if (ev) {
-        Event e{EventKind::Cr3Write, c.id};
-        e.before = c.regs.cr3;
-        e.after = value;
-        e.detail = tableName(value);
-        ev->push_back(std::move(e));
-    }
+    if (ev) addEvent(ev, EventKind::Cr3Write, c.id).before(c.regs.cr3).after(value).detail(tableName(value));
     c.regs.cr3 = value;
     loadPdptes(c, ev);
     unsigned n = c.tlb.flushNonGlobal(c.regs.pge(), ev, c.id);
@@ -178,12 +168,7 @@ bool Machine::movCr4(Cpu& c, u32 value, EventList* ev) {
     if (((old ^ value) & reloadBits) && after.pagingOn() &&
         !pdptesLoadable(m_mem, c.id, c.regs.cr3 & pae::kCr3PdptMask, "MOV CR4", ev))
         return false;
-    if (ev) {
-        Event e{EventKind::Cr4Write, c.id};
-        e.before = old;
-        e.after = value;
-        ev->push_back(std::move(e));
-    }
+    addEvent(ev, EventKind::Cr4Write, c.id).before(old).after(value);
     c.regs.cr4 = value;
     if ((old ^ value) & reloadBits) {
         if (c.regs.pagingOn()) loadPdptes(c, ev);
@@ -217,28 +202,31 @@ TlbEntry Machine::entryFrom(const Cpu& c, const WalkResult& w, Origin origin) {
 void Machine::fillReplacing(Cpu& c, const TlbEntry& e, EventList* ev) {
     // A CPU keeps at most one entry per linear address: a new 2M entry replaces the 4K entries
     // inside its range (a 4K fill cannot overlap anything, or the lookup would have hit). Only
-    // the erratum-383 re-walk path fills without this (scenario-facts.md section 7).
+    // the erratum-383 re-walk path fills without this (lessons/README.md, "Model conventions").
     if (e.size == PageSize::M2)
         c.stats.entriesFlushed += c.tlb.invalidateOverlapping(e.va, e.size, FlushKind::Replace, ev, c.id);
     c.tlb.fill(e, ev, c.id);
 }
 
+namespace {
+// "#3 2M 0x08000000 G, #7 4K 0x08048000": the entries of a multimatch.
+std::string matchesText(const Tlb& tlb, const TlbMatches& m) {
+    std::string ids;
+    for (int i = 0; i < m.count; ++i) {
+        const TlbEntry& t = tlb.at(m.slot[static_cast<std::size_t>(i)]);
+        ids += fmt::format("{}#{} {} {}{}", i ? ", " : "", t.id, pageSizeName(t.size), hex32(t.va),
+                           t.global ? " G" : "");
+    }
+    if (m.total > m.count) ids += fmt::format(" and {} more", m.total - m.count);
+    return ids;
+}
+}  // namespace
+
 void Machine::machineCheck(Cpu& c, u32 va, EventList* ev) {
     c.stats.multimatches++;
     if (ev) {
-        TlbMatches m = c.tlb.lookup(va);
-        Event e{EventKind::Multimatch, c.id};
-        e.va = va;
-        e.count = static_cast<u32>(m.total);
-        std::string ids;
-        for (int i = 0; i < m.count; ++i) {
-            const TlbEntry& t = c.tlb.at(m.slot[static_cast<std::size_t>(i)]);
-            ids += fmt::format("{}#{} {} {}{}", i ? ", " : "", t.id, pageSizeName(t.size), hex32(t.va),
-                               t.global ? " G" : "");
-        }
-        if (m.total > m.count) ids += fmt::format(" and {} more", m.total - m.count);
-        e.detail = ids;
-        ev->push_back(std::move(e));
+        const TlbMatches m = c.tlb.lookup(va);
+        addEvent(ev, EventKind::Multimatch, c.id).va(va).count(static_cast<u32>(m.total)).detail(matchesText(c.tlb, m));
     }
     c.mc0Status = pae::kMc0StatusErratum383;
     c.mcgStatus |= pae::MCG_STATUS_MCIP;
@@ -246,82 +234,59 @@ void Machine::machineCheck(Cpu& c, u32 va, EventList* ev) {
     c.cpl = 0;
     c.callStack = {KernelFn::DoMachineCheck, KernelFn::Panic};
     c.waitingFor.clear();
-    if (ev) {
-        Event e{EventKind::MachineCheck, c.id};
-        e.va = va;
-        e.after = c.mc0Status;
-        e.before = c.mcgStatus;
-        e.detail = "uncorrectable machine check: L1 TLB multimatch (AMD Family 10h erratum 383)";
-        ev->push_back(std::move(e));
-    }
-    if (m_kernel.booted) {
-        // panic() stops the other CPUs (smp_send_stop); their MC registers stay clear.
-        m_kernel.panicked = true;
-        m_kernel.panicMessage = fmt::format("Kernel panic: fatal machine check on cpu{}", c.id);
-        if (ev) {
-            Event e{EventKind::Panic, c.id};
-            e.detail = m_kernel.panicMessage;
-            ev->push_back(std::move(e));
-        }
-        for (auto& o : m_cpus) {
-            if (o.id == c.id || o.state == CpuState::Offline || o.state == CpuState::Halted) continue;
-            if (ev) {
-                Event e{EventKind::CpuState, o.id};
-                e.before = static_cast<u64>(o.state);
-                e.after = static_cast<u64>(CpuState::Halted);
-                e.detail = "stop_this_cpu (panic)";
-                ev->push_back(std::move(e));
-            }
-            o.state = CpuState::Halted;
-            o.callStack = {KernelFn::StopThisCpu};
-            o.waitingFor.clear();
-        }
+    addEvent(ev, EventKind::MachineCheck, c.id)
+        .va(va)
+        .after(c.mc0Status)
+        .before(c.mcgStatus)
+        .detail("uncorrectable machine check: L1 TLB multimatch (AMD Family 10h erratum 383)");
+    if (m_kernel.booted) panicOnMachineCheck(c, ev);
+}
+
+void Machine::panicOnMachineCheck(const Cpu& c, EventList* ev) {
+    // panic() stops the other CPUs (smp_send_stop); their MC registers stay clear.
+    m_kernel.panicked = true;
+    m_kernel.panicMessage = fmt::format("Kernel panic: fatal machine check on cpu{}", c.id);
+    addEvent(ev, EventKind::Panic, c.id).detail(m_kernel.panicMessage);
+    for (auto& o : m_cpus) {
+        if (o.id == c.id || o.state == CpuState::Offline || o.state == CpuState::Halted) continue;
+        addEvent(ev, EventKind::CpuState, o.id)
+            .before(static_cast<u64>(o.state))
+            .after(static_cast<u64>(CpuState::Halted))
+            .detail("stop_this_cpu (panic)");
+        o.state = CpuState::Halted;
+        o.callStack = {KernelFn::StopThisCpu};
+        o.waitingFor.clear();
     }
 }
 
 namespace {
 void pageFaultEvent(EventList* ev, int cpu, u32 va, u32 ec, AccessType acc, Mode mode) {
-    if (!ev) return;
-    Event e{EventKind::PageFault, cpu};
-    e.va = va;
-    e.count = ec;
-    e.detail = fmt::format("{} {}: {}", accessName(acc), modeName(mode), pae::describeErrorCode(ec));
-    ev->push_back(std::move(e));
-}
-
-// Out of line so that the hit path stays small.
-void accessDoneEvent(EventList* ev, int cpu, u32 va, u64 pa, PageSize size, AccessType acc, Mode mode) {
-    Event e{EventKind::AccessDone, cpu};
-    e.va = va;
-    e.pa = pa;
-    e.size = size;
-    e.detail = fmt::format("{} {}", accessName(acc), modeName(mode));
-    ev->push_back(std::move(e));
+    if (!ev) return;  // describeErrorCode builds a string
+    addEvent(ev, EventKind::PageFault, cpu)
+        .va(va)
+        .count(ec)
+        .detail("{} {}: {}", accessName(acc), modeName(mode), pae::describeErrorCode(ec));
 }
 
 void walkEvent(EventList* ev, int cpu, u32 va, const WalkResult& w, const char* why,
                Origin origin = Origin::Demand) {
     if (!ev) return;
-    Event e{EventKind::Walk, cpu};
-    e.va = va;
-    e.origin = origin;  // a speculative walk says so as data, not only in its text
-    e.pa = w.ok() ? w.pa : 0;
-    e.size = w.size;
-    e.global = w.global;
-    e.count = static_cast<u32>(w.levels);
-    e.failLevel = w.ok() ? -1 : w.failLevel;
-    for (int l = 0; l < w.levels; ++l) {
-        const auto& t = w.trace[static_cast<std::size_t>(l)];
-        e.trace[static_cast<std::size_t>(l)] = {t.level, t.index, t.entryPa, t.raw};
-    }
+    EventBuilder e = addEvent(ev, EventKind::Walk, cpu);
+    e.va(va)
+        .origin(origin)  // a speculative walk says so as data, not only in its text
+        .pa(w.ok() ? w.pa : 0)
+        .size(w.size)
+        .global(w.global)
+        .count(static_cast<u32>(w.levels))
+        .failLevel(w.ok() ? -1 : w.failLevel);
     std::string s = why;
     for (int l = 0; l < w.levels; ++l) {
         const auto& t = w.trace[static_cast<std::size_t>(l)];
+        e.trace(static_cast<std::size_t>(l), {t.level, t.index, t.entryPa, t.raw});
         s += fmt::format("; {}[{}]@{}={}", l == 0 ? "PDPTE" : l == 1 ? "PDE" : "PTE", t.index, hex(t.entryPa),
                          hex(t.raw));
     }
-    e.detail = std::move(s);
-    ev->push_back(std::move(e));
+    e.detail(std::move(s));
 }
 
 u32 walkFaultCode(const WalkResult& w, const PagingRegs& regs, AccessType acc, Mode mode) {
@@ -329,143 +294,163 @@ u32 walkFaultCode(const WalkResult& w, const PagingRegs& regs, AccessType acc, M
 }
 }  // namespace
 
-OpResult Machine::access(int ci, u32 va, AccessType acc, Mode mode, EventList* ev) {
-    Cpu& c = cpuMut(ci);
-    OpResult r;  // every return below returns r itself (no copy of the result)
-    const bool write = acc == AccessType::Write;
+// One access in flight: the arguments of access(), handed along its slow path.
+struct Machine::Access {
+    Cpu& cpu;
+    u32 va;
+    AccessType type;
+    Mode mode;
+    EventList* ev;
+    bool write() const { return type == AccessType::Write; }
+};
 
-    auto fault = [&](u32 ec) {
-        c.stats.pageFaults++;
-        pageFaultEvent(ev, c.id, va, ec, acc, mode);
-        unsigned n = c.tlb.invalidatePage(va, FlushKind::PageFault, ev, c.id);
-        c.stats.flushPageFault++;
-        c.stats.entriesFlushed += n;
-        r.outcome = OpResult::Outcome::PageFault;
-        r.errorCode = ec;
-    };
-    auto done = [&](u64 frame, PageSize size, bool hit) {
-        r.outcome = OpResult::Outcome::Ok;
-        r.pa = frame | (va & ~pageMask(size));
-        r.size = size;
-        r.tlbHit = hit;  // completed from the TLB without a walk
-        if (ev) accessDoneEvent(ev, c.id, va, r.pa, size, acc, mode);
-    };
-    auto mc = [&]() {
-        machineCheck(c, va, ev);
-        r.outcome = OpResult::Outcome::MachineCheck;
-        r.mc0Status = c.mc0Status;
-    };
-    // Checks the access against a walk made under the current CR3. On success sets A/D and
-    // returns true; otherwise raises the page fault and returns false.
-    auto walkChecked = [&](WalkResult& w, const char* why) {
-        c.stats.walks++;
-        walkEvent(ev, c.id, va, w, why);
-        if (!w.ok()) {
-            fault(walkFaultCode(w, c.regs, acc, mode));
-            return false;
-        }
-        if (u32 ec = permissionFault(w.user, w.writable, w.nx, c.regs, acc, mode)) {
-            fault(ec);
-            return false;
-        }
-        std::array<EntryChange, 2> ch{};
-        const int n = setAccessedDirty(m_mem, w, write, ch);
-        for (int i = 0; ev && i < n; ++i) {
-            Event e{EventKind::TableWrite, c.id};
-            e.pa = ch[static_cast<std::size_t>(i)].pa;
-            e.before = ch[static_cast<std::size_t>(i)].before;
-            e.after = ch[static_cast<std::size_t>(i)].after;
-            e.detail = "A/D update";
-            ev->push_back(std::move(e));
-        }
-        return true;
-    };
+// The fast path, as in Spike's mmu (translate: a TLB hit completes at once, everything else goes
+// to the walk): one lookup, and an entry that allows the access completes it. A multimatch, a hit
+// that must re-walk and a miss are the slow path.
+OpResult Machine::access(int cpu, u32 va, AccessType acc, Mode mode, EventList* ev) {
+    const Access a{cpuMut(cpu), va, acc, mode, ev};
+    a.cpu.stats.lookups++;
+    const TlbMatches m = a.cpu.tlb.lookup(va);
+    if (m.count >= 2) return accessMultimatch(a);
+    if (m.count == 0) return accessMiss(a);
+    const TlbEntry& cached = a.cpu.tlb.at(m.slot[0]);
+    const u32 denied = permissionFault(cached.user, cached.writable, cached.nx, a.cpu.regs, acc, mode);
+    // A write through an entry cached clean re-walks too: it must set D.
+    if (!denied && !(a.write() && !cached.dirty)) return accessHit(a, m.slot[0]);
+    return accessRewalk(a, cached, denied != 0);
+}
 
-    c.stats.lookups++;
-    TlbMatches m = c.tlb.lookup(va);
-    r.tlbHit = m.count > 0;  // the first lookup found an entry (even one that then fails its check)
-    if (m.count >= 2) {
-        mc();
-        return r;
-    }
-
-    if (m.count == 1) {
-        const TlbEntry& cached = c.tlb.at(m.slot[0]);
-        const u32 denied = permissionFault(cached.user, cached.writable, cached.nx, c.regs, acc, mode);
-        if (!denied && !(write && !cached.dirty)) {
-            // The TLB-hit path: read what is needed before touch() may move the entry.
-            c.stats.hits++;
-            const u64 frame = cached.pa;
-            const PageSize size = cached.size;
-            const u32 id = cached.id;
-            const bool global = cached.global;
-            c.tlb.touch(m.slot[0], ev, c.id);
-            if (ev) {
-                Event e{EventKind::TlbHit, c.id};
-                e.va = va;
-                e.pa = frame;
-                e.entryId = id;
-                e.size = size;
-                e.global = global;
-                ev->push_back(std::move(e));
-            }
-            done(frame, size, true);
-            return r;
-        }
-        const TlbEntry hitEntry = cached;  // the re-walk below may remove or move the entry
-        // A hit that cannot complete: the CPU re-walks under the current CR3 (a permission
-        // mismatch, or a write through an entry cached clean, which must set D).
-        if (denied) {
-            c.stats.permissionMismatches++;
-            if (ev) {
-                Event e{EventKind::PermissionMismatch, c.id};
-                e.va = va;
-                e.entryId = hitEntry.id;
-                e.size = hitEntry.size;
-                e.global = hitEntry.global;
-                e.detail = fmt::format("{} {} through {}{}{} entry", accessName(acc), modeName(mode),
-                                       hitEntry.user ? "user" : "supervisor-only",
-                                       hitEntry.writable ? "" : " read-only", hitEntry.global ? " global" : "");
-                ev->push_back(std::move(e));
-            }
-        } else {
-            c.stats.hits++;
-        }
-        WalkResult w = walk(m_mem, c.regs, va);
-        if (!walkChecked(w, "re-walk")) return r;
-        TlbEntry fresh = entryFrom(c, w, Origin::Demand);
-        // Only a permission mismatch opens the erratum's window (scenario-facts.md section 7);
-        // the re-walk of a write through a clean entry replaces the entry like a correct CPU.
-        if (denied && m_model == CpuModel::Erratum383 && w.size != hitEntry.size) {
-            // Erratum 383: the new translation has another page size; the stale entry stays,
-            // and the lookup that completes the access matches both.
-            c.tlb.fill(fresh, ev, c.id);
-            c.stats.fillsDemand++;
-            c.stats.lookups++;
-            if (c.tlb.lookup(va).count >= 2) mc();
-            else done(w.frame, w.size, false);
-            return r;
-        }
-        c.stats.entriesFlushed += c.tlb.invalidatePage(va, FlushKind::Replace, ev, c.id);
-        fillReplacing(c, fresh, ev);
-        c.stats.fillsDemand++;
-        done(w.frame, w.size, false);
-        return r;
-    }
-
-    // Miss: walk.
-    c.stats.misses++;
-    if (ev) {
-        Event e{EventKind::TlbMiss, c.id};
-        e.va = va;
-        ev->push_back(std::move(e));
-    }
-    WalkResult w = walk(m_mem, c.regs, va);
-    if (!walkChecked(w, "walk")) return r;
-    fillReplacing(c, entryFrom(c, w, Origin::Demand), ev);
-    c.stats.fillsDemand++;
-    done(w.frame, w.size, false);
+OpResult Machine::accessHit(const Access& a, TlbSlot slot) {
+    Cpu& c = a.cpu;
+    c.stats.hits++;
+    // Read what is needed before touch() may move the entry.
+    const TlbEntry& cached = c.tlb.at(slot);
+    const u64 frame = cached.pa;
+    const PageSize size = cached.size;
+    const u32 id = cached.id;
+    const bool global = cached.global;
+    c.tlb.touch(slot, a.ev, c.id);
+    addEvent(a.ev, EventKind::TlbHit, c.id).va(a.va).pa(frame).entryId(id).size(size).global(global);
+    OpResult r;
+    accessDone(a, frame, size, true, r);
     return r;
+}
+
+void Machine::accessDone(const Access& a, u64 frame, PageSize size, bool hit, OpResult& r) {
+    r.outcome = OpResult::Outcome::Ok;
+    r.pa = frame | (a.va & ~pageMask(size));
+    r.size = size;
+    r.tlbHit = hit;  // completed from the TLB without a walk
+    addEvent(a.ev, EventKind::AccessDone, a.cpu.id)
+        .va(a.va)
+        .pa(r.pa)
+        .size(size)
+        .detail("{} {}", accessName(a.type), modeName(a.mode));
+}
+
+// ---- the slow path ---------------------------------------------------------------------------
+
+OpResult Machine::accessMultimatch(const Access& a) {
+    OpResult r;
+    r.tlbHit = true;  // the lookup found entries
+    raiseMachineCheck(a, r);
+    return r;
+}
+
+void Machine::raiseMachineCheck(const Access& a, OpResult& r) {
+    machineCheck(a.cpu, a.va, a.ev);
+    r.outcome = OpResult::Outcome::MachineCheck;
+    r.mc0Status = a.cpu.mc0Status;
+}
+
+// A hit that cannot complete: the CPU re-walks under the current CR3 (a permission mismatch, or a
+// write through an entry cached clean). It works on a copy of the entry: the re-walk may remove
+// or move it.
+OpResult Machine::accessRewalk(const Access& a, const TlbEntry& cached, bool denied) {
+    Cpu& c = a.cpu;
+    const TlbEntry hitEntry = cached;
+    OpResult r;
+    r.tlbHit = true;  // the lookup found an entry (one that then failed its check)
+    if (denied) {
+        c.stats.permissionMismatches++;
+        addEvent(a.ev, EventKind::PermissionMismatch, c.id)
+            .va(a.va)
+            .entryId(hitEntry.id)
+            .size(hitEntry.size)
+            .global(hitEntry.global)
+            .detail("{} {} through {}{}{} entry", accessName(a.type), modeName(a.mode),
+                    hitEntry.user ? "user" : "supervisor-only", hitEntry.writable ? "" : " read-only",
+                    hitEntry.global ? " global" : "");
+    } else {
+        c.stats.hits++;
+    }
+    WalkResult w = walk(m_mem, c.regs, a.va);
+    if (!walkChecked(a, w, "re-walk", r)) return r;
+    const TlbEntry fresh = entryFrom(c, w, Origin::Demand);
+    // Only a permission mismatch opens the erratum's window (lessons/README.md, "Model
+    // conventions"); the re-walk of a write through a clean entry replaces the entry like a correct CPU.
+    if (denied && m_model == CpuModel::Erratum383 && w.size != hitEntry.size) {
+        // Erratum 383: the new translation has another page size; the stale entry stays, and the
+        // lookup that completes the access matches both.
+        c.tlb.fill(fresh, a.ev, c.id);
+        c.stats.fillsDemand++;
+        c.stats.lookups++;
+        if (c.tlb.lookup(a.va).count >= 2) raiseMachineCheck(a, r);
+        else accessDone(a, w.frame, w.size, false, r);
+        return r;
+    }
+    c.stats.entriesFlushed += c.tlb.invalidatePage(a.va, FlushKind::Replace, a.ev, c.id);
+    fillReplacing(c, fresh, a.ev);
+    c.stats.fillsDemand++;
+    accessDone(a, w.frame, w.size, false, r);
+    return r;
+}
+
+OpResult Machine::accessMiss(const Access& a) {
+    Cpu& c = a.cpu;
+    OpResult r;
+    c.stats.misses++;
+    addEvent(a.ev, EventKind::TlbMiss, c.id).va(a.va);
+    WalkResult w = walk(m_mem, c.regs, a.va);
+    if (!walkChecked(a, w, "walk", r)) return r;
+    fillReplacing(c, entryFrom(c, w, Origin::Demand), a.ev);
+    c.stats.fillsDemand++;
+    accessDone(a, w.frame, w.size, false, r);
+    return r;
+}
+
+// Checks the access against a walk made under the current CR3. On success sets A/D and returns
+// true; otherwise raises the page fault and returns false.
+bool Machine::walkChecked(const Access& a, WalkResult& w, const char* why, OpResult& r) {
+    Cpu& c = a.cpu;
+    c.stats.walks++;
+    walkEvent(a.ev, c.id, a.va, w, why);
+    if (!w.ok()) {
+        accessFault(a, walkFaultCode(w, c.regs, a.type, a.mode), r);
+        return false;
+    }
+    if (const u32 ec = permissionFault(w.user, w.writable, w.nx, c.regs, a.type, a.mode)) {
+        accessFault(a, ec, r);
+        return false;
+    }
+    std::array<EntryChange, 2> ch{};
+    const int n = setAccessedDirty(m_mem, w, a.write(), ch);
+    for (int i = 0; i < n; ++i) {
+        const EntryChange& x = ch[static_cast<std::size_t>(i)];
+        addEvent(a.ev, EventKind::TableWrite, c.id).pa(x.pa).before(x.before).after(x.after).detail("A/D update");
+    }
+    return true;
+}
+
+void Machine::accessFault(const Access& a, u32 ec, OpResult& r) {
+    Cpu& c = a.cpu;
+    c.stats.pageFaults++;
+    pageFaultEvent(a.ev, c.id, a.va, ec, a.type, a.mode);
+    const unsigned n = c.tlb.invalidatePage(a.va, FlushKind::PageFault, a.ev, c.id);
+    c.stats.flushPageFault++;
+    c.stats.entriesFlushed += n;
+    r.outcome = OpResult::Outcome::PageFault;
+    r.errorCode = ec;
 }
 
 OpResult Machine::predictAccess(int cpu, u32 va, AccessType acc, Mode mode) const {
@@ -475,26 +460,21 @@ OpResult Machine::predictAccess(int cpu, u32 va, AccessType acc, Mode mode) cons
 
 void Machine::speculate(Cpu& c, u32 va, EventList* ev) {
     // A walk under the current CR3 with supervisor rights and no access type; fills only if
-    // every level is present; never faults and sets no A/D bit (scenario-facts.md section 7).
+    // every level is present; never faults and sets no A/D bit (lessons/README.md, "Model
+    // conventions").
     WalkResult w = walk(m_mem, c.regs, va);
     if (!w.ok()) {
-        if (ev) {
-            Event e{EventKind::SpeculationNone, c.id};
-            e.va = va;
-            e.detail = w.fail == WalkFail::PagingOff ? "paging is off"
-                       : fmt::format("{} at {}", w.fail == WalkFail::Reserved ? "reserved bits" : "not present",
-                                     w.failLevel == 0 ? "PDPTE" : w.failLevel == 1 ? "PDE" : "PTE");
-            ev->push_back(std::move(e));
-        }
+        if (ev)
+            addEvent(ev, EventKind::SpeculationNone, c.id)
+                .va(va)
+                .detail(w.fail == WalkFail::PagingOff
+                            ? std::string("paging is off")
+                            : fmt::format("{} at {}", w.fail == WalkFail::Reserved ? "reserved bits" : "not present",
+                                          w.failLevel == 0 ? "PDPTE" : w.failLevel == 1 ? "PDE" : "PTE"));
         return;
     }
     if (c.tlb.lookup(va).count > 0) {
-        if (ev) {
-            Event e{EventKind::SpeculationNone, c.id};
-            e.va = va;
-            e.detail = "already cached";
-            ev->push_back(std::move(e));
-        }
+        addEvent(ev, EventKind::SpeculationNone, c.id).va(va).detail("already cached");
         return;
     }
     walkEvent(ev, c.id, va, w, "speculative walk", Origin::Speculative);
@@ -519,12 +499,7 @@ void Machine::randomSpeculation(EventList* ev) {
 
 u64 Machine::newTable(const std::string& name, EventList* ev) {
     u64 pa = m_mem.allocFrame(name);
-    if (ev) {
-        Event e{EventKind::TableCreate};
-        e.pa = pa;
-        e.detail = name;
-        ev->push_back(std::move(e));
-    }
+    addEvent(ev, EventKind::TableCreate).pa(pa).detail(name);
     return pa;
 }
 
@@ -542,14 +517,7 @@ void Machine::writeEntry(u64 pa, u64 value, EventList* ev, const std::string& wh
     // for execute, which then checks the PDPTs before a kernel path (an entry 0..3 of any table).
     if ((pa & 0xfff) < 32 && (value & pae::P) && (value & pae::kPdpteReserved)) m_pdptMayBeBad = true;
     m_mem.write64(pa, value);
-    if (ev) {
-        Event e{EventKind::TableWrite};
-        e.pa = pa;
-        e.before = old;
-        e.after = value;
-        e.detail = why;
-        ev->push_back(std::move(e));
-    }
+    addEvent(ev, EventKind::TableWrite).pa(pa).before(old).after(value).detail(why);
 }
 
 void Machine::map(const Op& op, u64 table, EventList* ev) {
@@ -747,11 +715,7 @@ OpResult Machine::executeOp(const Op& op, EventList* ev) {
     else (KernelOps(*this, ev).*spec.kernel)(op);
     if (spec.cls == OpClass::Predict) return r;  // no step side effects, no random speculation
 
-    if (!r.output.empty() && ev) {
-        Event e{EventKind::Output, op.cpu};
-        e.detail = r.output;
-        ev->push_back(std::move(e));
-    }
+    if (!r.output.empty()) addEvent(ev, EventKind::Output, op.cpu).detail(r.output);
     if (touchesMachine(op.code)) m_touched = true;
     if (spec.onCpu && spec.cls == OpClass::State) randomSpeculation(ev);
     ++m_step;
@@ -884,17 +848,15 @@ OpResult Machine::runAccess(const Op& op, EventList* ev) {
 // NOLINTNEXTLINE(readability-make-member-function-const): the op table calls every row through one signature
 OpResult Machine::runTranslate(const Op& op, EventList* ev) {
     OpResult r = predictAccess(op.cpu, op.va(), op.access, op.mode);
-    if (ev) {
-        Event e{EventKind::Translate, op.cpu};
-        e.va = op.a;
-        e.pa = r.pa;
-        e.size = r.size;
-        e.detail = fmt::format("{} {} would give {}{}", accessName(op.access), modeName(op.mode), outcomeName(r.outcome),
-                               r.outcome == OpResult::Outcome::Ok
-                                   ? fmt::format(" {} ({})", hex(r.pa), r.tlbHit ? "TLB hit" : "walk")
-                                   : "");
-        ev->push_back(std::move(e));
-    }
+    if (ev)
+        addEvent(ev, EventKind::Translate, op.cpu)
+            .va(op.a)
+            .pa(r.pa)
+            .size(r.size)
+            .detail("{} {} would give {}{}", accessName(op.access), modeName(op.mode), outcomeName(r.outcome),
+                    r.outcome == OpResult::Outcome::Ok
+                        ? fmt::format(" {} ({})", hex(r.pa), r.tlbHit ? "TLB hit" : "walk")
+                        : std::string());
     return r;
 }
 
@@ -941,21 +903,11 @@ OpResult Machine::runSet(const Op& op, EventList* ev) {
         if (changes) c.stats.flushAll++;
     } else if (op.reg == Reg::Cr0Wp) {
         const u32 v = on ? (c.regs.cr0 | pae::CR0_WP) : (c.regs.cr0 & ~pae::CR0_WP);
-        if (ev) {
-            Event e{EventKind::Cr0Write, c.id};
-            e.before = c.regs.cr0;
-            e.after = v;
-            ev->push_back(std::move(e));
-        }
+        addEvent(ev, EventKind::Cr0Write, c.id).before(c.regs.cr0).after(v);
         c.regs.cr0 = v;  // WP is not one of the bits that reload PDPTEs or flush the TLB
     } else {
         const u64 v = on ? (c.regs.efer | pae::EFER_NXE) : (c.regs.efer & ~pae::EFER_NXE);
-        if (ev) {
-            Event e{EventKind::EferWrite, c.id};
-            e.before = c.regs.efer;
-            e.after = v;
-            ev->push_back(std::move(e));
-        }
+        addEvent(ev, EventKind::EferWrite, c.id).before(c.regs.efer).after(v);
         c.regs.efer = v;
     }
     return {};
@@ -1015,9 +967,9 @@ std::string Machine::showTlb(int i) const {
     const Cpu& c = cpu(i);
     std::string s = fmt::format("cpu{} TLB ({} preset, {} entries)\n", c.id, m_tlbConfig.preset, c.tlb.size());
     for (const auto& arr : c.tlb.arrays()) {
-        for (std::size_t k = 0; k < arr.slots.size(); ++k) {
+        for (std::size_t k = 0; k < arr.entries.size(); ++k) {
             if (!arr.valid[k]) continue;
-            const TlbEntry& e = arr.slots[k];
+            const TlbEntry& e = arr.entries[k];
             s += fmt::format("  {:<11} #{:<4} {} {} -> {} {}{}{}{} {} step {}\n", arr.config.name, e.id, hex32(e.va),
                              pageSizeName(e.size), hex(e.pa), e.global ? "G " : "", e.user ? "U " : "S ",
                              e.writable ? "RW " : "RO ", e.nx ? "NX" : "", originName(e.origin), e.step);
@@ -1026,6 +978,22 @@ std::string Machine::showTlb(int i) const {
     return s;
 }
 
+namespace {
+// Calls `line(index, raw)` for the first `limit` present entries of the table at `table`; returns
+// whether more present entries were left.
+template <typename Line>
+bool forPresentEntries(const PhysMemory& mem, u64 table, int limit, Line line) {
+    int shown = 0;
+    for (unsigned i = 0; i < 512; ++i) {
+        const u64 raw = mem.read64(pae::entryAddress(table, i));
+        if (!(raw & pae::P)) continue;
+        if (++shown > limit) return true;
+        line(i, raw);
+    }
+    return false;
+}
+}  // namespace
+
 std::string Machine::showTable(u64 pdpt) const {
     std::string s = fmt::format("{} @ {}\n", tableName(pdpt), hex(pdpt));
     for (unsigned i = 0; i < 4; ++i) {
@@ -1033,30 +1001,17 @@ std::string Machine::showTable(u64 pdpt) const {
         if (!(e & pae::P)) continue;
         u64 pd = e & pae::kFrame4K;
         s += fmt::format("  pgd[{}] {} -> {} ({})\n", i, hex(e), hex(pd), tableName(pd));
-        int shown = 0;
-        for (unsigned j = 0; j < 512; ++j) {
-            u64 pde = m_mem.read64(pae::entryAddress(pd, j));
-            if (!(pde & pae::P)) continue;
-            if (++shown > 16) {
-                s += "    ...\n";
-                break;
-            }
-            u32 va = (i << 30) | (j << 21);
+        const bool morePdes = forPresentEntries(m_mem, pd, 16, [&](unsigned j, u64 pde) {
+            const u32 va = (i << 30) | (j << 21);
             s += fmt::format("    pde[{}] {} {} {}\n", j, hex32(va), hex(pde), pae::describeEntry(pde, 1));
-            if (pde & pae::PS) continue;
-            u64 pt = pde & pae::kFrame4K;
-            int shownPte = 0;
-            for (unsigned k = 0; k < 512; ++k) {
-                u64 pte = m_mem.read64(pae::entryAddress(pt, k));
-                if (!(pte & pae::P)) continue;
-                if (++shownPte > 8) {
-                    s += "      ...\n";
-                    break;
-                }
+            if (pde & pae::PS) return;
+            const bool morePtes = forPresentEntries(m_mem, pde & pae::kFrame4K, 8, [&](unsigned k, u64 pte) {
                 s += fmt::format("      pte[{}] {} {} {}\n", k, hex32(va | (k << 12)), hex(pte),
                                  pae::describeEntry(pte, 2));
-            }
-        }
+            });
+            if (morePtes) s += "      ...\n";
+        });
+        if (morePdes) s += "    ...\n";
     }
     return s;
 }

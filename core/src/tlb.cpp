@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "tlblab/tlb.hpp"
 
+#include "event_builder.hpp"
+
 #include <algorithm>
 #include <bit>
 #include <stdexcept>
@@ -53,7 +55,7 @@ Tlb::Tlb(const TlbConfig& config) : m_config(std::make_shared<const TlbConfig>(c
             a.config = ac;
             a.level = level;
             a.sets = ac.entries / ac.ways;
-            a.slots.resize(ac.entries);
+            a.entries.resize(ac.entries);
             a.tagBase.assign(ac.entries, 1u);
             a.tagMask.assign(ac.entries, 0u);
             a.valid.assign(ac.entries, 0);
@@ -74,8 +76,8 @@ std::size_t Tlb::size() const {
 std::vector<TlbEntry> Tlb::entries() const {
     std::vector<TlbEntry> out;
     for (const auto& a : m_arrays)
-        for (std::size_t i = 0; i < a.slots.size(); ++i)
-            if (a.valid[i]) out.push_back(a.slots[i]);
+        for (std::size_t i = 0; i < a.entries.size(); ++i)
+            if (a.valid[i]) out.push_back(a.entries[i]);
     return out;
 }
 
@@ -184,7 +186,7 @@ void Tlb::scanAll(u32 va, TlbMatches& m) const {
 }
 
 void Tlb::setSlot(Array& arr, unsigned idx, const TlbEntry& e) {
-    arr.slots[idx] = e;
+    arr.entries[idx] = e;
     arr.tagMask[idx] = pageMask(e.size);
     arr.tagBase[idx] = e.va & pageMask(e.size);
     if (!arr.valid[idx]) ++arr.validCount;
@@ -192,12 +194,19 @@ void Tlb::setSlot(Array& arr, unsigned idx, const TlbEntry& e) {
 }
 
 void Tlb::clearSlot(Array& arr, unsigned idx) {
-    arr.slots[idx] = TlbEntry{};
+    arr.entries[idx] = TlbEntry{};
     arr.tagMask[idx] = 0;
     arr.tagBase[idx] = 1;
     if (arr.valid[idx]) --arr.validCount;
     arr.valid[idx] = 0;
 }
+
+namespace {
+// An event about one entry: its page, frame, id, size, G bit and origin.
+EventBuilder entryEvent(EventList* ev, EventKind kind, int cpu, const TlbEntry& e) {
+    return addEvent(ev, kind, cpu).va(e.va).pa(e.pa).entryId(e.id).size(e.size).global(e.global).origin(e.origin);
+}
+}  // namespace
 
 int Tlb::nextArrayFor(unsigned fromLevel, PageSize s) const {
     for (std::size_t a = 0; a < m_arrays.size(); ++a) {
@@ -216,7 +225,7 @@ TlbSlot Tlb::place(std::size_t a, TlbEntry e, EventList* ev, int cpu) {
     unsigned victim = set * ways;
     bool found = false;
     // The first free way of the set; a full array has none (skip the search: miss path).
-    for (unsigned w = 0; arr.validCount < arr.slots.size() && w < ways; ++w) {
+    for (unsigned w = 0; arr.validCount < arr.entries.size() && w < ways; ++w) {
         unsigned idx = set * ways + w;
         if (!arr.valid[idx]) { victim = idx; found = true; break; }
     }
@@ -225,29 +234,20 @@ TlbSlot Tlb::place(std::size_t a, TlbEntry e, EventList* ev, int cpu) {
         u64 oldest = ~u64{0};
         for (unsigned w = 0; w < ways; ++w) {
             const unsigned idx = set * ways + w;
-            const u64 t = arr.slots[idx].lastUse;
+            const u64 t = arr.entries[idx].lastUse;
             const bool older = t < oldest;
             oldest = older ? t : oldest;
             victim = older ? idx : victim;
         }
-        TlbEntry old = arr.slots[victim];
+        TlbEntry old = arr.entries[victim];
         clearSlot(arr, victim);
         int next = nextArrayFor(arr.level + 1, old.size);
         if (next >= 0) {
-            if (ev) {
-                Event x{EventKind::TlbMove, cpu};
-                x.va = old.va; x.pa = old.pa; x.entryId = old.id; x.size = old.size; x.global = old.global;
-                x.origin = old.origin;
-                x.detail = arr.config.name + " -> " + m_arrays[static_cast<std::size_t>(next)].config.name;
-                ev->push_back(std::move(x));
-            }
+            entryEvent(ev, EventKind::TlbMove, cpu, old)
+                .detail("{} -> {}", arr.config.name, m_arrays[static_cast<std::size_t>(next)].config.name);
             place(static_cast<std::size_t>(next), old, ev, cpu);
-        } else if (ev) {
-            Event x{EventKind::TlbEvict, cpu};
-            x.va = old.va; x.pa = old.pa; x.entryId = old.id; x.size = old.size; x.global = old.global;
-            x.origin = old.origin;
-            x.detail = arr.config.name;
-            ev->push_back(std::move(x));
+        } else {
+            entryEvent(ev, EventKind::TlbEvict, cpu, old).detail(arr.config.name);
         }
     }
     setSlot(arr, victim, e);
@@ -258,65 +258,44 @@ TlbSlot Tlb::fill(TlbEntry e, EventList* ev, int cpu) {
     int a = nextArrayFor(0, e.size);
     if (a < 0) return TlbSlot{0xffff, 0xffff};  // no array holds this page size: not cached
     e.lastUse = ++m_tick;
-    if (ev) {
-        Event x{EventKind::TlbFill, cpu};
-        x.va = e.va; x.pa = e.pa; x.entryId = e.id; x.size = e.size; x.global = e.global; x.origin = e.origin;
-        x.detail = m_arrays[static_cast<std::size_t>(a)].config.name;
-        ev->push_back(std::move(x));
-    }
+    entryEvent(ev, EventKind::TlbFill, cpu, e).detail(m_arrays[static_cast<std::size_t>(a)].config.name);
     return place(static_cast<std::size_t>(a), e, ev, cpu);
 }
 
 TlbSlot Tlb::promote(TlbSlot s, EventList* ev, int cpu) {
     Array& arr = m_arrays[s.array];
     // Promote to the first level that holds its size.
-    TlbEntry e = arr.slots[s.index];
+    TlbEntry e = arr.entries[s.index];
     int up = nextArrayFor(0, e.size);
     if (up < 0 || m_arrays[static_cast<std::size_t>(up)].level >= arr.level) return s;
     clearSlot(arr, s.index);
-    if (ev) {
-        Event x{EventKind::TlbMove, cpu};
-        x.va = e.va; x.pa = e.pa; x.entryId = e.id; x.size = e.size; x.global = e.global; x.origin = e.origin;
-        x.detail = arr.config.name + " -> " + m_arrays[static_cast<std::size_t>(up)].config.name;
-        ev->push_back(std::move(x));
-    }
+    entryEvent(ev, EventKind::TlbMove, cpu, e)
+        .detail("{} -> {}", arr.config.name, m_arrays[static_cast<std::size_t>(up)].config.name);
     return place(static_cast<std::size_t>(up), e, ev, cpu);
 }
 
 void Tlb::remove(TlbSlot s, FlushKind why, EventList* ev, int cpu) {
     Array& arr = m_arrays[s.array];
     if (!arr.valid[s.index]) return;
-    if (ev) {
-        const TlbEntry& e = arr.slots[s.index];
-        Event x{EventKind::TlbInvalidate, cpu};
-        x.va = e.va; x.pa = e.pa; x.entryId = e.id; x.size = e.size; x.global = e.global; x.origin = e.origin;
-        x.flush = why;
-        x.detail = arr.config.name;
-        ev->push_back(std::move(x));
-    }
+    entryEvent(ev, EventKind::TlbInvalidate, cpu, arr.entries[s.index]).flush(why).detail(arr.config.name);
     clearSlot(arr, s.index);
 }
 
 namespace {
 void logFlush(EventList* ev, int cpu, FlushKind why, unsigned n, u32 va) {
-    if (!ev) return;
-    Event x{EventKind::TlbFlush, cpu};
-    x.flush = why;
-    x.count = n;
-    x.va = va;
-    ev->push_back(std::move(x));
+    addEvent(ev, EventKind::TlbFlush, cpu).flush(why).count(n).va(va);
 }
 }  // namespace
 
 unsigned Tlb::flushNonGlobal(bool pgeEnabled, EventList* ev, int cpu) {
     unsigned n = 0;
     for (std::size_t a = 0; a < m_arrays.size(); ++a) {
-        // Visit valid slots only, and stop once all of them were seen (most arrays hold few entries).
+        // Visit valid entries only, and stop once all of them were seen (most arrays hold few entries).
         unsigned left = m_arrays[a].validCount;
-        for (unsigned i = 0; left > 0 && i < m_arrays[a].slots.size(); ++i)
+        for (unsigned i = 0; left > 0 && i < m_arrays[a].entries.size(); ++i)
             if (m_arrays[a].valid[i]) {
                 --left;
-                if (pgeEnabled && m_arrays[a].slots[i].global) continue;
+                if (pgeEnabled && m_arrays[a].entries[i].global) continue;
                 remove(TlbSlot{static_cast<std::uint16_t>(a), static_cast<std::uint16_t>(i)}, FlushKind::NonGlobal,
                        ev, cpu);
                 ++n;
@@ -329,7 +308,7 @@ unsigned Tlb::flushNonGlobal(bool pgeEnabled, EventList* ev, int cpu) {
 unsigned Tlb::flushAll(FlushKind why, EventList* ev, int cpu) {
     unsigned n = 0;
     for (std::size_t a = 0; a < m_arrays.size(); ++a)
-        for (unsigned i = 0; m_arrays[a].validCount > 0 && i < m_arrays[a].slots.size(); ++i)
+        for (unsigned i = 0; m_arrays[a].validCount > 0 && i < m_arrays[a].entries.size(); ++i)
             if (m_arrays[a].valid[i]) {
                 remove(TlbSlot{static_cast<std::uint16_t>(a), static_cast<std::uint16_t>(i)}, why, ev, cpu);
                 ++n;
@@ -351,9 +330,9 @@ unsigned Tlb::invalidatePage(u32 va, FlushKind why, EventList* ev, int cpu) {
 unsigned Tlb::invalidateOverlapping(u32 va, PageSize size, FlushKind why, EventList* ev, int cpu) {
     unsigned n = 0;
     for (std::size_t a = 0; a < m_arrays.size(); ++a)
-        for (unsigned i = 0; i < m_arrays[a].slots.size(); ++i) {
+        for (unsigned i = 0; i < m_arrays[a].entries.size(); ++i) {
             if (!m_arrays[a].valid[i]) continue;
-            const TlbEntry& e = m_arrays[a].slots[i];
+            const TlbEntry& e = m_arrays[a].entries[i];
             if (((e.va ^ va) & pageMask(e.size) & pageMask(size)) != 0) continue;
             remove(TlbSlot{static_cast<std::uint16_t>(a), static_cast<std::uint16_t>(i)}, why, ev, cpu);
             ++n;

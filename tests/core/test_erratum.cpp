@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-// The CPU model switch (scenario-facts.md sections 1, 4 and 7): a permission mismatch on a TLB
-// hit re-walks; an erratum-383 CPU keeps both entries when the page size differs and the same
-// access machine-checks; a correct CPU replaces the stale entry. And speculative fills.
+// The CPU model switch (AMD revision guide 41322, erratum 383; lessons/README.md, "Model
+// conventions"): a permission mismatch on a TLB hit re-walks; an erratum-383 CPU keeps both entries
+// when the page size differs and the same access machine-checks; a correct CPU replaces the stale
+// entry. And speculative fills.
 #include "helpers.hpp"
 
 #include <catch2/catch.hpp>

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-// The Linux x86-32 kernel layer (scenario-facts.md sections 3 to 5): boot layout, lazy TLB,
-// flush_tlb_all with IPIs and leave_mm, switch_mm, CPU hotplug, and the three kernel variants.
+// The Linux x86-32 kernel layer (Linux 2.6.32 to 2.6.36 and the fix, commit fd89a137924e): boot
+// layout, lazy TLB, flush_tlb_all with IPIs and leave_mm, switch_mm, CPU hotplug, and the three
+// kernel variants.
 #include "helpers.hpp"
 
 #include <catch2/catch.hpp>

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-// TLB maintenance rules of scenario-facts.md section 2 (Intel SDM vol. 3A 4.4.1, 4.10.4):
+// TLB maintenance rules of the Intel SDM vol. 3A (4.4.1, 4.10.4):
 // global entries and CR4.PGE, MOV CR3, INVLPG, the PDPTE registers, #GP on reserved PDPTE
 // bits, and the invalidation a page fault does.
 #include "helpers.hpp"

@@ -24,8 +24,8 @@ TlbEntry entry(u32 va, PageSize size, bool global = false, u32 id = 0) {
 // Which array ("L1 DTLB", ...) holds the entry with this id, or "".
 std::string arrayOf(const Tlb& t, u32 id) {
     for (const auto& a : t.arrays())
-        for (std::size_t i = 0; i < a.slots.size(); ++i)
-            if (a.valid[i] && a.slots[i].id == id) return a.config.name;
+        for (std::size_t i = 0; i < a.entries.size(); ++i)
+            if (a.valid[i] && a.entries[i].id == id) return a.config.name;
     return "";
 }
 }  // namespace

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-// The PAE page walk (scenario-facts.md section 2; Intel SDM vol. 3A 4.4, 4.6, 4.7, 4.8):
+// The PAE page walk (Intel SDM vol. 3A 4.4, 4.6, 4.7, 4.8):
 // 4 KiB and 2 MiB translations, A/D updates, rights combined across levels, WP, NX/NXE,
 // reserved bits and the page-fault error code.
 #include "helpers.hpp"

@@ -7,7 +7,7 @@
 //   - it loads, and every SVG it exports parses with QXmlStreamReader, has only the elements and
 //     attribute names a benign lesson's SVG has, and no element name, attribute name or attribute
 //     value holds anything that came from the input: lesson text is character data only.
-#include "SceneExport.hpp"  // first: core headers before Qt ones (tlb.hpp has a member `slots`)
+#include "SceneExport.hpp"
 #include "SessionLoader.hpp"
 
 #include "tlblab/lesson.hpp"

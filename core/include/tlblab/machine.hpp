@@ -195,6 +195,18 @@ public:
     std::string showTable(u64 pdpt) const;
 
 private:
+    // The access path: access() is the fast path (a TLB hit that completes); the rest is the slow
+    // path (a multimatch, a hit that must re-walk, a miss), each step a function of its own.
+    struct Access;  // one access in flight (machine.cpp)
+    OpResult accessHit(const Access& a, TlbSlot slot);
+    OpResult accessMultimatch(const Access& a);
+    OpResult accessRewalk(const Access& a, const TlbEntry& cached, bool denied);
+    OpResult accessMiss(const Access& a);
+    bool walkChecked(const Access& a, WalkResult& w, const char* why, OpResult& r);
+    void raiseMachineCheck(const Access& a, OpResult& r);
+    static void accessFault(const Access& a, u32 ec, OpResult& r);
+    static void accessDone(const Access& a, u64 frame, PageSize size, bool hit, OpResult& r);
+
     OpResult executeOp(const Op& op, EventList* ev);
     friend class KernelHost;  // the kernel layer's narrow access (kernel_ops.hpp)
     friend struct OpTable;  // the op table (op_table.cpp) names the run functions below
@@ -240,6 +252,7 @@ private:
     void loadPdptes(Cpu& c, EventList* ev);
     void speculate(Cpu& c, u32 va, EventList* ev);
     void machineCheck(Cpu& c, u32 va, EventList* ev);
+    void panicOnMachineCheck(const Cpu& c, EventList* ev);  // the kernel's panic after c's machine check
     TlbEntry entryFrom(const Cpu& c, const WalkResult& w, Origin origin);
     void fillReplacing(Cpu& c, const TlbEntry& e, EventList* ev);  // fill; a 2M entry replaces those it covers
     void randomSpeculation(EventList* ev);

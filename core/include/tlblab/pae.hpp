@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // x86 PAE paging: entry formats, reserved-bit masks and register bits.
 //
-// Sources: Intel SDM vol. 3A ch. 4.4 (PAE paging), AMD APM vol. 2 ch. 5; see
-// ../shared/docs/scenario-facts.md section 2. Every constant here is a bit the hardware defines.
+// Sources: Intel SDM vol. 3A ch. 4 (4.4 PAE paging and 4.4.1 its PDPTE registers, 4.6 access
+// rights, 4.7 the page-fault error code, 4.8 the A and D flags), AMD APM vol. 2 ch. 5. Every
+// constant here is a bit the hardware defines.
 #pragma once
 
 #include <cstdint>

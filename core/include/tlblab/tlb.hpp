@@ -88,7 +88,7 @@ public:
         TlbArrayConfig config;
         unsigned level = 0;
         unsigned sets = 1;
-        std::vector<TlbEntry> slots;
+        std::vector<TlbEntry> entries;  // one per slot (set * ways + way); meaningful where `valid`
         std::vector<u32> tagBase;  // va & mask, or 1 when the slot is empty (never matches)
         std::vector<u32> tagMask;  // page mask of the entry, 0 when empty
         std::vector<std::uint8_t> valid;
@@ -100,7 +100,7 @@ public:
 
     const TlbConfig& config() const { return *m_config; }
     const std::vector<Array>& arrays() const { return m_arrays; }
-    const TlbEntry& at(TlbSlot s) const { return m_arrays[s.array].slots[s.index]; }
+    const TlbEntry& at(TlbSlot s) const { return m_arrays[s.array].entries[s.index]; }
     std::size_t size() const;  // valid entries
     std::vector<TlbEntry> entries() const;  // valid entries, level order
 
@@ -114,7 +114,7 @@ public:
     // (exclusive hierarchy); returns its new slot.
     TlbSlot touch(TlbSlot s, EventList* ev, int cpu) {
         Array& arr = m_arrays[s.array];
-        arr.slots[s.index].lastUse = ++m_tick;
+        arr.entries[s.index].lastUse = ++m_tick;
         return arr.level == 0 ? s : promote(s, ev, cpu);  // the hit path stays inline
     }
 
@@ -130,7 +130,7 @@ public:
     // Logs a TlbFlush summary only when something was removed.
     unsigned invalidateOverlapping(u32 va, PageSize size, FlushKind why, EventList* ev, int cpu);
     void remove(TlbSlot s, FlushKind why, EventList* ev, int cpu);
-    void setDirty(TlbSlot s) { m_arrays[s.array].slots[s.index].dirty = true; }
+    void setDirty(TlbSlot s) { m_arrays[s.array].entries[s.index].dirty = true; }
 
     u64 tick() const { return m_tick; }
 
