@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // Lesson loader: YAML -> Lesson, checking everything and reporting FILE:LINE:COL.
+#include "expect_grammar.hpp"
 #include "lesson_challenge.hpp"
 #include "tlblab/json.hpp"
 #include "tlblab/lesson.hpp"
@@ -35,23 +36,6 @@ std::vector<std::string> statNames() {  // sorted, as the suggestions always lis
 std::vector<std::string> registerNames() {
     return {"cr0", "cr3", "cr4", "efer", "pdpte0", "pdpte1", "pdpte2", "pdpte3", "mc0_status", "mcg_status", "cpl"};
 }
-
-struct KindSpec {
-    const char* word;
-    ExpectKind kind;
-    char cpu;  // 'r' required, 'o' optional, 'n' none
-};
-constexpr KindSpec kExpectKinds[] = {
-    {"tlb_has", ExpectKind::TlbHas, 'r'},       {"tlb_lacks", ExpectKind::TlbLacks, 'r'},
-    {"tlb_count", ExpectKind::TlbCount, 'r'},   {"cr3", ExpectKind::Cr3, 'r'},
-    {"entry", ExpectKind::Entry, 'n'},          {"machine_check", ExpectKind::MachineCheck, 'r'},
-    {"no_machine_check", ExpectKind::NoMachineCheck, 'o'}, {"page_fault", ExpectKind::PageFault, 'r'},
-    {"no_page_fault", ExpectKind::NoPageFault, 'o'}, {"access_ok", ExpectKind::Access, 'r'},
-    {"state", ExpectKind::CpuState, 'r'},       {"task", ExpectKind::Task, 'r'},
-    {"tlb_state", ExpectKind::TlbState, 'r'},   {"pge", ExpectKind::Pge, 'r'},
-    {"panic", ExpectKind::Panic, 'n'},          {"no_panic", ExpectKind::NoPanic, 'n'},
-    {"stat", ExpectKind::Stat, 'o'},            {"total", ExpectKind::TotalStat, 'o'},
-};
 
 std::vector<std::string> expectKeywords() {
     std::vector<std::string> v;
@@ -148,9 +132,8 @@ void parseFilters(const LineParser& p, std::size_t i, Expectation& e, bool origi
 }  // namespace
 
 const char* expectKindName(ExpectKind k) {
-    for (const auto& s : kExpectKinds)
-        if (s.kind == k) return s.word;
-    return "?";
+    const ExpectKindInfo* info = expectKindInfo(k);
+    return info ? info->word : "?";
 }
 
 const char* highlightKindName(HighlightKind k) {
@@ -163,13 +146,121 @@ const char* highlightKindName(HighlightKind k) {
     return "?";
 }
 
-Expectation parseExpectation(std::string_view text, const SourceLoc& loc) {
-    LineParser p(text, loc, "expectation");
-    Expectation e;
-    e.text = std::string(text);
-    while (!e.text.empty() && std::isspace(static_cast<unsigned char>(e.text.back()))) e.text.pop_back();
-    e.loc = p.at(0);
-    if (p.size() == 0) p.fail(0, "empty expectation");
+namespace {
+
+// ---- the arguments of each kind of expectation, after its keyword at word i ----------------------
+
+void readName(const LineParser& p, std::size_t i, const std::string& what, Expectation& e) {
+    e.name = p.need(i, what);
+    e.nameLoc = p.at(i);
+}
+
+// tlb_has / tlb_lacks VA [filters]
+void parseTlbMatch(const LineParser& p, std::size_t i, Expectation& e) {
+    e.va = p.address(i);
+    parseFilters(p, i + 1, e, true);
+}
+
+// tlb_count VA N
+void parseTlbCount(const LineParser& p, std::size_t i, Expectation& e) {
+    e.va = p.address(i);
+    e.value = p.number(i + 1, "a number of entries");
+    e.hasValue = true;
+    p.noMore(i + 2);
+}
+
+// cr3 TABLE|PA (a quoted word is always a table name)
+void parseCr3(const LineParser& p, std::size_t i, Expectation& e) {
+    const std::string& s = p.need(i, "a table name or physical address");
+    if (!p.word(i).quoted && parseNumber(s, e.value)) e.hasValue = true;
+    else readName(p, i, "a table name", e);
+    p.noMore(i + 1);
+}
+
+// entry TABLE VA LEVEL present|absent|VALUE [filters]
+void parseEntry(const LineParser& p, std::size_t i, Expectation& e) {
+    readName(p, i, "a table name", e);
+    e.va = p.address(i + 1);
+    e.level = p.level(i + 2);
+    const std::string& s = p.need(i + 3, "present, absent or a raw value");
+    if (s == "present") e.present = true;
+    else if (s == "absent") e.present = false;
+    else if (parseNumber(s, e.value)) e.hasValue = true;
+    else p.fail(i + 3, fmt::format("expected present, absent or a raw value, got '{}'", s));
+    parseFilters(p, i + 4, e, false);
+    if (e.present == false && (e.size || e.global || e.user)) p.fail(i + 4, "an absent entry has no flags to check");
+    if (e.size && e.level != 1) p.fail(i + 2, "only a PDE maps a 2M or 4K page (its PS bit)");
+}
+
+// machine_check [MC0_STATUS], page_fault [ERROR_CODE], access_ok [PA]
+void parseOptionalValue(const LineParser& p, std::size_t i, Expectation& e) {
+    if (p.has(i)) {
+        e.value = p.number(i, e.kind == ExpectKind::MachineCheck ? "an MC0_STATUS value"
+                              : e.kind == ExpectKind::PageFault  ? "an error code"
+                                                                  : "a physical address");
+        e.hasValue = true;
+    }
+    p.noMore(i + 1);
+}
+
+// state, tlb_state: one word of a fixed set
+void parseChoice(const LineParser& p, std::size_t i, Expectation& e) {
+    if (e.kind == ExpectKind::CpuState) e.name = p.choice(i, "a CPU state", {"online", "booting", "offline", "halted"});
+    else e.name = p.choice(i, "a TLB state", {"ok", "lazy"});
+    p.noMore(i + 1);
+}
+
+void parseTask(const LineParser& p, std::size_t i, Expectation& e) {
+    readName(p, i, "a task name (or none)", e);
+    p.noMore(i + 1);
+}
+
+void parsePge(const LineParser& p, std::size_t i, Expectation& e) {
+    e.value = p.choice(i, "a PGE value", {"on", "off"}) == "on" ? 1 : 0;
+    p.noMore(i + 1);
+}
+
+// stat / total COUNTER OP VALUE
+void parseStat(const LineParser& p, std::size_t i, Expectation& e) {
+    readName(p, i, "a counter name", e);
+    const std::vector<std::string> stats = statNames();
+    if (std::find(stats.begin(), stats.end(), e.name) == stats.end())
+        p.fail(i, fmt::format("unknown counter '{}'{}", e.name, didYouMean(e.name, stats)));
+    std::vector<std::string> words;
+    for (const CompareInfo& c : kCompares) words.emplace_back(c.word);
+    const std::string op = p.choice(i + 1, "a comparison", words);
+    for (const CompareInfo& c : kCompares)
+        if (op == c.word) e.cmp = c.cmp;
+    e.value = p.number(i + 2, "a number");
+    e.hasValue = true;
+    p.noMore(i + 3);
+}
+
+void parseArguments(const LineParser& p, std::size_t i, Expectation& e) {
+    switch (e.kind) {
+    case ExpectKind::TlbHas:
+    case ExpectKind::TlbLacks: parseTlbMatch(p, i, e); break;
+    case ExpectKind::TlbCount: parseTlbCount(p, i, e); break;
+    case ExpectKind::Cr3: parseCr3(p, i, e); break;
+    case ExpectKind::Entry: parseEntry(p, i, e); break;
+    case ExpectKind::MachineCheck:
+    case ExpectKind::PageFault:
+    case ExpectKind::Access: parseOptionalValue(p, i, e); break;
+    case ExpectKind::NoMachineCheck:
+    case ExpectKind::NoPageFault:
+    case ExpectKind::Panic:
+    case ExpectKind::NoPanic: p.noMore(i); break;
+    case ExpectKind::CpuState:
+    case ExpectKind::TlbState: parseChoice(p, i, e); break;
+    case ExpectKind::Task: parseTask(p, i, e); break;
+    case ExpectKind::Pge: parsePge(p, i, e); break;
+    case ExpectKind::Stat:
+    case ExpectKind::TotalStat: parseStat(p, i, e); break;
+    }
+}
+
+// The optional `cpuN` and the keyword: sets e.cpu and e.kind, returns the index of the first argument.
+std::size_t parseHead(const LineParser& p, Expectation& e) {
     std::size_t i = 0;
     if (parseCpuWord(p.word(0).text, e.cpu)) {
         i = 1;
@@ -177,98 +268,28 @@ Expectation parseExpectation(std::string_view text, const SourceLoc& loc) {
         p.fail(0, fmt::format("bad CPU name '{}' (write cpu0, cpu1, ...)", p.word(0).text));
     }
     const std::string& kw = p.need(i, "a keyword (" + joinWords(expectKeywords()) + ")");
-    const KindSpec* spec = nullptr;
+    const ExpectKindInfo* spec = nullptr;
     for (const auto& s : kExpectKinds)
         if (kw == s.word) spec = &s;
     if (!spec) p.fail(i, fmt::format("unknown expectation '{}'{}", kw, didYouMean(kw, expectKeywords())));
     e.kind = spec->kind;
-    if (spec->cpu == 'r' && e.cpu < 0) p.fail(i, fmt::format("'{}' is about one CPU: write it as 'cpuN {}'", kw, kw));
-    if (spec->cpu == 'n' && e.cpu >= 0) p.fail(0, fmt::format("'{}' is not about one CPU: drop the '{}'", kw, p.word(0).text));
-    ++i;
-    auto nameAt = [&](std::size_t j, const std::string& what) {
-        e.name = p.need(j, what);
-        e.nameLoc = p.at(j);
-    };
-    switch (e.kind) {
-    case ExpectKind::TlbHas:
-    case ExpectKind::TlbLacks:
-        e.va = p.address(i);
-        parseFilters(p, i + 1, e, true);
-        break;
-    case ExpectKind::TlbCount:
-        e.va = p.address(i);
-        e.value = p.number(i + 1, "a number of entries");
-        e.hasValue = true;
-        p.noMore(i + 2);
-        break;
-    case ExpectKind::Cr3: {
-        const std::string& s = p.need(i, "a table name or physical address");
-        if (!p.word(i).quoted && parseNumber(s, e.value)) e.hasValue = true;
-        else nameAt(i, "a table name");
-        p.noMore(i + 1);
-        break;
-    }
-    case ExpectKind::Entry: {
-        nameAt(i, "a table name");
-        e.va = p.address(i + 1);
-        e.level = p.level(i + 2);
-        const std::string& s = p.need(i + 3, "present, absent or a raw value");
-        if (s == "present") e.present = true;
-        else if (s == "absent") e.present = false;
-        else if (parseNumber(s, e.value)) e.hasValue = true;
-        else p.fail(i + 3, fmt::format("expected present, absent or a raw value, got '{}'", s));
-        parseFilters(p, i + 4, e, false);
-        if (e.present == false && (e.size || e.global || e.user))
-            p.fail(i + 4, "an absent entry has no flags to check");
-        if (e.size && e.level != 1) p.fail(i + 2, "only a PDE maps a 2M or 4K page (its PS bit)");
-        break;
-    }
-    case ExpectKind::MachineCheck:
-    case ExpectKind::PageFault:
-    case ExpectKind::Access:
-        if (p.has(i)) {
-            e.value = p.number(i, e.kind == ExpectKind::MachineCheck ? "an MC0_STATUS value"
-                                  : e.kind == ExpectKind::PageFault  ? "an error code"
-                                                                      : "a physical address");
-            e.hasValue = true;
-        }
-        p.noMore(i + 1);
-        break;
-    case ExpectKind::NoMachineCheck:
-    case ExpectKind::NoPageFault:
-    case ExpectKind::Panic:
-    case ExpectKind::NoPanic: p.noMore(i); break;
-    case ExpectKind::CpuState:
-        e.name = p.choice(i, "a CPU state", {"online", "booting", "offline", "halted"});
-        p.noMore(i + 1);
-        break;
-    case ExpectKind::Task:
-        nameAt(i, "a task name (or none)");
-        p.noMore(i + 1);
-        break;
-    case ExpectKind::TlbState:
-        e.name = p.choice(i, "a TLB state", {"ok", "lazy"});
-        p.noMore(i + 1);
-        break;
-    case ExpectKind::Pge:
-        e.value = p.choice(i, "a PGE value", {"on", "off"}) == "on" ? 1 : 0;
-        p.noMore(i + 1);
-        break;
-    case ExpectKind::Stat:
-    case ExpectKind::TotalStat: {
-        nameAt(i, "a counter name");
-        const std::vector<std::string> stats = statNames();
-        if (std::find(stats.begin(), stats.end(), e.name) == stats.end())
-            p.fail(i, fmt::format("unknown counter '{}'{}", e.name, didYouMean(e.name, stats)));
-        const std::string op = p.choice(i + 1, "a comparison", {"==", "!=", "<", "<=", ">", ">="});
-        e.cmp = op == "==" ? Compare::Eq : op == "!=" ? Compare::Ne : op == "<" ? Compare::Lt
-              : op == "<=" ? Compare::Le : op == ">" ? Compare::Gt : Compare::Ge;
-        e.value = p.number(i + 2, "a number");
-        e.hasValue = true;
-        p.noMore(i + 3);
-        break;
-    }
-    }
+    if (spec->cpu == CpuUse::Required && e.cpu < 0)
+        p.fail(i, fmt::format("'{}' is about one CPU: write it as 'cpuN {}'", kw, kw));
+    if (spec->cpu == CpuUse::None && e.cpu >= 0)
+        p.fail(0, fmt::format("'{}' is not about one CPU: drop the '{}'", kw, p.word(0).text));
+    return i + 1;
+}
+
+}  // namespace
+
+Expectation parseExpectation(std::string_view text, const SourceLoc& loc) {
+    LineParser p(text, loc, "expectation");
+    Expectation e;
+    e.text = std::string(text);
+    while (!e.text.empty() && std::isspace(static_cast<unsigned char>(e.text.back()))) e.text.pop_back();
+    e.loc = p.at(0);
+    if (p.size() == 0) p.fail(0, "empty expectation");
+    parseArguments(p, parseHead(p, e), e);
     return e;
 }
 
