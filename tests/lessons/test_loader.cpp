@@ -329,35 +329,52 @@ TEST_CASE("every expectation kind says what it found, holding or not", "[player]
     const PlayedStep& step = run.steps()[0];
     const Machine& m = run.timeline().head();
     auto v = [&](const std::string& text) { return verdict(m, step, text); };
-    CHECK(v("cpu0 tlb_has 0x00400000 4K user walk") == "pass: cpu0 holds 1 entry for 0x00400000: 0x00400000 4K nonglobal user pa 0x800000 (walk)");
-    CHECK(v("cpu0 tlb_has 0x00400000 2M") == "FAIL: cpu0 holds 1 entry for 0x00400000: 0x00400000 4K nonglobal user pa 0x800000 (walk)");
-    CHECK(v("cpu0 tlb_lacks 0x00400000 speculation") == "pass: cpu0 holds 1 entry for 0x00400000: 0x00400000 4K nonglobal user pa 0x800000 (walk)");
-    CHECK(v("cpu0 tlb_lacks 0x00400000") == "FAIL: cpu0 holds 1 entry for 0x00400000: 0x00400000 4K nonglobal user pa 0x800000 (walk)");
-    CHECK(v("cpu0 tlb_count 0x00400000 2") == "FAIL: cpu0 holds 1 entry for 0x00400000: 0x00400000 4K nonglobal user pa 0x800000 (walk)");
+    CHECK(v("cpu0 tlb_has 0x00400000 4K user walk") ==
+          "pass: cpu0 holds 1 entry for 0x00400000: 0x00400000 4K nonglobal user pa 0x800000 (walk)");
+    CHECK(v("cpu0 tlb_has 0x00400000 2M") ==
+          "FAIL: cpu0 holds 1 entry for 0x00400000: 0x00400000 4K nonglobal user pa 0x800000 (walk)");
+    CHECK(v("cpu0 tlb_lacks 0x00400000 speculation") ==
+          "pass: cpu0 holds 1 entry for 0x00400000: 0x00400000 4K nonglobal user pa 0x800000 (walk)");
+    CHECK(v("cpu0 tlb_lacks 0x00400000") ==
+          "FAIL: cpu0 holds 1 entry for 0x00400000: 0x00400000 4K nonglobal user pa 0x800000 (walk)");
+    CHECK(v("cpu0 tlb_count 0x00400000 2") ==
+          "FAIL: cpu0 holds 1 entry for 0x00400000: 0x00400000 4K nonglobal user pa 0x800000 (walk)");
     CHECK(v("cpu1 tlb_count 0x00400000 0") == "pass: cpu1 holds 0 entries for 0x00400000");
     CHECK(v("cpu0 cr3 pdpt") == "pass: cpu0 CR3 = 0x01800000 (pdpt)");
     CHECK(v("cpu1 cr3 pdpt") == "FAIL: cpu1 CR3 = 0x00000000 (?)");
     CHECK(v("cpu0 cr3 late") == "FAIL: there is no table 'late' (yet); cpu0 CR3 = 0x01800000 (pdpt)");
     CHECK(v("entry late 0x0 pdpte absent") == "FAIL: there is no table 'late' (yet)");
-    CHECK(v("entry pdpt 0x00400000 pde present 4K") == "pass: pdpt PDE for 0x00400000 at 0x1801010 = 0x1802067 (P RW US A D)");
-    CHECK(v("entry pdpt 0x00400000 pte present user") == "pass: pdpt PTE for 0x00400000 at 0x1802000 = 0x800027 (P RW US A)");
-    CHECK(v("entry pdpt 0x00400000 pte present global") == "FAIL: pdpt PTE for 0x00400000 at 0x1802000 = 0x800027 (P RW US A)");
+    CHECK(v("entry pdpt 0x00400000 pde present 4K") ==
+          "pass: pdpt PDE for 0x00400000 at 0x1801010 = 0x1802067 (P RW US A D)");
+    CHECK(v("entry pdpt 0x00400000 pte present user") ==
+          "pass: pdpt PTE for 0x00400000 at 0x1802000 = 0x800027 (P RW US A)");
+    CHECK(v("entry pdpt 0x00400000 pte present global") ==
+          "FAIL: pdpt PTE for 0x00400000 at 0x1802000 = 0x800027 (P RW US A)");
     CHECK(v("entry pdpt 0x00400000 pte absent") == "FAIL: pdpt PTE for 0x00400000 at 0x1802000 = 0x800027 (P RW US A)");
-    CHECK(v("entry pdpt 0x00400000 pte 0x800027") == "pass: pdpt PTE for 0x00400000 at 0x1802000 = 0x800027 (P RW US A)");
+    CHECK(v("entry pdpt 0x00400000 pte 0x800027") ==
+          "pass: pdpt PTE for 0x00400000 at 0x1802000 = 0x800027 (P RW US A)");
     CHECK(v("entry pdpt 0x00600000 pte absent") == "pass: pdpt of PDE for 0x00600000: no PTE (the PDE is not present)");
-    CHECK(v("entry pdpt 0x00600000 pte present") == "FAIL: pdpt of PDE for 0x00600000: no PTE (the PDE is not present)");
+    CHECK(v("entry pdpt 0x00600000 pte present") ==
+          "FAIL: pdpt of PDE for 0x00600000: no PTE (the PDE is not present)");
     CHECK(v("entry pdpt 0x08000000 pte present") == "FAIL: pdpt of PDE for 0x08000000: no PTE (the PDE is a 2M leaf)");
-    CHECK(v("entry pdpt 0x08000000 pde present 2M global supervisor") == "pass: pdpt PDE for 0x08000000 at 0x1801200 = 0x8000183 (P RW PS G)");
-    CHECK(v("entry pdpt 0x08000000 pde present 4K") == "FAIL: pdpt PDE for 0x08000000 at 0x1801200 = 0x8000183 (P RW PS G)");
-    CHECK(v("entry pdpt 0xc0000000 pde absent") == "pass: pdpt of PDPTE for 0xc0000000: no PDE (the PDPTE is not present)");
+    CHECK(v("entry pdpt 0x08000000 pde present 2M global supervisor") ==
+          "pass: pdpt PDE for 0x08000000 at 0x1801200 = 0x8000183 (P RW PS G)");
+    CHECK(v("entry pdpt 0x08000000 pde present 4K") ==
+          "FAIL: pdpt PDE for 0x08000000 at 0x1801200 = 0x8000183 (P RW PS G)");
+    CHECK(v("entry pdpt 0xc0000000 pde absent") ==
+          "pass: pdpt of PDPTE for 0xc0000000: no PDE (the PDPTE is not present)");
     CHECK(v("cpu0 machine_check") == "FAIL: cpu0 has taken no machine check");
     CHECK(v("no_machine_check") == "pass: no CPU has taken a machine check");
     CHECK(v("cpu1 no_machine_check") == "pass: cpu1 has taken no machine check");
-    CHECK(v("cpu0 page_fault") == "pass: page fault: cpu0 at 0x00600000 error code 0x4 (error code 0x4 (not present, read, user))");
-    CHECK(v("cpu0 page_fault 0x4") == "pass: page fault: cpu0 at 0x00600000 error code 0x4 (error code 0x4 (not present, read, user))");
-    CHECK(v("cpu0 page_fault 0x5") == "FAIL: page fault: cpu0 at 0x00600000 error code 0x4 (error code 0x4 (not present, read, user))");
+    CHECK(v("cpu0 page_fault") ==
+          "pass: page fault: cpu0 at 0x00600000 error code 0x4 (error code 0x4 (not present, read, user))");
+    CHECK(v("cpu0 page_fault 0x4") ==
+          "pass: page fault: cpu0 at 0x00600000 error code 0x4 (error code 0x4 (not present, read, user))");
+    CHECK(v("cpu0 page_fault 0x5") ==
+          "FAIL: page fault: cpu0 at 0x00600000 error code 0x4 (error code 0x4 (not present, read, user))");
     CHECK(v("cpu1 page_fault") == "FAIL: no page fault in this step");
-    CHECK(v("no_page_fault") == "FAIL: page fault: cpu0 at 0x00600000 error code 0x4 (error code 0x4 (not present, read, user))");
+    CHECK(v("no_page_fault") ==
+          "FAIL: page fault: cpu0 at 0x00600000 error code 0x4 (error code 0x4 (not present, read, user))");
     CHECK(v("cpu1 no_page_fault") == "pass: no page fault in this step");
     CHECK(v("cpu0 access_ok") == "FAIL: cpu0 access 0x00600000: page_fault");
     CHECK(v("cpu0 access_ok 0x800000") == "FAIL: cpu0 access 0x00600000: page_fault");
@@ -436,20 +453,26 @@ TEST_CASE("expectation grammar: each kind's arguments and their errors, with the
     const SourceLoc at{"k", 3, 5};
     CHECK(expectError("") == "5: empty expectation");
     CHECK(expectError("cpux tlb_has 0x0") == "5: bad CPU name 'cpux' (write cpu0, cpu1, ...)");
-    CHECK(expectError("cpu0") == "9: expectation needs a keyword (tlb_has|tlb_lacks|tlb_count|cr3|entry|machine_check|no_machine_check|page_fault|no_page_fault|access_ok|state|task|tlb_state|pge|panic|no_panic|stat|total)");
+    CHECK(expectError("cpu0") ==
+          "9: expectation needs a keyword "
+          "(tlb_has|tlb_lacks|tlb_count|cr3|entry|machine_check|no_machine_check|page_fault|no_page_fault|acces"
+          "s_ok|state|task|tlb_state|pge|panic|no_panic|stat|total)");
     CHECK(expectError("cpu0 tlb_hass 0x0") == "10: unknown expectation 'tlb_hass'; did you mean 'tlb_has'?");
     CHECK(expectError("tlb_has 0x0") == "5: 'tlb_has' is about one CPU: write it as 'cpuN tlb_has'");
     CHECK(expectError("cpu0 tlb_has 0x100000000") == "18: linear address 0x100000000 is wider than 32 bits");
-    CHECK(expectError("cpu0 tlb_has 0x0 walk 2M fast") == "30: expected a filter (4K|2M|global|nonglobal|user|supervisor|walk|speculation), got 'fast'");
+    CHECK(expectError("cpu0 tlb_has 0x0 walk 2M fast") ==
+          "30: expected a filter (4K|2M|global|nonglobal|user|supervisor|walk|speculation), got 'fast'");
     CHECK(expectError("cpu0 tlb_count 0x0") == "23: expectation needs a number of entries");
     CHECK(expectError("cpu0 tlb_count 0x0 x") == "24: expected a number of entries, got 'x'");
     CHECK(expectError("cpu0 tlb_count 0x0 1 2") == "26: unexpected '2' at the end of the expectation");
     CHECK(expectError("cpu0 cr3") == "13: expectation needs a table name or physical address");
     CHECK(expectError("cpu0 cr3 t extra") == "16: unexpected 'extra' at the end of the expectation");
     CHECK(expectError("entry t 0x0 pde maybe") == "21: expected present, absent or a raw value, got 'maybe'");
-    CHECK(expectError("entry t 0x0 pme present") == "17: expected a level (pdpte|pde|pte), got 'pme'; did you mean 'pde'?");
+    CHECK(expectError("entry t 0x0 pme present") ==
+          "17: expected a level (pdpte|pde|pte), got 'pme'; did you mean 'pde'?");
     CHECK(expectError("entry t 0x0 pte present 2M") == "17: only a PDE maps a 2M or 4K page (its PS bit)");
-    CHECK(expectError("entry t 0x0 pde present walk") == "29: expected a filter (4K|2M|global|nonglobal|user|supervisor), got 'walk'");
+    CHECK(expectError("entry t 0x0 pde present walk") ==
+          "29: expected a filter (4K|2M|global|nonglobal|user|supervisor), got 'walk'");
     CHECK(expectError("entry t 0x0 pde absent 4K") == "28: an absent entry has no flags to check");
     CHECK(expectError("cpu0 machine_check x") == "24: expected an MC0_STATUS value, got 'x'");
     CHECK(expectError("cpu0 page_fault x") == "21: expected an error code, got 'x'");
