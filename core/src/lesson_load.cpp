@@ -17,6 +17,18 @@
 
 namespace tlblab {
 
+std::string didYouMean(const std::string& word, const std::vector<std::string>& candidates) {
+    std::string s = suggest(word, candidates);
+    return s.empty() ? std::string() : fmt::format("; did you mean '{}'?", s);
+}
+
+bool isIdentifier(const std::string& s) {
+    if (s.empty()) return false;
+    return std::all_of(s.begin(), s.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.';
+    });
+}
+
 // ---- one-line grammars: expectations and highlights -------------------------------------------
 
 namespace {
@@ -41,11 +53,6 @@ std::vector<std::string> expectKeywords() {
     std::vector<std::string> v;
     for (const auto& k : kExpectKinds) v.emplace_back(k.word);
     return v;
-}
-
-std::string didYouMean(const std::string& word, const std::vector<std::string>& candidates) {
-    std::string s = suggest(word, candidates);
-    return s.empty() ? std::string() : fmt::format("; did you mean '{}'?", s);
 }
 
 std::string joinWords(const std::vector<std::string>& v) {
@@ -645,13 +652,6 @@ const std::vector<std::string>& stepKeys() {
 bool blankLine(std::string_view t) {
     while (!t.empty() && std::isspace(static_cast<unsigned char>(t.front()))) t.remove_prefix(1);
     return t.empty() || t.front() == '#';
-}
-
-bool isIdentifier(const std::string& s) {
-    if (s.empty()) return false;
-    return std::all_of(s.begin(), s.end(), [](char c) {
-        return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.';
-    });
 }
 
 Lesson Loader::load(const YAML::Node& root) {

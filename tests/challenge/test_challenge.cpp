@@ -323,6 +323,31 @@ TEST_CASE("the challenges: section is checked like the rest of a lesson, errors 
     CHECK(loadError(head + "challenges:\n  - {id: a, title: A, kind: build, goal: g, allowed: [map]}\n"
                            "  - {id: a, title: B, kind: build, goal: g, allowed: [map]}\n") ==
           "7:10: challenge 'a' is defined twice");
+    // The other keys' errors, one each.
+    const std::string fix =
+        head + "challenges:\n  - id: a\n    title: A\n    kind: fix\n    goal: g\n    allowed: [flush]\n";
+    CHECK(loadError(head + "challenges:\n  - [a]\n") == "6:5: a challenge must be a mapping of keys to values");
+    CHECK(loadError(head + "challenges:\n  - {id: 'a b', title: A, kind: build, goal: g, allowed: [map]}\n") ==
+          "6:10: a challenge's id may hold only letters, digits, '-', '_' and '.'");
+    CHECK(loadError(head + "challenges:\n  - {id: a, id: b}\n") == "6:13: key 'id' appears twice in a challenge");
+    CHECK(loadError(head + "challenges:\n  - {id: a, title: A, kind: build, goal: g, allowed: [map, map]}\n") ==
+          "6:60: 'map' is listed twice in allowed");
+    CHECK(loadError(head + "challenges:\n  - {id: a, title: A, kind: build, goal: g, allowed: []}\n") ==
+          "6:54: allowed must list at least one operation");
+    CHECK(loadError(head + "challenges:\n  - {id: a, title: A, kind: build, goal: g, allowed: [map], "
+                           "max_depth: 3}\n") ==
+          "6:72: 'max_depth' belongs to fix and count challenges, not to a build one");
+    CHECK(loadError(fix + "    prevent: [flush]\n") ==
+          "11:14: 'prevent' belongs to build challenges, not to a fix one");
+    CHECK(loadError(fix + "    max_depth: 0\n") == "11:16: max_depth must be a whole number from 1 to 1000, got '0'");
+    CHECK(loadError(fix + "    max_depth: 7\n    explore:\n      threads:\n        cpu0: [flush]\n") == "no error");
+    const Lesson withDepth =
+        parseLesson(fix + "    max_depth: 7\n    answer: after cpu0 0\n    debrief: d\n    explore:\n      threads:\n"
+                          "        cpu0: [flush]\n",
+                    "c.yaml");
+    CHECK(withDepth.challenges.at(0).maxDepth == 7);
+    CHECK(withDepth.challenges.at(0).answerTemplate == "after cpu0 0");
+    CHECK(withDepth.challenges.at(0).debrief == "d");
     // A well-formed one loads, with its own explore problem.
     const Lesson l = parseLesson(head + "challenges:\n  - id: a\n    title: A\n    kind: count\n    goal: g\n"
                                         "    explore:\n      threads:\n        cpu0: [speculate 0x1000]\n",
