@@ -43,13 +43,9 @@ std::vector<AnswerLine> splitLines(std::string_view text, const std::string& fil
     if (text.size() > kMaxAnswerBytes)
         throw OpError(SourceLoc{file, 0, 0}, fmt::format("the answer is {} bytes; an answer may have at most {} (1 MiB)",
                                                          text.size(), kMaxAnswerBytes));
-    if (const std::size_t bad = findNonText(text); bad != std::string_view::npos) {
-        const std::size_t start = text.rfind('\n', bad == 0 ? 0 : bad - 1);
-        const int line = 1 + static_cast<int>(std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(bad), '\n'));
-        const int col = static_cast<int>(bad - (start == std::string_view::npos || bad == 0 ? 0 : start + 1)) + 1;
-        throw OpError(SourceLoc{file, line, col}, fmt::format("byte {:#04x} is not text (an answer is UTF-8 text)",
+    if (const std::size_t bad = findNonText(text); bad != std::string_view::npos)
+        throw OpError(offsetLoc(text, bad, file), fmt::format("byte {:#04x} is not text (an answer is UTF-8 text)",
                                                               static_cast<unsigned char>(text[bad])));
-    }
     std::vector<AnswerLine> out;
     std::size_t pos = 0;
     int line = 1;
@@ -99,13 +95,11 @@ Op threadOp(std::string_view text, const SourceLoc& loc, int cpu) {
     return op;
 }
 
+// A CPU the machine model can have at all (cpu0 .. cpu63): the language's CPU word, bounded.
 bool cpuWord(std::string_view s, int& cpu) {
-    if (s.size() < 4 || s.substr(0, 3) != "cpu") return false;
-    u64 v = 0;
-    for (char ch : s.substr(3))
-        if (!std::isdigit(static_cast<unsigned char>(ch))) return false;
-    if (!parseNumber(s.substr(3), v) || v >= static_cast<u64>(kMaxCpus)) return false;
-    cpu = static_cast<int>(v);
+    int c = -1;
+    if (!parseCpuWord(s, c) || c >= kMaxCpus) return false;
+    cpu = c;
     return true;
 }
 

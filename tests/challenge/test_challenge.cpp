@@ -276,6 +276,19 @@ TEST_CASE("bad answers are errors at their line and column") {
           "1:1: expected 'dies: cpuN [cpuM ...]' (the CPUs that can machine-check) or 'dies: none'");
     CHECK(answerError("erratum-383", "which-cpu-dies", "dies: cpu1\x01") ==
           "1:11: byte 0x01 is not text (an answer is UTF-8 text)");
+    CHECK(answerError("erratum-383", "which-cpu-dies", std::string("\0dies: cpu1", 11)) ==
+          "1:1: byte 0x00 is not text (an answer is UTF-8 text)");
+    CHECK(answerError("erratum-383", "which-cpu-dies", "# a\n\x7f dies: cpu1") ==
+          "2:1: byte 0x7f is not text (an answer is UTF-8 text)");
+    CHECK(answerError("erratum-383", "which-cpu-dies", "# a\n dies:\x1b cpu1") ==
+          "2:7: byte 0x1b is not text (an answer is UTF-8 text)");
+    // A CPU word names cpu0 .. cpu63, the most the model has; past that it is no CPU at all.
+    CHECK(answerError("erratum-383", "which-cpu-dies", "dies: cpu64") ==
+          "1:7: expected a CPU (cpu0, cpu1, ...) or 'none', got 'cpu64'");
+    CHECK(answerError("erratum-383", "which-cpu-dies", "dies: cpu63") ==
+          "1:1: cpu63 does not exist: the machine has 3 CPUs (cpu0..cpu2)");
+    CHECK(answerError("erratum-383", "fix-the-kernel", "after cpu1x 0: flush_all") ==
+          "1:7: expected a CPU after 'after' (cpu0, cpu1, ...)");
     // Each answer form's remaining errors: a bare '+', the fix line's words, one-line answers.
     CHECK(answerError("erratum-without-linux", "", "table a\n  +\n") ==
           "2:3: a '+' line needs an operation after the '+'");
