@@ -323,7 +323,7 @@ std::string verdict(const Machine& m, const PlayedStep& step, const std::string&
 }
 }  // namespace
 
-TEST_CASE("every expectation kind says what it found, holding or not", "[player]") {
+TEST_CASE("every expectation kind says what it found when it holds and when not", "[player]") {
     LessonRun run(parseLesson(kKinds, "kinds.yaml"), "", 1);
     REQUIRE(run.steps().size() == 1);
     const PlayedStep& step = run.steps()[0];
@@ -397,7 +397,7 @@ TEST_CASE("every expectation kind says what it found, holding or not", "[player]
     CHECK(v("cpu2 tlb_has 0x0") == "FAIL: cpu2 does not exist (the machine has 2 CPUs)");
 }
 
-TEST_CASE("machine checks, kernel tasks and panics as expectations see them", "[player]") {
+TEST_CASE("machine checks as expectations see them", "[player]") {
     const std::optional<std::string> path = findLesson("erratum-without-linux");
     REQUIRE(path);
     LessonRun run(loadLesson(*path));
@@ -449,7 +449,7 @@ std::string expectError(const std::string& text) {
 }
 }  // namespace
 
-TEST_CASE("expectation grammar: each kind's arguments and their errors, with the column", "[loader]") {
+TEST_CASE("expectation grammar: the arguments of each kind and their errors with the column", "[loader]") {
     const SourceLoc at{"k", 3, 5};
     CHECK(expectError("") == "5: empty expectation");
     CHECK(expectError("cpux tlb_has 0x0") == "5: bad CPU name 'cpux' (write cpu0, cpu1, ...)");
