@@ -12,17 +12,6 @@ namespace tlblab {
 
 namespace {
 
-const LessonVariant& pickVariant(const Lesson& lesson, const std::string& variant) {
-    const LessonVariant* v = variant.empty() ? &lesson.variants.front() : lesson.variant(variant);
-    if (!v) {
-        std::string names;
-        for (const auto& n : lesson.variantNames()) names += (names.empty() ? "" : ", ") + n;
-        throw OpError(SourceLoc{lesson.path, 0, 0},
-                      fmt::format("lesson '{}' has no variant '{}' (it has: {})", lesson.id, variant, names));
-    }
-    return *v;
-}
-
 // Lesson steps played before the concurrent section, under this variant.
 std::vector<const LessonStep*> prefixSteps(const Lesson& lesson, const LessonVariant& v) {
     std::vector<const LessonStep*> out;
@@ -32,34 +21,21 @@ std::vector<const LessonStep*> prefixSteps(const Lesson& lesson, const LessonVar
     return out;
 }
 
-}  // namespace
-
-namespace {
 Op kernelStepsFineOp() {
     Op op;
     op.code = OpCode::KernelSteps;
     op.name = "fine";
     return op;
 }
+
 }  // namespace
 
 ExploreProblem problemFromLesson(const Lesson& lesson, const std::string& variant, bool fineSteps) {
     if (!lesson.explore)
         throw OpError(SourceLoc{lesson.path, 0, 0}, fmt::format("lesson '{}' has no explore: section", lesson.id));
-    const LessonVariant& v = pickVariant(lesson, variant);
+    const LessonVariant& v = lesson.pickVariant(variant);
     ExploreProblem p;
-    if (v.fromFile) {
-        Op model;
-        model.code = OpCode::CpuModel;
-        model.name = cpuModelName(v.model);
-        model.loc = v.loc;
-        p.initial.execute(model, nullptr);
-        Op kernel;
-        kernel.code = OpCode::KernelVariant;
-        kernel.name = kernelVariantName(v.kernel);
-        kernel.loc = v.loc;
-        p.initial.execute(kernel, nullptr);
-    }
+    for (const Op& op : variantOps(v)) p.initial.execute(op, nullptr);
     for (const Op& op : lesson.setup) p.initial.execute(op, nullptr);
     for (const LessonStep* s : prefixSteps(lesson, v))
         for (const Op& op : s->ops) p.initial.execute(op, nullptr);
@@ -87,10 +63,12 @@ ExploreProblem problemFromLesson(const Lesson& lesson, const std::string& varian
     return p;
 }
 
-std::string scheduleLessonYaml(const Lesson& lesson, const std::string& variant, const ExploreResult& result) {
-    const LessonVariant& v = pickVariant(lesson, variant);
-    YAML::Emitter y;
-    y << YAML::BeginMap;
+// ---- the counterexample as a lesson --------------------------------------------------------------
+
+namespace {
+
+// id, title, summary and the one variant the schedule was found under.
+void emitHeader(YAML::Emitter& y, const Lesson& lesson, const LessonVariant& v, const ExploreResult& result) {
     y << YAML::Key << "id" << YAML::Value << fmt::format("{}-counterexample-{}", lesson.id, v.name);
     y << YAML::Key << "title" << YAML::Value
       << fmt::format("{}: the shortest schedule to a machine check ({})", lesson.title, v.name);
@@ -104,10 +82,10 @@ std::string scheduleLessonYaml(const Lesson& lesson, const std::string& variant,
     y << YAML::Key << "cpu_model" << YAML::Value << cpuModelName(v.model);
     y << YAML::Key << "kernel" << YAML::Value << kernelVariantName(v.kernel);
     y << YAML::EndMap << YAML::EndSeq;
-    y << YAML::Key << "setup" << YAML::Value << YAML::BeginSeq;
-    for (const Op& op : lesson.setup) y << formatOp(op);
-    y << YAML::EndSeq;
-    y << YAML::Key << "steps" << YAML::Value << YAML::BeginSeq;
+}
+
+// The steps the lesson plays under the variant before the concurrent section.
+void emitPrefixSteps(YAML::Emitter& y, const Lesson& lesson, const LessonVariant& v) {
     for (const LessonStep* s : prefixSteps(lesson, v)) {
         y << YAML::BeginMap;
         y << YAML::Key << "title" << YAML::Value << s->title;
@@ -118,70 +96,96 @@ std::string scheduleLessonYaml(const Lesson& lesson, const std::string& variant,
         if (!nar.empty()) y << YAML::Key << "narration" << YAML::Value << YAML::Literal << nar;
         y << YAML::EndMap;
     }
+}
+
+void emitFineStepsStep(YAML::Emitter& y) {
+    y << YAML::BeginMap;
+    y << YAML::Key << "title" << YAML::Value << "Kernel paths in fine-grained steps";
+    y << YAML::Key << "ops" << YAML::Value << YAML::BeginSeq << formatOp(kernelStepsFineOp()) << YAML::EndSeq;
+    y << YAML::Key << "narration" << YAML::Value
+      << "From here on native_cpu_up, flush_tlb_all, zap_low_mappings, start_secondary and set_cpu_online run one "
+         "`kernel_step` at a time, and each CPU handles the flush IPI in steps of its own (the explorer's "
+         "fine-grained mode).";
+    y << YAML::EndMap;
+}
+
+// " Its TLB now holds 2 entries for 0x08048000: ..." (nothing when it holds none).
+std::string tlbHolds(const Cpu& cpu, u32 va) {
+    const TlbMatches mt = cpu.tlb.lookup(va);
+    if (mt.count == 0) return {};
+    std::string held;
+    for (int k = 0; k < mt.count; ++k) {
+        const TlbEntry& e = cpu.tlb.at(mt.slot[static_cast<std::size_t>(k)]);
+        held += fmt::format("{}{} {} {} {}", k ? "; " : "", hex32(e.va), pageSizeName(e.size),
+                            e.global ? "global" : "non-global", e.user ? "user" : "supervisor-only");
+    }
+    return fmt::format(" Its TLB now holds {} entr{} for {}: {}.", mt.count, mt.count == 1 ? "y" : "ies", hex32(va), held);
+}
+
+// Plays one scheduled step on `replay` and says what it did: who ran what, on which page table,
+// what the TLB holds for the address of an access or a speculation, a page fault, CR3 changes.
+std::string playAndNarrate(Machine& replay, const ScheduleStep& st) {
+    const std::string table = replay.tableName(replay.cpu(st.cpu).regs.cr3);
+    std::vector<u32> cr3Before;
+    for (const Cpu& c : replay.cpus()) cr3Before.push_back(c.regs.cr3);
+    OpResult res;
+    try {
+        res = replay.execute(st.op, nullptr);
+    } catch (const OpError&) {
+    }
+    std::string nar;
+    if (st.speculation)
+        nar = fmt::format("The explorer's nondeterministic choice: cpu{}, on {}, speculatively caches the "
+                          "translation of {}.",
+                          st.cpu, table.empty() ? "its page table" : "`" + table + "`", hex32(st.op.a));
+    else if (st.op.code == OpCode::KernelStep)
+        nar = fmt::format("cpu{}'s next kernel step: {}.", st.cpu, st.kernelStep);
+    else
+        nar = fmt::format("cpu{} runs operation {} of its thread.", st.cpu, st.threadIndex + 1);
+    if (st.op.code == OpCode::Speculate || st.op.code == OpCode::Access)
+        nar += tlbHolds(replay.cpu(st.cpu), static_cast<u32>(st.op.a));
+    if (res.outcome == OpResult::Outcome::PageFault) nar += " The access page-faults.";
+    for (const Cpu& c : replay.cpus()) {
+        const std::string now = replay.tableName(c.regs.cr3);
+        if (c.regs.cr3 != cr3Before[static_cast<std::size_t>(c.id)] && !now.empty())
+            nar += fmt::format(" cpu{}'s CR3 now points at `{}`.", c.id, now);
+    }
+    return nar;
+}
+
+// Step i of the schedule; the last one expects the machine check.
+void emitScheduleStep(YAML::Emitter& y, Machine& replay, const ExploreResult& result, std::size_t i) {
+    const ScheduleStep& st = result.schedule[i];
+    const bool last = i + 1 == result.schedule.size();
+    y << YAML::BeginMap;
+    y << YAML::Key << "title" << YAML::Value << fmt::format("Schedule {}: {}", i + 1, formatOp(st.op));
+    y << YAML::Key << "cpu" << YAML::Value << fmt::format("cpu{}", st.cpu);
+    y << YAML::Key << "ops" << YAML::Value << YAML::BeginSeq << formatOp(st.op) << YAML::EndSeq;
+    std::string nar = playAndNarrate(replay, st);
+    if (last) nar += fmt::format(" Here cpu{} takes the machine check.", result.machineCheckCpu);
+    y << YAML::Key << "narration" << YAML::Value << nar;
+    if (last)
+        y << YAML::Key << "expect" << YAML::Value << YAML::BeginSeq
+          << fmt::format("cpu{} machine_check", result.machineCheckCpu) << YAML::EndSeq;
+    y << YAML::EndMap;
+}
+
+}  // namespace
+
+std::string scheduleLessonYaml(const Lesson& lesson, const std::string& variant, const ExploreResult& result) {
+    const LessonVariant& v = lesson.pickVariant(variant);
+    YAML::Emitter y;
+    y << YAML::BeginMap;
+    emitHeader(y, lesson, v, result);
+    y << YAML::Key << "setup" << YAML::Value << YAML::BeginSeq;
+    for (const Op& op : lesson.setup) y << formatOp(op);
+    y << YAML::EndSeq;
+    y << YAML::Key << "steps" << YAML::Value << YAML::BeginSeq;
+    emitPrefixSteps(y, lesson, v);
     const ExploreProblem problem = problemFromLesson(lesson, v.name, result.fineSteps);
     Machine replay = problem.initial;
-    if (result.fineSteps) {
-        y << YAML::BeginMap;
-        y << YAML::Key << "title" << YAML::Value << "Kernel paths in fine-grained steps";
-        y << YAML::Key << "ops" << YAML::Value << YAML::BeginSeq << formatOp(kernelStepsFineOp()) << YAML::EndSeq;
-        y << YAML::Key << "narration" << YAML::Value
-          << "From here on native_cpu_up, flush_tlb_all, zap_low_mappings, start_secondary and set_cpu_online run one "
-             "`kernel_step` at a time, and each CPU handles the flush IPI in steps of its own (the explorer's "
-             "fine-grained mode).";
-        y << YAML::EndMap;
-    }
-    for (std::size_t i = 0; i < result.schedule.size(); ++i) {
-        const ScheduleStep& st = result.schedule[i];
-        const bool last = i + 1 == result.schedule.size();
-        y << YAML::BeginMap;
-        y << YAML::Key << "title" << YAML::Value << fmt::format("Schedule {}: {}", i + 1, formatOp(st.op));
-        y << YAML::Key << "cpu" << YAML::Value << fmt::format("cpu{}", st.cpu);
-        y << YAML::Key << "ops" << YAML::Value << YAML::BeginSeq << formatOp(st.op) << YAML::EndSeq;
-        // Replay the step to say what it did: the CPU's page table and, for an access or a
-        // speculation, what the TLB holds for the address afterwards.
-        const std::string table = replay.tableName(replay.cpu(st.cpu).regs.cr3);
-        std::vector<u32> cr3Before;
-        for (const Cpu& c : replay.cpus()) cr3Before.push_back(c.regs.cr3);
-        OpResult res;
-        try {
-            res = replay.execute(st.op, nullptr);
-        } catch (const OpError&) {
-        }
-        std::string nar;
-        if (st.speculation)
-            nar = fmt::format("The explorer's nondeterministic choice: cpu{}, on {}, speculatively caches the "
-                              "translation of {}.",
-                              st.cpu, table.empty() ? "its page table" : "`" + table + "`", hex32(st.op.a));
-        else if (st.op.code == OpCode::KernelStep)
-            nar = fmt::format("cpu{}'s next kernel step: {}.", st.cpu, st.kernelStep);
-        else
-            nar = fmt::format("cpu{} runs operation {} of its thread.", st.cpu, st.threadIndex + 1);
-        if (st.op.code == OpCode::Speculate || st.op.code == OpCode::Access) {
-            const Cpu& after = replay.cpu(st.cpu);
-            const TlbMatches mt = after.tlb.lookup(static_cast<u32>(st.op.a));
-            std::string held;
-            for (int k = 0; k < mt.count; ++k) {
-                const TlbEntry& e = after.tlb.at(mt.slot[static_cast<std::size_t>(k)]);
-                held += fmt::format("{}{} {} {} {}", k ? "; " : "", hex32(e.va), pageSizeName(e.size),
-                                    e.global ? "global" : "non-global", e.user ? "user" : "supervisor-only");
-            }
-            if (mt.count > 0)
-                nar += fmt::format(" Its TLB now holds {} entr{} for {}: {}.", mt.count, mt.count == 1 ? "y" : "ies",
-                                   hex32(st.op.a), held);
-        }
-        if (res.outcome == OpResult::Outcome::PageFault) nar += " The access page-faults.";
-        for (const Cpu& c : replay.cpus()) {
-            const std::string now = replay.tableName(c.regs.cr3);
-            if (c.regs.cr3 != cr3Before[static_cast<std::size_t>(c.id)] && !now.empty())
-                nar += fmt::format(" cpu{}'s CR3 now points at `{}`.", c.id, now);
-        }
-        if (last) nar += fmt::format(" Here cpu{} takes the machine check.", result.machineCheckCpu);
-        y << YAML::Key << "narration" << YAML::Value << nar;
-        if (last)
-            y << YAML::Key << "expect" << YAML::Value << YAML::BeginSeq
-              << fmt::format("cpu{} machine_check", result.machineCheckCpu) << YAML::EndSeq;
-        y << YAML::EndMap;
-    }
+    if (result.fineSteps) emitFineStepsStep(y);
+    for (std::size_t i = 0; i < result.schedule.size(); ++i) emitScheduleStep(y, replay, result, i);
     y << YAML::EndSeq;
     y << YAML::EndMap;
     std::string out = fmt::format("# Generated by tlblab-cli explore from lesson '{}', variant '{}'.\n", lesson.id, v.name);

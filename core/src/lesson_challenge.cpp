@@ -5,7 +5,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <cctype>
 #include <map>
 
 namespace tlblab {
@@ -27,17 +26,6 @@ std::vector<std::string> opKeywords() {
     return v;
 }
 
-std::string hint(const std::string& word, const std::vector<std::string>& candidates) {
-    const std::string s = suggest(word, candidates);
-    return s.empty() ? std::string() : fmt::format("; did you mean '{}'?", s);
-}
-
-bool isId(const std::string& s) {
-    return !s.empty() && std::all_of(s.begin(), s.end(), [](char ch) {
-        return std::isalnum(static_cast<unsigned char>(ch)) || ch == '-' || ch == '_' || ch == '.';
-    });
-}
-
 class ChallengeParser {
 public:
     ChallengeParser(Lesson& lesson, const ChallengeReaders& read) : m_lesson(lesson), m_read(read) {}
@@ -45,66 +33,26 @@ public:
     [[noreturn]] void fail(const YAML::Node& n, const std::string& msg) const { throw OpError(m_read.at(n), msg); }
 
     Challenge parse(const YAML::Node& n) const {
-        if (!n.IsMap()) fail(n, "a challenge must be a mapping of keys to values");
-        std::map<std::string, YAML::Node> keys;
-        for (auto it = n.begin(); it != n.end(); ++it) {
-            const std::string k = it->first.IsScalar() ? it->first.Scalar() : std::string();
-            if (std::find(challengeKeys().begin(), challengeKeys().end(), k) == challengeKeys().end())
-                fail(it->first, fmt::format("unknown key '{}' in a challenge{}", k, hint(k, challengeKeys())));
-            if (!keys.emplace(k, it->second).second) fail(it->first, fmt::format("key '{}' appears twice in a challenge", k));
-        }
-        auto need = [&](const char* k) -> const YAML::Node& {
-            auto it = keys.find(k);
-            if (it == keys.end()) fail(n, fmt::format("a challenge needs a '{}' key", k));
-            return it->second;
-        };
-        auto has = [&](const char* k) { return keys.count(k) > 0; };
-
+        const Keys keys = keysOf(n);
         Challenge c;
         c.loc = m_read.at(n);
-        const YAML::Node& idNode = need("id");
+        const YAML::Node& idNode = need(keys, n, "id");
         c.id = m_read.text(idNode, "a challenge's id");
-        if (!isId(c.id)) fail(idNode, "a challenge's id may hold only letters, digits, '-', '_' and '.'");
+        if (!isIdentifier(c.id)) fail(idNode, "a challenge's id may hold only letters, digits, '-', '_' and '.'");
         for (const Challenge& other : m_lesson.challenges)
             if (other.id == c.id) fail(idNode, fmt::format("challenge '{}' is defined twice", c.id));
-        c.title = m_read.text(need("title"), "a challenge's title");
-        const YAML::Node& kindNode = need("kind");
+        c.title = m_read.text(need(keys, n, "title"), "a challenge's title");
+        const YAML::Node& kindNode = need(keys, n, "kind");
         const std::string kind = m_read.text(kindNode, "kind");
-        const std::vector<std::string> kinds = {"build", "fix", "count"};
-        if (kind == "build") c.kind = ChallengeKind::Build;
-        else if (kind == "fix") c.kind = ChallengeKind::Fix;
-        else if (kind == "count") c.kind = ChallengeKind::Count;
-        else fail(kindNode, fmt::format("unknown challenge kind '{}' (build|fix|count){}", kind, hint(kind, kinds)));
-        c.goal = m_read.text(need("goal"), "a challenge's goal");
-        if (has("answer")) c.answerTemplate = m_read.text(keys["answer"], "answer (the template the editor starts with)");
-        if (has("debrief")) c.debrief = m_read.text(keys["debrief"], "debrief");
-
-        const bool search = c.kind != ChallengeKind::Build;
-        auto onlyFor = [&](const char* k, bool ok, const char* owners) {
-            if (has(k) && !ok) fail(keys[k], fmt::format("'{}' belongs to {} challenges, not to a {} one", k, owners, kind));
-        };
-        onlyFor("prevent", c.kind == ChallengeKind::Build, "build");
-        onlyFor("allowed", c.kind != ChallengeKind::Count, "build and fix");
-        onlyFor("variant", search, "fix and count");
-        onlyFor("explore", search, "fix and count");
-        onlyFor("max_depth", search, "fix and count");
-
-        if (c.kind != ChallengeKind::Count) c.allowed = opList(need("allowed"), "allowed");
-        if (has("prevent")) c.prevent = opList(keys["prevent"], "prevent");
-        if (has("variant")) {
-            c.variant = m_read.text(keys["variant"], "variant");
-            if (!m_lesson.variant(c.variant))
-                fail(keys["variant"], fmt::format("unknown variant '{}'{}", c.variant, hint(c.variant, m_lesson.variantNames())));
-        }
-        if (has("max_depth")) {
-            const std::string s = m_read.text(keys["max_depth"], "max_depth");
-            u64 v = 0;
-            if (!parseNumber(s, v) || v < 1 || v > 1000)
-                fail(keys["max_depth"], fmt::format("max_depth must be a whole number from 1 to 1000, got '{}'", s));
-            c.maxDepth = static_cast<int>(v);
-        }
-        if (has("explore")) c.explore = std::make_shared<const ExploreSpec>(m_read.explore(keys["explore"]));
-        if (search && !c.explore && !m_lesson.explore)
+        c.kind = kindNamed(kindNode, kind);
+        c.goal = m_read.text(need(keys, n, "goal"), "a challenge's goal");
+        if (auto x = get(keys, "answer")) c.answerTemplate = m_read.text(*x, "answer (the template the editor starts with)");
+        if (auto x = get(keys, "debrief")) c.debrief = m_read.text(*x, "debrief");
+        checkOwners(keys, c.kind, kind);
+        if (c.kind != ChallengeKind::Count) c.allowed = opList(need(keys, n, "allowed"), "allowed");
+        if (auto x = get(keys, "prevent")) c.prevent = opList(*x, "prevent");
+        readSearch(keys, c);
+        if (c.kind != ChallengeKind::Build && !c.explore && !m_lesson.explore)
             fail(kindNode, fmt::format("a {} challenge searches an explore problem: give it an 'explore:' key or give "
                                        "the lesson an explore: section",
                                        kind));
@@ -112,6 +60,68 @@ public:
     }
 
 private:
+    using Keys = std::map<std::string, YAML::Node>;
+
+    // A challenge's keys: each a known one, none twice.
+    Keys keysOf(const YAML::Node& n) const {
+        if (!n.IsMap()) fail(n, "a challenge must be a mapping of keys to values");
+        Keys keys;
+        for (auto it = n.begin(); it != n.end(); ++it) {
+            const std::string k = it->first.IsScalar() ? it->first.Scalar() : std::string();
+            if (std::find(challengeKeys().begin(), challengeKeys().end(), k) == challengeKeys().end())
+                fail(it->first, fmt::format("unknown key '{}' in a challenge{}", k, didYouMean(k, challengeKeys())));
+            if (!keys.emplace(k, it->second).second) fail(it->first, fmt::format("key '{}' appears twice in a challenge", k));
+        }
+        return keys;
+    }
+    static const YAML::Node* get(const Keys& keys, const char* k) {
+        const auto it = keys.find(k);
+        return it == keys.end() ? nullptr : &it->second;
+    }
+    const YAML::Node& need(const Keys& keys, const YAML::Node& n, const char* k) const {
+        const YAML::Node* x = get(keys, k);
+        if (!x) fail(n, fmt::format("a challenge needs a '{}' key", k));
+        return *x;
+    }
+
+    ChallengeKind kindNamed(const YAML::Node& n, const std::string& kind) const {
+        if (kind == "build") return ChallengeKind::Build;
+        if (kind == "fix") return ChallengeKind::Fix;
+        if (kind == "count") return ChallengeKind::Count;
+        fail(n, fmt::format("unknown challenge kind '{}' (build|fix|count){}", kind, didYouMean(kind, {"build", "fix", "count"})));
+    }
+
+    // Keys that belong to some kinds only.
+    void checkOwners(const Keys& keys, ChallengeKind k, const std::string& kind) const {
+        const bool search = k != ChallengeKind::Build;
+        auto onlyFor = [&](const char* key, bool ok, const char* owners) {
+            if (auto x = get(keys, key); x && !ok)
+                fail(*x, fmt::format("'{}' belongs to {} challenges, not to a {} one", key, owners, kind));
+        };
+        onlyFor("prevent", k == ChallengeKind::Build, "build");
+        onlyFor("allowed", k != ChallengeKind::Count, "build and fix");
+        onlyFor("variant", search, "fix and count");
+        onlyFor("explore", search, "fix and count");
+        onlyFor("max_depth", search, "fix and count");
+    }
+
+    // What a fix or count challenge searches: variant, max_depth and its own explore: section.
+    void readSearch(const Keys& keys, Challenge& c) const {
+        if (auto x = get(keys, "variant")) {
+            c.variant = m_read.text(*x, "variant");
+            if (!m_lesson.variant(c.variant))
+                fail(*x, fmt::format("unknown variant '{}'{}", c.variant, didYouMean(c.variant, m_lesson.variantNames())));
+        }
+        if (auto x = get(keys, "max_depth")) {
+            const std::string s = m_read.text(*x, "max_depth");
+            u64 v = 0;
+            if (!parseNumber(s, v) || v < 1 || v > 1000)
+                fail(*x, fmt::format("max_depth must be a whole number from 1 to 1000, got '{}'", s));
+            c.maxDepth = static_cast<int>(v);
+        }
+        if (auto x = get(keys, "explore")) c.explore = std::make_shared<const ExploreSpec>(m_read.explore(*x));
+    }
+
     std::vector<OpCode> opList(const YAML::Node& n, const std::string& what) const {
         std::vector<YAML::Node> items;
         if (n.IsSequence())
@@ -124,7 +134,7 @@ private:
         for (const auto& x : items) {
             const std::string w = m_read.text(x, fmt::format("an operation in {}", what));
             const auto it = std::find(words.begin(), words.end(), w);
-            if (it == words.end()) fail(x, fmt::format("unknown operation '{}' in {}{}", w, what, hint(w, words)));
+            if (it == words.end()) fail(x, fmt::format("unknown operation '{}' in {}{}", w, what, didYouMean(w, words)));
             const auto code = static_cast<OpCode>(it - words.begin());
             if (std::find(out.begin(), out.end(), code) != out.end())
                 fail(x, fmt::format("'{}' is listed twice in {}", w, what));

@@ -9,6 +9,7 @@
 
 #include <functional>
 #include <string>
+#include <vector>
 
 namespace tlblab {
 
@@ -17,6 +18,10 @@ struct ChallengeReaders {
     std::function<std::string(const YAML::Node&, const std::string&)> text;  // non-empty text
     std::function<ExploreSpec(const YAML::Node&)> explore;  // the explore: grammar
 };
+
+// The loader's word rules (lesson_load.cpp), for the challenges: section too.
+std::string didYouMean(const std::string& word, const std::vector<std::string>& candidates);  // "; did you mean 'x'?" or ""
+bool isIdentifier(const std::string& s);  // letters, digits, '-', '_' and '.'; not empty
 
 // Reads the list into lesson.challenges; throws OpError at the offending text. Call after the
 // lesson's variants, steps and explore: section are loaded.

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // Lesson loader: YAML -> Lesson, checking everything and reporting FILE:LINE:COL.
+#include "expect_grammar.hpp"
 #include "lesson_challenge.hpp"
 #include "tlblab/json.hpp"
 #include "tlblab/lesson.hpp"
@@ -15,6 +16,18 @@
 #include <sstream>
 
 namespace tlblab {
+
+std::string didYouMean(const std::string& word, const std::vector<std::string>& candidates) {
+    std::string s = suggest(word, candidates);
+    return s.empty() ? std::string() : fmt::format("; did you mean '{}'?", s);
+}
+
+bool isIdentifier(const std::string& s) {
+    if (s.empty()) return false;
+    return std::all_of(s.begin(), s.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.';
+    });
+}
 
 // ---- one-line grammars: expectations and highlights -------------------------------------------
 
@@ -36,32 +49,10 @@ std::vector<std::string> registerNames() {
     return {"cr0", "cr3", "cr4", "efer", "pdpte0", "pdpte1", "pdpte2", "pdpte3", "mc0_status", "mcg_status", "cpl"};
 }
 
-struct KindSpec {
-    const char* word;
-    ExpectKind kind;
-    char cpu;  // 'r' required, 'o' optional, 'n' none
-};
-constexpr KindSpec kExpectKinds[] = {
-    {"tlb_has", ExpectKind::TlbHas, 'r'},       {"tlb_lacks", ExpectKind::TlbLacks, 'r'},
-    {"tlb_count", ExpectKind::TlbCount, 'r'},   {"cr3", ExpectKind::Cr3, 'r'},
-    {"entry", ExpectKind::Entry, 'n'},          {"machine_check", ExpectKind::MachineCheck, 'r'},
-    {"no_machine_check", ExpectKind::NoMachineCheck, 'o'}, {"page_fault", ExpectKind::PageFault, 'r'},
-    {"no_page_fault", ExpectKind::NoPageFault, 'o'}, {"access_ok", ExpectKind::Access, 'r'},
-    {"state", ExpectKind::CpuState, 'r'},       {"task", ExpectKind::Task, 'r'},
-    {"tlb_state", ExpectKind::TlbState, 'r'},   {"pge", ExpectKind::Pge, 'r'},
-    {"panic", ExpectKind::Panic, 'n'},          {"no_panic", ExpectKind::NoPanic, 'n'},
-    {"stat", ExpectKind::Stat, 'o'},            {"total", ExpectKind::TotalStat, 'o'},
-};
-
 std::vector<std::string> expectKeywords() {
     std::vector<std::string> v;
     for (const auto& k : kExpectKinds) v.emplace_back(k.word);
     return v;
-}
-
-std::string didYouMean(const std::string& word, const std::vector<std::string>& candidates) {
-    std::string s = suggest(word, candidates);
-    return s.empty() ? std::string() : fmt::format("; did you mean '{}'?", s);
 }
 
 std::string joinWords(const std::vector<std::string>& v) {
@@ -148,9 +139,8 @@ void parseFilters(const LineParser& p, std::size_t i, Expectation& e, bool origi
 }  // namespace
 
 const char* expectKindName(ExpectKind k) {
-    for (const auto& s : kExpectKinds)
-        if (s.kind == k) return s.word;
-    return "?";
+    const ExpectKindInfo* info = expectKindInfo(k);
+    return info ? info->word : "?";
 }
 
 const char* highlightKindName(HighlightKind k) {
@@ -163,13 +153,121 @@ const char* highlightKindName(HighlightKind k) {
     return "?";
 }
 
-Expectation parseExpectation(std::string_view text, const SourceLoc& loc) {
-    LineParser p(text, loc, "expectation");
-    Expectation e;
-    e.text = std::string(text);
-    while (!e.text.empty() && std::isspace(static_cast<unsigned char>(e.text.back()))) e.text.pop_back();
-    e.loc = p.at(0);
-    if (p.size() == 0) p.fail(0, "empty expectation");
+namespace {
+
+// ---- the arguments of each kind of expectation, after its keyword at word i ----------------------
+
+void readName(const LineParser& p, std::size_t i, const std::string& what, Expectation& e) {
+    e.name = p.need(i, what);
+    e.nameLoc = p.at(i);
+}
+
+// tlb_has / tlb_lacks VA [filters]
+void parseTlbMatch(const LineParser& p, std::size_t i, Expectation& e) {
+    e.va = p.address(i);
+    parseFilters(p, i + 1, e, true);
+}
+
+// tlb_count VA N
+void parseTlbCount(const LineParser& p, std::size_t i, Expectation& e) {
+    e.va = p.address(i);
+    e.value = p.number(i + 1, "a number of entries");
+    e.hasValue = true;
+    p.noMore(i + 2);
+}
+
+// cr3 TABLE|PA (a quoted word is always a table name)
+void parseCr3(const LineParser& p, std::size_t i, Expectation& e) {
+    const std::string& s = p.need(i, "a table name or physical address");
+    if (!p.word(i).quoted && parseNumber(s, e.value)) e.hasValue = true;
+    else readName(p, i, "a table name", e);
+    p.noMore(i + 1);
+}
+
+// entry TABLE VA LEVEL present|absent|VALUE [filters]
+void parseEntry(const LineParser& p, std::size_t i, Expectation& e) {
+    readName(p, i, "a table name", e);
+    e.va = p.address(i + 1);
+    e.level = p.level(i + 2);
+    const std::string& s = p.need(i + 3, "present, absent or a raw value");
+    if (s == "present") e.present = true;
+    else if (s == "absent") e.present = false;
+    else if (parseNumber(s, e.value)) e.hasValue = true;
+    else p.fail(i + 3, fmt::format("expected present, absent or a raw value, got '{}'", s));
+    parseFilters(p, i + 4, e, false);
+    if (e.present == false && (e.size || e.global || e.user)) p.fail(i + 4, "an absent entry has no flags to check");
+    if (e.size && e.level != 1) p.fail(i + 2, "only a PDE maps a 2M or 4K page (its PS bit)");
+}
+
+// machine_check [MC0_STATUS], page_fault [ERROR_CODE], access_ok [PA]
+void parseOptionalValue(const LineParser& p, std::size_t i, Expectation& e) {
+    if (p.has(i)) {
+        e.value = p.number(i, e.kind == ExpectKind::MachineCheck ? "an MC0_STATUS value"
+                              : e.kind == ExpectKind::PageFault  ? "an error code"
+                                                                  : "a physical address");
+        e.hasValue = true;
+    }
+    p.noMore(i + 1);
+}
+
+// state, tlb_state: one word of a fixed set
+void parseChoice(const LineParser& p, std::size_t i, Expectation& e) {
+    if (e.kind == ExpectKind::CpuState) e.name = p.choice(i, "a CPU state", {"online", "booting", "offline", "halted"});
+    else e.name = p.choice(i, "a TLB state", {"ok", "lazy"});
+    p.noMore(i + 1);
+}
+
+void parseTask(const LineParser& p, std::size_t i, Expectation& e) {
+    readName(p, i, "a task name (or none)", e);
+    p.noMore(i + 1);
+}
+
+void parsePge(const LineParser& p, std::size_t i, Expectation& e) {
+    e.value = p.choice(i, "a PGE value", {"on", "off"}) == "on" ? 1 : 0;
+    p.noMore(i + 1);
+}
+
+// stat / total COUNTER OP VALUE
+void parseStat(const LineParser& p, std::size_t i, Expectation& e) {
+    readName(p, i, "a counter name", e);
+    const std::vector<std::string> stats = statNames();
+    if (std::find(stats.begin(), stats.end(), e.name) == stats.end())
+        p.fail(i, fmt::format("unknown counter '{}'{}", e.name, didYouMean(e.name, stats)));
+    std::vector<std::string> words;
+    for (const CompareInfo& c : kCompares) words.emplace_back(c.word);
+    const std::string op = p.choice(i + 1, "a comparison", words);
+    for (const CompareInfo& c : kCompares)
+        if (op == c.word) e.cmp = c.cmp;
+    e.value = p.number(i + 2, "a number");
+    e.hasValue = true;
+    p.noMore(i + 3);
+}
+
+void parseArguments(const LineParser& p, std::size_t i, Expectation& e) {
+    switch (e.kind) {
+    case ExpectKind::TlbHas:
+    case ExpectKind::TlbLacks: parseTlbMatch(p, i, e); break;
+    case ExpectKind::TlbCount: parseTlbCount(p, i, e); break;
+    case ExpectKind::Cr3: parseCr3(p, i, e); break;
+    case ExpectKind::Entry: parseEntry(p, i, e); break;
+    case ExpectKind::MachineCheck:
+    case ExpectKind::PageFault:
+    case ExpectKind::Access: parseOptionalValue(p, i, e); break;
+    case ExpectKind::NoMachineCheck:
+    case ExpectKind::NoPageFault:
+    case ExpectKind::Panic:
+    case ExpectKind::NoPanic: p.noMore(i); break;
+    case ExpectKind::CpuState:
+    case ExpectKind::TlbState: parseChoice(p, i, e); break;
+    case ExpectKind::Task: parseTask(p, i, e); break;
+    case ExpectKind::Pge: parsePge(p, i, e); break;
+    case ExpectKind::Stat:
+    case ExpectKind::TotalStat: parseStat(p, i, e); break;
+    }
+}
+
+// The optional `cpuN` and the keyword: sets e.cpu and e.kind, returns the index of the first argument.
+std::size_t parseHead(const LineParser& p, Expectation& e) {
     std::size_t i = 0;
     if (parseCpuWord(p.word(0).text, e.cpu)) {
         i = 1;
@@ -177,98 +275,28 @@ Expectation parseExpectation(std::string_view text, const SourceLoc& loc) {
         p.fail(0, fmt::format("bad CPU name '{}' (write cpu0, cpu1, ...)", p.word(0).text));
     }
     const std::string& kw = p.need(i, "a keyword (" + joinWords(expectKeywords()) + ")");
-    const KindSpec* spec = nullptr;
+    const ExpectKindInfo* spec = nullptr;
     for (const auto& s : kExpectKinds)
         if (kw == s.word) spec = &s;
     if (!spec) p.fail(i, fmt::format("unknown expectation '{}'{}", kw, didYouMean(kw, expectKeywords())));
     e.kind = spec->kind;
-    if (spec->cpu == 'r' && e.cpu < 0) p.fail(i, fmt::format("'{}' is about one CPU: write it as 'cpuN {}'", kw, kw));
-    if (spec->cpu == 'n' && e.cpu >= 0) p.fail(0, fmt::format("'{}' is not about one CPU: drop the '{}'", kw, p.word(0).text));
-    ++i;
-    auto nameAt = [&](std::size_t j, const std::string& what) {
-        e.name = p.need(j, what);
-        e.nameLoc = p.at(j);
-    };
-    switch (e.kind) {
-    case ExpectKind::TlbHas:
-    case ExpectKind::TlbLacks:
-        e.va = p.address(i);
-        parseFilters(p, i + 1, e, true);
-        break;
-    case ExpectKind::TlbCount:
-        e.va = p.address(i);
-        e.value = p.number(i + 1, "a number of entries");
-        e.hasValue = true;
-        p.noMore(i + 2);
-        break;
-    case ExpectKind::Cr3: {
-        const std::string& s = p.need(i, "a table name or physical address");
-        if (!p.word(i).quoted && parseNumber(s, e.value)) e.hasValue = true;
-        else nameAt(i, "a table name");
-        p.noMore(i + 1);
-        break;
-    }
-    case ExpectKind::Entry: {
-        nameAt(i, "a table name");
-        e.va = p.address(i + 1);
-        e.level = p.level(i + 2);
-        const std::string& s = p.need(i + 3, "present, absent or a raw value");
-        if (s == "present") e.present = true;
-        else if (s == "absent") e.present = false;
-        else if (parseNumber(s, e.value)) e.hasValue = true;
-        else p.fail(i + 3, fmt::format("expected present, absent or a raw value, got '{}'", s));
-        parseFilters(p, i + 4, e, false);
-        if (e.present == false && (e.size || e.global || e.user))
-            p.fail(i + 4, "an absent entry has no flags to check");
-        if (e.size && e.level != 1) p.fail(i + 2, "only a PDE maps a 2M or 4K page (its PS bit)");
-        break;
-    }
-    case ExpectKind::MachineCheck:
-    case ExpectKind::PageFault:
-    case ExpectKind::Access:
-        if (p.has(i)) {
-            e.value = p.number(i, e.kind == ExpectKind::MachineCheck ? "an MC0_STATUS value"
-                                  : e.kind == ExpectKind::PageFault  ? "an error code"
-                                                                      : "a physical address");
-            e.hasValue = true;
-        }
-        p.noMore(i + 1);
-        break;
-    case ExpectKind::NoMachineCheck:
-    case ExpectKind::NoPageFault:
-    case ExpectKind::Panic:
-    case ExpectKind::NoPanic: p.noMore(i); break;
-    case ExpectKind::CpuState:
-        e.name = p.choice(i, "a CPU state", {"online", "booting", "offline", "halted"});
-        p.noMore(i + 1);
-        break;
-    case ExpectKind::Task:
-        nameAt(i, "a task name (or none)");
-        p.noMore(i + 1);
-        break;
-    case ExpectKind::TlbState:
-        e.name = p.choice(i, "a TLB state", {"ok", "lazy"});
-        p.noMore(i + 1);
-        break;
-    case ExpectKind::Pge:
-        e.value = p.choice(i, "a PGE value", {"on", "off"}) == "on" ? 1 : 0;
-        p.noMore(i + 1);
-        break;
-    case ExpectKind::Stat:
-    case ExpectKind::TotalStat: {
-        nameAt(i, "a counter name");
-        const std::vector<std::string> stats = statNames();
-        if (std::find(stats.begin(), stats.end(), e.name) == stats.end())
-            p.fail(i, fmt::format("unknown counter '{}'{}", e.name, didYouMean(e.name, stats)));
-        const std::string op = p.choice(i + 1, "a comparison", {"==", "!=", "<", "<=", ">", ">="});
-        e.cmp = op == "==" ? Compare::Eq : op == "!=" ? Compare::Ne : op == "<" ? Compare::Lt
-              : op == "<=" ? Compare::Le : op == ">" ? Compare::Gt : Compare::Ge;
-        e.value = p.number(i + 2, "a number");
-        e.hasValue = true;
-        p.noMore(i + 3);
-        break;
-    }
-    }
+    if (spec->cpu == CpuUse::Required && e.cpu < 0)
+        p.fail(i, fmt::format("'{}' is about one CPU: write it as 'cpuN {}'", kw, kw));
+    if (spec->cpu == CpuUse::None && e.cpu >= 0)
+        p.fail(0, fmt::format("'{}' is not about one CPU: drop the '{}'", kw, p.word(0).text));
+    return i + 1;
+}
+
+}  // namespace
+
+Expectation parseExpectation(std::string_view text, const SourceLoc& loc) {
+    LineParser p(text, loc, "expectation");
+    Expectation e;
+    e.text = std::string(text);
+    while (!e.text.empty() && std::isspace(static_cast<unsigned char>(e.text.back()))) e.text.pop_back();
+    e.loc = p.at(0);
+    if (p.size() == 0) p.fail(0, "empty expectation");
+    parseArguments(p, parseHead(p, e), e);
     return e;
 }
 
@@ -516,8 +544,22 @@ public:
     Lesson load(const YAML::Node& root);
 
 private:
-    void loadStep(const YAML::Node& n, Lesson& lesson, LessonStep& step) const;
+    using Keys = std::map<std::string, Entry>;
+    void loadMetadata(const Keys& top, const YAML::Node& root, Lesson& lesson) const;
+    void loadReferences(const YAML::Node& n, Lesson& lesson) const;
+    void loadSetup(const Keys& top, Lesson& lesson);
+    void loadVariants(const YAML::Node* n, Lesson& lesson) const;
+    LessonVariant variant(const YAML::Node& v, const Lesson& lesson) const;
+    void loadSteps(const YAML::Node& steps, Lesson& lesson) const;
+    ChallengeReaders challengeReaders(const Lesson& lesson) const;
+    void loadStep(const YAML::Node& n, const Lesson& lesson, LessonStep& step) const;
+    std::string variantName(const YAML::Node& x, const Lesson& lesson) const;
+    void loadNarration(const YAML::Node& n, const Lesson& lesson, LessonStep& step) const;
+    void loadExpectations(const YAML::Node& n, const Lesson& lesson, LessonStep& step) const;
+    void loadQuestion(const YAML::Node& n, const Lesson& lesson, LessonStep& step) const;
     void loadExplore(const YAML::Node& n, Lesson& lesson) const;
+    static std::optional<Op> threadOp(const std::string& l, const SourceLoc& loc, int cpu);
+    std::map<int, std::vector<u32>> speculation(const YAML::Node& n) const;
     void checkNames(const Lesson& lesson) const;
 
     std::string m_path;
@@ -553,6 +595,28 @@ private:
         flush();
         if (names.empty()) fail(key, fmt::format("a key of {} names no variant", what));
         return names;
+    }
+    // A map from `default` or variant names ("b, c") to a value that `read` makes of each node: the
+    // default into `all`, the others into `byVariant`, each variant at most once (`twice` names the
+    // values in that error). Returns whether the map has a default.
+    template <typename T, typename Read>
+    bool perVariant(const YAML::Node& map, const Lesson& lesson, const LessonStep& step, const char* what,
+                    const char* twice, Read read, T& all, std::map<std::string, T>& byVariant) const {
+        bool haveDefault = false;
+        for (auto it = map.begin(); it != map.end(); ++it) {
+            const std::vector<std::string> names = variantKey(it->first, lesson, step, "default", what);
+            T value = read(it->second);
+            if (names.empty()) {
+                if (haveDefault) fail(it->first, fmt::format("key 'default' appears twice in {}", what));
+                haveDefault = true;
+                all = value;
+            }
+            for (const auto& v : names) {
+                if (byVariant.count(v)) fail(it->first, fmt::format("{} gives variant '{}' two {}", what, v, twice));
+                byVariant[v] = value;
+            }
+        }
+        return haveDefault;
     }
     Question question(const YAML::Node& n) const {
         auto qm = mapOf(n, {"prompt", "choices", "answer", "explanation"}, "a question");
@@ -590,19 +654,24 @@ bool blankLine(std::string_view t) {
     return t.empty() || t.front() == '#';
 }
 
-bool isIdentifier(const std::string& s) {
-    if (s.empty()) return false;
-    return std::all_of(s.begin(), s.end(), [](char c) {
-        return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.';
-    });
-}
-
 Lesson Loader::load(const YAML::Node& root) {
     Lesson lesson;
     lesson.path = m_path;
     if (!root.IsDefined() || root.IsNull()) throw OpError(fileLoc(), "the lesson file is empty");
-    auto top = mapOf(root, topKeys(), "the lesson");
+    const Keys top = mapOf(root, topKeys(), "the lesson");
+    loadMetadata(top, root, lesson);
+    if (auto n = get(top, "references")) loadReferences(*n, lesson);
+    loadSetup(top, lesson);
+    loadVariants(get(top, "variants"), lesson);
+    loadSteps(require(top, "steps", root, "the lesson"), lesson);
+    if (auto n = get(top, "explore")) loadExplore(*n, lesson);
+    if (auto n = get(top, "challenges")) loadChallenges(*n, lesson, challengeReaders(lesson));
+    checkNames(lesson);
+    return lesson;
+}
 
+// id, order, title, summary, audience, minutes.
+void Loader::loadMetadata(const Keys& top, const YAML::Node& root, Lesson& lesson) const {
     lesson.id = visibleText(std::filesystem::path(m_path).stem().string());  // shown by list, check, the app
     if (auto n = get(top, "id")) {
         lesson.id = text(*n, "id");
@@ -613,68 +682,77 @@ Lesson Loader::load(const YAML::Node& root) {
     if (auto n = get(top, "summary")) lesson.summary = scalar(*n, "summary");
     if (auto n = get(top, "audience")) lesson.audience = scalar(*n, "audience");
     if (auto n = get(top, "minutes")) lesson.minutes = integer(*n, "minutes", 1, 600);
+}
 
-    if (auto n = get(top, "references")) {
-        if (!n->IsSequence()) fail(*n, "references must be a list");
-        for (const auto& r : *n) {
-            auto m = mapOf(r, {"title", "url", "commit", "document"}, "a reference");
-            Reference ref;
-            ref.title = text(require(m, "title", r, "a reference"), "a reference's title");
-            int sources = 0;
-            if (auto u = get(m, "url")) { ref.source = text(*u, "url"); ++sources; }
-            if (auto c = get(m, "commit")) { ref.source = "commit " + text(*c, "commit"); ++sources; }
-            if (auto d = get(m, "document")) { ref.source = text(*d, "document"); ++sources; }
-            if (sources != 1) fail(r, "a reference needs exactly one of 'url', 'commit' or 'document'");
-            lesson.references.push_back(std::move(ref));
-        }
+// A list of {title, and one of url, commit or document}.
+void Loader::loadReferences(const YAML::Node& n, Lesson& lesson) const {
+    if (!n.IsSequence()) fail(n, "references must be a list");
+    for (const auto& r : n) {
+        auto m = mapOf(r, {"title", "url", "commit", "document"}, "a reference");
+        Reference ref;
+        ref.title = text(require(m, "title", r, "a reference"), "a reference's title");
+        int sources = 0;
+        if (auto u = get(m, "url")) { ref.source = text(*u, "url"); ++sources; }
+        if (auto c = get(m, "commit")) { ref.source = "commit " + text(*c, "commit"); ++sources; }
+        if (auto d = get(m, "document")) { ref.source = text(*d, "document"); ++sources; }
+        if (sources != 1) fail(r, "a reference needs exactly one of 'url', 'commit' or 'document'");
+        lesson.references.push_back(std::move(ref));
     }
+}
 
+// The setup's operations and what they decide for the rest of the file: the number of CPUs that
+// `cpuN` may name. Where the file has variants, they set the CPU model and kernel, not the setup.
+void Loader::loadSetup(const Keys& top, Lesson& lesson) {
     if (auto n = get(top, "setup")) lesson.setup = ops(*n, "setup");
     m_cpuCount = static_cast<int>(Machine{}.cpus().size());
     for (const auto& op : lesson.setup)
         if (op.code == OpCode::Cpus) m_cpuCount = static_cast<int>(std::min<u64>(op.value(), kMaxCpus));
+    if (!get(top, "variants")) return;
     for (const auto& op : lesson.setup)
-        if (op.code == OpCode::CpuModel || op.code == OpCode::KernelVariant) {
-            if (get(top, "variants"))
-                throw OpError(op.loc, fmt::format("'{}' is set by each variant; remove it from the setup",
-                                                  opKeyword(op.code)));
-        }
+        if (op.code == OpCode::CpuModel || op.code == OpCode::KernelVariant)
+            throw OpError(op.loc, fmt::format("'{}' is set by each variant; remove it from the setup", opKeyword(op.code)));
+}
 
-    if (auto n = get(top, "variants")) {
-        if (!n->IsSequence() || n->size() == 0) fail(*n, "variants must be a non-empty list");
-        for (const auto& v : *n) {
-            auto m = mapOf(v, {"name", "description", "cpu_model", "kernel"}, "a variant");
-            LessonVariant lv;
-            lv.loc = at(v);
-            const YAML::Node& nameNode = require(m, "name", v, "a variant");
-            lv.name = text(nameNode, "a variant's name");
-            if (!isIdentifier(lv.name)) fail(nameNode, "a variant's name may hold only letters, digits, '-', '_' and '.'");
-            if (lesson.variant(lv.name)) fail(nameNode, fmt::format("variant '{}' is defined twice", lv.name));
-            lv.description = text(require(m, "description", v, "a variant"), "a variant's description");
-            if (auto c = get(m, "cpu_model")) {
-                std::string s = text(*c, "cpu_model");
-                if (!parseCpuModel(s, lv.model))
-                    fail(*c, fmt::format("unknown CPU model '{}' (erratum383|correct){}", s,
-                                         didYouMean(s, {"erratum383", "correct"})));
-            }
-            if (auto k = get(m, "kernel")) {
-                std::string s = text(*k, "kernel");
-                if (!parseKernelVariant(s, lv.kernel))
-                    fail(*k, fmt::format("unknown kernel variant '{}' (buggy|fix-flush|fix-trampoline){}", s,
-                                         didYouMean(s, {"buggy", "fix-flush", "fix-trampoline"})));
-            }
-            lesson.variants.push_back(std::move(lv));
-        }
-    } else {
+// The `variants:` list, or (without one) the variant "default": the machine as the setup makes it.
+void Loader::loadVariants(const YAML::Node* n, Lesson& lesson) const {
+    if (!n) {
         LessonVariant d;
         d.name = "default";
         d.description = "the machine as the setup makes it";
         d.fromFile = false;
         d.loc = fileLoc();
         lesson.variants.push_back(std::move(d));
+        return;
     }
+    if (!n->IsSequence() || n->size() == 0) fail(*n, "variants must be a non-empty list");
+    for (const auto& v : *n) lesson.variants.push_back(variant(v, lesson));
+}
 
-    const YAML::Node& steps = require(top, "steps", root, "the lesson");
+LessonVariant Loader::variant(const YAML::Node& v, const Lesson& lesson) const {
+    auto m = mapOf(v, {"name", "description", "cpu_model", "kernel"}, "a variant");
+    LessonVariant lv;
+    lv.loc = at(v);
+    const YAML::Node& nameNode = require(m, "name", v, "a variant");
+    lv.name = text(nameNode, "a variant's name");
+    if (!isIdentifier(lv.name)) fail(nameNode, "a variant's name may hold only letters, digits, '-', '_' and '.'");
+    if (lesson.variant(lv.name)) fail(nameNode, fmt::format("variant '{}' is defined twice", lv.name));
+    lv.description = text(require(m, "description", v, "a variant"), "a variant's description");
+    if (auto c = get(m, "cpu_model")) {
+        std::string s = text(*c, "cpu_model");
+        if (!parseCpuModel(s, lv.model))
+            fail(*c, fmt::format("unknown CPU model '{}' (erratum383|correct){}", s, didYouMean(s, {"erratum383", "correct"})));
+    }
+    if (auto k = get(m, "kernel")) {
+        std::string s = text(*k, "kernel");
+        if (!parseKernelVariant(s, lv.kernel))
+            fail(*k, fmt::format("unknown kernel variant '{}' (buggy|fix-flush|fix-trampoline){}", s,
+                                 didYouMean(s, {"buggy", "fix-flush", "fix-trampoline"})));
+    }
+    return lv;
+}
+
+// The `steps:` list; afterwards every variant must play at least one of them.
+void Loader::loadSteps(const YAML::Node& steps, Lesson& lesson) const {
     if (!steps.IsSequence() || steps.size() == 0) fail(steps, "steps must be a non-empty list");
     if (steps.size() > kMaxLessonSteps)
         fail(steps, fmt::format("a lesson may have at most {} steps; this one has {}", kMaxLessonSteps, steps.size()));
@@ -688,22 +766,22 @@ Lesson Loader::load(const YAML::Node& root) {
                                [&](const LessonStep& st) { return st.appliesTo(v.name); });
         if (!any) throw OpError(v.loc, fmt::format("variant '{}' has no step", v.name));
     }
-    if (auto n = get(top, "explore")) loadExplore(*n, lesson);
-    if (auto n = get(top, "challenges"))
-        loadChallenges(*n, lesson,
-                       {[this](const YAML::Node& x) { return at(x); },
-                        [this](const YAML::Node& x, const std::string& w) { return text(x, w); },
-                        [this, &lesson](const YAML::Node& x) {
-                            Lesson scratch;
-                            scratch.steps = lesson.steps;
-                            loadExplore(x, scratch);
-                            return *scratch.explore;
-                        }});
-    checkNames(lesson);
-    return lesson;
 }
 
-void Loader::loadStep(const YAML::Node& n, Lesson& lesson, LessonStep& step) const {
+// The loader's readers for the `challenges:` section (lesson_challenge.cpp); a challenge's own
+// explore: section is read against the lesson's steps.
+ChallengeReaders Loader::challengeReaders(const Lesson& lesson) const {
+    return {[this](const YAML::Node& x) { return at(x); },
+            [this](const YAML::Node& x, const std::string& w) { return text(x, w); },
+            [this, &lesson](const YAML::Node& x) {
+                Lesson scratch;
+                scratch.steps = lesson.steps;
+                loadExplore(x, scratch);
+                return *scratch.explore;
+            }};
+}
+
+void Loader::loadStep(const YAML::Node& n, const Lesson& lesson, LessonStep& step) const {
     auto m = mapOf(n, stepKeys(), "a step");
     step.loc = at(n);
     step.title = text(require(m, "title", n, "a step"), "a step's title");
@@ -712,100 +790,116 @@ void Loader::loadStep(const YAML::Node& n, Lesson& lesson, LessonStep& step) con
     if (auto c = get(m, "cpus"))
         for (const auto& x : list(*c, "cpus")) step.cpus.push_back(cpuIndex(x, "cpus"));
     if (auto o = get(m, "ops")) step.ops = ops(*o, "ops");
-
-    auto variantName = [&](const YAML::Node& x) {
-        std::string v = text(x, "a variant name");
-        if (!lesson.variant(v))
-            fail(x, fmt::format("unknown variant '{}'{}", v, didYouMean(v, lesson.variantNames())));
-        return v;
-    };
     if (auto v = get(m, "variants"))
-        for (const auto& x : list(*v, "variants")) step.variants.push_back(variantName(x));
-
-    if (auto nar = get(m, "narration")) {
-        if (nar->IsMap()) {
-            // Keys: `default`, or one or more variant names ("fix-flush, fix-trampoline").
-            bool haveDefault = false;
-            for (auto it = nar->begin(); it != nar->end(); ++it) {
-                const std::vector<std::string> names = variantKey(it->first, lesson, step, "default", "narration");
-                const std::string t = scalar(it->second, "narration");
-                if (names.empty()) {
-                    if (haveDefault) fail(it->first, "key 'default' appears twice in narration");
-                    haveDefault = true;
-                    step.narration = t;
-                }
-                for (const auto& v : names) {
-                    if (step.narrationFor.count(v))
-                        fail(it->first, fmt::format("narration gives variant '{}' two texts", v));
-                    step.narrationFor[v] = t;
-                }
-            }
-            if (!haveDefault)
-                for (const auto& v : lesson.variants)
-                    if (step.appliesTo(v.name) && !step.narrationFor.count(v.name))
-                        fail(*nar, fmt::format("narration has no text for variant '{}' (add it or 'default')", v.name));
-        } else {
-            step.narration = scalar(*nar, "narration");
-        }
-    }
+        for (const auto& x : list(*v, "variants")) step.variants.push_back(variantName(x, lesson));
+    if (auto nar = get(m, "narration")) loadNarration(*nar, lesson, step);
     if (auto h = get(m, "highlight"))
         for (const auto& [l, loc] : lines(*h, "highlight"))
             if (!blankLine(l)) step.highlights.push_back(parseHighlight(l, loc));
-    if (auto e = get(m, "expect")) {
-        // A list (checked under every variant) or a map from "all" / "variant[, variant...]" to lists.
-        std::vector<std::pair<std::vector<std::string>, YAML::Node>> groups;
-        if (e->IsMap()) {
-            for (auto it = e->begin(); it != e->end(); ++it) {
-                std::vector<std::string> names = variantKey(it->first, lesson, step, "all", "expect");
-                groups.emplace_back(std::move(names), it->second);
-            }
-        } else {
-            groups.emplace_back(std::vector<std::string>{}, *e);
-        }
-        for (const auto& [names, node] : groups)
-            for (const auto& [l, loc] : lines(node, "expect"))
-                if (!blankLine(l)) {
-                    step.expectations.push_back(parseExpectation(l, loc));
-                    step.expectations.back().variants = names;
-                }
-    }
-    if (auto q = get(m, "question")) {
-        // One question (a map with `prompt`), or a map from `default` / variant names to a question
-        // or `none` (no question under those variants).
-        if (q->IsMap() && !q->operator[]("prompt")) {
-            bool haveDefault = false;
-            for (auto it = q->begin(); it != q->end(); ++it) {
-                const std::vector<std::string> names = variantKey(it->first, lesson, step, "default", "question");
-                std::optional<Question> qu;
-                if (it->second.IsNull() || (it->second.IsScalar() && it->second.Scalar() == "none")) {
-                    // no question
-                } else if (it->second.IsMap()) {
-                    qu = question(it->second);
-                } else {
-                    fail(it->second, "a variant's question must be a question (prompt, choices, answer) or 'none'");
-                }
-                if (names.empty()) {
-                    if (haveDefault) fail(it->first, "key 'default' appears twice in question");
-                    haveDefault = true;
-                    step.question = std::move(qu);
-                } else {
-                    for (const auto& v : names) {
-                        if (step.questionFor.count(v))
-                            fail(it->first, fmt::format("question gives variant '{}' two entries", v));
-                        step.questionFor[v] = qu;
-                    }
-                }
-            }
-        } else {
-            step.question = question(*q);
-        }
-    }
+    if (auto e = get(m, "expect")) loadExpectations(*e, lesson, step);
+    if (auto q = get(m, "question")) loadQuestion(*q, lesson, step);
     if (auto b = get(m, "breakpoints"))
         for (const auto& x : list(*b, "breakpoints")) {
             std::string tag = text(x, "a breakpoint tag");
             if (!isIdentifier(tag)) fail(x, "a breakpoint tag may hold only letters, digits, '-', '_' and '.'");
             step.breakpoints.push_back(tag);
         }
+}
+
+std::string Loader::variantName(const YAML::Node& x, const Lesson& lesson) const {
+    std::string v = text(x, "a variant name");
+    if (!lesson.variant(v)) fail(x, fmt::format("unknown variant '{}'{}", v, didYouMean(v, lesson.variantNames())));
+    return v;
+}
+
+// One text, or a map from `default` / variant names ("fix-flush, fix-trampoline") to texts that
+// gives every variant the step plays a text.
+void Loader::loadNarration(const YAML::Node& n, const Lesson& lesson, LessonStep& step) const {
+    if (!n.IsMap()) {
+        step.narration = scalar(n, "narration");
+        return;
+    }
+    auto read = [this](const YAML::Node& x) { return scalar(x, "narration"); };
+    if (perVariant(n, lesson, step, "narration", "texts", read, step.narration, step.narrationFor)) return;
+    for (const auto& v : lesson.variants)
+        if (step.appliesTo(v.name) && !step.narrationFor.count(v.name))
+            fail(n, fmt::format("narration has no text for variant '{}' (add it or 'default')", v.name));
+}
+
+// A list (checked under every variant) or a map from "all" / "variant[, variant...]" to lists.
+void Loader::loadExpectations(const YAML::Node& n, const Lesson& lesson, LessonStep& step) const {
+    std::vector<std::pair<std::vector<std::string>, YAML::Node>> groups;
+    if (n.IsMap()) {
+        for (auto it = n.begin(); it != n.end(); ++it)
+            groups.emplace_back(variantKey(it->first, lesson, step, "all", "expect"), it->second);
+    } else {
+        groups.emplace_back(std::vector<std::string>{}, n);
+    }
+    for (const auto& [names, node] : groups)
+        for (const auto& [l, loc] : lines(node, "expect"))
+            if (!blankLine(l)) {
+                step.expectations.push_back(parseExpectation(l, loc));
+                step.expectations.back().variants = names;
+            }
+}
+
+// One question (a map with `prompt`), or a map from `default` / variant names to a question or
+// `none` (no question under those variants).
+void Loader::loadQuestion(const YAML::Node& n, const Lesson& lesson, LessonStep& step) const {
+    if (!n.IsMap() || n["prompt"]) {
+        step.question = question(n);
+        return;
+    }
+    auto read = [this](const YAML::Node& x) -> std::optional<Question> {
+        if (x.IsNull() || (x.IsScalar() && x.Scalar() == "none")) return std::nullopt;
+        if (!x.IsMap()) fail(x, "a variant's question must be a question (prompt, choices, answer) or 'none'");
+        return question(x);
+    };
+    perVariant(n, lesson, step, "question", "entries", read, step.question, step.questionFor);
+}
+
+// A line of cpuN's thread in an explore: section (nullopt: blank or a comment). A CPU operation
+// may leave out its thread's cpuN prefix.
+std::optional<Op> Loader::threadOp(const std::string& l, const SourceLoc& loc, int cpu) {
+    Op op;
+    try {
+        if (!parseOp(l, loc, op)) return std::nullopt;
+    } catch (const OpError&) {
+        const std::string prefix = fmt::format("cpu{} ", cpu);
+        SourceLoc shifted = loc;
+        shifted.col -= static_cast<int>(prefix.size());
+        Op retry;
+        bool ok = false;
+        try {
+            ok = parseOp(prefix + l, shifted, retry);
+        } catch (const OpError&) {
+        }
+        if (!ok) throw;
+        op = retry;
+        op.loc = loc;
+    }
+    if (op.cpu >= 0 && op.cpu != cpu)
+        throw OpError(op.loc, fmt::format("this operation runs on cpu{} but is in cpu{}'s thread", op.cpu, cpu));
+    return op;
+}
+
+// An explore: section's `speculation:` map from cpuN to the linear addresses it may cache at any point.
+std::map<int, std::vector<u32>> Loader::speculation(const YAML::Node& n) const {
+    if (!n.IsMap()) fail(n, "speculation must map cpuN to a list of linear addresses");
+    std::map<int, std::vector<u32>> out;
+    for (auto it = n.begin(); it != n.end(); ++it) {
+        const int cpu = cpuIndex(it->first, "speculation");
+        if (out.count(cpu)) fail(it->first, fmt::format("cpu{} appears twice", cpu));
+        std::vector<u32> vas;
+        for (const auto& v : list(it->second, "speculation addresses")) {
+            u64 va = 0;
+            if (!parseNumber(v.Scalar(), va) || va > 0xffffffffull)
+                fail(v, fmt::format("expected a 32-bit linear address, got '{}'", v.Scalar()));
+            vas.push_back(static_cast<u32>(va));
+        }
+        out[cpu] = std::move(vas);
+    }
+    return out;
 }
 
 void Loader::loadExplore(const YAML::Node& n, Lesson& lesson) const {
@@ -831,47 +925,12 @@ void Loader::loadExplore(const YAML::Node& n, Lesson& lesson) const {
         const int cpu = cpuIndex(it->first, "a thread");
         if (x.threads.count(cpu)) fail(it->first, fmt::format("cpu{} has two threads", cpu));
         std::vector<Op> ops;
-        for (const auto& [l, loc] : lines(it->second, "a thread")) {
-            Op op;
-            try {
-                if (!parseOp(l, loc, op)) continue;
-            } catch (const OpError&) {
-                // A CPU operation may leave out its thread's cpuN prefix.
-                const std::string prefix = fmt::format("cpu{} ", cpu);
-                SourceLoc shifted = loc;
-                shifted.col -= static_cast<int>(prefix.size());
-                Op retry;
-                bool ok = false;
-                try {
-                    ok = parseOp(prefix + l, shifted, retry);
-                } catch (const OpError&) {
-                }
-                if (!ok) throw;
-                op = retry;
-                op.loc = loc;
-            }
-            if (op.cpu >= 0 && op.cpu != cpu)
-                throw OpError(op.loc, fmt::format("this operation runs on cpu{} but is in cpu{}'s thread", op.cpu, cpu));
-            ops.push_back(std::move(op));
-        }
+        for (const auto& [l, loc] : lines(it->second, "a thread"))
+            if (std::optional<Op> op = threadOp(l, loc, cpu)) ops.push_back(std::move(*op));
         if (ops.empty()) fail(it->second, fmt::format("cpu{}'s thread has no operation", cpu));
         x.threads[cpu] = std::move(ops);
     }
-    if (auto s = get(m, "speculation")) {
-        if (!s->IsMap()) fail(*s, "speculation must map cpuN to a list of linear addresses");
-        for (auto it = s->begin(); it != s->end(); ++it) {
-            const int cpu = cpuIndex(it->first, "speculation");
-            if (x.speculation.count(cpu)) fail(it->first, fmt::format("cpu{} appears twice", cpu));
-            std::vector<u32> vas;
-            for (const auto& v : list(it->second, "speculation addresses")) {
-                u64 va = 0;
-                if (!parseNumber(v.Scalar(), va) || va > 0xffffffffull)
-                    fail(v, fmt::format("expected a 32-bit linear address, got '{}'", v.Scalar()));
-                vas.push_back(static_cast<u32>(va));
-            }
-            x.speculation[cpu] = std::move(vas);
-        }
-    }
+    if (auto s = get(m, "speculation")) x.speculation = speculation(*s);
     if (auto g = get(m, "goal")) {
         std::string s = text(*g, "goal");
         if (s != "machine_check") fail(*g, fmt::format("unknown goal '{}' (machine_check){}", s, didYouMean(s, {"machine_check"})));

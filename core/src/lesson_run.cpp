@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // Lesson player: builds the Timeline of a lesson under one variant and checks its expectations;
 // expectation evaluation; JSON of played steps; the bundled-lesson search path.
+#include "expect_grammar.hpp"
 #include "tlblab/json.hpp"
 #include "tlblab/lesson.hpp"
 
@@ -41,14 +42,8 @@ bool compare(u64 a, Compare c, u64 b) {
 }
 
 const char* compareText(Compare c) {
-    switch (c) {
-    case Compare::Eq: return "==";
-    case Compare::Ne: return "!=";
-    case Compare::Lt: return "<";
-    case Compare::Le: return "<=";
-    case Compare::Gt: return ">";
-    case Compare::Ge: return ">=";
-    }
+    for (const CompareInfo& k : kCompares)
+        if (k.cmp == c) return k.word;
     return "?";
 }
 
@@ -59,159 +54,221 @@ u64 statValue(const CpuStats& s, const std::string& name) {
     return c ? s[*c] : 0;
 }
 
+// ---- one check per kind of expectation ---------------------------------------------------------
+//
+// Each gets the machine after the step, the step as played and the CPU the expectation names
+// (nullptr for a machine-wide one), and says whether it holds and what it found.
+
+struct Finding {
+    bool ok = false;
+    std::string found;
+};
+
+struct Subject {
+    const Machine& m;
+    const PlayedStep& step;
+    const Cpu* cpu;
+};
+
+// tlb_has, tlb_lacks, tlb_count: the entries of the CPU's TLB that cover the address.
+Finding checkTlb(const Expectation& x, const Subject& s) {
+    std::vector<TlbEntry> cover;
+    bool matched = false;
+    for (const auto& e : s.cpu->tlb.entries())
+        if (e.covers(x.va)) {
+            cover.push_back(e);
+            matched = matched || entryMatches(x, e);
+        }
+    std::string found = fmt::format("cpu{} holds {} entr{} for {}", s.cpu->id, cover.size(),
+                                    cover.size() == 1 ? "y" : "ies", hex32(x.va));
+    for (std::size_t i = 0; i < cover.size(); ++i) found += (i ? "; " : ": ") + entryText(cover[i]);
+    if (x.kind == ExpectKind::TlbCount) return {cover.size() == x.value, found};
+    return {x.kind == ExpectKind::TlbHas ? matched : !matched, found};
+}
+
+Finding checkCr3(const Expectation& x, const Subject& s) {
+    const Cpu& c = *s.cpu;
+    const u64 cr3 = c.regs.cr3 & pae::kCr3PdptMask;
+    const std::string name = s.m.tableName(c.regs.cr3);
+    std::string found = fmt::format("cpu{} CR3 = {} ({})", c.id, hex32(c.regs.cr3), name.empty() ? "?" : name);
+    if (x.hasValue) return {cr3 == (x.value & pae::kCr3PdptMask), found};
+    auto pa = s.m.tableNamed(x.name);
+    if (!pa) return {false, fmt::format("there is no table '{}' (yet); {}", x.name, found)};
+    return {cr3 == *pa, found};
+}
+
+// Does the entry's raw value have the flags the expectation asks for?
+bool entryFlagsMatch(const Expectation& x, u64 raw) {
+    bool ok = (raw & pae::P) != 0;
+    if (x.size) ok = ok && ((raw & pae::PS) != 0) == (*x.size == PageSize::M2);
+    if (x.global) ok = ok && ((raw & pae::G) != 0) == *x.global;
+    if (x.user) ok = ok && ((raw & pae::US) != 0) == *x.user;
+    return ok;
+}
+
+// entry TABLE VA LEVEL ...: walks from the named table down to the level; an absent or 2M-leaf
+// entry on the way means there is no entry at that level.
+Finding checkEntry(const Expectation& x, const Subject& s) {
+    auto t = s.m.tableNamed(x.name);
+    if (!t) return {false, fmt::format("there is no table '{}' (yet)", x.name)};
+    const PhysMemory& mem = s.m.memory();
+    u64 addr = pae::pdpteAddress(*t, x.va);
+    u64 raw = mem.read64(addr);
+    for (int level = 1; level <= x.level; ++level) {
+        const bool leaf = level == 2 && (raw & pae::PS);
+        if (!(raw & pae::P) || leaf)
+            return {x.present == false, fmt::format("{} of {} for {}: no {} (the {} is {})", x.name, levelName(level - 1),
+                                                    hex32(x.va), levelName(level), levelName(level - 1),
+                                                    leaf ? "a 2M leaf" : "not present")};
+        addr = pae::childEntryAddress(raw, level, x.va);
+        raw = mem.read64(addr);
+    }
+    std::string found = fmt::format("{} {} for {} at {} = {} ({})", x.name, levelName(x.level), hex32(x.va), hex(addr),
+                                    hex(raw), pae::describeEntry(raw, x.level));
+    if (x.present == false) return {!(raw & pae::P), found};
+    if (x.hasValue) return {raw == x.value, found};
+    return {entryFlagsMatch(x, raw), found};
+}
+
+Finding checkMachineCheck(const Expectation& x, const Subject& s) {
+    const Cpu& c = *s.cpu;
+    if (!hasMachineCheck(c)) return {false, fmt::format("cpu{} has taken no machine check", c.id)};
+    std::string found = fmt::format("cpu{} MC0_STATUS = {}, MCG_STATUS = {}", c.id, hex(c.mc0Status), hex(c.mcgStatus));
+    if (x.hasValue) return {(c.mc0Status & ~pae::MCI_STATUS_OVER) == (x.value & ~pae::MCI_STATUS_OVER), found};
+    return {true, found};
+}
+
+Finding checkNoMachineCheck(const Expectation& /*x*/, const Subject& s) {
+    for (const auto& cpu : s.m.cpus())
+        if ((!s.cpu || cpu.id == s.cpu->id) && hasMachineCheck(cpu))
+            return {false, fmt::format("cpu{} took a machine check: MC0_STATUS = {}", cpu.id, hex(cpu.mc0Status))};
+    return {true, s.cpu ? fmt::format("cpu{} has taken no machine check", s.cpu->id) : "no CPU has taken a machine check"};
+}
+
+// page_fault, no_page_fault: the faults the step's operations took (on the CPU, or on any).
+Finding checkPageFault(const Expectation& x, const Subject& s) {
+    std::vector<std::string> faults;
+    bool matched = false;
+    for (const auto& list : s.step.events)
+        for (const auto& e : list)
+            if (e.kind == EventKind::PageFault && (x.cpu < 0 || e.cpu == x.cpu)) {
+                faults.push_back(fmt::format("cpu{} at {} error code {} ({})", e.cpu, hex32(e.va), hex(e.count),
+                                             pae::describeErrorCode(e.count)));
+                if (!x.hasValue || e.count == x.value) matched = true;
+            }
+    std::string found = faults.empty() ? "no page fault in this step" : "page fault: ";
+    for (std::size_t i = 0; i < faults.size(); ++i) found += (i ? "; " : "") + faults[i];
+    if (x.kind == ExpectKind::PageFault) return {matched, found};
+    return {faults.empty(), found};
+}
+
+// access_ok: the step's last access on the CPU.
+Finding checkAccess(const Expectation& x, const Subject& s) {
+    const PlayedStep& step = s.step;
+    for (std::size_t i = step.ops.size(); i-- > 0;) {
+        const Op& op = step.ops[i];
+        if (op.code != OpCode::Access || op.cpu != x.cpu || i >= step.results.size()) continue;
+        const OpResult& res = step.results[i];
+        const bool ok = res.outcome == OpResult::Outcome::Ok;
+        return {ok && (!x.hasValue || res.pa == x.value),
+                fmt::format("cpu{} access {}: {}{}", x.cpu, hex32(op.a), outcomeName(res.outcome),
+                            ok ? " pa " + hex(res.pa) : "")};
+    }
+    return {false, fmt::format("this step has no access on cpu{}", x.cpu)};
+}
+
+Finding checkCpuState(const Expectation& x, const Subject& s) {
+    const Cpu& c = *s.cpu;
+    return {x.name == cpuStateName(c.state), fmt::format("cpu{} is {}", c.id, cpuStateName(c.state))};
+}
+
+// task NAME: `idle` holds for any task without an mm (the swapper tasks).
+Finding checkTask(const Expectation& x, const Subject& s) {
+    const Cpu& c = *s.cpu;
+    const Task* task = c.currentTask >= 0 ? &s.m.tasks()[static_cast<std::size_t>(c.currentTask)] : nullptr;
+    const std::string name = task ? task->name : "none";
+    const bool ok = (x.name == "idle" && task) ? task->mm < 0 : name == x.name;
+    return {ok, fmt::format("cpu{} runs {}", c.id, name)};
+}
+
+Finding checkTlbState(const Expectation& x, const Subject& s) {
+    const Cpu& c = *s.cpu;
+    return {(x.name == "lazy") == (c.tlbState == TlbState::Lazy), fmt::format("cpu{} is {}", c.id, tlbStateName(c.tlbState))};
+}
+
+Finding checkPge(const Expectation& x, const Subject& s) {
+    const Cpu& c = *s.cpu;
+    return {c.regs.pge() == (x.value != 0), fmt::format("cpu{} CR4.PGE = {}", c.id, c.regs.pge() ? 1 : 0)};
+}
+
+Finding checkPanic(const Expectation& x, const Subject& s) {
+    const KernelState& k = s.m.kernel();
+    return {k.panicked == (x.kind == ExpectKind::Panic),
+            k.panicked ? "the kernel panicked: " + k.panicMessage : "the kernel has not panicked"};
+}
+
+// stat (the change over this step) and total (since the start), of one CPU or summed over all.
+Finding checkStat(const Expectation& x, const Subject& s) {
+    const bool total = x.kind == ExpectKind::TotalStat;
+    u64 v = 0;
+    for (const auto& cpu : s.m.cpus()) {
+        if (s.cpu && cpu.id != s.cpu->id) continue;
+        const auto id = static_cast<std::size_t>(cpu.id);
+        if (total) v += statValue(cpu.stats, x.name);
+        else if (id < s.step.stats.size()) v += statValue(s.step.stats[id], x.name);
+    }
+    return {compare(v, x.cmp, x.value),
+            fmt::format("{}{}{} = {} (expected {} {})", s.cpu ? fmt::format("cpu{} ", s.cpu->id) : "all CPUs ",
+                        total ? "total " : "", x.name, v, compareText(x.cmp), x.value)};
+}
+
+Finding check(const Expectation& x, const Subject& s) {
+    switch (x.kind) {
+    case ExpectKind::TlbHas:
+    case ExpectKind::TlbLacks:
+    case ExpectKind::TlbCount: return checkTlb(x, s);
+    case ExpectKind::Cr3: return checkCr3(x, s);
+    case ExpectKind::Entry: return checkEntry(x, s);
+    case ExpectKind::MachineCheck: return checkMachineCheck(x, s);
+    case ExpectKind::NoMachineCheck: return checkNoMachineCheck(x, s);
+    case ExpectKind::PageFault:
+    case ExpectKind::NoPageFault: return checkPageFault(x, s);
+    case ExpectKind::Access: return checkAccess(x, s);
+    case ExpectKind::CpuState: return checkCpuState(x, s);
+    case ExpectKind::Task: return checkTask(x, s);
+    case ExpectKind::TlbState: return checkTlbState(x, s);
+    case ExpectKind::Pge: return checkPge(x, s);
+    case ExpectKind::Panic:
+    case ExpectKind::NoPanic: return checkPanic(x, s);
+    case ExpectKind::Stat:
+    case ExpectKind::TotalStat: return checkStat(x, s);
+    }
+    return {false, "internal: unknown expectation"};
+}
+
+// Why the expectation cannot be checked on this machine at all (empty: it can).
+std::string uncheckable(const Expectation& x, const Machine& m) {
+    if (x.cpu >= static_cast<int>(m.cpus().size()))
+        return fmt::format("cpu{} does not exist (the machine has {} CPUs)", x.cpu, m.cpus().size());
+    const ExpectKindInfo* info = expectKindInfo(x.kind);
+    if (x.cpu < 0 && info && info->cpu == CpuUse::Required) return fmt::format("'{}' needs a CPU", info->word);
+    return {};
+}
+
 }  // namespace
 
 ExpectResult evaluate(const Expectation& x, const Machine& m, const PlayedStep& step) {
     ExpectResult r;
     r.text = x.text;
     r.loc = x.loc;
-    auto done = [&](bool ok, std::string msg) {
-        r.passed = ok;
-        r.message = std::move(msg);
+    if (std::string why = uncheckable(x, m); !why.empty()) {
+        r.message = std::move(why);
         return r;
-    };
-    if (x.cpu >= static_cast<int>(m.cpus().size()))
-        return done(false, fmt::format("cpu{} does not exist (the machine has {} CPUs)", x.cpu, m.cpus().size()));
-    const Cpu* c = x.cpu >= 0 ? &m.cpu(x.cpu) : nullptr;
-    const bool machineWide = x.kind == ExpectKind::Entry || x.kind == ExpectKind::NoMachineCheck ||
-                             x.kind == ExpectKind::NoPageFault || x.kind == ExpectKind::Panic ||
-                             x.kind == ExpectKind::NoPanic || x.kind == ExpectKind::Stat ||
-                             x.kind == ExpectKind::TotalStat;
-    if (!c && !machineWide) return done(false, fmt::format("'{}' needs a CPU", expectKindName(x.kind)));
-
-    switch (x.kind) {
-    case ExpectKind::TlbHas:
-    case ExpectKind::TlbLacks:
-    case ExpectKind::TlbCount: {
-        std::vector<TlbEntry> cover, match;
-        for (const auto& e : c->tlb.entries())
-            if (e.covers(x.va)) {
-                cover.push_back(e);
-                if (entryMatches(x, e)) match.push_back(e);
-            }
-        std::string found = fmt::format("cpu{} holds {} entr{} for {}", c->id, cover.size(),
-                                        cover.size() == 1 ? "y" : "ies", hex32(x.va));
-        for (std::size_t i = 0; i < cover.size(); ++i) found += (i ? "; " : ": ") + entryText(cover[i]);
-        if (x.kind == ExpectKind::TlbCount) return done(cover.size() == x.value, found);
-        if (x.kind == ExpectKind::TlbHas) return done(!match.empty(), found);
-        return done(match.empty(), found);
     }
-    case ExpectKind::Cr3: {
-        const u64 cr3 = c->regs.cr3 & pae::kCr3PdptMask;
-        const std::string name = m.tableName(c->regs.cr3);
-        std::string found = fmt::format("cpu{} CR3 = {} ({})", c->id, hex32(c->regs.cr3), name.empty() ? "?" : name);
-        if (x.hasValue) return done(cr3 == (x.value & pae::kCr3PdptMask), found);
-        auto pa = m.tableNamed(x.name);
-        if (!pa) return done(false, fmt::format("there is no table '{}' (yet); {}", x.name, found));
-        return done(cr3 == *pa, found);
-    }
-    case ExpectKind::Entry: {
-        auto t = m.tableNamed(x.name);
-        if (!t) return done(false, fmt::format("there is no table '{}' (yet)", x.name));
-        const PhysMemory& mem = m.memory();
-        u64 addr = pae::pdpteAddress(*t, x.va);
-        u64 raw = mem.read64(addr);
-        for (int level = 1; level <= x.level; ++level) {
-            const bool leaf = level == 2 && (raw & pae::PS);
-            if (!(raw & pae::P) || leaf) {
-                const bool ok = x.present == false;
-                return done(ok, fmt::format("{} of {} for {}: no {} (the {} is {})", x.name, levelName(level - 1),
-                                            hex32(x.va), levelName(level), levelName(level - 1),
-                                            leaf ? "a 2M leaf" : "not present"));
-            }
-            addr = pae::childEntryAddress(raw, level, x.va);
-            raw = mem.read64(addr);
-        }
-        std::string found = fmt::format("{} {} for {} at {} = {} ({})", x.name, levelName(x.level), hex32(x.va),
-                                        hex(addr), hex(raw), pae::describeEntry(raw, x.level));
-        const bool present = raw & pae::P;
-        if (x.present == false) return done(!present, found);
-        if (x.hasValue) return done(raw == x.value, found);
-        bool ok = present;
-        if (x.size) ok = ok && ((raw & pae::PS) != 0) == (*x.size == PageSize::M2);
-        if (x.global) ok = ok && ((raw & pae::G) != 0) == *x.global;
-        if (x.user) ok = ok && ((raw & pae::US) != 0) == *x.user;
-        return done(ok, found);
-    }
-    case ExpectKind::MachineCheck: {
-        std::string found = hasMachineCheck(*c) ? fmt::format("cpu{} MC0_STATUS = {}, MCG_STATUS = {}", c->id,
-                                                              hex(c->mc0Status), hex(c->mcgStatus))
-                                                : fmt::format("cpu{} has taken no machine check", c->id);
-        if (!hasMachineCheck(*c)) return done(false, found);
-        if (x.hasValue)
-            return done((c->mc0Status & ~pae::MCI_STATUS_OVER) == (x.value & ~pae::MCI_STATUS_OVER), found);
-        return done(true, found);
-    }
-    case ExpectKind::NoMachineCheck: {
-        for (const auto& cpu : m.cpus())
-            if ((!c || cpu.id == c->id) && hasMachineCheck(cpu))
-                return done(false, fmt::format("cpu{} took a machine check: MC0_STATUS = {}", cpu.id, hex(cpu.mc0Status)));
-        return done(true, c ? fmt::format("cpu{} has taken no machine check", c->id) : "no CPU has taken a machine check");
-    }
-    case ExpectKind::PageFault:
-    case ExpectKind::NoPageFault: {
-        std::vector<std::string> faults;
-        bool matched = false;
-        for (const auto& list : step.events)
-            for (const auto& e : list)
-                if (e.kind == EventKind::PageFault && (x.cpu < 0 || e.cpu == x.cpu)) {
-                    faults.push_back(fmt::format("cpu{} at {} error code {} ({})", e.cpu, hex32(e.va), hex(e.count),
-                                                 pae::describeErrorCode(e.count)));
-                    if (!x.hasValue || e.count == x.value) matched = true;
-                }
-        std::string found = faults.empty() ? "no page fault in this step" : "page fault: ";
-        for (std::size_t i = 0; i < faults.size(); ++i) found += (i ? "; " : "") + faults[i];
-        if (x.kind == ExpectKind::PageFault) return done(matched, found);
-        return done(faults.empty(), found);
-    }
-    case ExpectKind::Access: {
-        for (std::size_t i = step.ops.size(); i-- > 0;) {
-            const Op& op = step.ops[i];
-            if (op.code != OpCode::Access || op.cpu != x.cpu || i >= step.results.size()) continue;
-            const OpResult& res = step.results[i];
-            std::string found = fmt::format("cpu{} access {}: {}{}", x.cpu, hex32(op.a), outcomeName(res.outcome),
-                                            res.outcome == OpResult::Outcome::Ok ? " pa " + hex(res.pa) : "");
-            bool ok = res.outcome == OpResult::Outcome::Ok && (!x.hasValue || res.pa == x.value);
-            return done(ok, found);
-        }
-        return done(false, fmt::format("this step has no access on cpu{}", x.cpu));
-    }
-    case ExpectKind::CpuState:
-        return done(x.name == cpuStateName(c->state), fmt::format("cpu{} is {}", c->id, cpuStateName(c->state)));
-    case ExpectKind::Task: {
-        std::string task = c->currentTask >= 0 ? m.tasks()[static_cast<std::size_t>(c->currentTask)].name : "none";
-        bool ok = task == x.name;
-        if (x.name == "idle" && c->currentTask >= 0) ok = m.tasks()[static_cast<std::size_t>(c->currentTask)].mm < 0;
-        return done(ok, fmt::format("cpu{} runs {}", c->id, task));
-    }
-    case ExpectKind::TlbState: {
-        const bool lazy = c->tlbState == TlbState::Lazy;
-        return done((x.name == "lazy") == lazy, fmt::format("cpu{} is {}", c->id, tlbStateName(c->tlbState)));
-    }
-    case ExpectKind::Pge:
-        return done(c->regs.pge() == (x.value != 0), fmt::format("cpu{} CR4.PGE = {}", c->id, c->regs.pge() ? 1 : 0));
-    case ExpectKind::Panic:
-    case ExpectKind::NoPanic: {
-        const KernelState& k = m.kernel();
-        std::string found = k.panicked ? "the kernel panicked: " + k.panicMessage : "the kernel has not panicked";
-        return done(k.panicked == (x.kind == ExpectKind::Panic), found);
-    }
-    case ExpectKind::Stat:
-    case ExpectKind::TotalStat: {
-        u64 v = 0;
-        for (const auto& cpu : m.cpus()) {
-            if (c && cpu.id != c->id) continue;
-            if (x.kind == ExpectKind::TotalStat) v += statValue(cpu.stats, x.name);
-            else if (static_cast<std::size_t>(cpu.id) < step.stats.size())
-                v += statValue(step.stats[static_cast<std::size_t>(cpu.id)], x.name);
-        }
-        return done(compare(v, x.cmp, x.value),
-                    fmt::format("{}{}{} = {} (expected {} {})", c ? fmt::format("cpu{} ", c->id) : "all CPUs ",
-                                x.kind == ExpectKind::TotalStat ? "total " : "", x.name, v, compareText(x.cmp),
-                                x.value));
-    }
-    }
-    return done(false, "internal: unknown expectation");
+    Finding f = check(x, Subject{m, step, x.cpu >= 0 ? &m.cpu(x.cpu) : nullptr});
+    r.passed = f.ok;
+    r.message = std::move(f.found);
+    return r;
 }
 
 bool PlayedStep::passed() const {

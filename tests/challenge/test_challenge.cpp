@@ -121,6 +121,46 @@ TEST_CASE("challenge 1, the erratum without Linux: two entries, then the one op 
     }
 }
 
+TEST_CASE("challenge 1: every verdict says why") {
+    const std::string a = answerFile("two-entries-invlpg.tlb");
+    auto with = [&](const std::string& added) {
+        std::string b = a;
+        return b.replace(b.find("+ cpu1 invlpg 0x00401000"), 24, added);
+    };
+    auto verdict = [](const ChallengeVerdict& v) {
+        std::string s = (v.solved ? "solved | " : "not | ") + v.reason;
+        for (const auto& d : v.details) s += " | " + d;
+        return s;
+    };
+    CHECK(verdict(check("erratum-without-linux", "", with("+ cpu1 speculate 0x00401000"))) ==
+          "not | line 9: 'speculate' may not be the added operation (allowed: invlpg, flush, flush_all, set, "
+          "load_cr3) | part 1: line 10 `cpu1 access 0x00401000 read user` machine-checks cpu1 (MC0_STATUS "
+          "0xb600000000010015, L1 TLB multimatch): its TLB holds 2 entries for 0x00401000: 0x00400000 2M "
+          "global supervisor-only (speculation); 0x00401000 4K non-global user (walk)");
+    CHECK(verdict(check("erratum-without-linux", "", with("+ cpu1 load_cr3 k"))) ==
+          "not | part 1 solved; part 2 not: with `cpu1 load_cr3 k` (line 9) added there is no machine check, "
+          "but line 10 `cpu1 access 0x00401000 read user` now page-faults (error code 0x5): prevent the "
+          "machine check and let the access complete | part 1: line 10 `cpu1 access 0x00401000 read user` "
+          "machine-checks cpu1 (MC0_STATUS 0xb600000000010015, L1 TLB multimatch): its TLB holds 2 entries for "
+          "0x00401000: 0x00400000 2M global supervisor-only (speculation); 0x00401000 4K non-global user (walk)");
+    CHECK(verdict(check("erratum-without-linux", "", "table k\nmap k 0x00400000 0x00400000 2M 2M rw global\n")) ==
+          "not | no machine check: every operation ran and no CPU's TLB matched two entries for one address | "
+          "there is no access: only an access can find two entries for its address");
+    // A challenge without a part 2 takes no '+' operation.
+    const Lesson l = bundled("erratum-without-linux");
+    Challenge c = pickChallenge(l, "");
+    c.prevent.clear();
+    CHECK(verdict(checkChallenge(l, c, a, "a.tlb")) ==
+          "not | line 9: this challenge asks for no '+' operation | part 1: line 10 `cpu1 access 0x00401000 "
+          "read user` machine-checks cpu1 (MC0_STATUS 0xb600000000010015, L1 TLB multimatch): its TLB holds 2 "
+          "entries for 0x00401000: 0x00400000 2M global supervisor-only (speculation); 0x00401000 4K "
+          "non-global user (walk)");
+    CHECK(verdict(checkChallenge(l, c, answerFile("two-entries-no-plus.tlb"), "a.tlb")) ==
+          "solved | solved: line 8 `cpu1 access 0x00401000 read user` machine-checks cpu1 (MC0_STATUS "
+          "0xb600000000010015, L1 TLB multimatch): its TLB holds 2 entries for 0x00401000: 0x00400000 2M "
+          "global supervisor-only (speculation); 0x00401000 4K non-global user (walk)");
+}
+
 TEST_CASE("challenge 2, fix the kernel: the explorer decides over every interleaving") {
     SECTION("a global flush on cpu1 after it left swapper_pg_dir: solved, complete search") {
         const ChallengeVerdict v = check("erratum-383", "fix-the-kernel", answerFile("fix-global-flush.txt"));
@@ -211,7 +251,8 @@ TEST_CASE("bad answers are errors at their line and column") {
           "2:15: unknown table 'kk'; did you mean 'k'?");
     CHECK(answerError("erratum-without-linux", "", "table a\n+ cpu0 flush\n+ cpu0 flush_all\n") ==
           "3:1: only one operation may be marked with '+' (the first is on line 2)");
-    CHECK(answerError("erratum-without-linux", "", "# nothing\n") == "1:1: the answer has no operation (one operation per line)");
+    CHECK(answerError("erratum-without-linux", "", "# nothing\n") ==
+          "1:1: the answer has no operation (one operation per line)");
     CHECK(answerError("erratum-383", "fix-the-kernel", answerFile("bad-fix-line.txt")) ==
           "2:12: expected the line of cpu1's thread the operation goes after (0 = before its first)");
     CHECK(answerError("erratum-383", "fix-the-kernel", answerFile("bad-fix-op.txt")) ==
@@ -229,11 +270,45 @@ TEST_CASE("bad answers are errors at their line and column") {
     CHECK(answerError("erratum-383", "which-cpu-dies", answerFile("bad-dies.txt")) ==
           "1:12: expected a CPU (cpu0, cpu1, ...) or 'none', got 'cpuX'");
     CHECK(answerError("erratum-383", "which-cpu-dies", "dies: cpu1 cpu1") == "1:12: cpu1 is named twice");
-    CHECK(answerError("erratum-383", "which-cpu-dies", "dies: cpu7") == "1:1: cpu7 does not exist: the machine has 3 CPUs (cpu0..cpu2)");
+    CHECK(answerError("erratum-383", "which-cpu-dies", "dies: cpu7") ==
+          "1:1: cpu7 does not exist: the machine has 3 CPUs (cpu0..cpu2)");
     CHECK(answerError("erratum-383", "which-cpu-dies", "cpu1 dies") ==
           "1:1: expected 'dies: cpuN [cpuM ...]' (the CPUs that can machine-check) or 'dies: none'");
     CHECK(answerError("erratum-383", "which-cpu-dies", "dies: cpu1\x01") ==
           "1:11: byte 0x01 is not text (an answer is UTF-8 text)");
+    CHECK(answerError("erratum-383", "which-cpu-dies", std::string("\0dies: cpu1", 11)) ==
+          "1:1: byte 0x00 is not text (an answer is UTF-8 text)");
+    CHECK(answerError("erratum-383", "which-cpu-dies", "# a\n\x7f dies: cpu1") ==
+          "2:1: byte 0x7f is not text (an answer is UTF-8 text)");
+    CHECK(answerError("erratum-383", "which-cpu-dies", "# a\n dies:\x1b cpu1") ==
+          "2:7: byte 0x1b is not text (an answer is UTF-8 text)");
+    // A CPU word names cpu0 .. cpu63, the most the model has; past that it is no CPU at all.
+    CHECK(answerError("erratum-383", "which-cpu-dies", "dies: cpu64") ==
+          "1:7: expected a CPU (cpu0, cpu1, ...) or 'none', got 'cpu64'");
+    CHECK(answerError("erratum-383", "which-cpu-dies", "dies: cpu63") ==
+          "1:1: cpu63 does not exist: the machine has 3 CPUs (cpu0..cpu2)");
+    CHECK(answerError("erratum-383", "fix-the-kernel", "after cpu1x 0: flush_all") ==
+          "1:7: expected a CPU after 'after' (cpu0, cpu1, ...)");
+    // Each answer form's remaining errors: a bare '+', the fix line's words, one-line answers.
+    CHECK(answerError("erratum-without-linux", "", "table a\n  +\n") ==
+          "2:3: a '+' line needs an operation after the '+'");
+    CHECK(answerError("erratum-383", "fix-the-kernel", "# only a comment\n") ==
+          "1:1: the answer inserts no operation: write 'after cpuN K: OPERATION'");
+    CHECK(answerError("erratum-383", "fix-the-kernel", "after x 1: flush_all") ==
+          "1:7: expected a CPU after 'after' (cpu0, cpu1, ...)");
+    CHECK(answerError("erratum-383", "fix-the-kernel", "after cpu1") ==
+          "1:11: expected the line of cpu1's thread the operation goes after (0 = before its first)");
+    CHECK(answerError("erratum-383", "fix-the-kernel", "after cpu1 1 2: flush_all") ==
+          "1:14: unexpected '2' before the ':'");
+    CHECK(answerError("erratum-383", "fix-the-kernel", "after cpu1 1") ==
+          "1:13: expected ':' and the operation to insert");
+    CHECK(answerError("erratum-383", "which-cpu-dies", "\n# none\n") ==
+          "1:1: the answer predicts nothing: write 'dies: cpuN' (or 'dies: none')");
+    CHECK(answerError("erratum-383", "which-cpu-dies", "dies: cpu1\n  dies: cpu2\n") ==
+          "2:3: one prediction only: line 1 already says which CPUs die");
+    CHECK(answerError("erratum-383", "which-cpu-dies", "dies: none cpu1") == "1:7: 'none' stands alone");
+    CHECK(answerError("erratum-383", "which-cpu-dies", "dies: # nobody") ==
+          "1:7: name the CPUs that can machine-check (or 'none')");
 }
 
 TEST_CASE("the challenges: section is checked like the rest of a lesson, errors at FILE:LINE:COL") {
@@ -261,6 +336,31 @@ TEST_CASE("the challenges: section is checked like the rest of a lesson, errors 
     CHECK(loadError(head + "challenges:\n  - {id: a, title: A, kind: build, goal: g, allowed: [map]}\n"
                            "  - {id: a, title: B, kind: build, goal: g, allowed: [map]}\n") ==
           "7:10: challenge 'a' is defined twice");
+    // The other keys' errors, one each.
+    const std::string fix =
+        head + "challenges:\n  - id: a\n    title: A\n    kind: fix\n    goal: g\n    allowed: [flush]\n";
+    CHECK(loadError(head + "challenges:\n  - [a]\n") == "6:5: a challenge must be a mapping of keys to values");
+    CHECK(loadError(head + "challenges:\n  - {id: 'a b', title: A, kind: build, goal: g, allowed: [map]}\n") ==
+          "6:10: a challenge's id may hold only letters, digits, '-', '_' and '.'");
+    CHECK(loadError(head + "challenges:\n  - {id: a, id: b}\n") == "6:13: key 'id' appears twice in a challenge");
+    CHECK(loadError(head + "challenges:\n  - {id: a, title: A, kind: build, goal: g, allowed: [map, map]}\n") ==
+          "6:60: 'map' is listed twice in allowed");
+    CHECK(loadError(head + "challenges:\n  - {id: a, title: A, kind: build, goal: g, allowed: []}\n") ==
+          "6:54: allowed must list at least one operation");
+    CHECK(loadError(head + "challenges:\n  - {id: a, title: A, kind: build, goal: g, allowed: [map], "
+                           "max_depth: 3}\n") ==
+          "6:72: 'max_depth' belongs to fix and count challenges, not to a build one");
+    CHECK(loadError(fix + "    prevent: [flush]\n") ==
+          "11:14: 'prevent' belongs to build challenges, not to a fix one");
+    CHECK(loadError(fix + "    max_depth: 0\n") == "11:16: max_depth must be a whole number from 1 to 1000, got '0'");
+    CHECK(loadError(fix + "    max_depth: 7\n    explore:\n      threads:\n        cpu0: [flush]\n") == "no error");
+    const Lesson withDepth =
+        parseLesson(fix + "    max_depth: 7\n    answer: after cpu0 0\n    debrief: d\n    explore:\n      threads:\n"
+                          "        cpu0: [flush]\n",
+                    "c.yaml");
+    CHECK(withDepth.challenges.at(0).maxDepth == 7);
+    CHECK(withDepth.challenges.at(0).answerTemplate == "after cpu0 0");
+    CHECK(withDepth.challenges.at(0).debrief == "d");
     // A well-formed one loads, with its own explore problem.
     const Lesson l = parseLesson(head + "challenges:\n  - id: a\n    title: A\n    kind: count\n    goal: g\n"
                                         "    explore:\n      threads:\n        cpu0: [speculate 0x1000]\n",

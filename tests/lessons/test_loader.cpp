@@ -4,6 +4,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -294,4 +295,231 @@ TEST_CASE("one classification of a path: lesson (yaml, bundled id) or script (an
     { std::ofstream(plain) << "cpus 2\n"; }
     CHECK(sourceKind(plain.string()) == SourceKind::Script);  // a file without an extension
     std::filesystem::remove_all(dir);
+}
+
+namespace {
+// Every kind of expectation, checked where it holds and where it does not: a step that reads a
+// mapped page, faults on an unmapped one, and a later step that creates the table `late`.
+const char* kKinds = R"(title: "Kinds"
+setup: |
+  cpus 2
+  table pdpt
+  map pdpt 0x00400000 0x00800000 4K 4K user rw
+  map pdpt 0x08000000 0x08000000 2M 2M rw global
+  cpu0 load_cr3 pdpt
+steps:
+  - title: "Read, then fault"
+    ops: |
+      cpu0 access 0x00400000 read user
+      cpu0 access 0x00600000 read user
+  - title: "A late table"
+    ops: |
+      table late
+)";
+
+std::string verdict(const Machine& m, const PlayedStep& step, const std::string& text) {
+    const ExpectResult r = evaluate(parseExpectation(text, SourceLoc{"k", 1, 1}), m, step);
+    return (r.passed ? "pass: " : "FAIL: ") + r.message;
+}
+}  // namespace
+
+TEST_CASE("every expectation kind says what it found when it holds and when not", "[player]") {
+    LessonRun run(parseLesson(kKinds, "kinds.yaml"), "", 1);
+    REQUIRE(run.steps().size() == 1);
+    const PlayedStep& step = run.steps()[0];
+    const Machine& m = run.timeline().head();
+    auto v = [&](const std::string& text) { return verdict(m, step, text); };
+    CHECK(v("cpu0 tlb_has 0x00400000 4K user walk") ==
+          "pass: cpu0 holds 1 entry for 0x00400000: 0x00400000 4K nonglobal user pa 0x800000 (walk)");
+    CHECK(v("cpu0 tlb_has 0x00400000 2M") ==
+          "FAIL: cpu0 holds 1 entry for 0x00400000: 0x00400000 4K nonglobal user pa 0x800000 (walk)");
+    CHECK(v("cpu0 tlb_lacks 0x00400000 speculation") ==
+          "pass: cpu0 holds 1 entry for 0x00400000: 0x00400000 4K nonglobal user pa 0x800000 (walk)");
+    CHECK(v("cpu0 tlb_lacks 0x00400000") ==
+          "FAIL: cpu0 holds 1 entry for 0x00400000: 0x00400000 4K nonglobal user pa 0x800000 (walk)");
+    CHECK(v("cpu0 tlb_count 0x00400000 2") ==
+          "FAIL: cpu0 holds 1 entry for 0x00400000: 0x00400000 4K nonglobal user pa 0x800000 (walk)");
+    CHECK(v("cpu1 tlb_count 0x00400000 0") == "pass: cpu1 holds 0 entries for 0x00400000");
+    CHECK(v("cpu0 cr3 pdpt") == "pass: cpu0 CR3 = 0x01800000 (pdpt)");
+    CHECK(v("cpu1 cr3 pdpt") == "FAIL: cpu1 CR3 = 0x00000000 (?)");
+    CHECK(v("cpu0 cr3 late") == "FAIL: there is no table 'late' (yet); cpu0 CR3 = 0x01800000 (pdpt)");
+    CHECK(v("entry late 0x0 pdpte absent") == "FAIL: there is no table 'late' (yet)");
+    CHECK(v("entry pdpt 0x00400000 pde present 4K") ==
+          "pass: pdpt PDE for 0x00400000 at 0x1801010 = 0x1802067 (P RW US A D)");
+    CHECK(v("entry pdpt 0x00400000 pte present user") ==
+          "pass: pdpt PTE for 0x00400000 at 0x1802000 = 0x800027 (P RW US A)");
+    CHECK(v("entry pdpt 0x00400000 pte present global") ==
+          "FAIL: pdpt PTE for 0x00400000 at 0x1802000 = 0x800027 (P RW US A)");
+    CHECK(v("entry pdpt 0x00400000 pte absent") == "FAIL: pdpt PTE for 0x00400000 at 0x1802000 = 0x800027 (P RW US A)");
+    CHECK(v("entry pdpt 0x00400000 pte 0x800027") ==
+          "pass: pdpt PTE for 0x00400000 at 0x1802000 = 0x800027 (P RW US A)");
+    CHECK(v("entry pdpt 0x00600000 pte absent") == "pass: pdpt of PDE for 0x00600000: no PTE (the PDE is not present)");
+    CHECK(v("entry pdpt 0x00600000 pte present") ==
+          "FAIL: pdpt of PDE for 0x00600000: no PTE (the PDE is not present)");
+    CHECK(v("entry pdpt 0x08000000 pte present") == "FAIL: pdpt of PDE for 0x08000000: no PTE (the PDE is a 2M leaf)");
+    CHECK(v("entry pdpt 0x08000000 pde present 2M global supervisor") ==
+          "pass: pdpt PDE for 0x08000000 at 0x1801200 = 0x8000183 (P RW PS G)");
+    CHECK(v("entry pdpt 0x08000000 pde present 4K") ==
+          "FAIL: pdpt PDE for 0x08000000 at 0x1801200 = 0x8000183 (P RW PS G)");
+    CHECK(v("entry pdpt 0xc0000000 pde absent") ==
+          "pass: pdpt of PDPTE for 0xc0000000: no PDE (the PDPTE is not present)");
+    CHECK(v("cpu0 machine_check") == "FAIL: cpu0 has taken no machine check");
+    CHECK(v("no_machine_check") == "pass: no CPU has taken a machine check");
+    CHECK(v("cpu1 no_machine_check") == "pass: cpu1 has taken no machine check");
+    CHECK(v("cpu0 page_fault") ==
+          "pass: page fault: cpu0 at 0x00600000 error code 0x4 (error code 0x4 (not present, read, user))");
+    CHECK(v("cpu0 page_fault 0x4") ==
+          "pass: page fault: cpu0 at 0x00600000 error code 0x4 (error code 0x4 (not present, read, user))");
+    CHECK(v("cpu0 page_fault 0x5") ==
+          "FAIL: page fault: cpu0 at 0x00600000 error code 0x4 (error code 0x4 (not present, read, user))");
+    CHECK(v("cpu1 page_fault") == "FAIL: no page fault in this step");
+    CHECK(v("no_page_fault") ==
+          "FAIL: page fault: cpu0 at 0x00600000 error code 0x4 (error code 0x4 (not present, read, user))");
+    CHECK(v("cpu1 no_page_fault") == "pass: no page fault in this step");
+    CHECK(v("cpu0 access_ok") == "FAIL: cpu0 access 0x00600000: page_fault");
+    CHECK(v("cpu0 access_ok 0x800000") == "FAIL: cpu0 access 0x00600000: page_fault");
+    CHECK(v("cpu1 access_ok") == "FAIL: this step has no access on cpu1");
+    CHECK(v("cpu0 state online") == "pass: cpu0 is online");
+    CHECK(v("cpu1 state halted") == "FAIL: cpu1 is online");
+    CHECK(v("cpu0 task none") == "pass: cpu0 runs none");
+    CHECK(v("cpu0 task idle") == "FAIL: cpu0 runs none");
+    CHECK(v("cpu0 tlb_state ok") == "pass: cpu0 is TLBSTATE_OK");
+    CHECK(v("cpu0 tlb_state lazy") == "FAIL: cpu0 is TLBSTATE_OK");
+    CHECK(v("cpu0 pge on") == "pass: cpu0 CR4.PGE = 1");
+    CHECK(v("cpu0 pge off") == "FAIL: cpu0 CR4.PGE = 1");
+    CHECK(v("panic") == "FAIL: the kernel has not panicked");
+    CHECK(v("no_panic") == "pass: the kernel has not panicked");
+    CHECK(v("cpu0 stat walks == 2") == "pass: cpu0 walks = 2 (expected == 2)");
+    CHECK(v("stat walks > 2") == "FAIL: all CPUs walks = 2 (expected > 2)");
+    CHECK(v("cpu1 stat walks == 0") == "pass: cpu1 walks = 0 (expected == 0)");
+    CHECK(v("cpu0 total walks >= 2") == "pass: cpu0 total walks = 2 (expected >= 2)");
+    CHECK(v("total walks < 1") == "FAIL: all CPUs total walks = 2 (expected < 1)");
+    CHECK(v("cpu2 tlb_has 0x0") == "FAIL: cpu2 does not exist (the machine has 2 CPUs)");
+}
+
+TEST_CASE("machine checks as expectations see them", "[player]") {
+    const std::optional<std::string> path = findLesson("erratum-without-linux");
+    REQUIRE(path);
+    LessonRun run(loadLesson(*path));
+    const PlayedStep& step = run.steps().back();
+    const Machine& m = run.timeline().seek(step.lastOp);
+    auto v = [&](const std::string& text) { return verdict(m, step, text); };
+    CHECK(v("cpu0 machine_check") == "pass: cpu0 MC0_STATUS = 0xb600000000010015, MCG_STATUS = 0x4");
+    CHECK(v("cpu0 machine_check 0xb600000000010015") == "pass: cpu0 MC0_STATUS = 0xb600000000010015, MCG_STATUS = 0x4");
+    CHECK(v("cpu0 machine_check 0x1") == "FAIL: cpu0 MC0_STATUS = 0xb600000000010015, MCG_STATUS = 0x4");
+    CHECK(v("no_machine_check") == "FAIL: cpu0 took a machine check: MC0_STATUS = 0xb600000000010015");
+    CHECK(v("cpu0 no_machine_check") == "FAIL: cpu0 took a machine check: MC0_STATUS = 0xb600000000010015");
+    CHECK(v("cpu1 no_machine_check") == "pass: cpu1 has taken no machine check");
+}
+
+TEST_CASE("tasks and the kernel as expectations see them", "[player]") {
+    const std::optional<std::string> path = findLesson("erratum-383");
+    REQUIRE(path);
+    LessonRun run(loadLesson(*path), "fix-flush");
+    const PlayedStep& last = run.steps().back();
+    const Machine& m = run.timeline().seek(last.lastOp);
+    auto v = [&](const std::string& text) { return verdict(m, last, text); };
+    CHECK(v("cpu0 task idle") == "FAIL: cpu0 runs hotplug");  // a task with an mm is not idle
+    CHECK(v("cpu1 task bash") == "pass: cpu1 runs bash");
+    CHECK(v("cpu1 task idle") == "FAIL: cpu1 runs bash");
+    CHECK(v("cpu1 task none") == "FAIL: cpu1 runs bash");
+    CHECK(v("panic") == "FAIL: the kernel has not panicked");
+    CHECK(v("no_panic") == "pass: the kernel has not panicked");
+    CHECK(v("cpu1 tlb_state lazy") == "FAIL: cpu1 is TLBSTATE_OK");
+    CHECK(v("cpu1 state booting") == "FAIL: cpu1 is online");
+    // The first step after which cpu1 runs its swapper task: idle (no mm), in lazy TLB mode.
+    const auto idle = std::find_if(run.steps().begin(), run.steps().end(), [&](const PlayedStep& s) {
+        return verdict(run.timeline().seek(s.lastOp), s, "cpu1 task swapper/1") == "pass: cpu1 runs swapper/1";
+    });
+    REQUIRE(idle != run.steps().end());
+    const Machine& im = run.timeline().seek(idle->lastOp);
+    CHECK(verdict(im, *idle, "cpu1 task idle") == "pass: cpu1 runs swapper/1");
+    CHECK(verdict(im, *idle, "cpu1 tlb_state lazy") == "pass: cpu1 is TLBSTATE_LAZY");
+}
+
+namespace {
+// "COL: message" of the error an expectation line gives, or "no error".
+std::string expectError(const std::string& text) {
+    try {
+        parseExpectation(text, SourceLoc{"k", 3, 5});
+    } catch (const OpError& e) {
+        return std::to_string(e.loc().col) + ": " + e.what();
+    }
+    return "no error";
+}
+}  // namespace
+
+TEST_CASE("expectation grammar: the arguments of each kind and their errors with the column", "[loader]") {
+    const SourceLoc at{"k", 3, 5};
+    CHECK(expectError("") == "5: empty expectation");
+    CHECK(expectError("cpux tlb_has 0x0") == "5: bad CPU name 'cpux' (write cpu0, cpu1, ...)");
+    CHECK(expectError("cpu0") ==
+          "9: expectation needs a keyword "
+          "(tlb_has|tlb_lacks|tlb_count|cr3|entry|machine_check|no_machine_check|page_fault|no_page_fault|acces"
+          "s_ok|state|task|tlb_state|pge|panic|no_panic|stat|total)");
+    CHECK(expectError("cpu0 tlb_hass 0x0") == "10: unknown expectation 'tlb_hass'; did you mean 'tlb_has'?");
+    CHECK(expectError("tlb_has 0x0") == "5: 'tlb_has' is about one CPU: write it as 'cpuN tlb_has'");
+    CHECK(expectError("cpu0 tlb_has 0x100000000") == "18: linear address 0x100000000 is wider than 32 bits");
+    CHECK(expectError("cpu0 tlb_has 0x0 walk 2M fast") ==
+          "30: expected a filter (4K|2M|global|nonglobal|user|supervisor|walk|speculation), got 'fast'");
+    CHECK(expectError("cpu0 tlb_count 0x0") == "23: expectation needs a number of entries");
+    CHECK(expectError("cpu0 tlb_count 0x0 x") == "24: expected a number of entries, got 'x'");
+    CHECK(expectError("cpu0 tlb_count 0x0 1 2") == "26: unexpected '2' at the end of the expectation");
+    CHECK(expectError("cpu0 cr3") == "13: expectation needs a table name or physical address");
+    CHECK(expectError("cpu0 cr3 t extra") == "16: unexpected 'extra' at the end of the expectation");
+    CHECK(expectError("entry t 0x0 pde maybe") == "21: expected present, absent or a raw value, got 'maybe'");
+    CHECK(expectError("entry t 0x0 pme present") ==
+          "17: expected a level (pdpte|pde|pte), got 'pme'; did you mean 'pde'?");
+    CHECK(expectError("entry t 0x0 pte present 2M") == "17: only a PDE maps a 2M or 4K page (its PS bit)");
+    CHECK(expectError("entry t 0x0 pde present walk") ==
+          "29: expected a filter (4K|2M|global|nonglobal|user|supervisor), got 'walk'");
+    CHECK(expectError("entry t 0x0 pde absent 4K") == "28: an absent entry has no flags to check");
+    CHECK(expectError("cpu0 machine_check x") == "24: expected an MC0_STATUS value, got 'x'");
+    CHECK(expectError("cpu0 page_fault x") == "21: expected an error code, got 'x'");
+    CHECK(expectError("cpu0 access_ok x") == "20: expected a physical address, got 'x'");
+    CHECK(expectError("cpu0 machine_check 0x1 0x2") == "28: unexpected '0x2' at the end of the expectation");
+    CHECK(expectError("no_page_fault now") == "19: unexpected 'now' at the end of the expectation");
+    CHECK(expectError("cpu0 state asleep") == "16: expected a CPU state (online|booting|offline|halted), got 'asleep'");
+    CHECK(expectError("cpu0 tlb_state") == "19: expectation needs a TLB state (ok|lazy)");
+    CHECK(expectError("cpu0 task") == "14: expectation needs a task name (or none)");
+    CHECK(expectError("cpu0 task bash now") == "20: unexpected 'now' at the end of the expectation");
+    CHECK(expectError("cpu0 pge on off") == "17: unexpected 'off' at the end of the expectation");
+    CHECK(expectError("stat walkz == 1") == "10: unknown counter 'walkz'; did you mean 'walks'?");
+    CHECK(expectError("stat walks =") == "16: expected a comparison (==|!=|<|<=|>|>=), got '='; did you mean '=='?");
+    CHECK(expectError("total walks") == "16: expectation needs a comparison (==|!=|<|<=|>|>=)");
+    CHECK(expectError("stat walks == x") == "19: expected a number, got 'x'");
+    CHECK(expectError("stat walks == 1 2") == "21: unexpected '2' at the end of the expectation");
+
+    Expectation e = parseExpectation("cpu0 cr3 \"0x1000\"", at);  // quoted: a table name
+    CHECK_FALSE(e.hasValue);
+    CHECK(e.name == "0x1000");
+    e = parseExpectation("cpu1 state halted", at);
+    CHECK(e.kind == ExpectKind::CpuState);
+    CHECK(e.name == "halted");
+    e = parseExpectation("cpu1 tlb_state lazy", at);
+    CHECK(e.kind == ExpectKind::TlbState);
+    CHECK(e.name == "lazy");
+    CHECK(parseExpectation("cpu1 pge off", at).value == 0);
+    CHECK(parseExpectation("cpu1 pge on", at).value == 1);
+    e = parseExpectation("cpu1 machine_check 0x5", at);
+    CHECK(e.hasValue);
+    CHECK(e.value == 5);
+    CHECK_FALSE(parseExpectation("cpu1 page_fault", at).hasValue);
+    e = parseExpectation("cpu1 tlb_count 0x1000 3", at);
+    CHECK(e.va == 0x1000u);
+    CHECK(e.value == 3);
+    e = parseExpectation("entry t 0x0 pdpte absent", at);
+    CHECK(e.present == false);
+    CHECK(e.level == 0);
+    e = parseExpectation("cpu0 task \"a b\"", at);
+    CHECK(e.name == "a b");
+    CHECK(e.nameLoc.col == 15);
+    const std::pair<const char*, Compare> cmps[] = {{"==", Compare::Eq}, {"!=", Compare::Ne}, {"<", Compare::Lt},
+                                                    {"<=", Compare::Le}, {">", Compare::Gt},  {">=", Compare::Ge}};
+    for (const auto& [word, cmp] : cmps) {
+        e = parseExpectation(std::string("total walks ") + word + " 7", at);
+        CHECK(e.kind == ExpectKind::TotalStat);
+        CHECK(e.cmp == cmp);
+        CHECK(e.value == 7);
+    }
 }

@@ -128,6 +128,14 @@ TEST_CASE("per-variant question errors name the position", "[loader][questions]"
           "q.yaml:44:7: error: this step is not played under variant 'c'");
 }
 
+TEST_CASE("a per-variant narration or question has one default", "[loader][questions]") {
+    const std::string text = "title: \"Dup\"\nsteps:\n  - title: \"One\"\n    narration:\n      default: \"x\"\n"
+                             "      default: \"y\"\n";
+    CHECK(errorOf(text) == "q.yaml:6:7: error: key 'default' appears twice in narration");
+    CHECK(errorOf(replaced(replaced(replaced(text, "narration", "question"), "\"x\"", "none"), "\"y\"", "~")) ==
+          "q.yaml:6:7: error: key 'default' appears twice in question");
+}
+
 TEST_CASE("the played run and the text output use the variant's question", "[player][questions]") {
     const Lesson l = parseLesson(kQuestions, "q.yaml");
     LessonRun b(l, "b");
