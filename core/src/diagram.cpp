@@ -194,6 +194,7 @@ private:
     Block cpuBlock(const Cpu& c);
     void cardRegisters(CardLayout& card, const Cpu& c) const;
     TableSpec tlbTable(const Cpu& c) const;
+    TableRow tlbRow(const Cpu& c, const TlbEntry& e) const;
     TableSpec pageTable(u64 pa, int level) const;
     std::vector<unsigned> presentEntries(u64 pa, int level) const;
     void headerOnly(TableSpec& t, u64 pa, int level, const std::vector<unsigned>& present) const;
@@ -457,6 +458,40 @@ Block Builder::cpuBlock(const Cpu& c) {
     return b;
 }
 
+// One TLB entry of CPU c as a row: id, linear address, size, frame, bits, origin.
+TableRow Builder::tlbRow(const Cpu& c, const TlbEntry& e) const {
+    TableRow r;
+    r.id = fmt::format("tlb:cpu{}:#{}", c.id, e.id);
+    r.ref.kind = SceneRef::Kind::TlbEntry;
+    r.ref.cpu = c.id;
+    r.ref.tlbId = e.id;
+    const bool mm = m_multimatch.count({c.id, e.id}) != 0;
+    // The role is the entry's own kind; the lesson's highlight is an outline over it.
+    if (mm) r.role = Role::Multimatch;
+    else if (e.origin == Origin::Speculative) r.role = Role::TlbEntrySpeculative;
+    else if (e.global) r.role = Role::TlbEntryGlobal;
+    else if (e.user) r.role = Role::TlbEntryUser;
+    else r.role = Role::TlbEntry;
+    r.highlight = m_o.highlightTlbEntries.count(e.id) != 0;
+    std::string bits = fmt::format("{}{} {}{}", e.global ? "G " : "", e.user ? "U" : "S", e.writable ? "RW" : "RO",
+                                   e.nx ? " NX" : "");
+    // Origin spelled out only when it is the exception (a speculative fill); a walk is the rule.
+    r.cells = {fmt::format("#{}", e.id), hex32(e.va), pageSizeName(e.size), hex32(e.pa), bits,
+               e.origin == Origin::Speculative ? "SPEC" : ""};
+    if (mm) r.cells[0] += "!";  // the multimatch figure explains it; the role colours it
+    r.changed = m_filled.count({c.id, e.id}) != 0;
+    r.subject = m_all || m_subj.tlb.count({c.id, e.id}) || mm;
+    if (r.changed && m_walkCpus.count(c.id)) r.walkLevel = 3;
+    const u64 age = m_m.step() >= e.step ? m_m.step() - e.step : 0;
+    r.tooltip = fmt::format(
+        "TLB entry #{} of cpu{}\nlinear {} ({}) -> frame {}\n{}, {}, {}{}\nfilled by {} at step {} ({} steps ago); "
+        "walk under CR3 {}\nPDE @ {}{}",
+        e.id, c.id, hex32(e.va), pageSizeName(e.size), hex(e.pa), e.global ? "global" : "not global",
+        e.user ? "user" : "supervisor only", e.writable ? "writable" : "read-only", e.nx ? ", no-execute" : "",
+        originName(e.origin), e.step, age, hex32(e.cr3), hex(e.pdeAddr), e.pteAddr ? ", PTE @ " + hex(e.pteAddr) : "");
+    return r;
+}
+
 TableSpec Builder::tlbTable(const Cpu& c) const {
     TableSpec t;
     t.id = fmt::format("tlbtable:cpu{}", c.id);
@@ -481,38 +516,7 @@ TableSpec Builder::tlbTable(const Cpu& c) const {
         else ++hidden;
     }
     std::sort(shown.begin(), shown.end(), [](const TlbEntry& a, const TlbEntry& b) { return a.va != b.va ? a.va < b.va : a.id < b.id; });
-    for (const auto& e : shown) {
-        TableRow r;
-        r.id = fmt::format("tlb:cpu{}:#{}", c.id, e.id);
-        r.ref.kind = SceneRef::Kind::TlbEntry;
-        r.ref.cpu = c.id;
-        r.ref.tlbId = e.id;
-        const bool mm = m_multimatch.count({c.id, e.id}) != 0;
-        // The role is the entry's own kind; the lesson's highlight is an outline over it.
-        if (mm) r.role = Role::Multimatch;
-        else if (e.origin == Origin::Speculative) r.role = Role::TlbEntrySpeculative;
-        else if (e.global) r.role = Role::TlbEntryGlobal;
-        else if (e.user) r.role = Role::TlbEntryUser;
-        else r.role = Role::TlbEntry;
-        r.highlight = m_o.highlightTlbEntries.count(e.id) != 0;
-        std::string bits = fmt::format("{}{} {}{}", e.global ? "G " : "", e.user ? "U" : "S", e.writable ? "RW" : "RO",
-                                       e.nx ? " NX" : "");
-        // Origin spelled out only when it is the exception (a speculative fill); a walk is the rule.
-        r.cells = {fmt::format("#{}", e.id), hex32(e.va), pageSizeName(e.size), hex32(e.pa), bits,
-                   e.origin == Origin::Speculative ? "SPEC" : ""};
-        if (mm) r.cells[0] += "!";  // the multimatch figure explains it; the role colours it
-        r.changed = m_filled.count({c.id, e.id}) != 0;
-        r.subject = m_all || m_subj.tlb.count({c.id, e.id}) || mm;
-        if (r.changed && m_walkCpus.count(c.id)) r.walkLevel = 3;
-        const u64 age = m_m.step() >= e.step ? m_m.step() - e.step : 0;
-        r.tooltip = fmt::format(
-            "TLB entry #{} of cpu{}\nlinear {} ({}) -> frame {}\n{}, {}, {}{}\nfilled by {} at step {} ({} steps ago); "
-            "walk under CR3 {}\nPDE @ {}{}",
-            e.id, c.id, hex32(e.va), pageSizeName(e.size), hex(e.pa), e.global ? "global" : "not global",
-            e.user ? "user" : "supervisor only", e.writable ? "writable" : "read-only", e.nx ? ", no-execute" : "",
-            originName(e.origin), e.step, age, hex32(e.cr3), hex(e.pdeAddr), e.pteAddr ? ", PTE @ " + hex(e.pteAddr) : "");
-        t.rows.push_back(std::move(r));
-    }
+    for (const auto& e : shown) t.rows.push_back(tlbRow(c, e));
     if (hidden) {
         TableRow g;
         g.id = fmt::format("tlbgap:cpu{}", c.id);
