@@ -212,7 +212,8 @@ private:
     void arrows();
     void cr3Arrows(const ItemIndex& index, std::vector<SceneItem>& out) const;
     void tableArrows(const ItemIndex& index, std::vector<SceneItem>& out) const;
-    SceneItem linkArrow(const FigureLink& l, const SceneItem& from, const SceneItem& to) const;
+    SceneItem linkArrow(const FigureLink& l, const SceneItem& from, const SceneItem* note, const SceneItem& to,
+                        const ItemIndex& index) const;
     void ipiArrows(const ItemIndex& index, std::vector<SceneItem>& out) const;
     void flushes();
     double addTitle();
@@ -1054,9 +1055,19 @@ void Builder::tableArrows(const ItemIndex& index, std::vector<SceneItem>& out) c
     }
 }
 
+// Whether the segment a-b passes through a field's bit-range note of figure `fig`.
+bool crossesANote(const ItemIndex& index, const std::string& fig, ScenePoint a, ScenePoint b) {
+    for (const char* f : {"0", "1", "2", "offset"})
+        if (const SceneItem* n = index.find(fig + ".field:" + f + ".bits"); n && segmentCrosses(a, b, {n->x, n->y, n->w, n->h}))
+            return true;
+    return false;
+}
+
 // A figure's address field -> the entry it selects: straight across when the entry is beside it on the
-// same level; else out of the field's top or bottom edge, straight into the nearer side of the target.
-SceneItem Builder::linkArrow(const FigureLink& l, const SceneItem& from, const SceneItem& to) const {
+// same level; else out of the field's top edge, or out from under its bit-range note `note` (the field's
+// label, not to be crossed), straight into the nearer side of the target.
+SceneItem Builder::linkArrow(const FigureLink& l, const SceneItem& from, const SceneItem* note, const SceneItem& to,
+                             const ItemIndex& index) const {
     ScenePoint a, b;
     if (to.x >= from.x + from.w && to.y < from.y + from.h && from.y < to.y + to.h) {
         const double y = (std::max(from.y, to.y) + std::min(from.y + from.h, to.y + to.h)) / 2;
@@ -1064,11 +1075,20 @@ SceneItem Builder::linkArrow(const FigureLink& l, const SceneItem& from, const S
         b = {to.x, y};
     } else {
         const bool below = to.y + to.h / 2 > from.y + from.h;
-        a = {from.x + from.w / 2, below ? from.y + from.h : from.y};
+        const double bottom = note ? note->y + note->h : from.y + from.h;
+        a = {from.x + from.w / 2, below ? bottom : from.y};
         const bool inside = a.x >= to.x && a.x <= to.x + to.w;
         b = inside ? ScenePoint{a.x, below ? to.y : to.y + to.h} : (a.x < to.x ? leftMid(to) : rightMid(to));
     }
     SceneItem ar = arrow(l.id, l.role, a, b);
+    if (note && a.y == note->y + note->h && crossesANote(index, from.parent, a, b)) {
+        // A target beside the figure at the level of its notes: under the notes to the figure's side, then
+        // across in the gap before the target.
+        const SceneItem* fig = index.find(from.parent);
+        const double yl = a.y + 5;
+        const double xm = b.x < a.x ? (fig->x + b.x) / 2 : (fig->x + fig->w + b.x) / 2;
+        ar.points = {a, {a.x, yl}, {xm, yl}, {xm, b.y}, b};
+    }
     ar.from = l.from;
     ar.to = to.id;
     ar.walkLevel = l.walkLevel;
@@ -1147,7 +1167,10 @@ void routeRoundBlocks(SceneItem& a, const ItemIndex& index, const std::vector<co
             }
     if (!crosses) return;
     const ScenePoint p0 = a.points.front(), p1 = a.points.back();
-    auto routed = orthogonalRoute(p0, sideOf(*fromItem, p0, true), p1, sideOf(*toItem, p1, false), obstacles, 7);
+    int out = sideOf(*fromItem, p0, true);
+    // Out from under a figure field's bit-range note (linkArrow): downwards.
+    if (const SceneItem* note = index.find(a.from + ".bits"); note && std::abs(p0.y - (note->y + note->h)) < 0.5) out = 1;
+    auto routed = orthogonalRoute(p0, out, p1, sideOf(*toItem, p1, false), obstacles, 7);
     if (!routed.empty()) a.points = std::move(routed);
 }
 
@@ -1160,7 +1183,7 @@ void Builder::arrows() {
         const SceneItem* from = index.find(l.from);
         const SceneItem* to = index.find(l.to);
         if (!to && !l.fallback.empty()) to = index.find(l.fallback);
-        if (from && to) out.push_back(linkArrow(l, *from, *to));
+        if (from && to) out.push_back(linkArrow(l, *from, index.find(l.from + ".bits"), *to, index));
     }
     ipiArrows(index, out);
     std::vector<const SceneItem*> roots;
