@@ -46,37 +46,47 @@ void Block::place(double x, double y) {
     }
 }
 
+namespace {
+
+// The fields every item has: what it is, where, and whose.
+SceneItem placedItem(std::string id, ItemKind kind, Role role, SceneRect r, std::string parent, bool subject) {
+    SceneItem it;
+    it.id = std::move(id);
+    it.kind = kind;
+    it.role = role;
+    it.x = r.x;
+    it.y = r.y;
+    it.w = r.w;
+    it.h = r.h;
+    it.parent = std::move(parent);
+    it.subject = subject;
+    return it;
+}
+
+}  // namespace
+
 SceneItem textItem(std::string id, Role role, double x, double y, const std::string& text, double font,
                    bool bold, std::string parent, bool subject) {
-    SceneItem t;
-    t.id = std::move(id);
-    t.kind = ItemKind::Text;
-    t.role = role;
-    t.x = x;
-    t.y = y;
-    t.w = textWidth(text, font);
-    t.h = font * 1.35;
+    SceneItem t = placedItem(std::move(id), ItemKind::Text, role, {x, y, textWidth(text, font), font * 1.35},
+                             std::move(parent), subject);
     t.cells = {text};
     t.fontSize = font;
     t.bold = bold;
-    t.parent = std::move(parent);
-    t.subject = subject;
     return t;
 }
 
 SceneItem boxItem(std::string id, Role role, double x, double y, double w, double h, std::string parent,
                   bool subject) {
-    SceneItem b;
-    b.id = std::move(id);
-    b.kind = ItemKind::Box;
-    b.role = role;
-    b.x = x;
-    b.y = y;
-    b.w = w;
-    b.h = h;
-    b.parent = std::move(parent);
-    b.subject = subject;
-    return b;
+    return placedItem(std::move(id), ItemKind::Box, role, {x, y, w, h}, std::move(parent), subject);
+}
+
+SceneItem rowItem(std::string id, Role role, SceneRect r, std::vector<std::string> cells, std::vector<double> cellX,
+                  double font, std::string parent, bool subject) {
+    SceneItem row = placedItem(std::move(id), ItemKind::Row, role, r, std::move(parent), subject);
+    row.cells = std::move(cells);
+    row.cellX = std::move(cellX);
+    row.fontSize = font;
+    return row;
 }
 
 }  // namespace scene
@@ -171,6 +181,9 @@ std::vector<double> columnOffsets(const std::vector<std::pair<const std::vector<
     return off;
 }
 
+class CardLayout;
+class ItemIndex;
+
 class Builder {
 public:
     Builder(const Machine& m, const SceneOptions& o) : m_m(m), m_o(o) {}
@@ -179,8 +192,14 @@ public:
 private:
     void collectEvents();
     Block cpuBlock(const Cpu& c);
+    void cardRegisters(CardLayout& card, const Cpu& c) const;
     TableSpec tlbTable(const Cpu& c) const;
+    TableRow tlbRow(const Cpu& c, const TlbEntry& e) const;
     TableSpec pageTable(u64 pa, int level) const;
+    std::vector<unsigned> presentEntries(u64 pa, int level) const;
+    void headerOnly(TableSpec& t, u64 pa, int level, const std::vector<unsigned>& present) const;
+    std::set<unsigned> shownEntries(u64 pa, const std::vector<unsigned>& present) const;
+    TableRow entryRow(u64 pa, int level, unsigned i, const std::set<unsigned>& via) const;
     void tableInto(Block& b, const TableSpec& t, double y);
     double tableWidth(const TableSpec& t) const;
     std::string cr3Text(const Cpu& c, bool compact) const;
@@ -191,7 +210,16 @@ private:
     std::vector<std::vector<u64>> m_levels;
     StepSubject subjectTier(const StepSubject& full, int tier) const;
     void arrows();
+    void cr3Arrows(const ItemIndex& index, std::vector<SceneItem>& out) const;
+    void tableArrows(const ItemIndex& index, std::vector<SceneItem>& out) const;
+    SceneItem linkArrow(const FigureLink& l, const SceneItem& from, const SceneItem* note, const SceneItem& to,
+                        const ItemIndex& index) const;
+    void ipiArrows(const ItemIndex& index, std::vector<SceneItem>& out) const;
     void flushes();
+    double addTitle();
+    std::vector<Block> makeBlocks(bool addressFigs, std::vector<int>& group);
+    std::vector<Block> tieredBlocks(double top, double designW, std::vector<ScenePoint>& pos);
+    SceneRect subjectFrame() const;
     SceneItem arrow(std::string id, Role role, ScenePoint a, ScenePoint b) const;
 
     const Machine& m_m;
@@ -279,19 +307,123 @@ std::string Builder::cr3Text(const Cpu& c, bool compact) const {
     return fmt::format("CR3 {} \xe2\x86\x92 {}", hex32(c.regs.cr3), tableLabel(m_m, pdpt));
 }
 
+Role cpuRole(CpuState state) {
+    switch (state) {
+    case CpuState::Halted: return Role::Halted;
+    case CpuState::Offline: return Role::CpuOffline;
+    case CpuState::Booting: return Role::CpuBooting;
+    default: return Role::CpuCard;
+    }
+}
+
+// A CPU card's lines and register rows, top to bottom in the card's local coordinates. Each takes its
+// natural width; finish() makes them all as wide as the card.
+class CardLayout {
+public:
+    CardLayout(Block& b, std::string id, int cpu, double pad) : m_b(b), m_id(std::move(id)), m_cpu(cpu), m_pad(pad) {
+        m_y = pad * 0.6;
+    }
+
+    void row(SceneRef::Reg reg, std::string rid, Role role, const std::string& text, bool subj, bool changed,
+             const std::string& tip, bool hl) {
+        const double f = fontFor(subj);
+        // The first row under the card's lines leaves their descenders ("active_mm") room: a highlighted
+        // row's outline would cover them.
+        if (m_lastText > 0) m_y += m_lastText * 0.15;
+        m_lastText = 0;
+        SceneItem r = rowItem(std::move(rid), role, {0, m_y, textWidth(text, f) + 2 * padFor(f), rowHeight(f)}, {text},
+                              {padFor(f)}, f, m_id, subj);
+        r.changed = changed;
+        r.tooltip = tip;
+        r.highlight = hl;
+        r.cpu = m_cpu;
+        r.ref = {SceneRef::Kind::Register, m_cpu, reg};
+        m_rows.push_back(m_b.items.size());
+        m_b.add(std::move(r));
+        m_y += rowHeight(f);
+    }
+
+    void text(std::string tid, Role role, const std::string& text, bool subj, bool bold, double font = 0) {
+        const double f = font > 0 ? font : fontFor(subj);
+        m_texts.push_back(m_b.items.size());
+        SceneItem& t = m_b.add(textItem(std::move(tid), role, m_pad, m_y, text, f, bold, m_id, subj));
+        t.h = rowHeight(f);
+        t.cpu = m_cpu;
+        m_y += rowHeight(f);
+        m_lastText = f;
+    }
+
+    // The bottom padding; returns the card's height.
+    double close() {
+        m_y += m_pad * 0.6;
+        return m_y;
+    }
+
+    double naturalWidth() const {
+        double w = 0;
+        for (std::size_t i : m_rows) w = std::max(w, m_b.items[i].w);
+        for (std::size_t i : m_texts) w = std::max(w, m_b.items[i].w + 2 * m_pad);
+        return w;
+    }
+
+    void setWidth(double w) {
+        for (std::size_t i : m_rows) m_b.items[i].w = w;
+        for (std::size_t i : m_texts) m_b.items[i].w = w - 2 * m_pad;
+    }
+
+private:
+    Block& m_b;
+    std::string m_id;
+    int m_cpu;
+    double m_pad;
+    double m_y = 0;
+    double m_lastText = 0;  // font of the line just above, while no row has followed it
+    std::vector<std::size_t> m_rows, m_texts;
+};
+
+std::string cr3Tooltip(const Cpu& c) {
+    std::string tip = "CR3 " + hex32(c.regs.cr3);
+    for (unsigned k = 0; k < 4; ++k)
+        tip += fmt::format("\nPDPTE{} register {} {}", k, hex(c.regs.pdpte[k]), pae::describeEntry(c.regs.pdpte[k], 0));
+    return tip;
+}
+
+// A subject card's lines (task, active_mm, kernel call stack) and its registers.
+void Builder::cardRegisters(CardLayout& card, const Cpu& c) const {
+    const std::string id = fmt::format("cpu{}", c.id);
+    const auto lines = cpuLines(c);
+    const bool taskSubj = m_taskChanged.count(c.id) != 0;
+    for (std::size_t li = 0; li < lines.size(); ++li)
+        card.text(fmt::format("{}.line{}", id, li + 1), Role::CardText, lines[li], taskSubj && li < 2, false);
+    const std::string cr3Id = id + ".cr3";
+    card.row(SceneRef::Reg::Cr3, cr3Id, Role::Register, cr3Text(c, false), true, m_cr3Changed.count(c.id) != 0,
+             cr3Tooltip(c), m_o.highlightRegisters.count(cr3Id) != 0);
+    const std::string cr4Id = id + ".cr4";
+    const bool cr4Subj = m_cr4Changed.count(c.id) || m_o.highlightRegisters.count(cr4Id);
+    card.row(SceneRef::Reg::Cr4, cr4Id, Role::Register,
+             fmt::format("CR4.PGE {}  CR4 {}", c.regs.pge() ? 1 : 0, hex32(c.regs.cr4)), cr4Subj,
+             m_cr4Changed.count(c.id) != 0,
+             fmt::format("CR4 {}: PAE {} PSE {} PGE {}", hex32(c.regs.cr4), (c.regs.cr4 & pae::CR4_PAE) ? 1 : 0,
+                         (c.regs.cr4 & pae::CR4_PSE) ? 1 : 0, c.regs.pge() ? 1 : 0),
+             m_o.highlightRegisters.count(cr4Id) != 0);
+    if (!c.mc0Status) return;
+    card.row(SceneRef::Reg::Mc0Status, id + ".mc0", Role::MceRegister, "MC0_STATUS " + hex(c.mc0Status), true, true,
+             pae::describeMc0Status(c.mc0Status), false);
+    card.row(SceneRef::Reg::McgStatus, id + ".mcg", Role::MceRegister,
+             fmt::format("MCG_STATUS {}{}", hex(c.mcgStatus), (c.mcgStatus & pae::MCG_STATUS_MCIP) ? " (MCIP)" : ""),
+             true, true, "", false);
+}
+
+// A subject CPU: its card in full and its TLB under it. A context CPU: a compact card (name and state,
+// the CR3 table, the TLB count).
 Block Builder::cpuBlock(const Cpu& c) {
     Block b;
     const std::string id = fmt::format("cpu{}", c.id);
     b.id = id;
     const bool subj = m_all || m_subj.cpus.count(c.id) != 0;
     b.subject = subj;
-    Role role = Role::CpuCard;
-    if (c.state == CpuState::Halted) role = Role::Halted;
-    else if (c.state == CpuState::Offline) role = Role::CpuOffline;
-    else if (c.state == CpuState::Booting) role = Role::CpuBooting;
-
-    std::size_t cardIndex = b.items.size();
-    SceneItem& card0 = b.add(boxItem(id, role, 0, 0, 0, 0, "", subj));
+    const std::size_t cardIndex = b.items.size();
+    SceneItem& card0 = b.add(boxItem(id, cpuRole(c.state), 0, 0, 0, 0, "", subj));
     card0.cpu = c.id;
     card0.ref = {SceneRef::Kind::Cpu, c.id};
     card0.changed = m_stateChanged.count(c.id) != 0;
@@ -300,112 +432,65 @@ Block Builder::cpuBlock(const Cpu& c) {
 
     std::string state = cpuStateName(c.state);
     for (auto& ch : state) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
-    const double tf = fontFor(subj);
-    const double pad = padFor(tf);
-    double y = pad * 0.6;
-    std::vector<std::size_t> rowIdx;  // rows that take the card's width
-    double lastText = 0;              // font of the line just above, while no row has followed it
-    auto addRow = [&](SceneRef::Reg reg, std::string rid, Role rrole, const std::string& text, bool rsubj,
-                      bool changed, const std::string& tip, bool hl) {
-        const double f = fontFor(rsubj);
-        // The first row under the card's lines leaves their descenders ("active_mm") room: a highlighted
-        // row's outline would cover them.
-        if (lastText > 0) y += lastText * 0.15;
-        lastText = 0;
-        SceneItem r;
-        r.id = std::move(rid);
-        r.kind = ItemKind::Row;
-        r.role = rrole;
-        r.x = 0;
-        r.y = y;
-        r.h = rowHeight(f);
-        r.cells = {text};
-        r.cellX = {padFor(f)};
-        r.fontSize = f;
-        r.changed = changed;
-        r.tooltip = tip;
-        r.parent = id;
-        r.subject = rsubj;
-        r.highlight = hl;
-        r.cpu = c.id;
-        r.ref = {SceneRef::Kind::Register, c.id, reg};
-        r.w = textWidth(text, f) + 2 * padFor(f);
-        rowIdx.push_back(b.items.size());
-        b.add(std::move(r));
-        y += rowHeight(f);
-    };
-    std::vector<std::size_t> textIdx;
-    auto addText = [&](std::string tid, Role trole, const std::string& text, bool tsubj, bool bold,
-                       double font = 0) {
-        const double f = font > 0 ? font : fontFor(tsubj);
-        textIdx.push_back(b.items.size());
-        SceneItem& t = b.add(textItem(std::move(tid), trole, pad, y, text, f, bold, id, tsubj));
-        t.h = rowHeight(f);
-        t.cpu = c.id;
-        y += rowHeight(f);
-        lastText = f;
-    };
+    CardLayout card(b, id, c.id, padFor(fontFor(subj)));
     // A context card's name and state stay text on a projector (>= 12 px at 1280x720 when the camera frames
     // a busy subject), not a grey bar: a larger font than the rest of the context.
-    addText(id + ".title", Role::CardTitle, fmt::format("CPU {}  {}", c.id, state), subj, true, subj ? 0 : kContextTitleFont);
-    const std::string cr3Id = id + ".cr3";
-    const bool cr3Hl = m_o.highlightRegisters.count(cr3Id) != 0;
-    std::string pdptes;
-    for (unsigned k = 0; k < 4; ++k)
-        pdptes += fmt::format("\nPDPTE{} register {} {}", k, hex(c.regs.pdpte[k]), pae::describeEntry(c.regs.pdpte[k], 0));
-    const std::string cr3Tip = "CR3 " + hex32(c.regs.cr3) + pdptes;
-    if (!subj) {
-        // Compact: name and state, the CR3 table, the TLB count.
-        const auto n = c.tlb.entries().size();
-        addRow(SceneRef::Reg::Cr3, cr3Id, Role::Register, cr3Text(c, true) + fmt::format("  TLB {}", n), false,
-               m_cr3Changed.count(c.id) != 0, cr3Tip, cr3Hl);
-    } else {
-        const auto lines = cpuLines(c);
-        const bool taskSubj = m_taskChanged.count(c.id) != 0;
-        for (std::size_t li = 0; li < lines.size(); ++li)
-            addText(fmt::format("{}.line{}", id, li + 1), Role::CardText, lines[li], taskSubj && li < 2, false);
-        addRow(SceneRef::Reg::Cr3, cr3Id, Role::Register, cr3Text(c, false), true, m_cr3Changed.count(c.id) != 0, cr3Tip,
-               cr3Hl);
-        const std::string cr4Id = id + ".cr4";
-        const bool cr4Subj = m_cr4Changed.count(c.id) || m_o.highlightRegisters.count(cr4Id);
-        addRow(SceneRef::Reg::Cr4, cr4Id, Role::Register,
-               fmt::format("CR4.PGE {}  CR4 {}", c.regs.pge() ? 1 : 0, hex32(c.regs.cr4)), cr4Subj,
-               m_cr4Changed.count(c.id) != 0,
-               fmt::format("CR4 {}: PAE {} PSE {} PGE {}", hex32(c.regs.cr4), (c.regs.cr4 & pae::CR4_PAE) ? 1 : 0,
-                           (c.regs.cr4 & pae::CR4_PSE) ? 1 : 0, c.regs.pge() ? 1 : 0),
-               m_o.highlightRegisters.count(cr4Id) != 0);
-        if (c.mc0Status) {
-            addRow(SceneRef::Reg::Mc0Status, id + ".mc0", Role::MceRegister, "MC0_STATUS " + hex(c.mc0Status), true, true,
-                   pae::describeMc0Status(c.mc0Status), false);
-            addRow(SceneRef::Reg::McgStatus, id + ".mcg",
-                   Role::MceRegister,
-                   fmt::format("MCG_STATUS {}{}", hex(c.mcgStatus), (c.mcgStatus & pae::MCG_STATUS_MCIP) ? " (MCIP)" : ""),
-                   true, true, "", false);
-        }
-    }
-    y += pad * 0.6;
-    double w = 0;
-    for (std::size_t i : rowIdx) w = std::max(w, b.items[i].w);
-    for (std::size_t i : textIdx) w = std::max(w, b.items[i].w + 2 * pad);
+    card.text(id + ".title", Role::CardTitle, fmt::format("CPU {}  {}", c.id, state), subj, true, subj ? 0 : kContextTitleFont);
     if (subj) {
-        const TableSpec tlb = tlbTable(c);
-        w = std::max(w, tableWidth(tlb));
-        for (std::size_t i : rowIdx) b.items[i].w = w;
-        for (std::size_t i : textIdx) b.items[i].w = w - 2 * pad;
-        b.items[cardIndex].w = w;
-        b.items[cardIndex].h = y;
-        y += kGap * 0.4;
-        b.w = w;
-        tableInto(b, tlb, y);
+        cardRegisters(card, c);
     } else {
-        for (std::size_t i : rowIdx) b.items[i].w = w;
-        for (std::size_t i : textIdx) b.items[i].w = w - 2 * pad;
-        b.items[cardIndex].w = w;
-        b.items[cardIndex].h = y;
-        b.w = w;
-        b.h = y;
+        const std::string cr3Id = id + ".cr3";
+        card.row(SceneRef::Reg::Cr3, cr3Id, Role::Register, cr3Text(c, true) + fmt::format("  TLB {}", c.tlb.entries().size()),
+                 false, m_cr3Changed.count(c.id) != 0, cr3Tooltip(c), m_o.highlightRegisters.count(cr3Id) != 0);
     }
+    const double cardH = card.close();
+    double w = card.naturalWidth();
+    TableSpec tlb;
+    if (subj) {
+        tlb = tlbTable(c);
+        w = std::max(w, tableWidth(tlb));
+    }
+    card.setWidth(w);
+    b.items[cardIndex].w = w;
+    b.items[cardIndex].h = cardH;
+    b.w = w;
+    if (subj) tableInto(b, tlb, cardH + kGap * 0.4);
+    else b.h = cardH;
     return b;
+}
+
+// One TLB entry of CPU c as a row: id, linear address, size, frame, bits, origin.
+TableRow Builder::tlbRow(const Cpu& c, const TlbEntry& e) const {
+    TableRow r;
+    r.id = fmt::format("tlb:cpu{}:#{}", c.id, e.id);
+    r.ref.kind = SceneRef::Kind::TlbEntry;
+    r.ref.cpu = c.id;
+    r.ref.tlbId = e.id;
+    const bool mm = m_multimatch.count({c.id, e.id}) != 0;
+    // The role is the entry's own kind; the lesson's highlight is an outline over it.
+    if (mm) r.role = Role::Multimatch;
+    else if (e.origin == Origin::Speculative) r.role = Role::TlbEntrySpeculative;
+    else if (e.global) r.role = Role::TlbEntryGlobal;
+    else if (e.user) r.role = Role::TlbEntryUser;
+    else r.role = Role::TlbEntry;
+    r.highlight = m_o.highlightTlbEntries.count(e.id) != 0;
+    std::string bits = fmt::format("{}{} {}{}", e.global ? "G " : "", e.user ? "U" : "S", e.writable ? "RW" : "RO",
+                                   e.nx ? " NX" : "");
+    // Origin spelled out only when it is the exception (a speculative fill); a walk is the rule.
+    r.cells = {fmt::format("#{}", e.id), hex32(e.va), pageSizeName(e.size), hex32(e.pa), bits,
+               e.origin == Origin::Speculative ? "SPEC" : ""};
+    if (mm) r.cells[0] += "!";  // the multimatch figure explains it; the role colours it
+    r.changed = m_filled.count({c.id, e.id}) != 0;
+    r.subject = m_all || m_subj.tlb.count({c.id, e.id}) || mm;
+    if (r.changed && m_walkCpus.count(c.id)) r.walkLevel = 3;
+    const u64 age = m_m.step() >= e.step ? m_m.step() - e.step : 0;
+    r.tooltip = fmt::format(
+        "TLB entry #{} of cpu{}\nlinear {} ({}) -> frame {}\n{}, {}, {}{}\nfilled by {} at step {} ({} steps ago); "
+        "walk under CR3 {}\nPDE @ {}{}",
+        e.id, c.id, hex32(e.va), pageSizeName(e.size), hex(e.pa), e.global ? "global" : "not global",
+        e.user ? "user" : "supervisor only", e.writable ? "writable" : "read-only", e.nx ? ", no-execute" : "",
+        originName(e.origin), e.step, age, hex32(e.cr3), hex(e.pdeAddr), e.pteAddr ? ", PTE @ " + hex(e.pteAddr) : "");
+    return r;
 }
 
 TableSpec Builder::tlbTable(const Cpu& c) const {
@@ -432,38 +517,7 @@ TableSpec Builder::tlbTable(const Cpu& c) const {
         else ++hidden;
     }
     std::sort(shown.begin(), shown.end(), [](const TlbEntry& a, const TlbEntry& b) { return a.va != b.va ? a.va < b.va : a.id < b.id; });
-    for (const auto& e : shown) {
-        TableRow r;
-        r.id = fmt::format("tlb:cpu{}:#{}", c.id, e.id);
-        r.ref.kind = SceneRef::Kind::TlbEntry;
-        r.ref.cpu = c.id;
-        r.ref.tlbId = e.id;
-        const bool mm = m_multimatch.count({c.id, e.id}) != 0;
-        // The role is the entry's own kind; the lesson's highlight is an outline over it.
-        if (mm) r.role = Role::Multimatch;
-        else if (e.origin == Origin::Speculative) r.role = Role::TlbEntrySpeculative;
-        else if (e.global) r.role = Role::TlbEntryGlobal;
-        else if (e.user) r.role = Role::TlbEntryUser;
-        else r.role = Role::TlbEntry;
-        r.highlight = m_o.highlightTlbEntries.count(e.id) != 0;
-        std::string bits = fmt::format("{}{} {}{}", e.global ? "G " : "", e.user ? "U" : "S", e.writable ? "RW" : "RO",
-                                       e.nx ? " NX" : "");
-        // Origin spelled out only when it is the exception (a speculative fill); a walk is the rule.
-        r.cells = {fmt::format("#{}", e.id), hex32(e.va), pageSizeName(e.size), hex32(e.pa), bits,
-                   e.origin == Origin::Speculative ? "SPEC" : ""};
-        if (mm) r.cells[0] += "!";  // the multimatch figure explains it; the role colours it
-        r.changed = m_filled.count({c.id, e.id}) != 0;
-        r.subject = m_all || m_subj.tlb.count({c.id, e.id}) || mm;
-        if (r.changed && m_walkCpus.count(c.id)) r.walkLevel = 3;
-        const u64 age = m_m.step() >= e.step ? m_m.step() - e.step : 0;
-        r.tooltip = fmt::format(
-            "TLB entry #{} of cpu{}\nlinear {} ({}) -> frame {}\n{}, {}, {}{}\nfilled by {} at step {} ({} steps ago); "
-            "walk under CR3 {}\nPDE @ {}{}",
-            e.id, c.id, hex32(e.va), pageSizeName(e.size), hex(e.pa), e.global ? "global" : "not global",
-            e.user ? "user" : "supervisor only", e.writable ? "writable" : "read-only", e.nx ? ", no-execute" : "",
-            originName(e.origin), e.step, age, hex32(e.cr3), hex(e.pdeAddr), e.pteAddr ? ", PTE @ " + hex(e.pteAddr) : "");
-        t.rows.push_back(std::move(r));
-    }
+    for (const auto& e : shown) t.rows.push_back(tlbRow(c, e));
     if (hidden) {
         TableRow g;
         g.id = fmt::format("tlbgap:cpu{}", c.id);
@@ -474,6 +528,105 @@ TableSpec Builder::tlbTable(const Cpu& c) const {
     return t;
 }
 
+const char* const kTableKind[] = {"PDPT", "PD", "PT"};
+
+std::vector<unsigned> Builder::presentEntries(u64 pa, int level) const {
+    const unsigned n = level == 0 ? 4 : 512;
+    std::vector<unsigned> present;
+    for (unsigned i = 0; i < n; ++i)
+        if (m_m.memory().read64(pae::entryAddress(pa, i)) & pae::P) present.push_back(i);
+    return present;
+}
+
+// A table drawn as its header only: name, kind, how many entries; arrows leave from the header to the
+// next-level tables its present entries point to.
+void Builder::headerOnly(TableSpec& t, u64 pa, int level, const std::vector<unsigned>& present) const {
+    const bool collapsed = m_o.collapsedTables.count(tableLabel(m_m, pa)) != 0;
+    t.header = fmt::format("{} ({}, {} present{})", tableLabel(m_m, pa), kTableKind[level], present.size(),
+                           collapsed ? ", collapsed" : "");
+    t.subject = false;
+    if (level == 2) return;
+    for (unsigned i : present) {
+        const u64 raw = m_m.memory().read64(pae::entryAddress(pa, i));
+        if (level == 1 && (raw & pae::PS)) continue;
+        const u64 frame = raw & pae::kFrame4K;
+        if (std::find(t.children.begin(), t.children.end(), frame) == t.children.end()) t.children.push_back(frame);
+    }
+}
+
+// Which present entries to show: all when few; else the first two, the last, and every entry the step
+// or a TLB entry of the subject refers to.
+std::set<unsigned> Builder::shownEntries(u64 pa, const std::vector<unsigned>& present) const {
+    std::set<unsigned> show;
+    if (present.size() <= m_o.maxRowsPerTable) {
+        show.insert(present.begin(), present.end());
+        return show;
+    }
+    for (std::size_t i = 0; i < present.size() && i < 2; ++i) show.insert(present[i]);
+    show.insert(present.back());
+    for (unsigned i : present)
+        if (m_interesting.count(pae::entryAddress(pa, i))) show.insert(i);
+    return show;
+}
+
+// The linear address an entry maps (a PD reached by one PDPT index: in full; else relative).
+std::string entryLinear(int level, unsigned i, const std::set<unsigned>& via) {
+    if (level == 0) return hex32(u64{i} << 30);
+    if (level == 1) {
+        const u64 off = u64{i} << 21;
+        return via.size() == 1 ? hex32((u64{*via.begin()} << 30) | off) : "+" + hex32(off);
+    }
+    return "+" + hex(u64{i} << 12);
+}
+
+// One present entry of table `pa` as a row: index, linear address, where it leads, its bits.
+TableRow Builder::entryRow(u64 pa, int level, unsigned i, const std::set<unsigned>& via) const {
+    const u64 epa = pae::entryAddress(pa, i);
+    const u64 raw = m_m.memory().read64(epa);
+    TableRow r;
+    r.id = entryId(level, epa);
+    r.ref.kind = SceneRef::Kind::TableEntry;
+    r.ref.level = level;
+    r.ref.pa = epa;
+    const bool large = level == 1 && (raw & pae::PS);
+    const bool leaf = level == 2 || large;
+    const u64 frame = raw & (large ? pae::kFrame2M : pae::kFrame4K);
+    // A next-level table without a present entry is not drawn: the entry says so instead.
+    const bool emptyTarget = !leaf && !anyPresent(frame);
+    const std::string target = leaf ? fmt::format("{} {}", large ? "2M" : "4K", hex32(frame))
+                                    : "\xe2\x86\x92 " + tableLabel(m_m, frame) + (emptyTarget ? " (empty)" : "");
+    const std::string flags = pae::describeEntry(raw, level);
+    // A PT's linear addresses follow from its PDE: its rows give the frame and the bits.
+    if (level == 2) r.cells = {fmt::format("[{}]", i), target, flags};
+    else r.cells = {fmt::format("[{}]", i), entryLinear(level, i, via), target, flags};
+    const u64 kernelPmd = m_m.kernel().kernelPmd;
+    const bool low = level == 0 && i < 3 && kernelPmd && frame == kernelPmd;
+    if (low) r.cells.emplace_back("LOW MAPPING");
+    r.highlight = m_o.highlightEntries.count(epa) != 0;
+    if (low) r.role = Role::EntryLowMapping;
+    else if (leaf && (raw & pae::G)) r.role = Role::EntryGlobal;
+    else if (leaf && (raw & pae::US)) r.role = Role::EntryUser;
+    else r.role = Role::Entry;
+    if (auto w = m_walkPa.find(epa); w != m_walkPa.end()) r.walkLevel = w->second;
+    r.changed = m_writtenPa.count(epa) != 0;
+    r.subject = m_all || m_subj.entries.count(epa) || m_interesting.count(epa) || r.walkLevel >= 0;
+    if (!leaf && !emptyTarget) r.target = frame;
+    r.tooltip = fmt::format("{} {} @ {}\nraw {}\n{}\n{}", level == 0 ? "PDPTE" : level == 1 ? "PDE" : "PTE", i,
+                            hex(epa), hex(raw), flags,
+                            leaf ? fmt::format("maps a {} page at frame {}", large ? "2 MiB" : "4 KiB", hex(frame))
+                                 : "points to " + tableLabel(m_m, frame) + " @ " + hex(frame));
+    return r;
+}
+
+// A run of hidden entries, as one "... N more ..." row.
+TableRow gapRow(const std::string& table, unsigned from, std::size_t count, bool allLarge) {
+    TableRow g;
+    g.id = fmt::format("gap:{}:{}", table, from);
+    g.role = Role::EntryGap;
+    g.cells = {fmt::format("... {} more {}{} ...", count, allLarge ? "2M " : "", count == 1 ? "entry" : "entries")};
+    return g;
+}
+
 TableSpec Builder::pageTable(u64 pa, int level) const {
     TableSpec t;
     t.id = tableId(m_m, pa);
@@ -481,117 +634,40 @@ TableSpec Builder::pageTable(u64 pa, int level) const {
     t.ref.level = level;
     t.ref.pa = pa;
     t.subject = m_all || m_subj.tables.count(pa) != 0;
-    static const char* kKind[] = {"PDPT", "PD", "PT"};
-    const auto& k = m_m.kernel();
+    t.tooltip = fmt::format("{} {} @ {}", tableLabel(m_m, pa), kTableKind[level], hex(pa));
+    const std::vector<unsigned> present = presentEntries(pa, level);
+    if (!t.subject || m_o.collapsedTables.count(tableLabel(m_m, pa))) {
+        headerOnly(t, pa, level, present);
+        return t;
+    }
     std::set<unsigned> via;
     if (level == 1)
         if (auto v = m_via.find(pa); v != m_via.end()) via = v->second;
-    const unsigned n = level == 0 ? 4 : 512;
-    std::vector<unsigned> present;
-    for (unsigned i = 0; i < n; ++i)
-        if (m_m.memory().read64(pae::entryAddress(pa, i)) & pae::P) present.push_back(i);
-    if (!t.subject || m_o.collapsedTables.count(tableLabel(m_m, pa))) {
-        // Header only: name, kind, how many entries; arrows leave from the header.
-        t.header = fmt::format("{} ({}, {} present{})", tableLabel(m_m, pa), kKind[level], present.size(),
-                               m_o.collapsedTables.count(tableLabel(m_m, pa)) ? ", collapsed" : "");
-        t.tooltip = fmt::format("{} {} @ {}", tableLabel(m_m, pa), kKind[level], hex(pa));
-        t.subject = false;
-        if (level < 2)
-            for (unsigned i : present) {
-                const u64 raw = m_m.memory().read64(pae::entryAddress(pa, i));
-                if (level == 1 && (raw & pae::PS)) continue;
-                const u64 frame = raw & pae::kFrame4K;
-                if (std::find(t.children.begin(), t.children.end(), frame) == t.children.end())
-                    t.children.push_back(frame);
-            }
-        return t;
-    }
-    t.header = fmt::format("{}  ({})", tableLabel(m_m, pa), kKind[level]);
-    t.tooltip = fmt::format("{} {} @ {}", tableLabel(m_m, pa), kKind[level], hex(pa));
+    t.header = fmt::format("{}  ({})", tableLabel(m_m, pa), kTableKind[level]);
     if (via.size() > 1) {
         std::string v;
         for (unsigned i : via) v += (v.empty() ? "" : ",") + std::to_string(i);
         t.header += "  via pgd[" + v + "]";
     }
-    // Which present entries to show: all when few; else the first two, the last, and every entry the
-    // step or a TLB entry of the subject refers to. Hidden runs become one "... N more ..." row.
-    std::set<unsigned> show;
-    if (present.size() <= m_o.maxRowsPerTable) {
-        show.insert(present.begin(), present.end());
-    } else {
-        for (std::size_t i = 0; i < present.size() && i < 2; ++i) show.insert(present[i]);
-        show.insert(present.back());
-        for (unsigned i : present)
-            if (m_interesting.count(pae::entryAddress(pa, i))) show.insert(i);
-    }
-    auto gapRow = [&](unsigned from, std::size_t count, bool allLarge) {
-        TableRow g;
-        g.id = fmt::format("gap:{}:{}", tableLabel(m_m, pa), from);
-        g.role = Role::EntryGap;
-        g.cells = {fmt::format("... {} more {}{} ...", count, allLarge ? "2M " : "", count == 1 ? "entry" : "entries")};
-        t.rows.push_back(std::move(g));
-    };
+    const std::set<unsigned> show = shownEntries(pa, present);
     std::size_t hiddenRun = 0;
     unsigned runStart = 0;
     bool runLarge = true;
     for (unsigned i : present) {
-        const u64 epa = pae::entryAddress(pa, i);
-        const u64 raw = m_m.memory().read64(epa);
         if (!show.count(i)) {
             if (!hiddenRun) {
                 runStart = i;
                 runLarge = true;
             }
             ++hiddenRun;
-            runLarge = runLarge && level == 1 && (raw & pae::PS);
+            runLarge = runLarge && level == 1 && (m_m.memory().read64(pae::entryAddress(pa, i)) & pae::PS);
             continue;
         }
-        if (hiddenRun) gapRow(runStart, hiddenRun, runLarge);
+        if (hiddenRun) t.rows.push_back(gapRow(tableLabel(m_m, pa), runStart, hiddenRun, runLarge));
         hiddenRun = 0;
-        TableRow r;
-        r.id = entryId(level, epa);
-        r.ref.kind = SceneRef::Kind::TableEntry;
-        r.ref.level = level;
-        r.ref.pa = epa;
-        const bool large = level == 1 && (raw & pae::PS);
-        const bool leaf = level == 2 || large;
-        const u64 frame = raw & (large ? pae::kFrame2M : pae::kFrame4K);
-        std::string linear;
-        if (level == 0) linear = hex32(u64{i} << 30);
-        else if (level == 1) {
-            u64 off = u64{i} << 21;
-            linear = via.size() == 1 ? hex32((u64{*via.begin()} << 30) | off) : "+" + hex32(off);
-        } else {
-            linear = "+" + hex(u64{i} << 12);
-        }
-        // A next-level table without a present entry is not drawn: the entry says so instead.
-        bool emptyTarget = false;
-        if (!leaf) emptyTarget = !anyPresent(frame);
-        std::string target = leaf ? fmt::format("{} {}", large ? "2M" : "4K", hex32(frame))
-                                  : "\xe2\x86\x92 " + tableLabel(m_m, frame) + (emptyTarget ? " (empty)" : "");
-        std::string flags = pae::describeEntry(raw, level);
-        // A PT's linear addresses follow from its PDE: its rows give the frame and the bits.
-        if (level == 2) r.cells = {fmt::format("[{}]", i), target, flags};
-        else r.cells = {fmt::format("[{}]", i), linear, target, flags};
-        const bool low = level == 0 && i < 3 && k.kernelPmd && frame == k.kernelPmd;
-        if (low) r.cells.emplace_back("LOW MAPPING");
-        r.highlight = m_o.highlightEntries.count(epa) != 0;
-        if (low) r.role = Role::EntryLowMapping;
-        else if (leaf && (raw & pae::G)) r.role = Role::EntryGlobal;
-        else if (leaf && (raw & pae::US)) r.role = Role::EntryUser;
-        else r.role = Role::Entry;
-        auto w = m_walkPa.find(epa);
-        if (w != m_walkPa.end()) r.walkLevel = w->second;
-        r.changed = m_writtenPa.count(epa) != 0;
-        r.subject = m_all || m_subj.entries.count(epa) || m_interesting.count(epa) || r.walkLevel >= 0;
-        if (!leaf && !emptyTarget) r.target = frame;
-        r.tooltip = fmt::format("{} {} @ {}\nraw {}\n{}\n{}", level == 0 ? "PDPTE" : level == 1 ? "PDE" : "PTE", i,
-                                hex(epa), hex(raw), flags,
-                                leaf ? fmt::format("maps a {} page at frame {}", large ? "2 MiB" : "4 KiB", hex(frame))
-                                     : "points to " + tableLabel(m_m, frame) + " @ " + hex(frame));
-        t.rows.push_back(std::move(r));
+        t.rows.push_back(entryRow(pa, level, i, via));
     }
-    if (hiddenRun) gapRow(runStart, hiddenRun, runLarge);
+    if (hiddenRun) t.rows.push_back(gapRow(tableLabel(m_m, pa), runStart, hiddenRun, runLarge));
     if (present.empty()) {
         TableRow g;
         g.id = t.id + ":empty";
@@ -602,13 +678,18 @@ TableSpec Builder::pageTable(u64 pa, int level) const {
     return t;
 }
 
-double Builder::tableWidth(const TableSpec& t) const {
+// The column offsets of a table's column names and entry rows (gap rows span the table).
+std::vector<double> tableColumns(const TableSpec& t, double& width) {
     std::vector<std::pair<const std::vector<std::string>*, double>> cells;
     if (!t.columnHeader.empty()) cells.emplace_back(&t.columnHeader, kNoteFont);
     for (const auto& r : t.rows)
         if (r.role != Role::EntryGap) cells.emplace_back(&r.cells, fontFor(r.subject));
+    return columnOffsets(cells, width);
+}
+
+double Builder::tableWidth(const TableSpec& t) const {
     double w = 0;
-    columnOffsets(cells, w);
+    tableColumns(t, w);
     const double hf = headerFont(t);
     w = std::max(w, textWidth(t.header, hf) + 2 * padFor(hf));
     for (const auto& r : t.rows)
@@ -627,34 +708,18 @@ void Builder::tableInto(Block& b, const TableSpec& t, double y) {
     box.ref = t.ref;
     auto row = [&](std::string id, Role role, double h, std::vector<std::string> cells, std::vector<double> cellX,
                    double fontSize, bool subj) -> SceneItem& {
-        SceneItem it;
-        it.id = std::move(id);
-        it.kind = ItemKind::Row;
-        it.role = role;
-        it.x = 0;
-        it.y = y;
-        it.w = width;
-        it.h = h;
-        it.cells = std::move(cells);
-        it.cellX = std::move(cellX);
-        it.fontSize = fontSize;
-        it.parent = t.id;
-        it.subject = subj;
+        SceneItem& it = b.add(rowItem(std::move(id), role, {0, y, width, h}, std::move(cells), std::move(cellX), fontSize, t.id, subj));
         it.cpu = t.cpu;
         y += h;
-        return b.add(std::move(it));
+        return it;
     };
     const double hf = headerFont(t);
     SceneItem& header = row(t.id + ".header", Role::TableHeader, rowHeight(hf), {t.header}, {padFor(hf)}, hf, t.subject);
     header.bold = true;
     header.tooltip = t.tooltip;
 
-    std::vector<std::pair<const std::vector<std::string>*, double>> cells;
-    if (!t.columnHeader.empty()) cells.emplace_back(&t.columnHeader, kNoteFont);
-    for (const auto& r : t.rows)
-        if (r.role != Role::EntryGap) cells.emplace_back(&r.cells, fontFor(r.subject));
     double dummy = 0;
-    const auto off = columnOffsets(cells, dummy);
+    const auto off = tableColumns(t, dummy);
     auto offsets = [&](std::size_t n) {
         return std::vector<double>(off.begin(), off.begin() + static_cast<long>(std::min(n, off.size())));
     };
@@ -740,6 +805,125 @@ bool segmentCrosses(ScenePoint a, ScenePoint b, const SceneRect& r) {
            t1 - t0 > 1e-6;
 }
 
+// The grid a route runs on: the lines through the route's ends and along the obstacles' edges, with which
+// of its points, and of the segments right of and below each point, are clear of every obstacle.
+struct RouteGrid {
+    std::vector<double> xs, ys;
+    std::vector<char> freeP, freeR, freeD;  // by point index i * ys.size() + j
+
+    RouteGrid(ScenePoint a, ScenePoint b, const std::vector<SceneRect>& obs) : xs{a.x, b.x}, ys{a.y, b.y} {
+        for (const SceneRect& r : obs) {
+            xs.push_back(r.x);
+            xs.push_back(r.x + r.w);
+            ys.push_back(r.y);
+            ys.push_back(r.y + r.h);
+        }
+        std::sort(xs.begin(), xs.end());
+        xs.erase(std::unique(xs.begin(), xs.end()), xs.end());
+        std::sort(ys.begin(), ys.end());
+        ys.erase(std::unique(ys.begin(), ys.end()), ys.end());
+        auto inside = [&](double x, double y) {
+            for (const SceneRect& r : obs)
+                if (x > r.x && x < r.x + r.w && y > r.y && y < r.y + r.h) return true;
+            return false;
+        };
+        const std::size_t nx = xs.size(), ny = ys.size();
+        freeP.resize(nx * ny);
+        freeR.resize(nx * ny);
+        freeD.resize(nx * ny);
+        for (std::size_t i = 0; i < nx; ++i)
+            for (std::size_t j = 0; j < ny; ++j) {
+                const std::size_t k = i * ny + j;
+                freeP[k] = !inside(xs[i], ys[j]);
+                freeR[k] = i + 1 < nx && !inside((xs[i] + xs[i + 1]) / 2, ys[j]);
+                freeD[k] = j + 1 < ny && !inside(xs[i], (ys[j] + ys[j + 1]) / 2);
+            }
+    }
+
+    std::size_t point(ScenePoint p) const {
+        const auto i = static_cast<std::size_t>(std::lower_bound(xs.begin(), xs.end(), p.x) - xs.begin());
+        const auto j = static_cast<std::size_t>(std::lower_bound(ys.begin(), ys.end(), p.y) - ys.begin());
+        return i * ys.size() + j;
+    }
+    ScenePoint at(std::size_t k) const { return {xs[k / ys.size()], ys[k % ys.size()]}; }
+
+    // The point one step from point k in direction d (0 +x, 1 +y, 2 -x, 3 -y) along a free segment, or SIZE_MAX.
+    std::size_t step(std::size_t k, int d) const {
+        const std::size_t ny = ys.size(), i = k / ny, j = k % ny;
+        std::size_t next = SIZE_MAX;
+        if (d == 0 && freeR[k]) next = k + ny;
+        else if (d == 2 && i > 0 && freeR[k - ny]) next = k - ny;
+        else if (d == 1 && freeD[k]) next = k + 1;
+        else if (d == 3 && j > 0 && freeD[k - 1]) next = k - 1;
+        return next != SIZE_MAX && freeP[next] ? next : SIZE_MAX;
+    }
+};
+
+// The grid points of the cheapest path from point s leaving in direction `out` to point t entering in
+// direction `in` (a bend costs kBend units of length), from s to t; empty if there is none. Dijkstra over
+// (point, direction) states.
+std::vector<ScenePoint> cheapestGridPath(const RouteGrid& g, std::size_t s, int out, std::size_t t, int in) {
+    constexpr double kBend = 60;
+    const std::size_t n = g.freeP.size() * 4;
+    std::vector<double> dist(n, 1e18);
+    std::vector<std::size_t> prev(n, SIZE_MAX);
+    using Q = std::pair<double, std::size_t>;
+    std::priority_queue<Q, std::vector<Q>, std::greater<>> q;
+    auto relax = [&](std::size_t from, std::size_t to, double d) {
+        if (d < dist[to]) {
+            dist[to] = d;
+            prev[to] = from;
+            q.push({d, to});
+        }
+    };
+    const std::size_t s0 = s * 4 + static_cast<std::size_t>(out);
+    dist[s0] = 0;
+    q.push({0, s0});
+    std::size_t goal = SIZE_MAX;
+    while (!q.empty()) {
+        auto [d, st] = q.top();
+        q.pop();
+        if (d > dist[st]) continue;
+        const std::size_t k = st / 4;
+        const int dir = static_cast<int>(st % 4);
+        if (k == t && dir == in) {
+            goal = st;
+            break;
+        }
+        for (int nd = 0; nd < 4; ++nd) {
+            if ((nd + 2) % 4 == dir) continue;  // no U-turn in place
+            const std::size_t nk = g.step(k, nd);
+            if (nk == SIZE_MAX) continue;
+            const ScenePoint p = g.at(k), np = g.at(nk);
+            const double len = std::abs(np.x - p.x) + std::abs(np.y - p.y);
+            relax(st, nk * 4 + static_cast<std::size_t>(nd), d + len + (nd != dir ? kBend : 0));
+        }
+        // Turning in place towards the entry direction at the target.
+        if (k == t && dir != in) relax(st, k * 4 + static_cast<std::size_t>(in), d + kBend);
+    }
+    if (goal == SIZE_MAX) return {};
+    std::vector<ScenePoint> pts;
+    for (std::size_t st = goal; st != SIZE_MAX; st = prev[st]) {
+        const ScenePoint p = g.at(st / 4);
+        if (pts.empty() || !(pts.back() == p)) pts.push_back(p);
+    }
+    std::reverse(pts.begin(), pts.end());
+    return pts;
+}
+
+// A path's corners only: the points where it turns, and its ends.
+std::vector<ScenePoint> cornersOf(const std::vector<ScenePoint>& pts) {
+    std::vector<ScenePoint> out;
+    for (std::size_t i = 0; i < pts.size(); ++i) {
+        if (i > 0 && i + 1 < pts.size()) {
+            const ScenePoint &p = out.back(), &c = pts[i], &n = pts[i + 1];
+            if ((p.x == c.x && c.x == n.x) || (p.y == c.y && c.y == n.y)) continue;
+        }
+        out.push_back(pts[i]);
+    }
+    return out;
+}
+
 // An orthogonal path from a to b round the obstacles (each grown by `clear`), on the grid of their edges:
 // fewest bends, then shortest. `out` / `in`: the direction leaving a and entering b (0 +x, 1 +y, 2 -x, 3 -y).
 // Empty if there is none.
@@ -753,109 +937,17 @@ std::vector<ScenePoint> orthogonalRoute(ScenePoint a, int out, ScenePoint b, int
     std::vector<SceneRect> obs;
     for (const SceneRect& r : obstacles) {
         const SceneRect g{r.x - clear, r.y - clear, r.w + 2 * clear, r.h + 2 * clear};
-        auto in = [&](ScenePoint p) { return p.x > g.x && p.x < g.x + g.w && p.y > g.y && p.y < g.y + g.h; };
-        if (!in(a1) && !in(b1)) obs.push_back(g);
+        auto holds = [&](ScenePoint p) { return p.x > g.x && p.x < g.x + g.w && p.y > g.y && p.y < g.y + g.h; };
+        if (!holds(a1) && !holds(b1)) obs.push_back(g);
     }
-    std::vector<double> xs = {a1.x, b1.x}, ys = {a1.y, b1.y};
-    for (const SceneRect& r : obs) {
-        xs.push_back(r.x);
-        xs.push_back(r.x + r.w);
-        ys.push_back(r.y);
-        ys.push_back(r.y + r.h);
-    }
-    std::sort(xs.begin(), xs.end());
-    xs.erase(std::unique(xs.begin(), xs.end()), xs.end());
-    std::sort(ys.begin(), ys.end());
-    ys.erase(std::unique(ys.begin(), ys.end()), ys.end());
-    const std::size_t nx = xs.size(), ny = ys.size();
-    auto inside = [&](double x, double y) {
-        for (const SceneRect& r : obs)
-            if (x > r.x && x < r.x + r.w && y > r.y && y < r.y + r.h) return true;
-        return false;
-    };
-    // Free grid points and free grid segments (right of / below each point).
-    std::vector<char> freeP(nx * ny), freeR(nx * ny), freeD(nx * ny);
-    for (std::size_t i = 0; i < nx; ++i)
-        for (std::size_t j = 0; j < ny; ++j) {
-            const std::size_t k = i * ny + j;
-            freeP[k] = !inside(xs[i], ys[j]);
-            freeR[k] = i + 1 < nx && !inside((xs[i] + xs[i + 1]) / 2, ys[j]);
-            freeD[k] = j + 1 < ny && !inside(xs[i], (ys[j] + ys[j + 1]) / 2);
-        }
-    auto index = [](const std::vector<double>& v, double c) {
-        return static_cast<std::size_t>(std::lower_bound(v.begin(), v.end(), c) - v.begin());
-    };
-    const std::size_t si = index(xs, a1.x), sj = index(ys, a1.y), ti = index(xs, b1.x), tj = index(ys, b1.y);
-    if (!freeP[si * ny + sj] || !freeP[ti * ny + tj]) return {};
-    constexpr double kBend = 60;
-    const std::size_t n = nx * ny * 4;
-    std::vector<double> dist(n, 1e18);
-    std::vector<std::size_t> prev(n, SIZE_MAX);
-    using Q = std::pair<double, std::size_t>;
-    std::priority_queue<Q, std::vector<Q>, std::greater<>> q;
-    const std::size_t s0 = (si * ny + sj) * 4 + static_cast<std::size_t>(out);
-    dist[s0] = 0;
-    q.push({0, s0});
-    std::size_t goal = SIZE_MAX;
-    while (!q.empty()) {
-        auto [d, st] = q.top();
-        q.pop();
-        if (d > dist[st]) continue;
-        const std::size_t k = st / 4, i = k / ny, j = k % ny;
-        const int dir = static_cast<int>(st % 4);
-        if (i == ti && j == tj) {
-            if (dir == in) {
-                goal = st;
-                break;
-            }
-        }
-        for (int nd = 0; nd < 4; ++nd) {
-            if ((nd + 2) % 4 == dir) continue;  // no U-turn in place
-            std::size_t ni = i, nj = j;
-            bool ok = false;
-            if (nd == 0) ok = freeR[k] && (ni = i + 1, true);
-            else if (nd == 2) ok = i > 0 && freeR[(i - 1) * ny + j] && (ni = i - 1, true);
-            else if (nd == 1) ok = freeD[k] && (nj = j + 1, true);
-            else ok = j > 0 && freeD[i * ny + j - 1] && (nj = j - 1, true);
-            if (!ok || !freeP[ni * ny + nj]) continue;
-            const double len = std::abs(xs[ni] - xs[i]) + std::abs(ys[nj] - ys[j]);
-            const double nd2 = d + len + (nd != dir ? kBend : 0);
-            const std::size_t ns = (ni * ny + nj) * 4 + static_cast<std::size_t>(nd);
-            if (nd2 < dist[ns]) {
-                dist[ns] = nd2;
-                prev[ns] = st;
-                q.push({nd2, ns});
-            }
-        }
-        // Turning in place towards the entry direction at the target.
-        if (i == ti && j == tj && dir != in) {
-            const std::size_t ns = k * 4 + static_cast<std::size_t>(in);
-            if (d + kBend < dist[ns]) {
-                dist[ns] = d + kBend;
-                prev[ns] = st;
-                q.push({d + kBend, ns});
-            }
-        }
-    }
-    if (goal == SIZE_MAX) return {};
-    std::vector<ScenePoint> pts = {b};
-    for (std::size_t st = goal; st != SIZE_MAX; st = prev[st]) {
-        const std::size_t k = st / 4;
-        const ScenePoint p{xs[k / ny], ys[k % ny]};
-        if (!(pts.back() == p)) pts.push_back(p);
-    }
-    pts.push_back(a);
-    std::reverse(pts.begin(), pts.end());
-    // Only the corners.
-    std::vector<ScenePoint> out2;
-    for (std::size_t i = 0; i < pts.size(); ++i) {
-        if (i > 0 && i + 1 < pts.size()) {
-            const ScenePoint &p = out2.back(), &c = pts[i], &nx2 = pts[i + 1];
-            if ((p.x == c.x && c.x == nx2.x) || (p.y == c.y && c.y == nx2.y)) continue;
-        }
-        out2.push_back(pts[i]);
-    }
-    return out2;
+    const RouteGrid grid(a1, b1, obs);
+    const std::size_t s = grid.point(a1), t = grid.point(b1);
+    if (!grid.freeP[s] || !grid.freeP[t]) return {};
+    std::vector<ScenePoint> pts = cheapestGridPath(grid, s, out, t, in);
+    if (pts.empty()) return {};
+    pts.insert(pts.begin(), a);
+    if (!(pts.back() == b)) pts.push_back(b);
+    return cornersOf(pts);
 }
 
 SceneItem Builder::arrow(std::string id, Role role, ScenePoint a, ScenePoint b) const {
@@ -868,54 +960,75 @@ SceneItem Builder::arrow(std::string id, Role role, ScenePoint a, ScenePoint b) 
     return it;
 }
 
-void Builder::arrows() {
-    std::unordered_map<std::string, std::size_t> at;
-    for (std::size_t i = 0; i < m_s.items.size(); ++i) at.emplace(m_s.items[i].id, i);
-    auto item = [&](const std::string& id) -> const SceneItem* {
-        auto f = at.find(id);
-        return f == at.end() ? nullptr : &m_s.items[f->second];
-    };
-    auto rightMid = [](const SceneItem& it) { return ScenePoint{it.x + it.w, it.y + it.h / 2}; };
-    auto leftMid = [](const SceneItem& it) { return ScenePoint{it.x, it.y + it.h / 2}; };
-    std::vector<SceneItem> out;
-    // A target not to the right of its source (a table below in the same column) is reached round the
-    // right-hand side, into its right edge, instead of by a line back across the column.
-    // A target to the right is reached by an elbow (across, down or up in the gap before the target, across)
-    // rather than a diagonal through the picture.
-    auto route = [&](SceneItem& a, const SceneItem& to) {
-        const ScenePoint s0 = a.points.front();
-        if (to.x > s0.x + 8) {
-            const ScenePoint e0 = a.points.back();
-            if (std::abs(e0.y - s0.y) < 1) return;
-            const double xm = e0.x - s0.x > 2.5 * kColGap ? e0.x - kColGap * 0.35 : (s0.x + e0.x) / 2;
-            a.points = {s0, {xm, s0.y}, {xm, e0.y}, e0};
-            return;
-        }
-        const ScenePoint e{to.x + to.w, to.y + to.h / 2};
-        const double gx = std::max(s0.x, e.x) + 14;
-        a.points = {s0, {gx, s0.y}, {gx, e.y}, e};
-    };
-    // CR3 -> PDPT, in the CPU's colour; lit when the CPU walked.
+// The scene's items by id (the first of an id), and the top-level block holding an item.
+class ItemIndex {
+public:
+    explicit ItemIndex(const std::vector<SceneItem>& items) : m_items(items) {
+        for (std::size_t i = 0; i < items.size(); ++i) m_at.emplace(items[i].id, i);
+    }
+    const SceneItem* find(const std::string& id) const {
+        auto f = m_at.find(id);
+        return f == m_at.end() ? nullptr : &m_items[f->second];
+    }
+    const SceneItem* root(const std::string& id) const {
+        const SceneItem* it = find(id);
+        for (int guard = 0; it && !it->parent.empty() && guard < 8; ++guard) it = find(it->parent);
+        return it;
+    }
+
+private:
+    const std::vector<SceneItem>& m_items;
+    std::unordered_map<std::string, std::size_t> m_at;
+};
+
+ScenePoint rightMid(const SceneItem& it) { return {it.x + it.w, it.y + it.h / 2}; }
+ScenePoint leftMid(const SceneItem& it) { return {it.x, it.y + it.h / 2}; }
+
+// An arrow from its source row or register to a table's header: a target to the right is reached by an
+// elbow (across, down or up in the gap before the target, across) rather than a diagonal through the
+// picture; a target not to the right of its source (a table below in the same column) round the right-hand
+// side, into its right edge, instead of by a line back across the column.
+void elbow(SceneItem& a, const SceneItem& to) {
+    const ScenePoint s0 = a.points.front();
+    if (to.x > s0.x + 8) {
+        const ScenePoint e0 = a.points.back();
+        if (std::abs(e0.y - s0.y) < 1) return;
+        const double xm = e0.x - s0.x > 2.5 * kColGap ? e0.x - kColGap * 0.35 : (s0.x + e0.x) / 2;
+        a.points = {s0, {xm, s0.y}, {xm, e0.y}, e0};
+        return;
+    }
+    const ScenePoint e{to.x + to.w, to.y + to.h / 2};
+    const double gx = std::max(s0.x, e.x) + 14;
+    a.points = {s0, {gx, s0.y}, {gx, e.y}, e};
+}
+
+// CR3 -> PDPT, in the CPU's colour; lit when the CPU walked.
+void Builder::cr3Arrows(const ItemIndex& index, std::vector<SceneItem>& out) const {
     for (const auto& c : m_m.cpus()) {
         const u64 pdpt = c.regs.cr3 & pae::kCr3PdptMask;
         const std::string rid = fmt::format("cpu{}.cr3", c.id);
-        const SceneItem* from = item(rid);
-        const SceneItem* to = item(tableId(m_m, pdpt) + ".header");
+        const SceneItem* from = index.find(rid);
+        const SceneItem* to = index.find(tableId(m_m, pdpt) + ".header");
         if (c.state == CpuState::Offline || !c.regs.pagingOn() || !from || !to) continue;
-        SceneItem a = arrow("arrow:" + rid, m_walkCpus.count(c.id) ? Role::ArrowWalk : Role::ArrowCr3, rightMid(*from),
-                            leftMid(*to));
+        const bool walked = m_walkCpus.count(c.id) != 0;
+        SceneItem a = arrow("arrow:" + rid, walked ? Role::ArrowWalk : Role::ArrowCr3, rightMid(*from), leftMid(*to));
         a.from = rid;
         a.to = tableId(m_m, pdpt);
         a.cpu = c.id;
-        if (m_walkCpus.count(c.id)) a.walkLevel = 0;
+        if (walked) a.walkLevel = 0;
         a.changed = m_cr3Changed.count(c.id) != 0;
         a.subject = m_all || m_subj.cpus.count(c.id) != 0;
-        route(a, *to);
+        elbow(a, *to);
         out.push_back(std::move(a));
     }
+}
+
+// A drawn entry -> the table it points to (on the walk path: lit, one level further); a header-only table
+// -> each table its entries point to.
+void Builder::tableArrows(const ItemIndex& index, std::vector<SceneItem>& out) const {
     for (const auto& [rid, tpa] : m_entryArrows) {
-        const SceneItem* from = item(rid);
-        const SceneItem* to = item(tableId(m_m, tpa) + ".header");
+        const SceneItem* from = index.find(rid);
+        const SceneItem* to = index.find(tableId(m_m, tpa) + ".header");
         if (!from || !to) continue;
         SceneItem a = arrow("arrow:" + rid, from->role == Role::EntryLowMapping ? Role::ArrowLowMapping : Role::Arrow,
                             rightMid(*from), leftMid(*to));
@@ -927,68 +1040,79 @@ void Builder::arrows() {
         }
         a.changed = from->changed;
         a.subject = from->subject;
-        route(a, *to);
+        elbow(a, *to);
         out.push_back(std::move(a));
     }
     for (const auto& [tid, child] : m_headerArrows) {
-        const SceneItem* from = item(tid + ".header");
-        const SceneItem* to = item(tableId(m_m, child) + ".header");
+        const SceneItem* from = index.find(tid + ".header");
+        const SceneItem* to = index.find(tableId(m_m, child) + ".header");
         if (!from || !to) continue;
         SceneItem a = arrow("arrow:" + tid + "->" + tableId(m_m, child), Role::ArrowContext, rightMid(*from), leftMid(*to));
         a.from = tid;
         a.to = tableId(m_m, child);
-        route(a, *to);
+        elbow(a, *to);
         out.push_back(std::move(a));
     }
-    // Figure links: address fields -> the entry they select.
-    for (const FigureLink& l : m_links) {
-        const SceneItem* from = item(l.from);
-        const SceneItem* to = item(l.to);
-        if (!to && !l.fallback.empty()) to = item(l.fallback);
-        if (!from || !to) continue;
-        // Beside it on the same level: straight across.
-        if (to->x >= from->x + from->w && to->y < from->y + from->h && from->y < to->y + to->h) {
-            const double y = (std::max(from->y, to->y) + std::min(from->y + from->h, to->y + to->h)) / 2;
-            SceneItem ar = arrow(l.id, l.role, {from->x + from->w, y}, {to->x, y});
-            ar.from = l.from;
-            ar.to = to->id;
-            ar.walkLevel = l.walkLevel;
-            ar.subject = l.subject;
-            out.push_back(std::move(ar));
-            continue;
-        }
-        // Out of the field's top or bottom edge, straight into the nearer side of the target.
-        const bool below = to->y + to->h / 2 > from->y + from->h;
-        const ScenePoint a{from->x + from->w / 2, below ? from->y + from->h : from->y};
-        const bool inside = a.x >= to->x && a.x <= to->x + to->w;
-        const ScenePoint b = inside ? ScenePoint{a.x, below ? to->y : to->y + to->h}
-                                    : (a.x < to->x ? leftMid(*to) : rightMid(*to));
-        SceneItem ar = arrow(l.id, l.role, a, b);
-        ar.from = l.from;
-        ar.to = to->id;
-        ar.walkLevel = l.walkLevel;
-        ar.subject = l.subject;
-        out.push_back(std::move(ar));
+}
+
+// Whether the segment a-b passes through a field's bit-range note of figure `fig`.
+bool crossesANote(const ItemIndex& index, const std::string& fig, ScenePoint a, ScenePoint b) {
+    for (const char* f : {"0", "1", "2", "offset"})
+        if (const SceneItem* n = index.find(fig + ".field:" + f + ".bits"); n && segmentCrosses(a, b, {n->x, n->y, n->w, n->h}))
+            return true;
+    return false;
+}
+
+// A figure's address field -> the entry it selects: straight across when the entry is beside it on the
+// same level; else out of the field's top edge, or out from under its bit-range note `note` (the field's
+// label, not to be crossed), straight into the nearer side of the target.
+SceneItem Builder::linkArrow(const FigureLink& l, const SceneItem& from, const SceneItem* note, const SceneItem& to,
+                             const ItemIndex& index) const {
+    ScenePoint a, b;
+    if (to.x >= from.x + from.w && to.y < from.y + from.h && from.y < to.y + to.h) {
+        const double y = (std::max(from.y, to.y) + std::min(from.y + from.h, to.y + to.h)) / 2;
+        a = {from.x + from.w, y};
+        b = {to.x, y};
+    } else {
+        const bool below = to.y + to.h / 2 > from.y + from.h;
+        const double bottom = note ? note->y + note->h : from.y + from.h;
+        a = {from.x + from.w / 2, below ? bottom : from.y};
+        const bool inside = a.x >= to.x && a.x <= to.x + to.w;
+        b = inside ? ScenePoint{a.x, below ? to.y : to.y + to.h} : (a.x < to.x ? leftMid(to) : rightMid(to));
     }
-    // IPIs: from the initiator's card to each target's, round the left gutter, in the initiator's colour.
+    SceneItem ar = arrow(l.id, l.role, a, b);
+    if (note && a.y == note->y + note->h && crossesANote(index, from.parent, a, b)) {
+        // A target beside the figure at the level of its notes: under the notes to the figure's side, then
+        // across in the gap before the target.
+        const SceneItem* fig = index.find(from.parent);
+        const double yl = a.y + 5;
+        const double xm = b.x < a.x ? (fig->x + b.x) / 2 : (fig->x + fig->w + b.x) / 2;
+        ar.points = {a, {a.x, yl}, {xm, yl}, {xm, b.y}, b};
+    }
+    ar.from = l.from;
+    ar.to = to.id;
+    ar.walkLevel = l.walkLevel;
+    ar.subject = l.subject;
+    return ar;
+}
+
+// IPIs: from the initiator's card to each target's, round the left gutter, in the initiator's colour; to a
+// card in a further column, straight across the gap between them.
+void Builder::ipiArrows(const ItemIndex& index, std::vector<SceneItem>& out) const {
     int n = 0;
     for (const Event& e : m_o.events) {
         if (e.kind != EventKind::IpiSend) continue;
-        const SceneItem* from = item(fmt::format("cpu{}", e.cpu));
-        const SceneItem* to = item(fmt::format("cpu{}", e.other));
+        const SceneItem* from = index.find(fmt::format("cpu{}", e.cpu));
+        const SceneItem* to = index.find(fmt::format("cpu{}", e.other));
         if (!from || !to) continue;
         const double gx = from->x - kGutter * (0.35 + 0.12 * (n % 4));
         const ScenePoint a{from->x, from->y + std::min(from->h / 2, 30.0)};
         const ScenePoint b{to->x, to->y + std::min(to->h / 2, 30.0) + 6};
         SceneItem ar = arrow(fmt::format("ipi:{}:cpu{}->cpu{}", n, e.cpu, e.other), Role::Ipi, a, b);
         ar.points = {a, {gx, a.y}, {gx, b.y}, b};
-        if (to->x >= from->x + from->w) {  // a card in a further column: straight across the gap between them
-            const double y = std::min(from->y, to->y) + 12 + 8 * (n % 4);
-            ar.points = {{from->x + from->w, y}, {to->x, y}};
-        } else if (from->x >= to->x + to->w) {
-            const double y = std::min(from->y, to->y) + 12 + 8 * (n % 4);
-            ar.points = {{from->x, y}, {to->x + to->w, y}};
-        }
+        const double y = std::min(from->y, to->y) + 12 + 8 * (n % 4);
+        if (to->x >= from->x + from->w) ar.points = {{from->x + from->w, y}, {to->x, y}};
+        else if (from->x >= to->x + to->w) ar.points = {{from->x, y}, {to->x + to->w, y}};
         ar.from = from->id;
         ar.to = to->id;
         ar.cpu = e.cpu;
@@ -997,63 +1121,76 @@ void Builder::arrows() {
         out.push_back(std::move(ar));
         ++n;
     }
-    // A walk arrow that would cross a block it does not join (a CPU card, a table, a figure) goes round the
-    // blocks near it instead, in the gaps between them.
-    std::vector<std::size_t> roots;  // top-level blocks (no parent)
-    for (std::size_t i = 0; i < m_s.items.size(); ++i)
-        if (m_s.items[i].parent.empty() && m_s.items[i].kind != ItemKind::Arrow && m_s.items[i].role != Role::Title)
-            roots.push_back(i);
-    auto rootOf = [&](const std::string& id) -> const SceneItem* {
-        const SceneItem* it = item(id);
-        for (int guard = 0; it && !it->parent.empty() && guard < 8; ++guard) it = item(it->parent);
-        return it;
-    };
-    auto side = [](const SceneItem& r, ScenePoint p, bool leaving) {
-        const double e = 0.5;
-        int d = 0;
-        if (std::abs(p.x - (r.x + r.w)) < e) d = 0;
-        else if (std::abs(p.x - r.x) < e) d = 2;
-        else if (std::abs(p.y - (r.y + r.h)) < e) d = 1;
-        else d = 3;
-        // Entering: the direction of travel into that side.
-        return leaving ? d : (d + 2) % 4;
-    };
-    for (SceneItem& a : out) {
-        if (a.role != Role::ArrowWalk || a.points.size() < 2) continue;
-        const SceneItem* fromRoot = rootOf(a.from);
-        const SceneItem* toRoot = rootOf(a.to);
-        const SceneItem* fromItem = item(a.from);
-        const SceneItem* toItem = item(a.to);
-        if (!fromItem || !toItem) continue;
-        // The arrow ends at the target's header when it points at a table.
-        if (const SceneItem* h = item(a.to + ".header")) toItem = h;
-        std::vector<SceneRect> obstacles, others;
-        double x0 = 1e18, y0 = 1e18, x1 = -1e18, y1 = -1e18;
-        for (const ScenePoint& p : a.points) {
-            x0 = std::min(x0, p.x - 300);
-            y0 = std::min(y0, p.y - 300);
-            x1 = std::max(x1, p.x + 300);
-            y1 = std::max(y1, p.y + 300);
-        }
-        const SceneRect near{x0, y0, x1 - x0, y1 - y0};
-        for (std::size_t i : roots) {
-            const SceneItem& r = m_s.items[i];
-            if (!near.intersects({r.x, r.y, r.w, r.h})) continue;
-            obstacles.push_back({r.x, r.y, r.w, r.h});
-            if (&r != fromRoot && &r != toRoot) others.push_back(obstacles.back());
-        }
-        bool crosses = false;
-        for (std::size_t k = 0; k + 1 < a.points.size() && !crosses; ++k)
-            for (const SceneRect& r : others)
-                if (segmentCrosses(a.points[k], a.points[k + 1], r)) {
-                    crosses = true;
-                    break;
-                }
-        if (!crosses) continue;
-        const ScenePoint p0 = a.points.front(), p1 = a.points.back();
-        auto routed = orthogonalRoute(p0, side(*fromItem, p0, true), p1, side(*toItem, p1, false), obstacles, 7);
-        if (!routed.empty()) a.points = std::move(routed);
+}
+
+// The side of r that p lies on, as a direction (0 +x, 1 +y, 2 -x, 3 -y): leaving it, outwards; entering,
+// the direction of travel into that side.
+int sideOf(const SceneItem& r, ScenePoint p, bool leaving) {
+    const double e = 0.5;
+    int d = 3;
+    if (std::abs(p.x - (r.x + r.w)) < e) d = 0;
+    else if (std::abs(p.x - r.x) < e) d = 2;
+    else if (std::abs(p.y - (r.y + r.h)) < e) d = 1;
+    return leaving ? d : (d + 2) % 4;
+}
+
+// A walk arrow that would cross a block it does not join (a CPU card, a table, a figure) goes round the
+// blocks near it instead, in the gaps between them. `roots`: the top-level blocks.
+void routeRoundBlocks(SceneItem& a, const ItemIndex& index, const std::vector<const SceneItem*>& roots) {
+    const SceneItem* fromRoot = index.root(a.from);
+    const SceneItem* toRoot = index.root(a.to);
+    const SceneItem* fromItem = index.find(a.from);
+    const SceneItem* toItem = index.find(a.to);
+    if (!fromItem || !toItem) return;
+    // The arrow ends at the target's header when it points at a table.
+    if (const SceneItem* h = index.find(a.to + ".header")) toItem = h;
+    double x0 = 1e18, y0 = 1e18, x1 = -1e18, y1 = -1e18;
+    for (const ScenePoint& p : a.points) {
+        x0 = std::min(x0, p.x - 300);
+        y0 = std::min(y0, p.y - 300);
+        x1 = std::max(x1, p.x + 300);
+        y1 = std::max(y1, p.y + 300);
     }
+    const SceneRect near{x0, y0, x1 - x0, y1 - y0};
+    std::vector<SceneRect> obstacles, others;
+    for (const SceneItem* r : roots) {
+        if (!near.intersects({r->x, r->y, r->w, r->h})) continue;
+        obstacles.push_back({r->x, r->y, r->w, r->h});
+        if (r != fromRoot && r != toRoot) others.push_back(obstacles.back());
+    }
+    bool crosses = false;
+    for (std::size_t k = 0; k + 1 < a.points.size() && !crosses; ++k)
+        for (const SceneRect& r : others)
+            if (segmentCrosses(a.points[k], a.points[k + 1], r)) {
+                crosses = true;
+                break;
+            }
+    if (!crosses) return;
+    const ScenePoint p0 = a.points.front(), p1 = a.points.back();
+    int out = sideOf(*fromItem, p0, true);
+    // Out from under a figure field's bit-range note (linkArrow): downwards.
+    if (const SceneItem* note = index.find(a.from + ".bits"); note && std::abs(p0.y - (note->y + note->h)) < 0.5) out = 1;
+    auto routed = orthogonalRoute(p0, out, p1, sideOf(*toItem, p1, false), obstacles, 7);
+    if (!routed.empty()) a.points = std::move(routed);
+}
+
+void Builder::arrows() {
+    const ItemIndex index(m_s.items);
+    std::vector<SceneItem> out;
+    cr3Arrows(index, out);
+    tableArrows(index, out);
+    for (const FigureLink& l : m_links) {
+        const SceneItem* from = index.find(l.from);
+        const SceneItem* to = index.find(l.to);
+        if (!to && !l.fallback.empty()) to = index.find(l.fallback);
+        if (from && to) out.push_back(linkArrow(l, *from, index.find(l.from + ".bits"), *to, index));
+    }
+    ipiArrows(index, out);
+    std::vector<const SceneItem*> roots;
+    for (const SceneItem& it : m_s.items)
+        if (it.parent.empty() && it.kind != ItemKind::Arrow && it.role != Role::Title) roots.push_back(&it);
+    for (SceneItem& a : out)
+        if (a.role == Role::ArrowWalk && a.points.size() >= 2) routeRoundBlocks(a, index, roots);
     for (auto& a : out) m_s.items.push_back(std::move(a));
 }
 
@@ -1274,9 +1411,120 @@ StepSubject Builder::subjectTier(const StepSubject& full, int tier) const {
     return s;
 }
 
+// The title, aligned with the CPU column (a camera framing a subject that starts there shows the title's
+// start); returns the top of the blocks under it.
+double Builder::addTitle() {
+    double top = kMargin;
+    if (m_o.title.empty()) return top;
+    m_s.items.push_back(textItem("title", Role::Title, kMargin + kGutter, top, m_o.title, kTitleFont, true, "", false));
+    m_s.items.back().h = rowHeight(kTitleFont);
+    return top + rowHeight(kTitleFont) + kGap * 0.5;
+}
+
+// The blocks in their stable order: CPUs, the three table levels, the figures (the address figures only
+// with `addressFigs`), the legend; `group` says which of those each is (0 CPUs, 1-3 table levels,
+// 4 figures, 5 legend).
+std::vector<Block> Builder::makeBlocks(bool addressFigs, std::vector<int>& group) {
+    std::vector<Block> blocks;
+    group.clear();
+    for (const auto& c : m_m.cpus()) {
+        blocks.push_back(cpuBlock(c));
+        group.push_back(0);
+    }
+    for (int level = 0; level < 3; ++level)
+        for (u64 pa : m_levels[static_cast<std::size_t>(level)]) {
+            Block b;
+            b.id = tableId(m_m, pa);
+            const TableSpec t = pageTable(pa, level);
+            b.subject = t.subject;
+            tableInto(b, t, 0);
+            blocks.push_back(std::move(b));
+            group.push_back(level + 1);
+        }
+    auto addAll = [&](std::vector<Block> more, int g) {
+        for (Block& b : more) {
+            blocks.push_back(std::move(b));
+            group.push_back(g);
+        }
+    };
+    if (m_o.figures) addAll(multimatchFigures(m_m, m_o.events), 4);
+    if (m_o.figures && addressFigs) addAll(addressFigures(m_m, m_o.events, m_links), 4);
+    if (m_o.legend) {
+        blocks.push_back(legendBlock());
+        blocks.back().subject = false;
+        group.push_back(5);
+    }
+    return blocks;
+}
+
+// The subject first: its blocks packed as a group whose shape best fits the canvas, so the camera framing
+// it draws its text large and fills the canvas; then the context beside or under it. Returns the blocks'
+// positions; `sp` is the subject's packing.
+std::vector<ScenePoint> layOut(const std::vector<Block>& blocks, const std::vector<int>& group, double top,
+                               double designW, Packing& sp) {
+    std::vector<std::size_t> subj, ctx;
+    for (std::size_t i = 0; i < blocks.size(); ++i) (blocks[i].subject ? subj : ctx).push_back(i);
+    const double left = kMargin + kGutter;
+    std::vector<ScenePoint> pos(blocks.size());
+    sp = packSubject(blocks, group, subj, designW, kDesignHeight);
+    for (std::size_t k = 0; k < subj.size(); ++k) pos[subj[k]] = {left + sp.pos[k].x, top + sp.pos[k].y};
+    if (!ctx.empty()) {
+        const double availH = kDesignHeight - top - kMargin;
+        const Packing cp = packContext(blocks, group, ctx, sp, left, top, designW, kDesignHeight, availH);
+        for (std::size_t k = 0; k < ctx.size(); ++k) pos[ctx[k]] = cp.pos[k];
+    }
+    return pos;
+}
+
+// The blocks of the scene at its tier, laid out: the subject drawn large enough (kMinSubjectScale); when
+// the whole subject of a busy step cannot be, its lesser parts become context, one tier at a time
+// (subjectTier): then the step's main CPU alone.
+std::vector<Block> Builder::tieredBlocks(double top, double designW, std::vector<ScenePoint>& pos) {
+    const StepSubject full = m_subj;
+    const Scene titled = m_s;
+    std::vector<Block> blocks;
+    for (int tier = 0;; ++tier) {
+        m_s = titled;
+        if (tier > 0) m_subj = subjectTier(full, tier);
+        m_links.clear();
+        m_entryArrows.clear();
+        m_headerArrows.clear();
+        m_interesting.clear();
+        m_multimatch.clear();
+        collectEvents();
+        std::vector<int> group;
+        blocks = makeBlocks(tier < 2, group);
+        Packing sp;
+        pos = layOut(blocks, group, top, designW, sp);
+        if (m_all || tier >= kLastTier || sp.pos.empty() ||
+            framedScale(sp.w, sp.h, designW, kDesignHeight) >= kMinSubjectScale)
+            return blocks;
+    }
+}
+
+// The camera's frame: every subject item but the arrows, with a margin that stops at the title's bottom
+// (so a camera fitting the frame never cuts the title in half); the whole scene if there is none.
+SceneRect Builder::subjectFrame() const {
+    double x0 = 1e18, y0 = 1e18, x1 = -1e18, y1 = -1e18;
+    for (const SceneItem& it : m_s.items) {
+        if (!it.subject || it.kind == ItemKind::Arrow) continue;
+        x0 = std::min(x0, it.x);
+        y0 = std::min(y0, it.y);
+        x1 = std::max(x1, it.x + it.w);
+        y1 = std::max(y1, it.y + it.h);
+    }
+    if (x1 <= x0) return m_s.bounds;
+    const double m = kMargin;
+    const double titleBottom = m_o.title.empty() ? 0.0 : kMargin + rowHeight(kTitleFont);
+    x0 = std::max(0.0, x0 - m);
+    y0 = y0 >= titleBottom ? std::max(titleBottom, y0 - m) : std::max(0.0, y0 - m);
+    x1 = std::min(m_s.width, x1 + m);
+    y1 = std::min(m_s.height, y1 + m);
+    return {x0, y0, x1 - x0, y1 - y0};
+}
+
 Scene Builder::build() {
-    const StepSubject full = computeSubject(m_m, m_o.events, m_o);
-    m_subj = full;
+    m_subj = computeSubject(m_m, m_o.events, m_o);
     m_all = m_subj.empty();
     const double designH = kDesignHeight;
     const double th = m_o.targetHeight > 0 ? m_o.targetHeight : 1080;
@@ -1287,90 +1535,16 @@ Scene Builder::build() {
     m_s.subjectFont = kSubjectFont;
     m_s.contextFont = kContextFont;
     m_s.title = m_o.title;
+    const double top = addTitle();
 
-    double top = kMargin;
-    if (!m_o.title.empty()) {
-        // Aligned with the CPU column: a camera framing a subject that starts there shows the title's start.
-        m_s.items.push_back(textItem("title", Role::Title, kMargin + kGutter, top, m_o.title, kTitleFont, true, "", false));
-        m_s.items.back().h = rowHeight(kTitleFont);
-        top += rowHeight(kTitleFont) + kGap * 0.5;
-    }
-    const double availH = designH - top - kMargin;
-
-    // Columns of blocks: CPUs, then the three table levels.
     m_levels = tableLevels();
-    const auto& levels = m_levels;
-    for (u64 pdpt : levels[0])
+    for (u64 pdpt : m_levels[0])
         for (unsigned i = 0; i < 4; ++i) {
             const u64 e = m_m.memory().read64(pae::entryAddress(pdpt, i));
             if (e & pae::P) m_via[e & pae::kFrame4K].insert(i);
         }
-    // The subject drawn large enough (kMinSubjectScale): when the whole subject of a busy step cannot be,
-    // its lesser parts become context, one tier at a time (subjectTier): then the step's main CPU alone.
-    const Scene titled = m_s;
-    std::vector<Block> blocks;
     std::vector<ScenePoint> pos;
-    for (int tier = 0;; ++tier) {
-        m_s = titled;
-        if (tier > 0) m_subj = subjectTier(full, tier);
-        const bool figures = tier < 2;
-        m_links.clear();
-        m_entryArrows.clear();
-        m_headerArrows.clear();
-        m_interesting.clear();
-        m_multimatch.clear();
-        collectEvents();
-        blocks.clear();
-        // The blocks in their stable order: CPUs, the three table levels, the figures, the legend.
-        std::vector<int> group;  // 0 CPUs, 1-3 table levels, 4 figures, 5 legend
-        for (const auto& c : m_m.cpus()) {
-            blocks.push_back(cpuBlock(c));
-            group.push_back(0);
-        }
-        for (int level = 0; level < 3; ++level)
-            for (u64 pa : levels[static_cast<std::size_t>(level)]) {
-                Block b;
-                b.id = tableId(m_m, pa);
-                const TableSpec t = pageTable(pa, level);
-                b.subject = t.subject;
-                tableInto(b, t, 0);
-                blocks.push_back(std::move(b));
-                group.push_back(level + 1);
-            }
-        if (m_o.figures) {
-            for (Block& b : multimatchFigures(m_m, m_o.events)) {
-                blocks.push_back(std::move(b));
-                group.push_back(4);
-            }
-        }
-        if (m_o.figures && figures) {
-            for (Block& b : addressFigures(m_m, m_o.events, m_links)) {
-                blocks.push_back(std::move(b));
-                group.push_back(4);
-            }
-        }
-        if (m_o.legend) {
-            blocks.push_back(legendBlock());
-            blocks.back().subject = false;
-            group.push_back(5);
-        }
-
-        // The subject first: its blocks packed as a group whose shape best fits the canvas, so the camera
-        // framing it draws its text large and fills the canvas; then the context beside or under it.
-        std::vector<std::size_t> subj, ctx;
-        for (std::size_t i = 0; i < blocks.size(); ++i) (blocks[i].subject ? subj : ctx).push_back(i);
-        const double left = kMargin + kGutter;
-        pos.assign(blocks.size(), {});
-        const Packing sp = packSubject(blocks, group, subj, designW, designH);
-        for (std::size_t k = 0; k < subj.size(); ++k) pos[subj[k]] = {left + sp.pos[k].x, top + sp.pos[k].y};
-        if (!ctx.empty()) {
-            const Packing cp = packContext(blocks, group, ctx, sp, left, top, designW, designH, availH);
-            for (std::size_t k = 0; k < ctx.size(); ++k) pos[ctx[k]] = cp.pos[k];
-        }
-        if (m_all || tier >= kLastTier || sp.pos.empty() ||
-            framedScale(sp.w, sp.h, designW, designH) >= kMinSubjectScale)
-            break;
-    }
+    std::vector<Block> blocks = tieredBlocks(top, designW, pos);
     double contentR = kMargin + kGutter, contentB = top;
     for (std::size_t i = 0; i < blocks.size(); ++i) {
         Block& b = blocks[i];
@@ -1379,7 +1553,6 @@ Scene Builder::build() {
         contentB = std::max(contentB, pos[i].y + b.h);
         for (auto& it : b.items) m_s.items.push_back(std::move(it));
     }
-
     arrows();
     flushes();
     for (const SceneItem& it : m_s.items)
@@ -1387,7 +1560,6 @@ Scene Builder::build() {
             contentR = std::max(contentR, p.x + 4);
             contentB = std::max(contentB, p.y + 4);
         }
-
     // At least the design size, and exactly the target's aspect ratio (grown in the short direction), so
     // that fitting the whole machine to the canvas leaves no band unused.
     m_s.width = std::max(designW, contentR + kMargin);
@@ -1396,28 +1568,7 @@ Scene Builder::build() {
     if (m_s.width / m_s.height < aspect) m_s.width = m_s.height * aspect;
     else m_s.height = m_s.width / aspect;
     m_s.bounds = {0, 0, m_s.width, m_s.height};
-    // The camera's frame: every subject item (arrows by their points).
-    double x0 = 1e18, y0 = 1e18, x1 = -1e18, y1 = -1e18;
-    for (const SceneItem& it : m_s.items) {
-        if (!it.subject) continue;
-        if (it.kind == ItemKind::Arrow) continue;
-        x0 = std::min(x0, it.x);
-        y0 = std::min(y0, it.y);
-        x1 = std::max(x1, it.x + it.w);
-        y1 = std::max(y1, it.y + it.h);
-    }
-    if (x1 > x0) {
-        const double m = kMargin;
-        // The margin stops at the title's bottom, so a camera fitting the frame never cuts the title in half.
-        const double titleBottom = m_o.title.empty() ? 0.0 : kMargin + rowHeight(kTitleFont);
-        x0 = std::max(0.0, x0 - m);
-        y0 = y0 >= titleBottom ? std::max(titleBottom, y0 - m) : std::max(0.0, y0 - m);
-        x1 = std::min(m_s.width, x1 + m);
-        y1 = std::min(m_s.height, y1 + m);
-        m_s.subjectBounds = {x0, y0, x1 - x0, y1 - y0};
-    } else {
-        m_s.subjectBounds = m_s.bounds;
-    }
+    m_s.subjectBounds = subjectFrame();
     m_s.subject = m_subj;
     return std::move(m_s);
 }

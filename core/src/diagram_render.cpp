@@ -63,25 +63,54 @@ struct Palette {
 };
 
 // Colours chosen for contrast on a projector: dark text on light fills (or the reverse), and
-// every state also spelled out in text, so no meaning rests on colour alone.
-constexpr Palette kLight{"#ffffff", "#111111", "#555555", "#e8eef8", "#2f4f80", "#ffffff", "#3a3a3a", "#d5deea",
-                         "#f0f0f0", "#d0d0d0", "#ffd8a0", "#c06000", "#fff07a", "#a07000", "#c8ecec", "#eadcf8",
-                         "#6a2fa0", "#b00020", "#ffffff", "#505050", "#0a7a30", "#0050c0", "#e4e4e4", "#f3e6c8",
-                         "#00838f"};
-constexpr Palette kDark{"#1b1d22", "#eeeeee", "#b0b0b0", "#273246", "#8fb0e8", "#22252b", "#9a9a9a", "#34435c",
-                         "#2c3038", "#3c4048", "#6b4310", "#ffaa40", "#6b5d00", "#ffe040", "#0f4a4f", "#40285c",
-                         "#c89aff", "#d0203a", "#ffffff", "#b8b8b8", "#40d070", "#60a8ff", "#30333a", "#4a3e22",
-                         "#4dd0e1"};
-constexpr Palette kHigh{"#000000", "#ffffff", "#ffffff", "#000000", "#ffffff", "#000000", "#ffffff", "#003a8c",
-                         "#1a1a1a", "#8a8a8a", "#7a3c00", "#ffa000", "#ffff00", "#ffff00", "#00474f", "#3c0070",
-                         "#e0a0ff", "#ff0000", "#ffffff", "#ffffff", "#00ff60", "#00c8ff", "#202020", "#3a2e00",
-                         "#00ffff"};
-constexpr Palette kPrint{"#ffffff", "#000000", "#333333", "#f2f2f2", "#000000", "#ffffff", "#000000", "#dddddd",
-                         "#f4f4f4", "#bbbbbb", "#ffe2bd", "#000000", "#fff3a0", "#000000", "#e0f2f2", "#eee2f6",
-                         "#000000", "#c00020", "#ffffff", "#000000", "#007a30", "#0040a0", "#eeeeee", "#f4ead2",
-                         "#000000"};
+// every state also spelled out in text, so no meaning rests on colour alone. One row a colour, one
+// column a theme.
+struct Swatch {
+    const char* Palette::*colour;
+    const char* light;
+    const char* dark;
+    const char* highContrast;
+    const char* print;
+};
+const Swatch kSwatches[] = {
+    // colour                   light      dark       high       print
+    {&Palette::bg,              "#ffffff", "#1b1d22", "#000000", "#ffffff"},
+    {&Palette::text,            "#111111", "#eeeeee", "#ffffff", "#000000"},
+    {&Palette::muted,           "#555555", "#b0b0b0", "#ffffff", "#333333"},
+    {&Palette::card,            "#e8eef8", "#273246", "#000000", "#f2f2f2"},
+    {&Palette::cardStroke,      "#2f4f80", "#8fb0e8", "#ffffff", "#000000"},
+    {&Palette::tableFill,       "#ffffff", "#22252b", "#000000", "#ffffff"},
+    {&Palette::tableStroke,     "#3a3a3a", "#9a9a9a", "#ffffff", "#000000"},
+    {&Palette::header,          "#d5deea", "#34435c", "#003a8c", "#dddddd"},
+    {&Palette::columns,         "#f0f0f0", "#2c3038", "#1a1a1a", "#f4f4f4"},
+    {&Palette::rowLine,         "#d0d0d0", "#3c4048", "#8a8a8a", "#bbbbbb"},
+    {&Palette::low,             "#ffd8a0", "#6b4310", "#7a3c00", "#ffe2bd"},
+    {&Palette::lowStroke,       "#c06000", "#ffaa40", "#ffa000", "#000000"},
+    {&Palette::highlight,       "#fff07a", "#6b5d00", "#ffff00", "#fff3a0"},
+    {&Palette::highlightStroke, "#a07000", "#ffe040", "#ffff00", "#000000"},
+    {&Palette::global,          "#c8ecec", "#0f4a4f", "#00474f", "#e0f2f2"},
+    {&Palette::spec,            "#eadcf8", "#40285c", "#3c0070", "#eee2f6"},
+    {&Palette::specStroke,      "#6a2fa0", "#c89aff", "#e0a0ff", "#000000"},
+    {&Palette::danger,          "#b00020", "#d0203a", "#ff0000", "#c00020"},
+    {&Palette::dangerText,      "#ffffff", "#ffffff", "#ffffff", "#ffffff"},
+    {&Palette::arrow,           "#505050", "#b8b8b8", "#ffffff", "#000000"},
+    {&Palette::walk,            "#0a7a30", "#40d070", "#00ff60", "#007a30"},
+    {&Palette::changed,         "#0050c0", "#60a8ff", "#00c8ff", "#0040a0"},
+    {&Palette::offline,         "#e4e4e4", "#30333a", "#202020", "#eeeeee"},
+    {&Palette::user,            "#f3e6c8", "#4a3e22", "#3a2e00", "#f4ead2"},
+    {&Palette::globalStroke,    "#00838f", "#4dd0e1", "#00ffff", "#000000"},
+};
+static_assert(std::size(kSwatches) * sizeof(const char*) == sizeof(Palette), "a swatch for every colour");
+
+Palette paletteOf(const char* Swatch::*theme) {
+    Palette p{};
+    for (const Swatch& s : kSwatches) p.*(s.colour) = s.*theme;
+    return p;
+}
 
 const Palette& palette(Theme t) {
+    static const Palette kLight = paletteOf(&Swatch::light), kDark = paletteOf(&Swatch::dark),
+                         kHigh = paletteOf(&Swatch::highContrast), kPrint = paletteOf(&Swatch::print);
     switch (t) {
     case Theme::Dark: return kDark;
     case Theme::HighContrast: return kHigh;

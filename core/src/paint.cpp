@@ -8,30 +8,42 @@ namespace tlblab {
 
 namespace {
 
+PaintPrim placedPrim(PaintPrim::Kind k, SceneRect r, int index) {
+    PaintPrim p;
+    p.kind = k;
+    p.item = index;
+    p.x = r.x;
+    p.y = r.y;
+    p.w = r.w;
+    p.h = r.h;
+    return p;
+}
+
+}  // namespace
+
+PaintPrim rectPrim(SceneRect r, const RoleStyle& st, int index) {
+    PaintPrim p = placedPrim(PaintPrim::Kind::Rect, r, index);
+    p.fill = st.fill;
+    p.stroke = st.stroke;
+    p.strokeWidth = st.stroke == "none" ? 0 : st.strokeWidth;
+    p.dashed = st.dashed;
+    p.opacity = st.fillOpacity;
+    return p;
+}
+
+namespace {
+
 class Painter {
 public:
     Painter(Theme theme, const PaintContext& ctx, std::vector<PaintPrim>& out, int index)
         : m_theme(theme), m_ctx(ctx), m_out(out), m_index(index) {}
 
     PaintPrim prim(PaintPrim::Kind k, double x = 0, double y = 0, double w = 0, double h = 0) const {
-        PaintPrim p;
-        p.kind = k;
-        p.item = m_index;
-        p.x = x;
-        p.y = y;
-        p.w = w;
-        p.h = h;
-        return p;
+        return placedPrim(k, {x, y, w, h}, m_index);
     }
     void rect(double x, double y, double w, double h, const RoleStyle& st) {
         if (st.fill == "none" && st.stroke == "none") return;
-        PaintPrim p = prim(PaintPrim::Kind::Rect, x, y, w, h);
-        p.fill = st.fill;
-        p.stroke = st.stroke;
-        p.strokeWidth = st.stroke == "none" ? 0 : st.strokeWidth;
-        p.dashed = st.dashed;
-        p.opacity = st.fillOpacity;
-        m_out.push_back(std::move(p));
+        m_out.push_back(rectPrim({x, y, w, h}, st, m_index));
     }
     void fill(double x, double y, double w, double h, const std::string& color, double opacity = 1.0) {
         RoleStyle st;

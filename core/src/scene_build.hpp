@@ -50,6 +50,9 @@ SceneItem textItem(std::string id, Role role, double x, double y, const std::str
                    bool bold, std::string parent, bool subject);
 SceneItem boxItem(std::string id, Role role, double x, double y, double w, double h, std::string parent,
                   bool subject);
+// A table row: its cells at offsets `cellX` from its left edge, in `font`.
+SceneItem rowItem(std::string id, Role role, SceneRect r, std::vector<std::string> cells, std::vector<double> cellX,
+                  double font, std::string parent, bool subject);
 
 // The figures (scene_figures.cpp). `events` are the step's; the figures' arrows are added later by the
 // builder, from the `from`/`to` ids the figure items leave in `links` (field id -> target item id).

@@ -74,18 +74,8 @@ void diffSide(const Scene& mine, const Scene& other, std::vector<CompareMark>& o
 
 void rect(std::vector<PaintPrim>& out, double x, double y, double w, double h, const std::string& fill,
           const std::string& stroke, double width, bool dashed, double opacity = 1.0) {
-    PaintPrim p;
-    p.kind = PaintPrim::Kind::Rect;
-    p.x = x;
-    p.y = y;
-    p.w = w;
-    p.h = h;
-    p.fill = fill;
-    p.stroke = stroke;
-    p.strokeWidth = width;
-    p.dashed = dashed;
-    p.opacity = opacity;
-    out.push_back(std::move(p));
+    out.push_back(rectPrim({x, y, w, h}, {.fill = fill, .stroke = stroke, .strokeWidth = width, .dashed = dashed,
+                                          .fillOpacity = opacity}));
 }
 
 }  // namespace

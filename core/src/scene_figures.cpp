@@ -18,19 +18,19 @@ namespace {
 constexpr double kS = kSubjectFont;
 constexpr double kC = kNoteFont;  // the figures' notes
 
+constexpr double boxHeight(std::size_t lines, double font) { return 10 + static_cast<double>(lines) * font * 1.35 + 8; }
+
 // A Box of text lines, sized to them (lineBaseline's geometry: 10 above, 8 below).
 SceneItem linesBox(std::string id, Role role, double x, double y, std::vector<std::string> lines, double font,
                    std::string parent, bool subject, double minW = 0) {
     double w = minW;
     for (const auto& l : lines) w = std::max(w, textWidth(l, font) + 24);
-    SceneItem b = boxItem(std::move(id), role, x, y, w, 10 + static_cast<double>(lines.size()) * font * 1.35 + 8,
+    SceneItem b = boxItem(std::move(id), role, x, y, w, boxHeight(lines.size(), font),
                           std::move(parent), subject);
     b.cells = std::move(lines);
     b.fontSize = font;
     return b;
 }
-
-double boxHeight(std::size_t lines, double font) { return 10 + static_cast<double>(lines) * font * 1.35 + 8; }
 
 // Finalises a figure block: the container Box round every item, with a margin.
 void frame(Block& b, double w, double h) {
@@ -57,6 +57,187 @@ std::string entryRowId(int level, u64 pa) {
     return fmt::format("{}:{:#x}", kPrefix[level], pa);
 }
 
+// What an address figure shows of its access's walk.
+struct FigureWalk {
+    std::array<WalkTraceStep, 3> trace{};
+    int levels = 0, failLevel = -1;
+    u32 errorCode = 0;
+    PageSize size = PageSize::K4;
+    u64 frameBase = 0;
+    bool ok = false;
+};
+
+// The walk of the step, or (translate, TLB hit) the walk the snapshot gives; a hit's page, a fault's
+// error code.
+FigureWalk figureWalk(const Machine& m, const Access& a) {
+    FigureWalk fw;
+    if (a.walk) {
+        fw.trace = a.walk->trace;
+        fw.levels = static_cast<int>(std::min<u32>(a.walk->count, 3));
+        fw.failLevel = a.walk->failLevel;
+        fw.size = a.walk->size;
+        fw.ok = fw.failLevel < 0;
+        if (fw.ok && a.walk->pa) fw.frameBase = a.walk->pa & ~u64{pageBytes(fw.size) - 1};
+    } else if (a.cpu >= 0 && a.cpu < static_cast<int>(m.cpus().size())) {
+        const WalkResult w = walk(m.memory(), m.cpu(a.cpu).regs, a.va);
+        fw.levels = w.levels;
+        for (int l = 0; l < w.levels; ++l) {
+            const WalkLevel& t = w.trace[static_cast<std::size_t>(l)];
+            fw.trace[static_cast<std::size_t>(l)] = {t.level, t.index, t.entryPa, t.raw};
+        }
+        fw.failLevel = w.ok() ? -1 : w.failLevel;
+        fw.errorCode = w.errorCode;
+        fw.size = w.size;
+        fw.ok = w.ok();
+        fw.frameBase = w.frame;
+    }
+    if (a.hit) {
+        fw.size = a.hit->size;
+        fw.frameBase = a.hit->pa;
+    }
+    if (a.fault) {
+        fw.errorCode = a.fault->count;
+        // A protection fault (P = 1) after a complete walk shows at the leaf.
+        if (fw.failLevel < 0 && (fw.errorCode & pae::PF_P)) fw.failLevel = std::max(0, fw.levels - 1);
+    }
+    return fw;
+}
+
+// The caption: who, what, which address; a hit says which entry, after the address (short: the title sets
+// the figure's width).
+std::string figureTitle(const Access& a) {
+    const bool speculative = a.walk && a.walk->origin == Origin::Speculative;
+    const std::string what = a.translate ? "translate" : a.done ? a.done->detail : speculative ? "speculate" : "access";
+    std::string title = fmt::format("cpu{} {} {}", a.cpu, what, hex32(a.va));
+    if (a.hit && !a.walk) title += ", TLB #" + std::to_string(a.hit->entryId);
+    return title;
+}
+
+struct AddrField {
+    std::string name, bits, value;
+    int level;
+};
+
+// The linear address's PAE fields (a 2 MiB page has no PTE field and a 21-bit offset).
+std::vector<AddrField> addressFields(u32 va, bool large) {
+    std::vector<AddrField> fields = {{"PDPTE", "31:30", fmt::format("[{}]", pae::pdptIndex(va)), 0},
+                                     {"PDE", "29:21", fmt::format("[{}]", pae::pdIndex(va)), 1}};
+    if (large) {
+        fields.push_back({"offset", "20:0", hex(va & 0x1fffff), 2});
+    } else {
+        fields.push_back({"PTE", "20:12", fmt::format("[{}]", pae::ptIndex(va)), 2});
+        fields.push_back({"offset", "11:0", hex(va & 0xfff), 3});
+    }
+    return fields;
+}
+
+constexpr double kFieldY = 10;
+constexpr double kBitsY = kFieldY + boxHeight(2, kS) + 2;
+
+// One field at x: its box, its bit range under it and, if the walk read the entry it selects, the link to
+// that entry. Returns the field's width.
+double addField(Block& b, const std::string& id, const AddrField& f, double x, const Access& a, const FigureWalk& fw,
+                std::vector<FigureLink>& links) {
+    const std::string fid = fmt::format("{}.field:{}", id, f.name == "offset" ? "offset" : std::to_string(f.level));
+    SceneItem box = linesBox(fid, Role::AddrField, x, kFieldY, {f.name, f.value}, kS, id, true, 118);
+    box.walkLevel = f.level;
+    box.cpu = a.cpu;
+    box.tooltip = fmt::format("linear bits {} = {}", f.bits, f.value);
+    b.add(textItem(fid + ".bits", Role::FigureNote, x + 4, kBitsY, "bits " + f.bits, kC, false, id, false)).h =
+        rowHeight(kC);
+    box.w = std::max(box.w, textWidth("bits " + f.bits, kC) + 8);
+    if (f.name != "offset" && f.level < fw.levels) {
+        const WalkTraceStep& t = fw.trace[static_cast<std::size_t>(f.level)];
+        FigureLink l;
+        l.id = fmt::format("arrow:{}.{}", id, f.level);
+        l.from = fid;
+        l.to = entryRowId(f.level, t.entryPa);
+        l.role = Role::ArrowWalk;
+        l.walkLevel = f.level;
+        // An entry the tables do not draw: the PDPTE registers of the CPU (level 0), else its table.
+        l.fallback = f.level == 0 ? fmt::format("cpu{}.cr3", a.cpu) : std::string();
+        links.push_back(l);
+        box.tooltip += fmt::format("\nselects {} {} @ {} = {}", levelName(f.level), t.index, hex(t.entryPa), hex(t.raw));
+    }
+    const double w = box.w;
+    b.add(std::move(box));
+    return w;
+}
+
+// The figure's cursor: the next free y, and the right edge of what it holds so far.
+struct FigureCursor {
+    double y = 0, right = 0;
+};
+
+// The frame and the physical address, where the offset lands (lit as the walk's last step), with the
+// offset field's arrow to it.
+void addFrame(Block& b, const std::string& id, const Access& a, const FigureWalk& fw, FigureCursor& at,
+              std::vector<FigureLink>& links) {
+    const bool large = fw.size == PageSize::M2;
+    const int lastLevel = large ? 2 : 3;
+    const u64 pa = fw.frameBase | (a.va & (pageBytes(fw.size) - 1));
+    SceneItem fr = linesBox(id + ".frame", Role::AddrFrame, 12, at.y,
+                            {fmt::format("{} frame {}", large ? "2 MiB" : "4 KiB", hex32(fw.frameBase)),
+                             fmt::format("+ offset = {}", hex32(pa))},
+                            kS, id, true);
+    fr.walkLevel = lastLevel;
+    at.right = std::max(at.right, fr.x + fr.w);
+    at.y += fr.h + 12;
+    b.add(std::move(fr));
+    FigureLink l;
+    l.id = fmt::format("arrow:{}.offset", id);
+    l.from = id + ".field:offset";
+    l.to = id + ".frame";
+    l.role = Role::ArrowWalk;
+    l.walkLevel = lastLevel;
+    links.push_back(l);
+}
+
+// The page fault: where and why, then the error code's bits one box each (scenario-facts.md section 2:
+// P 0, W/R 1, U/S 2, RSVD 3, I/D 4).
+void addFault(Block& b, const std::string& id, const FigureWalk& fw, FigureCursor& at) {
+    const int level = std::max(0, fw.failLevel);
+    const u32 ec = fw.errorCode;
+    const bool reserved = ec & pae::PF_RSVD;
+    const bool prot = (ec & pae::PF_P) && !reserved;
+    const std::string why = reserved ? "reserved bit set" : prot ? "access not allowed" : "not present";
+    SceneItem fb = linesBox(id + ".fault", Role::Fault, 12, at.y,
+                            {fmt::format("#PF at the {}: {}", levelName(level), why), fmt::format("error code {}", hex(ec))},
+                            kS, id, true);
+    fb.walkLevel = level;
+    fb.tooltip = pae::describeErrorCode(ec);
+    at.right = std::max(at.right, fb.x + fb.w);
+    at.y += fb.h + 8;
+    b.add(std::move(fb));
+    struct Bit {
+        const char* name;
+        u32 mask;
+        const char* one;
+        const char* zero;
+    };
+    static const Bit kBits[] = {{"P", pae::PF_P, "protection", "not present"},
+                                {"W/R", pae::PF_WR, "write", "read"},
+                                {"U/S", pae::PF_US, "user", "supervisor"},
+                                {"RSVD", pae::PF_RSVD, "reserved bit", "-"},
+                                {"I/D", pae::PF_ID, "fetch", "data"}};
+    double bx = 12;
+    double bh = 0;
+    for (const Bit& bit : kBits) {
+        const bool set = ec & bit.mask;
+        SceneItem e = linesBox(fmt::format("{}.ec:{}", id, bit.name), set ? Role::EcBitSet : Role::EcBit, bx, at.y,
+                               {fmt::format("{} {}", bit.name, set ? 1 : 0), set ? bit.one : bit.zero}, kS, id, true);
+        e.walkLevel = level;
+        bx += e.w + 6;
+        bh = e.h;
+        b.add(std::move(e));
+    }
+    at.right = std::max(at.right, bx);
+    at.y += bh + 8;
+}
+
+// The linear address split into its PAE fields along the top edge, so their arrows leave the figure
+// straight away (to the tables above or beside it), each field's bit range under it; the frame (or the
+// fault) below; the title as a caption at the bottom.
 Block addressFigure(const Machine& m, const Access& a, int k, std::vector<FigureLink>& links) {
     Block b;
     const std::string id = fmt::format("addr:{}", k);
@@ -64,165 +245,16 @@ Block addressFigure(const Machine& m, const Access& a, int k, std::vector<Figure
     b.subject = true;
     b.add(boxItem(id, Role::AddrFigure, 0, 0, 0, 0, "", true));
     b.items.back().cpu = a.cpu;
-
-    // The trace: from the step's walk, or (translate, TLB hit) the walk the snapshot gives.
-    std::array<WalkTraceStep, 3> trace{};
-    int levels = 0, failLevel = -1;
-    u32 errorCode = 0;
-    PageSize size = PageSize::K4;
-    u64 frameBase = 0;
-    bool ok = false;
-    if (a.walk) {
-        trace = a.walk->trace;
-        levels = static_cast<int>(std::min<u32>(a.walk->count, 3));
-        failLevel = a.walk->failLevel;
-        size = a.walk->size;
-        ok = failLevel < 0;
-        if (ok && a.walk->pa) frameBase = a.walk->pa & ~u64{pageBytes(size) - 1};
-    } else if (a.cpu >= 0 && a.cpu < static_cast<int>(m.cpus().size())) {
-        const WalkResult w = walk(m.memory(), m.cpu(a.cpu).regs, a.va);
-        levels = w.levels;
-        for (int l = 0; l < w.levels; ++l) {
-            const WalkLevel& t = w.trace[static_cast<std::size_t>(l)];
-            trace[static_cast<std::size_t>(l)] = {t.level, t.index, t.entryPa, t.raw};
-        }
-        failLevel = w.ok() ? -1 : w.failLevel;
-        errorCode = w.errorCode;
-        size = w.size;
-        ok = w.ok();
-        frameBase = w.frame;
-    }
-    if (a.hit) {
-        size = a.hit->size;
-        frameBase = a.hit->pa;
-    }
-    const bool large = ok && size == PageSize::M2;
-    if (a.fault) {
-        errorCode = a.fault->count;
-        // A protection fault (P = 1) after a complete walk shows at the leaf.
-        if (failLevel < 0 && (errorCode & pae::PF_P)) failLevel = std::max(0, levels - 1);
-    }
-
-    const bool speculative = a.walk && a.walk->origin == Origin::Speculative;
-    std::string what = a.translate ? "translate" : a.done ? a.done->detail : speculative ? "speculate" : "access";
-    // A hit says which entry, after the address (short: the title sets the figure's width).
-    std::string title = fmt::format("cpu{} {} {}", a.cpu, what, hex32(a.va));
-    if (a.hit && !a.walk) title += ", TLB #" + std::to_string(a.hit->entryId);
-
-    struct Field {
-        std::string name, bits, value;
-        int level;
-    };
-    const unsigned i0 = pae::pdptIndex(a.va), i1 = pae::pdIndex(a.va), i2 = pae::ptIndex(a.va);
-    std::vector<Field> fields = {{"PDPTE", "31:30", fmt::format("[{}]", i0), 0},
-                                 {"PDE", "29:21", fmt::format("[{}]", i1), 1}};
-    if (large) fields.push_back({"offset", "20:0", hex(a.va & 0x1fffff), 2});
-    else {
-        fields.push_back({"PTE", "20:12", fmt::format("[{}]", i2), 2});
-        fields.push_back({"offset", "11:0", hex(a.va & 0xfff), 3});
-    }
-    // The fields along the top edge, so their arrows leave the figure straight away (to the tables above or
-    // beside it), each field's bit range under it; the frame (or the fault) below; the title as a caption
-    // at the bottom.
+    const FigureWalk fw = figureWalk(m, a);
+    const bool large = fw.ok && fw.size == PageSize::M2;
+    const std::string title = figureTitle(a);
     double x = 12;
-    const double yField = 10;
-    const double fieldH = boxHeight(2, kS);
-    const double yBits = yField + fieldH + 2;
-    double right = 12 + textWidth(title, kS);
-    std::string offsetId;
-    for (const Field& f : fields) {
-        const std::string fid = fmt::format("{}.field:{}", id, f.name == "offset" ? "offset" : std::to_string(f.level));
-        SceneItem box = linesBox(fid, Role::AddrField, x, yField, {f.name, f.value}, kS, id, true, 118);
-        box.walkLevel = f.level;
-        box.cpu = a.cpu;
-        box.tooltip = fmt::format("linear bits {} = {}", f.bits, f.value);
-        b.add(textItem(fid + ".bits", Role::FigureNote, x + 4, yBits, "bits " + f.bits, kC, false, id, false)).h =
-            rowHeight(kC);
-        const double w = std::max(box.w, textWidth("bits " + f.bits, kC) + 8);
-        box.w = w;
-        // The entry it selects, if the walk read it.
-        if (f.name != "offset" && f.level < levels) {
-            const WalkTraceStep& t = trace[static_cast<std::size_t>(f.level)];
-            FigureLink l;
-            l.id = fmt::format("arrow:{}.{}", id, f.level);
-            l.from = fid;
-            l.to = entryRowId(f.level, t.entryPa);
-            l.role = Role::ArrowWalk;
-            l.walkLevel = f.level;
-            // An entry the tables do not draw: the PDPTE registers of the CPU (level 0), else its table.
-            l.fallback = f.level == 0 ? fmt::format("cpu{}.cr3", a.cpu) : std::string();
-            links.push_back(l);
-            box.tooltip += fmt::format("\nselects {} {} @ {} = {}", levelName(f.level), t.index, hex(t.entryPa), hex(t.raw));
-        }
-        if (f.name == "offset") offsetId = fid;
-        b.add(std::move(box));
-        x += w + 8;
-    }
-    right = std::max(right, x);
-    double y = yBits + rowHeight(kC) + 10;
-    const int lastLevel = large ? 2 : 3;
-    if (ok && !(a.fault && (errorCode & pae::PF_P))) {
-        // The frame and the physical address: where the offset lands.
-        const u64 pa = frameBase | (a.va & (pageBytes(size) - 1));
-        SceneItem fr = linesBox(id + ".frame", Role::AddrFrame, 12, y,
-                                {fmt::format("{} frame {}", large ? "2 MiB" : "4 KiB", hex32(frameBase)),
-                                 fmt::format("+ offset = {}", hex32(pa))},
-                                kS, id, true);
-        fr.walkLevel = lastLevel;
-        right = std::max(right, fr.x + fr.w);
-        y += fr.h + 12;
-        b.add(std::move(fr));
-        FigureLink l;
-        l.id = fmt::format("arrow:{}.offset", id);
-        l.from = offsetId;
-        l.to = id + ".frame";
-        l.role = Role::ArrowWalk;
-        l.walkLevel = lastLevel;
-        links.push_back(l);
-    }
-    if (failLevel >= 0 || a.fault) {
-        const int at = std::max(0, failLevel);
-        const bool reserved = errorCode & pae::PF_RSVD;
-        const bool prot = (errorCode & pae::PF_P) && !reserved;
-        const std::string why = reserved ? "reserved bit set" : prot ? "access not allowed" : "not present";
-        SceneItem fb = linesBox(id + ".fault", Role::Fault, 12, y,
-                                {fmt::format("#PF at the {}: {}", levelName(at), why),
-                                 fmt::format("error code {}", hex(errorCode))},
-                                kS, id, true);
-        fb.walkLevel = at;
-        fb.tooltip = pae::describeErrorCode(errorCode);
-        right = std::max(right, fb.x + fb.w);
-        y += fb.h + 8;
-        b.add(std::move(fb));
-        // The error code's bits (scenario-facts.md section 2: P 0, W/R 1, U/S 2, RSVD 3, I/D 4).
-        struct Bit {
-            const char* name;
-            u32 mask;
-            const char* one;
-            const char* zero;
-        };
-        static const Bit kBits[] = {{"P", pae::PF_P, "protection", "not present"},
-                                    {"W/R", pae::PF_WR, "write", "read"},
-                                    {"U/S", pae::PF_US, "user", "supervisor"},
-                                    {"RSVD", pae::PF_RSVD, "reserved bit", "-"},
-                                    {"I/D", pae::PF_ID, "fetch", "data"}};
-        double bx = 12;
-        double bh = 0;
-        for (const Bit& bit : kBits) {
-            const bool set = errorCode & bit.mask;
-            SceneItem e = linesBox(fmt::format("{}.ec:{}", id, bit.name), set ? Role::EcBitSet : Role::EcBit, bx, y,
-                                   {fmt::format("{} {}", bit.name, set ? 1 : 0), set ? bit.one : bit.zero}, kS, id, true);
-            e.walkLevel = at;
-            bx += e.w + 6;
-            bh = e.h;
-            b.add(std::move(e));
-        }
-        right = std::max(right, bx);
-        y += bh + 8;
-    }
-    b.add(textItem(id + ".title", Role::FigureTitle, 12, y, title, kS, true, id, true)).h = rowHeight(kS);
-    y += rowHeight(kS);
-    frame(b, right + 12, y + 8);
+    for (const AddrField& f : addressFields(a.va, large)) x += addField(b, id, f, x, a, fw, links) + 8;
+    FigureCursor at{kBitsY + rowHeight(kC) + 10, std::max(12 + textWidth(title, kS), x)};
+    if (fw.ok && !(a.fault && (fw.errorCode & pae::PF_P))) addFrame(b, id, a, fw, at, links);
+    if (fw.failLevel >= 0 || a.fault) addFault(b, id, fw, at);
+    b.add(textItem(id + ".title", Role::FigureTitle, 12, at.y, title, kS, true, id, true)).h = rowHeight(kS);
+    frame(b, at.right + 12, at.y + rowHeight(kS) + 8);
     return b;
 }
 
@@ -273,63 +305,46 @@ Role rangeRole(const TlbEntry& e) {
     return Role::MmRangePlain;
 }
 
-Block multimatchFigure(const Cpu& c, u32 va) {
-    Block b;
-    const std::string id = fmt::format("mm:cpu{}", c.id);
-    b.id = id;
-    b.subject = true;
-    b.add(boxItem(id, Role::MmFigure, 0, 0, 0, 0, "", true)).cpu = c.id;
-    std::vector<TlbEntry> hits;
-    for (const TlbEntry& t : c.tlb.entries())
-        if (t.covers(va)) hits.push_back(t);
-    std::sort(hits.begin(), hits.end(), [](const TlbEntry& x, const TlbEntry& y) {
-        return pageBytes(x.size) != pageBytes(y.size) ? pageBytes(x.size) > pageBytes(y.size) : x.id < y.id;
-    });
-    const std::string title = fmt::format("two TLB entries of cpu{} match {}", c.id, hex32(va));
-    b.add(textItem(id + ".title", Role::FigureTitle, 12, 8, title, kS, true, id, true)).h = rowHeight(kS);
-    double right = 12 + textWidth(title, kS) + 12;
-    double y = 8 + rowHeight(kS) + 4;
-    if (hits.size() < 2) {
-        frame(b, right, y + 8);
-        return b;
-    }
-    const TlbEntry& big = hits[0];
-    const TlbEntry& small = hits[1];
-    auto rangeText = [](const TlbEntry& e) {
-        return fmt::format("#{} {} {}-{}", e.id, e.size == PageSize::M2 ? "2 MiB" : "4 KiB", hex32(e.va),
-                           hex32(u64{e.va} + pageBytes(e.size) - 1));
-    };
-    // The ruler: the big entry's range as a bar; the small page a mark at its place inside it.
+std::string rangeText(const TlbEntry& e) {
+    return fmt::format("#{} {} {}-{}", e.id, e.size == PageSize::M2 ? "2 MiB" : "4 KiB", hex32(e.va),
+                       hex32(u64{e.va} + pageBytes(e.size) - 1));
+}
+
+std::string bitsText(const TlbEntry& e) { return std::string(e.global ? "  G" : "") + (e.user ? " U" : " S"); }
+
+// The ruler: the big entry's range as a bar, the small page a mark at its place inside it, the ruler's
+// ends and the small page's label under the mark (kept inside the ruler's width).
+void addRuler(Block& b, const std::string& id, const TlbEntry& big, const TlbEntry& small, FigureCursor& at) {
     const double rulerW = std::max(620.0, textWidth(rangeText(big) + "  G S", kS) + 24);
-    SceneItem bar = linesBox(id + ".range:big", rangeRole(big), 12, y,
-                             {rangeText(big) + (big.global ? "  G" : "") + (big.user ? " U" : " S")}, kS, id, true, rulerW);
+    SceneItem bar = linesBox(id + ".range:big", rangeRole(big), 12, at.y, {rangeText(big) + bitsText(big)}, kS, id, true,
+                             rulerW);
     bar.tooltip = "the larger entry's range";
-    const double barH = bar.h;
+    at.y += bar.h;
     b.add(std::move(bar));
-    y += barH;
     const double span = static_cast<double>(pageBytes(big.size));
     const double off = static_cast<double>(small.va - big.va);
-    double mx = 12 + rulerW * off / span;
     const double mw = std::max(14.0, rulerW * pageBytes(small.size) / span);
-    mx = std::min(mx, 12 + rulerW - mw);
-    SceneItem mark = boxItem(id + ".range:small", rangeRole(small), mx, y, mw, 22, id, true);
+    const double mx = std::min(12 + rulerW * off / span, 12 + rulerW - mw);
+    SceneItem mark = boxItem(id + ".range:small", rangeRole(small), mx, at.y, mw, 22, id, true);
     mark.tooltip = rangeText(small);
     b.add(std::move(mark));
-    // Ruler ends and the small page's label under the mark (kept inside the ruler's width).
-    b.add(textItem(id + ".tick:start", Role::FigureNote, 12, y + 24, hex32(big.va), kC, false, id, false)).h = rowHeight(kC);
+    b.add(textItem(id + ".tick:start", Role::FigureNote, 12, at.y + 24, hex32(big.va), kC, false, id, false)).h =
+        rowHeight(kC);
     const std::string endText = hex32(u64{big.va} + pageBytes(big.size) - 1);
-    b.add(textItem(id + ".tick:end", Role::FigureNote, 12 + rulerW - textWidth(endText, kC), y + 24, endText, kC, false, id,
-                   false))
+    b.add(textItem(id + ".tick:end", Role::FigureNote, 12 + rulerW - textWidth(endText, kC), at.y + 24, endText, kC,
+                   false, id, false))
         .h = rowHeight(kC);
-    y += 24 + rowHeight(kC);
-    const std::string smallText = rangeText(small) + (small.global ? "  G" : "") + (small.user ? " U" : " S");
-    double lx = std::clamp(mx, 12.0, std::max(12.0, 12 + rulerW - textWidth(smallText, kS) - 24));
-    SceneItem lab = linesBox(id + ".label:small", rangeRole(small), lx, y, {smallText}, kS, id, true);
-    right = std::max(right, std::max(12 + rulerW, lab.x + lab.w) + 12);
-    y += lab.h + 12;
+    at.y += 24 + rowHeight(kC);
+    const std::string smallText = rangeText(small) + bitsText(small);
+    const double lx = std::clamp(mx, 12.0, std::max(12.0, 12 + rulerW - textWidth(smallText, kS) - 24));
+    SceneItem lab = linesBox(id + ".label:small", rangeRole(small), lx, at.y, {smallText}, kS, id, true);
+    at.right = std::max(at.right, std::max(12 + rulerW, lab.x + lab.w) + 12);
+    at.y += lab.h + 12;
     b.add(std::move(lab));
+}
 
-    // What differs between the two entries.
+// What differs between the two entries: a row a property, the differing ones marked.
+void addDiffTable(Block& b, const std::string& id, const TlbEntry& big, const TlbEntry& small, FigureCursor& at) {
     struct Diff {
         const char* key;
         std::string name, a, b;
@@ -347,31 +362,42 @@ Block multimatchFigure(const Cpu& c, u32 va) {
     std::vector<double> colW(3, 0.0);
     for (const auto& r : cells)
         for (std::size_t i = 0; i < 3; ++i) colW[i] = std::max(colW[i], textWidth(r[i], kS));
-    std::vector<double> cellX = {12, 12 + colW[0] + kS, 12 + colW[0] + colW[1] + 2 * kS};
+    const std::vector<double> cellX = {12, 12 + colW[0] + kS, 12 + colW[0] + colW[1] + 2 * kS};
     const double tableW = cellX[2] + colW[2] + 12;
-    auto row = [&](std::string rid, Role role, std::vector<std::string> rc, double font, bool subj) {
-        SceneItem r;
-        r.id = std::move(rid);
-        r.kind = ItemKind::Row;
-        r.role = role;
-        r.x = 12;
-        r.y = y;
-        r.w = tableW;
-        r.h = rowHeight(font);
-        r.cells = std::move(rc);
-        r.cellX = cellX;
-        r.fontSize = font;
-        r.parent = id;
-        r.subject = subj;
-        y += r.h;
-        b.add(std::move(r));
+    auto row = [&](std::string rid, Role role, std::vector<std::string> rc) {
+        b.add(rowItem(std::move(rid), role, {12, at.y, tableW, rowHeight(kS)}, std::move(rc), cellX, kS, id, true));
+        at.y += rowHeight(kS);
     };
-    row(id + ".diff:head", Role::TableColumns, cells[0], kS, true);
+    row(id + ".diff:head", Role::TableColumns, cells[0]);
     for (std::size_t i = 0; i < diffs.size(); ++i)
-        row(fmt::format("{}.diff:{}", id, diffs[i].key), diffs[i].a != diffs[i].b ? Role::MmDiff : Role::MmSame, cells[i + 1],
-            kS, true);
-    right = std::max(right, 12 + tableW + 12);
-    frame(b, right, y + 12);
+        row(fmt::format("{}.diff:{}", id, diffs[i].key), diffs[i].a != diffs[i].b ? Role::MmDiff : Role::MmSame,
+            cells[i + 1]);
+    at.right = std::max(at.right, 12 + tableW + 12);
+}
+
+// Two TLB entries of one CPU matching one address: the ruler of their ranges and what differs between them.
+Block multimatchFigure(const Cpu& c, u32 va) {
+    Block b;
+    const std::string id = fmt::format("mm:cpu{}", c.id);
+    b.id = id;
+    b.subject = true;
+    b.add(boxItem(id, Role::MmFigure, 0, 0, 0, 0, "", true)).cpu = c.id;
+    std::vector<TlbEntry> hits;
+    for (const TlbEntry& t : c.tlb.entries())
+        if (t.covers(va)) hits.push_back(t);
+    std::sort(hits.begin(), hits.end(), [](const TlbEntry& x, const TlbEntry& y) {
+        return pageBytes(x.size) != pageBytes(y.size) ? pageBytes(x.size) > pageBytes(y.size) : x.id < y.id;
+    });
+    const std::string title = fmt::format("two TLB entries of cpu{} match {}", c.id, hex32(va));
+    b.add(textItem(id + ".title", Role::FigureTitle, 12, 8, title, kS, true, id, true)).h = rowHeight(kS);
+    FigureCursor at{8 + rowHeight(kS) + 4, 12 + textWidth(title, kS) + 12};
+    if (hits.size() < 2) {
+        frame(b, at.right, at.y + 8);
+        return b;
+    }
+    addRuler(b, id, hits[0], hits[1], at);
+    addDiffTable(b, id, hits[0], hits[1], at);
+    frame(b, at.right, at.y + 12);
     return b;
 }
 

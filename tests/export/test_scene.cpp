@@ -209,6 +209,22 @@ std::string walkArrowCrossing(const Scene& s) {
     return "";
 }
 
+// The first arrow leaving an address figure's field with a segment through a field's bit-range note
+// ("bits 20:0", its own or another's) of that figure; "" if none.
+std::string figureArrowThroughNote(const Scene& s) {
+    for (const auto& a : s.items) {
+        if (a.kind != ItemKind::Arrow || a.role != Role::ArrowWalk) continue;
+        const SceneItem* field = s.find(a.from);
+        if (!field || field->role != Role::AddrField) continue;
+        for (const auto& r : s.items) {
+            if (r.parent != field->parent || r.id.size() < 5 || r.id.substr(r.id.size() - 5) != ".bits") continue;
+            for (std::size_t k = 0; k + 1 < a.points.size(); ++k)
+                if (crossesInside(a.points[k], a.points[k + 1], r)) return a.id + " crosses " + r.id;
+        }
+    }
+    return "";
+}
+
 }  // namespace
 
 TEST_CASE("layout for every step of every bundled lesson and variant: no overlap, walk arrows round the blocks, "
@@ -234,6 +250,7 @@ TEST_CASE("layout for every step of every bundled lesson and variant: no overlap
                     CHECK(overlaps(s).empty());
                     if (!overlaps(s).empty()) FAIL_CHECK(overlaps(s).front());
                     if (const std::string c = walkArrowCrossing(s); !c.empty()) FAIL_CHECK(c);
+                    if (const std::string c = figureArrowThroughNote(s); !c.empty()) FAIL_CHECK(c);
                     // Fonts: subject text at the subject size, context text never below the context size.
                     for (const auto& it : s.items) {
                         if (it.cells.empty()) continue;

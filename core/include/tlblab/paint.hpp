@@ -53,6 +53,9 @@ struct PaintContext {
     double minTextPx = 0;   // below this device size, text is greeked
 };
 
+// A rectangle filled and outlined in a style (no outline where its stroke is "none"), painting item
+// `index` (-1: an overlay of no item).
+PaintPrim rectPrim(SceneRect r, const RoleStyle& st, int index = -1);
 // The primitives of one item (appended to `out`), and the convenience form.
 void paintItem(const SceneItem& it, Theme theme, const PaintContext& ctx, std::vector<PaintPrim>& out, int index = -1);
 std::vector<PaintPrim> paintItem(const SceneItem& it, Theme theme, const PaintContext& ctx = {});
