@@ -1,20 +1,20 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "ChallengePanel.hpp"
 
+#include "CounterexampleFile.hpp"
+
 #include "SessionController.hpp"
 
 #include "tlblab/markup.hpp"
 
 #include <QComboBox>
-#include <QDir>
 #include <QFileInfo>
 #include <QFontDatabase>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QPlainTextEdit>
 #include <QPushButton>
-#include <QSaveFile>
-#include <QStandardPaths>
+#include <QTemporaryFile>
 #include <QTextBlock>
 #include <QTextBrowser>
 #include <QVBoxLayout>
@@ -297,16 +297,14 @@ QString ChallengePanel::detailsText() const { return m_details->toPlainText(); }
 
 void ChallengePanel::openTrace() {
     if (!m_verdict || m_verdict->counterexampleYaml.empty() || !m_lesson) return;
-    const QString dir = QStandardPaths::writableLocation(QStandardPaths::TempLocation);
-    const QString path = QDir(dir).filePath(
-        QStringLiteral("tlblab-%1-%2-counterexample.yaml").arg(QString::fromStdString(m_lesson->id), challengeId()));
-    QSaveFile f(path);
-    const std::string& yaml = m_verdict->counterexampleYaml;
-    if (!f.open(QIODevice::WriteOnly) || f.write(yaml.data(), static_cast<qint64>(yaml.size())) < 0 || !f.commit()) {
-        m_verdictLabel->setText(tr("Cannot write %1: %2").arg(path, f.errorString()));
+    QString error;
+    auto file = writeCounterexampleFile(m_verdict->counterexampleYaml, error);
+    if (!file) {
+        m_verdictLabel->setText(tr("Cannot write the counterexample: %1").arg(error));
         return;
     }
-    emit openCounterexample(path, QString::fromStdString(m_verdict->counterexampleVariant));
+    m_traceFile = std::move(file);  // removed with the panel or when the next one replaces it
+    emit openCounterexample(m_traceFile->fileName(), QString::fromStdString(m_verdict->counterexampleVariant));
 }
 
 }  // namespace tlblab::ui

@@ -22,6 +22,7 @@ class QComboBox;
 class QLabel;
 class QPlainTextEdit;
 class QPushButton;
+class QTemporaryFile;
 class QTextBrowser;
 
 namespace tlblab::ui {
@@ -76,6 +77,7 @@ private:
 
     std::unique_ptr<Lesson> m_lesson;
     std::unique_ptr<ChallengeVerdict> m_verdict;
+    std::unique_ptr<QTemporaryFile> m_traceFile;  // the counterexample last opened (CounterexampleFile.hpp)
     // The running check's stop flag (Cancel, another lesson, the panel destroyed).
     std::shared_ptr<std::atomic<bool>> m_cancel = std::make_shared<std::atomic<bool>>(false);
     bool m_busy = false;

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "ExplorePanel.hpp"
 
+#include "CounterexampleFile.hpp"
+
+#include <QCheckBox>
 #include <QComboBox>
-#include <QDir>
 #include <QFormLayout>
 #include <QHBoxLayout>
 #include <QLabel>
@@ -22,6 +24,7 @@ ExplorePanel::ExplorePanel(QWidget* parent)
       m_variants(new QComboBox(this)),
       m_depth(new QSpinBox(this)),
       m_memory(new QSpinBox(this)),
+      m_fine(new QCheckBox(tr("&Fine-grained kernel steps"), this)),
       m_run(new QPushButton(tr("&Explore"), this)),
       m_cancelButton(new QPushButton(tr("Cancel"), this)),
       m_open(new QPushButton(tr("Open counterexample"), this)),
@@ -35,6 +38,11 @@ ExplorePanel::ExplorePanel(QWidget* parent)
     m_memory->setSuffix(tr(" MiB"));
     m_memory->setValue(static_cast<int>(std::min<u64>(defaultExploreMemoryBudget() >> 20, 1 << 20)));
     m_memory->setToolTip(tr("The search stops, incomplete, before it uses more memory than this"));
+    m_fine->setToolTip(tr("Run the hotplug and TLB flush paths as their real steps: each flush IPI delivered and "
+                          "acknowledged on its own, INIT, STARTUP and start_secondary, zap_low_mappings with its "
+                          "flush (as tlblab-cli explore --fine). Slower; the counterexample shows where in the "
+                          "window the speculation happens."));
+    m_fine->setAccessibleName(tr("Fine-grained kernel steps"));
     m_progress->setRange(0, 1);
     m_progress->setValue(0);
     m_progress->setTextVisible(false);
@@ -46,6 +54,7 @@ ExplorePanel::ExplorePanel(QWidget* parent)
     form->addRow(tr("Variant"), m_variants);
     form->addRow(tr("Max depth"), m_depth);
     form->addRow(tr("Memory budget"), m_memory);
+    form->addRow(QString(), m_fine);
     auto* buttons = new QHBoxLayout;
     buttons->addWidget(m_run);
     buttons->addWidget(m_cancelButton);
@@ -90,6 +99,7 @@ void ExplorePanel::setBusy(bool busy) {
     m_variants->setEnabled(!busy && can);
     m_depth->setEnabled(!busy && can);
     m_memory->setEnabled(!busy && can);
+    m_fine->setEnabled(!busy && can);
     m_cancelButton->setEnabled(busy);
     m_open->setEnabled(!busy && m_result && m_result->found);
     if (busy) m_progress->setRange(0, 0);  // unknown total: a busy indicator
@@ -104,7 +114,7 @@ void ExplorePanel::run(const QString& variant) {
     m_variant = variant.isEmpty() ? m_variants->currentText() : variant;
     std::shared_ptr<ExploreProblem> problem;
     try {
-        problem = std::make_shared<ExploreProblem>(problemFromLesson(*m_lesson, m_variant.toStdString()));
+        problem = std::make_shared<ExploreProblem>(problemFromLesson(*m_lesson, m_variant.toStdString(), m_fine->isChecked()));
     } catch (const OpError& e) {
         m_status->setText(tr("Cannot explore"));
         m_text->setPlainText(QString::fromStdString(e.format()));
@@ -143,6 +153,8 @@ void ExplorePanel::cancel() { *m_cancel = true; }
 
 void ExplorePanel::setMemoryBudgetMiB(int mib) { m_memory->setValue(mib); }
 int ExplorePanel::memoryBudgetMiB() const { return m_memory->value(); }
+void ExplorePanel::setFineSteps(bool fine) { m_fine->setChecked(fine); }
+bool ExplorePanel::fineSteps() const { return m_fine->isChecked(); }
 QString ExplorePanel::statusText() const { return m_status->text(); }
 
 void ExplorePanel::onProgress(const ExploreProgress& p) {
@@ -187,16 +199,12 @@ QString ExplorePanel::report() const {
 
 void ExplorePanel::openTrace() {
     if (!m_result || !m_result->found || !m_lesson) return;
-    // A private file created exclusively (O_EXCL, 0600) under a random name: nothing planted in
-    // the temporary folder can redirect the write.
-    auto file = std::make_unique<QTemporaryFile>(QDir(QDir::tempPath()).filePath(QStringLiteral("tlblab-XXXXXX.yaml")));
-    const std::string yaml = scheduleLessonYaml(*m_lesson, m_variant.toStdString(), *m_result);
-    if (!file->open() || file->write(yaml.data(), static_cast<qint64>(yaml.size())) != static_cast<qint64>(yaml.size()) ||
-        !file->flush()) {
-        m_status->setText(tr("Cannot write the counterexample: %1").arg(file->errorString()));
+    QString error;
+    auto file = writeCounterexampleFile(scheduleLessonYaml(*m_lesson, m_variant.toStdString(), *m_result), error);
+    if (!file) {
+        m_status->setText(tr("Cannot write the counterexample: %1").arg(error));
         return;
     }
-    file->close();
     m_traceFile = std::move(file);  // removed with the panel or when the next one replaces it
     emit openCounterexample(m_traceFile->fileName(), m_variant);
 }

@@ -21,6 +21,7 @@
 #include <atomic>
 #include <memory>
 
+class QCheckBox;
 class QComboBox;
 class QLabel;
 class QPlainTextEdit;
@@ -49,6 +50,10 @@ public:
     // Memory budget of the next searches, in MiB (the spin box).
     void setMemoryBudgetMiB(int mib);
     int memoryBudgetMiB() const;
+    // Fine-grained kernel steps (the checkbox; `tlblab-cli explore --fine`): the hotplug and flush
+    // paths run as their real steps (IPIs, INIT/STARTUP, start_secondary) in the next searches.
+    void setFineSteps(bool fine);
+    bool fineSteps() const;
     QString statusText() const;
 
 signals:
@@ -73,6 +78,7 @@ private:
     QComboBox* m_variants;
     QSpinBox* m_depth;
     QSpinBox* m_memory;
+    QCheckBox* m_fine;
     QPushButton* m_run;
     QPushButton* m_cancelButton;
     QPushButton* m_open;

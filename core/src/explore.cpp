@@ -368,13 +368,28 @@ struct Perm {
     std::unordered_map<u64, u64> frames, data;
     std::unordered_map<u64, bool> pageTables;  // frames (numbers) of the moving tasks' page tables: PTEs inside
     bool identity = true;
-    static u64 move(const std::unordered_map<u64, u64>& map, u64 a) {
-        if (map.empty()) return a;
-        auto it = map.find(a >> 12);
-        return it == map.end() ? a : (it->second << 12) | (a & 0xfff);
+    // The maps above as sorted vectors (flatten()), for the lookups of every fingerprint.
+    std::vector<std::pair<u64, u64>> frameMoves, dataMoves;
+    std::vector<u64> pageTableFrames;
+    void flatten() {
+        frameMoves.assign(frames.begin(), frames.end());
+        std::sort(frameMoves.begin(), frameMoves.end());
+        dataMoves.assign(data.begin(), data.end());
+        std::sort(dataMoves.begin(), dataMoves.end());
+        pageTableFrames.clear();
+        for (const auto& [f, isTable] : pageTables)
+            if (isTable) pageTableFrames.push_back(f);
+        std::sort(pageTableFrames.begin(), pageTableFrames.end());
     }
-    u64 pa(u64 a) const { return identity ? a : move(frames, a); }
-    u64 page(u64 a) const { return identity ? a : move(data, a); }  // a 4K page a PTE or 4K TLB entry maps
+    static u64 move(const std::vector<std::pair<u64, u64>>& map, u64 a) {
+        if (map.empty()) return a;
+        const u64 frame = a >> 12;
+        auto it = std::lower_bound(map.begin(), map.end(), frame,
+                                   [](const std::pair<u64, u64>& x, u64 f) { return x.first < f; });
+        return it == map.end() || it->first != frame ? a : (it->second << 12) | (a & 0xfff);
+    }
+    u64 pa(u64 a) const { return identity ? a : move(frameMoves, a); }
+    u64 page(u64 a) const { return identity ? a : move(dataMoves, a); }  // a 4K page a PTE or 4K TLB entry maps
     u64 entry(u64 w) const {
         if (identity || !(w & pae::P)) return w;
         return (w & ~pae::kFrame4K) | pa(w & pae::kFrame4K);
@@ -386,7 +401,7 @@ struct Perm {
     // A word of the frame at `framePa`, moved.
     u64 word(u64 framePa, u64 w) const {
         if (identity) return w;
-        return pageTables.count(framePa >> 12) ? pte(w) : entry(w);
+        return std::binary_search(pageTableFrames.begin(), pageTableFrames.end(), framePa >> 12) ? pte(w) : entry(w);
     }
     u64 tlbPa(const TlbEntry& e) const { return e.size == PageSize::K4 ? page(e.pa) : e.pa; }
     int cpu(int c) const { return identity || c < 0 ? c : cpuTo[static_cast<std::size_t>(c)]; }
@@ -616,210 +631,263 @@ struct FingerprintContext {
 // Classes of interchangeable CPUs: user-side threads (schedule, access, lazy TLB, invlpg) that
 // are equal up to the name of the one user task they schedule, equal speculation lists, and a
 // permutation that maps the initial machine to itself (checked on the fingerprint and the memory
-// image). Returns every permutation of the classes (identity first), at most `maxPerms`.
-std::vector<Perm> symmetryPerms(const ExploreProblem& problem, const Machine& start, const FingerprintContext& ctx,
-                                int& classesOut, std::size_t maxPerms) {
-    std::vector<Perm> perms(1);
-    classesOut = 0;
-    const int ncpu = static_cast<int>(start.cpus().size());
-    const auto& tasks = start.tasks();
-    auto thread = [&](int c) -> const std::vector<Op>* {
-        return static_cast<std::size_t>(c) < problem.threads.size() ? &problem.threads[static_cast<std::size_t>(c)] : nullptr;
+// image). perms() returns every permutation of the classes (identity first), at most `maxPerms`.
+class SymmetryFinder {
+public:
+    SymmetryFinder(const ExploreProblem& problem, const Machine& start, const FingerprintContext& ctx)
+        : m_problem(problem), m_start(start), m_ctx(ctx), m_ncpu(static_cast<int>(start.cpus().size())),
+          m_own(static_cast<std::size_t>(m_ncpu), -1) {}
+    std::vector<Perm> perms(int& classesOut, std::size_t maxPerms);
+
+private:
+    struct Walked {
+        std::vector<u64> tables, pages, pts;  // frame numbers in walk order (0: absent)
     };
-    auto spec = [&](int c) {
-        return static_cast<std::size_t>(c) < problem.speculation.size() ? problem.speculation[static_cast<std::size_t>(c)]
-                                                                         : std::vector<u32>{};
-    };
-    // Signature and own task of each candidate.
-    std::vector<std::string> sig(static_cast<std::size_t>(ncpu));
-    std::vector<int> own(static_cast<std::size_t>(ncpu), -1);
-    std::vector<int> scheduledBy(tasks.size(), -1);
-    bool shared = false;
-    for (int c = 0; c < ncpu; ++c) {
-        const auto* th = thread(c);
-        if (!th || th->empty()) continue;
-        std::string s;
-        bool ok = true;
-        for (Op op : *th) {
-            if (op.code == OpCode::Schedule && op.name != "idle") {
-                int t = -1;
-                for (std::size_t i = 0; i < tasks.size(); ++i)
-                    if (tasks[i].name == op.name) t = static_cast<int>(i);
-                if (t < 0 || tasks[static_cast<std::size_t>(t)].mm < 0 || (own[static_cast<std::size_t>(c)] >= 0 && own[static_cast<std::size_t>(c)] != t)) ok = false;
-                else {
-                    own[static_cast<std::size_t>(c)] = t;
-                    if (scheduledBy[static_cast<std::size_t>(t)] >= 0 && scheduledBy[static_cast<std::size_t>(t)] != c) shared = true;
-                    scheduledBy[static_cast<std::size_t>(t)] = c;
-                }
-                op.name = "<own>";
-            } else if (op.code != OpCode::Access && op.code != OpCode::Schedule && op.code != OpCode::EnterLazyTlb &&
-                       op.code != OpCode::Invlpg) {
-                ok = false;
-            }
-            op.cpu = 0;
-            s += formatOp(op) + "\n";
-        }
-        for (u32 va : spec(c)) s += fmt::format("spec {:x}\n", va);
-        if (ok && own[static_cast<std::size_t>(c)] >= 0) sig[static_cast<std::size_t>(c)] = s;
+    const std::vector<Op>* thread(int c) const {
+        return static_cast<std::size_t>(c) < m_problem.threads.size() ? &m_problem.threads[static_cast<std::size_t>(c)] : nullptr;
     }
-    if (shared) return perms;
-    // The current task of any CPU outside the candidates must not be a candidate's task.
-    std::vector<std::vector<int>> classes;
-    std::vector<bool> used(static_cast<std::size_t>(ncpu), false);
-    for (int c = 0; c < ncpu; ++c) {
+    std::string signature(int c, std::vector<int>& scheduledBy, bool& shared);
+    std::vector<std::vector<int>> classes(const std::vector<std::string>& sig) const;
+    int idleOf(int c) const;
+    Walked walkTables(u64 pgd) const;
+    bool makePerm(const std::vector<int>& cls, const std::vector<int>& order, Perm& p) const;
+    Perm identityPerm() const;
+    bool valid(Perm& p, u64 fp0) const;
+    bool classPerms(const std::vector<int>& cls, u64 fp0, std::vector<Perm>& out) const;
+    std::vector<Perm> compose(const std::vector<Perm>& before, const std::vector<Perm>& mine) const;
+
+    const ExploreProblem& m_problem;
+    const Machine& m_start;
+    const FingerprintContext& m_ctx;
+    const int m_ncpu;
+    std::vector<int> m_own;  // [cpu] the one user task its thread schedules
+};
+
+void finishPerm(Perm& p) {
+    auto inverse = [](const std::vector<int>& to) {
+        std::vector<int> at(to.size());
+        for (std::size_t i = 0; i < to.size(); ++i) at[static_cast<std::size_t>(to[i])] = static_cast<int>(i);
+        return at;
+    };
+    p.cpuAt = inverse(p.cpuTo);
+    p.taskAt = inverse(p.taskTo);
+    p.mmAt = inverse(p.mmTo);
+    p.flatten();
+}
+
+bool isPermutation(const std::vector<int>& to) {
+    std::vector<bool> seen(to.size(), false);
+    for (int x : to) {
+        if (x < 0 || static_cast<std::size_t>(x) >= to.size() || seen[static_cast<std::size_t>(x)]) return false;
+        seen[static_cast<std::size_t>(x)] = true;
+    }
+    return true;
+}
+
+// The thread of CPU `c` with its own task's name left out, and its speculation list; empty if
+// the thread is not a user-side one scheduling one user task. Notes the task in m_own.
+std::string SymmetryFinder::signature(int c, std::vector<int>& scheduledBy, bool& shared) {
+    const auto* th = thread(c);
+    if (!th || th->empty()) return {};
+    const auto& tasks = m_start.tasks();
+    int& own = m_own[static_cast<std::size_t>(c)];
+    std::string s;
+    bool ok = true;
+    for (Op op : *th) {
+        if (op.code == OpCode::Schedule && op.name != "idle") {
+            int t = -1;
+            for (std::size_t i = 0; i < tasks.size(); ++i)
+                if (tasks[i].name == op.name) t = static_cast<int>(i);
+            if (t < 0 || tasks[static_cast<std::size_t>(t)].mm < 0 || (own >= 0 && own != t)) {
+                ok = false;
+            } else {
+                own = t;
+                int& by = scheduledBy[static_cast<std::size_t>(t)];
+                if (by >= 0 && by != c) shared = true;
+                by = c;
+            }
+            op.name = "<own>";
+        } else if (op.code != OpCode::Access && op.code != OpCode::Schedule && op.code != OpCode::EnterLazyTlb &&
+                   op.code != OpCode::Invlpg) {
+            ok = false;
+        }
+        op.cpu = 0;
+        s += formatOp(op) + "\n";
+    }
+    if (static_cast<std::size_t>(c) < m_problem.speculation.size())
+        for (u32 va : m_problem.speculation[static_cast<std::size_t>(c)]) s += fmt::format("spec {:x}\n", va);
+    return ok && own >= 0 ? s : std::string{};
+}
+
+// CPUs with the same non-empty signature, classes of two or more.
+std::vector<std::vector<int>> SymmetryFinder::classes(const std::vector<std::string>& sig) const {
+    std::vector<std::vector<int>> out;
+    std::vector<bool> used(static_cast<std::size_t>(m_ncpu), false);
+    for (int c = 0; c < m_ncpu; ++c) {
         if (sig[static_cast<std::size_t>(c)].empty() || used[static_cast<std::size_t>(c)]) continue;
         std::vector<int> cls{c};
-        for (int d = c + 1; d < ncpu; ++d)
+        for (int d = c + 1; d < m_ncpu; ++d)
             if (!used[static_cast<std::size_t>(d)] && sig[static_cast<std::size_t>(d)] == sig[static_cast<std::size_t>(c)]) {
                 cls.push_back(d);
                 used[static_cast<std::size_t>(d)] = true;
             }
-        if (cls.size() > 1) classes.push_back(cls);
+        if (cls.size() > 1) out.push_back(cls);
     }
-    // Task and frame correspondence of two CPUs' tasks, by walking their page tables in order.
-    auto idleOf = [&](int c) {
-        for (std::size_t i = 0; i < tasks.size(); ++i)
-            if (tasks[i].mm < 0 && tasks[i].cpu == c) return static_cast<int>(i);
-        return -1;
-    };
-    struct Walked {
-        std::vector<u64> tables, pages, pts;  // frame numbers in walk order (0: absent)
-    };
-    auto walkTables = [&](u64 pgd) {
-        Walked w;
-        w.tables.push_back(pgd >> 12);
-        const PhysMemory& mem = start.memory();
-        for (unsigned i = 0; i < 4; ++i) {
-            const u64 e = mem.read64(pae::entryAddress(pgd, i));
-            if (!(e & pae::P)) {
-                w.tables.push_back(0);
-                continue;
-            }
-            const u64 pd = e & pae::kFrame4K;
-            w.tables.push_back(pd >> 12);
-            for (unsigned j = 0; j < 512; ++j) {
-                const u64 pde = mem.read64(pae::entryAddress(pd, j));
-                if (!(pde & pae::P) || (pde & pae::PS)) continue;
-                const u64 pt = pde & pae::kFrame4K;
-                w.tables.push_back(pt >> 12);
-                w.pts.push_back(pt >> 12);
-                for (unsigned k = 0; k < 512; ++k) {
-                    const u64 pte = mem.read64(pae::entryAddress(pt, k));
-                    if (pte & pae::P) w.pages.push_back((pte & pae::kFrame4K) >> 12);
-                }
+    return out;
+}
+
+int SymmetryFinder::idleOf(int c) const {
+    const auto& tasks = m_start.tasks();
+    for (std::size_t i = 0; i < tasks.size(); ++i)
+        if (tasks[i].mm < 0 && tasks[i].cpu == c) return static_cast<int>(i);
+    return -1;
+}
+
+// The frames of the page tables under `pgd` and of the 4K pages they map, in walk order.
+SymmetryFinder::Walked SymmetryFinder::walkTables(u64 pgd) const {
+    Walked w;
+    w.tables.push_back(pgd >> 12);
+    const PhysMemory& mem = m_start.memory();
+    for (unsigned i = 0; i < 4; ++i) {
+        const u64 e = mem.read64(pae::entryAddress(pgd, i));
+        if (!(e & pae::P)) {
+            w.tables.push_back(0);
+            continue;
+        }
+        const u64 pd = e & pae::kFrame4K;
+        w.tables.push_back(pd >> 12);
+        for (unsigned j = 0; j < 512; ++j) {
+            const u64 pde = mem.read64(pae::entryAddress(pd, j));
+            if (!(pde & pae::P) || (pde & pae::PS)) continue;
+            const u64 pt = pde & pae::kFrame4K;
+            w.tables.push_back(pt >> 12);
+            w.pts.push_back(pt >> 12);
+            for (unsigned k = 0; k < 512; ++k) {
+                const u64 pte = mem.read64(pae::entryAddress(pt, k));
+                if (pte & pae::P) w.pages.push_back((pte & pae::kFrame4K) >> 12);
             }
         }
-        return w;
-    };
-    // Builds the permutation that sends cls[i] to cls[order[i]] (with tasks, mms and frames).
-    auto makePerm = [&](const std::vector<int>& cls, const std::vector<int>& order, Perm& p) {
-        p.identity = false;
-        for (std::size_t i = 0; i < cls.size(); ++i) {
-            const int from = cls[i], to = cls[static_cast<std::size_t>(order[i])];
-            if (from == to) continue;
-            p.cpuTo[static_cast<std::size_t>(from)] = to;
-            const int tf = own[static_cast<std::size_t>(from)], tt = own[static_cast<std::size_t>(to)];
-            p.taskTo[static_cast<std::size_t>(tf)] = tt;
-            const int mf = tasks[static_cast<std::size_t>(tf)].mm, mt = tasks[static_cast<std::size_t>(tt)].mm;
-            p.mmTo[static_cast<std::size_t>(mf)] = mt;
-            const int idf = idleOf(from), idt = idleOf(to);
-            if ((idf < 0) != (idt < 0)) return false;
-            if (idf >= 0) p.taskTo[static_cast<std::size_t>(idf)] = idt;
-            const Walked a = walkTables(start.mms()[static_cast<std::size_t>(mf)].pgd);
-            const Walked b = walkTables(start.mms()[static_cast<std::size_t>(mt)].pgd);
-            auto pair = [](const std::vector<u64>& x, const std::vector<u64>& y, std::unordered_map<u64, u64>& map) {
-                if (x.size() != y.size()) return false;
-                for (std::size_t k = 0; k < x.size(); ++k) {
-                    if (x[k] == y[k]) continue;
-                    auto [it, fresh] = map.emplace(x[k], y[k]);
-                    if (!fresh && it->second != y[k]) return false;
-                }
-                return true;
-            };
-            if (!pair(a.tables, b.tables, p.frames) || !pair(a.pages, b.pages, p.data)) return false;
-            for (u64 f : a.pts) p.pageTables[f] = true;
-            for (u64 f : b.pts) p.pageTables[f] = true;
+    }
+    return w;
+}
+
+// The permutation that sends cls[i] to cls[order[i]], with its tasks, mms and frames.
+bool SymmetryFinder::makePerm(const std::vector<int>& cls, const std::vector<int>& order, Perm& p) const {
+    const auto& tasks = m_start.tasks();
+    auto pair = [](const std::vector<u64>& x, const std::vector<u64>& y, std::unordered_map<u64, u64>& map) {
+        if (x.size() != y.size()) return false;
+        for (std::size_t k = 0; k < x.size(); ++k) {
+            if (x[k] == y[k]) continue;
+            auto [it, fresh] = map.emplace(x[k], y[k]);
+            if (!fresh && it->second != y[k]) return false;
         }
         return true;
     };
-    auto identityPerm = [&]() {
-        Perm p;
-        p.identity = true;
-        for (int c = 0; c < ncpu; ++c) p.cpuTo.push_back(c);
-        for (std::size_t t = 0; t < tasks.size(); ++t) p.taskTo.push_back(static_cast<int>(t));
-        for (std::size_t x = 0; x < start.mms().size(); ++x) p.mmTo.push_back(static_cast<int>(x));
-        return p;
+    p.identity = false;
+    for (std::size_t i = 0; i < cls.size(); ++i) {
+        const int from = cls[i], to = cls[static_cast<std::size_t>(order[i])];
+        if (from == to) continue;
+        p.cpuTo[static_cast<std::size_t>(from)] = to;
+        const int tf = m_own[static_cast<std::size_t>(from)], tt = m_own[static_cast<std::size_t>(to)];
+        p.taskTo[static_cast<std::size_t>(tf)] = tt;
+        const int mf = tasks[static_cast<std::size_t>(tf)].mm, mt = tasks[static_cast<std::size_t>(tt)].mm;
+        p.mmTo[static_cast<std::size_t>(mf)] = mt;
+        const int idf = idleOf(from), idt = idleOf(to);
+        if ((idf < 0) != (idt < 0)) return false;
+        if (idf >= 0) p.taskTo[static_cast<std::size_t>(idf)] = idt;
+        const Walked a = walkTables(m_start.mms()[static_cast<std::size_t>(mf)].pgd);
+        const Walked b = walkTables(m_start.mms()[static_cast<std::size_t>(mt)].pgd);
+        if (!pair(a.tables, b.tables, p.frames) || !pair(a.pages, b.pages, p.data)) return false;
+        for (u64 f : a.pts) p.pageTables[f] = true;
+        for (u64 f : b.pts) p.pageTables[f] = true;
+    }
+    return true;
+}
+
+Perm SymmetryFinder::identityPerm() const {
+    Perm p;
+    p.identity = true;
+    for (int c = 0; c < m_ncpu; ++c) p.cpuTo.push_back(c);
+    for (std::size_t t = 0; t < m_start.tasks().size(); ++t) p.taskTo.push_back(static_cast<int>(t));
+    for (std::size_t x = 0; x < m_start.mms().size(); ++x) p.mmTo.push_back(static_cast<int>(x));
+    return p;
+}
+
+// Whether `p` maps the initial machine (fingerprint fp0) to itself; finishes it.
+bool SymmetryFinder::valid(Perm& p, u64 fp0) const {
+    if (!isPermutation(p.taskTo) || !isPermutation(p.mmTo)) return false;
+    for (const auto& [f, t] : p.frames)
+        if (!p.frames.count(t)) return false;  // frames must move within the set
+    for (const auto& [f, t] : p.data)
+        if (!p.data.count(t)) return false;
+    finishPerm(p);
+    u64 mem = 0;
+    m_start.memory().forEachFrame([&](u64 pa, const Frame& fr) { mem += FingerprintContext::frameSum(pa, fr, p); });
+    const std::vector<int> pcs0(static_cast<std::size_t>(m_ncpu), 0);
+    return mem == m_ctx.initialMemory && m_ctx.fingerprint(m_start, pcs0, p) == fp0;
+}
+
+// Every permutation of one class but the identity; false if one of them is not a symmetry.
+bool SymmetryFinder::classPerms(const std::vector<int>& cls, u64 fp0, std::vector<Perm>& out) const {
+    std::vector<int> order(cls.size());
+    for (std::size_t i = 0; i < order.size(); ++i) order[i] = static_cast<int>(i);
+    while (std::next_permutation(order.begin(), order.end())) {
+        Perm p = identityPerm();
+        if (!makePerm(cls, order, p) || !valid(p, fp0)) return false;
+        out.push_back(std::move(p));
+    }
+    return true;
+}
+
+// The permutations of the classes before composed with those of one more class (they touch
+// disjoint CPUs, tasks and frames).
+std::vector<Perm> SymmetryFinder::compose(const std::vector<Perm>& before, const std::vector<Perm>& mine) const {
+    auto overlay = [](std::vector<int>& x, const std::vector<int>& r) {
+        for (std::size_t i = 0; i < x.size(); ++i)
+            if (r[i] != static_cast<int>(i)) x[i] = r[i];
     };
-    auto finishPerm = [](Perm& p) {
-        auto inverse = [](const std::vector<int>& to) {
-            std::vector<int> at(to.size());
-            for (std::size_t i = 0; i < to.size(); ++i) at[static_cast<std::size_t>(to[i])] = static_cast<int>(i);
-            return at;
-        };
-        p.cpuAt = inverse(p.cpuTo);
-        p.taskAt = inverse(p.taskTo);
-        p.mmAt = inverse(p.mmTo);
-    };
-    auto isPermutation = [](const std::vector<int>& to) {
-        std::vector<bool> seen(to.size(), false);
-        for (int x : to) {
-            if (x < 0 || static_cast<std::size_t>(x) >= to.size() || seen[static_cast<std::size_t>(x)]) return false;
-            seen[static_cast<std::size_t>(x)] = true;
+    std::vector<Perm> out;
+    for (const Perm& q : before) {
+        out.push_back(q);
+        for (const Perm& r : mine) {
+            Perm x = q.identity ? identityPerm() : q;
+            x.identity = false;
+            overlay(x.cpuTo, r.cpuTo);
+            overlay(x.taskTo, r.taskTo);
+            overlay(x.mmTo, r.mmTo);
+            for (const auto& [f, t] : r.frames) x.frames[f] = t;
+            for (const auto& [f, t] : r.data) x.data[f] = t;
+            for (const auto& [f, t] : r.pageTables) x.pageTables[f] = t;
+            finishPerm(x);
+            out.push_back(std::move(x));
         }
-        return true;
-    };
-    const std::vector<int> pcs0(static_cast<std::size_t>(ncpu), 0);
-    const u64 fp0 = ctx.fingerprint(start, pcs0, perms[0]);
-    // Every permutation of one class must map the initial machine to itself.
-    auto valid = [&](Perm& p) {
-        if (!isPermutation(p.taskTo) || !isPermutation(p.mmTo)) return false;
-        for (const auto& [f, t] : p.frames)
-            if (!p.frames.count(t)) return false;  // frames must move within the set
-        for (const auto& [f, t] : p.data)
-            if (!p.data.count(t)) return false;
-        finishPerm(p);
-        u64 mem = 0;
-        start.memory().forEachFrame([&](u64 pa, const Frame& fr) { mem += FingerprintContext::frameSum(pa, fr, p); });
-        return mem == ctx.initialMemory && ctx.fingerprint(start, pcs0, p) == fp0;
-    };
-    for (const auto& cls : classes) {
-        std::vector<int> order(cls.size());
-        for (std::size_t i = 0; i < order.size(); ++i) order[i] = static_cast<int>(i);
+    }
+    return out;
+}
+
+std::vector<Perm> SymmetryFinder::perms(int& classesOut, std::size_t maxPerms) {
+    std::vector<Perm> perms(1);
+    perms[0].identity = true;
+    classesOut = 0;
+    std::vector<std::string> sig(static_cast<std::size_t>(m_ncpu));
+    std::vector<int> scheduledBy(m_start.tasks().size(), -1);
+    bool shared = false;
+    for (int c = 0; c < m_ncpu; ++c) sig[static_cast<std::size_t>(c)] = signature(c, scheduledBy, shared);
+    if (shared) return perms;
+    const std::vector<int> pcs0(static_cast<std::size_t>(m_ncpu), 0);
+    const u64 fp0 = m_ctx.fingerprint(m_start, pcs0, perms[0]);
+    for (const auto& cls : classes(sig)) {
         std::vector<Perm> mine;
-        bool ok = true;
-        while (std::next_permutation(order.begin(), order.end())) {
-            Perm p = identityPerm();
-            if (!makePerm(cls, order, p) || !valid(p)) {
-                ok = false;
-                break;
-            }
-            mine.push_back(std::move(p));
-        }
-        if (!ok || perms.size() * (mine.size() + 1) > maxPerms) continue;
-        // Compose with the permutations of the classes before (they touch disjoint CPUs, tasks, frames).
-        std::vector<Perm> out;
-        for (const Perm& q : perms) {
-            out.push_back(q);
-            for (const Perm& r : mine) {
-                Perm x = q.identity ? identityPerm() : q;
-                x.identity = false;
-                for (std::size_t i = 0; i < x.cpuTo.size(); ++i)
-                    if (r.cpuTo[i] != static_cast<int>(i)) x.cpuTo[i] = r.cpuTo[i];
-                for (std::size_t i = 0; i < x.taskTo.size(); ++i)
-                    if (r.taskTo[i] != static_cast<int>(i)) x.taskTo[i] = r.taskTo[i];
-                for (std::size_t i = 0; i < x.mmTo.size(); ++i)
-                    if (r.mmTo[i] != static_cast<int>(i)) x.mmTo[i] = r.mmTo[i];
-                for (const auto& [f, t] : r.frames) x.frames[f] = t;
-                for (const auto& [f, t] : r.data) x.data[f] = t;
-                for (const auto& [f, t] : r.pageTables) x.pageTables[f] = t;
-                finishPerm(x);
-                out.push_back(std::move(x));
-            }
-        }
-        perms = std::move(out);
+        if (!classPerms(cls, fp0, mine) || perms.size() * (mine.size() + 1) > maxPerms) continue;
+        perms = compose(perms, mine);
         ++classesOut;
     }
     return perms;
+}
+
+std::vector<Perm> symmetryPerms(const ExploreProblem& problem, const Machine& start, const FingerprintContext& ctx,
+                                int& classesOut, std::size_t maxPerms) {
+    return SymmetryFinder(problem, start, ctx).perms(classesOut, maxPerms);
 }
 
 struct Succ {
@@ -829,23 +897,38 @@ struct Succ {
     int mcCpu = -1;
 };
 
-struct Shared;
+// The fingerprint parts of one state under each permutation (see FingerprintContext::cpuPart).
+struct Parts {
+    std::vector<u64> cpu;     // [perm * cpus + cpu] each CPU's part at its place
+    std::vector<u64> cpuSum;  // [perm] their sum
+    std::vector<u64> rest;    // [perm] the machine-wide part
+    std::vector<u64> memory;  // [perm] the memory sum
+};
+
+using FrameList = std::vector<std::pair<u64, const Frame*>>;  // (frame address, contents), sorted
+
+// A frontier state being expanded: its machine, thread positions, fingerprint parts and record.
+struct Node {
+    const Machine& m;
+    const std::vector<int>& pcs;
+    const Parts& parts;
+    u32 rec;
+};
 
 // One worker: the machines along the path it replayed last, and its results for a range of nodes.
 struct Worker {
     std::vector<Machine> stack;
     std::vector<std::vector<int>> pcs;
     std::vector<u32> recAt;
+    std::vector<Parts> parts;  // [level] the fingerprint parts of stack[level]
     Machine scratch;
+    const Machine* scratchOf = nullptr;  // scratch is a copy of this machine after one op...
+    int scratchCpu = -1;                 // ... that changed only this CPU and memory (-1: unknown)
     std::vector<int> scratchPcs;
     std::vector<u32> path;
     std::vector<Succ> out, local;
-    std::vector<std::pair<u64, const Frame*>> nodeFrames;  // frames of the state being expanded, by address
-    std::vector<u64> nodeMemory;                           // its memory sum under each permutation
-    std::vector<std::vector<u64>> stackMemory;             // [level][perm] memory sums along the replayed path
-    std::vector<u64> nodeCpuSum;                           // the sum of its CPU parts under each permutation
-    std::vector<u64> nodeRest;                             // its machine-wide part under each permutation
-    std::vector<u64> nodeCpuParts;                         // [perm * cpus + cpu] each CPU's part
+    FrameList frames;                      // frames of `framesOf`, listed when a successor writes many words
+    const Machine* framesOf = nullptr;
     u64 transitions = 0, reduced = 0, ends = 0, blocked = 0;
     bool overflow = false;
 };
@@ -922,452 +1005,586 @@ u64 machineBytes(const Machine& m) {
     return b;
 }
 
-ExploreResult exploreOnce(const ExploreProblem& problem, const ExploreOptions& options, bool compact) {
+// One breadth-first search (explore() may run two: first with the compact TLB). The state of the
+// search is its members; each member function is one part of it.
+class Search {
+public:
+    Search(const ExploreProblem& problem, const ExploreOptions& options, bool compact)
+        : m_problem(problem), m_options(options), m_compact(compact),
+          m_ncpu(static_cast<int>(problem.initial.cpus().size())), m_fine(problem.initial.kernel().fineSteps) {}
+    ExploreResult run();
+
+private:
     using Clock = std::chrono::steady_clock;
-    const auto t0 = Clock::now();
-    const std::clock_t cpu0 = std::clock();
-    ExploreResult res;
-    const int ncpu = static_cast<int>(problem.initial.cpus().size());
-    if (ncpu > kMaxExploreCpus) throw OpError(SourceLoc{}, fmt::format("explore handles at most {} CPUs", kMaxExploreCpus));
-    auto threadOf = [&](int c) -> const std::vector<Op>& {
+
+    const std::vector<Op>& threadOf(int c) const {
         static const std::vector<Op> none;
-        return static_cast<std::size_t>(c) < problem.threads.size() ? problem.threads[static_cast<std::size_t>(c)] : none;
-    };
-    auto specOf = [&](int c) -> const std::vector<u32>& {
+        return static_cast<std::size_t>(c) < m_problem.threads.size() ? m_problem.threads[static_cast<std::size_t>(c)] : none;
+    }
+    const std::vector<u32>& specOf(int c) const {
         static const std::vector<u32> none;
-        return static_cast<std::size_t>(c) < problem.speculation.size() ? problem.speculation[static_cast<std::size_t>(c)]
-                                                                         : none;
-    };
-    for (int c = 0; c < static_cast<int>(problem.threads.size()); ++c)
-        if (!threadOf(c).empty() && c >= ncpu)
-            throw OpError(threadOf(c).front().loc, fmt::format("a thread for cpu{}, but the machine has {} CPUs", c, ncpu));
-    for (int c = 0; c < ncpu; ++c)
+        return static_cast<std::size_t>(c) < m_problem.speculation.size() ? m_problem.speculation[static_cast<std::size_t>(c)]
+                                                                           : none;
+    }
+    Op opOf(const Rec& r) const {
+        if (r.code == kStepCode) return kernelStepOp(r.cpu);
+        return (r.code & kSpecBit) ? speculateOp(r.cpu, specOf(r.cpu)[r.code & ~kSpecBit]) : threadOf(r.cpu)[r.code];
+    }
+    std::size_t at(std::size_t perm, int cpu) const { return perm * static_cast<std::size_t>(m_ncpu) + static_cast<std::size_t>(cpu); }
+
+    void checkProblem() const;
+    unsigned lruSlack() const;
+    void computeFutures();
+    void prepareStart();
+    u64 minFingerprint(const Machine& m, const std::vector<int>& pcs) const;
+    void fullParts(const Machine& m, const std::vector<int>& pcs, Parts& out) const;
+    u64 childParts(Worker& w, const Machine& parent, const Parts& pp, const Machine& child, const std::vector<int>& pcs,
+                   const Op& op, int mcCpu, Parts* out) const;
+    u64 childMemory(Worker& w, const Machine& parent, const Machine& child, std::size_t perm, u64 parentSum) const;
+    const FrameList& framesOf(Worker& w, const Machine& m) const;
+    void materialise(Worker& w, u32 rec, int depth) const;
+    bool successor(Worker& w, const Node& n, int cpu, bool spec, int index) const;
+    bool expandReduced(Worker& w, const Node& n) const;
+    void expand(Worker& w, u32 rec, int depth) const;
+    void runBatch(std::size_t b0, std::size_t n, std::size_t used, int depth);
+    bool mergeBatch(std::size_t used, int depth);
+    bool addState(const Succ& s, int depth);
+    bool nextLevel(int depth);
+    std::vector<ScheduleStep> buildSchedule(u32 rec) const;
+    u64 memoryNow() const;
+    void report(int depth, u64 waiting, bool force);
+    ExploreResult finish();
+    ExploreResult stopWith(ExploreStop why, int depth);
+
+    const ExploreProblem& m_problem;
+    const ExploreOptions& m_options;
+    const bool m_compact;
+    const int m_ncpu;
+    const bool m_fine;
+    const Clock::time_point m_t0 = Clock::now();
+    const std::clock_t m_cpu0 = std::clock();
+    Clock::time_point m_lastProgress = Clock::now() - std::chrono::seconds(1);
+    ExploreResult m_res;
+    u64 m_allCpus = 0;
+    std::vector<u64> m_mayRun;                     // [cpu] bits of the user tasks it can be running
+    std::vector<std::vector<Footprint>> m_future;  // [cpu][pc] what its rest of thread can touch
+    Machine m_start;
+    FingerprintContext m_ctx;
+    std::vector<Perm> m_perms;
+    std::vector<int> m_pcs0;
+    u64 m_budget = 0, m_perMachine = 0;
+    int m_threads = 1;
+    std::vector<Rec> m_recs;
+    FingerprintSet m_visited, m_next;
+    std::vector<u32> m_frontier{0}, m_nextFrontier;
+    std::vector<Worker> m_workers;
+    ExploreResult m_endResult;
+};
+
+void Search::checkProblem() const {
+    if (m_ncpu > kMaxExploreCpus) throw OpError(SourceLoc{}, fmt::format("explore handles at most {} CPUs", kMaxExploreCpus));
+    for (int c = 0; c < static_cast<int>(m_problem.threads.size()); ++c)
+        if (!threadOf(c).empty() && c >= m_ncpu)
+            throw OpError(threadOf(c).front().loc, fmt::format("a thread for cpu{}, but the machine has {} CPUs", c, m_ncpu));
+    for (int c = 0; c < m_ncpu; ++c)
         if (threadOf(c).size() >= kStepCode || specOf(c).size() >= kStepCode)
             throw OpError(SourceLoc{}, fmt::format("cpu{}: explore handles at most {} operations per thread", c, kStepCode - 1));
-    const bool fine = problem.initial.kernel().fineSteps;
+}
 
-    // Upper bound of TLB fills before any set could evict (see hashTlb).
+// Upper bound of TLB fills before any set could evict (see hashTlb).
+unsigned Search::lruSlack() const {
     u64 totalOps = 0, totalSpec = 0;
-    for (int c = 0; c < ncpu; ++c) {
+    for (int c = 0; c < m_ncpu; ++c) {
         totalOps += threadOf(c).size();
         totalSpec += specOf(c).size();
     }
-    const unsigned slack = static_cast<unsigned>(std::min<u64>(1u << 20, 3 * totalOps + totalSpec * (totalOps + 1)));
+    return static_cast<unsigned>(std::min<u64>(1u << 20, 3 * totalOps + totalSpec * (totalOps + 1)));
+}
 
-    u64 allCpus = 0;
-    for (int c = 0; c < ncpu; ++c) allCpus |= cpuBit(c);
-    std::vector<u64> mayRun(static_cast<std::size_t>(ncpu), 0);
-    for (int c = 0; c < ncpu; ++c) {
-        u64& bits = mayRun[static_cast<std::size_t>(c)];
-        bits = taskBit(problem.initial, problem.initial.cpu(c).currentTask);
+// For the reduction: what each CPU's rest of thread (from each pc) can read and write.
+void Search::computeFutures() {
+    const Machine& initial = m_problem.initial;
+    for (int c = 0; c < m_ncpu; ++c) m_allCpus |= cpuBit(c);
+    m_mayRun.assign(static_cast<std::size_t>(m_ncpu), 0);
+    for (int c = 0; c < m_ncpu; ++c) {
+        u64& bits = m_mayRun[static_cast<std::size_t>(c)];
+        bits = taskBit(initial, initial.cpu(c).currentTask);
         for (const Op& op : threadOf(c))
-            if (op.code == OpCode::Schedule) bits |= namedTaskBit(problem.initial, op.name);
+            if (op.code == OpCode::Schedule) bits |= namedTaskBit(initial, op.name);
     }
-    std::vector<std::vector<Footprint>> future(static_cast<std::size_t>(ncpu));
-    for (int c = 0; c < ncpu; ++c) {
+    m_future.assign(static_cast<std::size_t>(m_ncpu), {});
+    for (int c = 0; c < m_ncpu; ++c) {
         const auto& th = threadOf(c);
-        auto& f = future[static_cast<std::size_t>(c)];
+        auto& f = m_future[static_cast<std::size_t>(c)];
         f.resize(th.size() + 1);
         if (!specOf(c).empty()) f[th.size()] = speculationFootprint(c);
-        if (fine) f[th.size()] |= ipiFootprint(c);  // any CPU may be sent a flush IPI
+        if (m_fine) f[th.size()] |= ipiFootprint(c);  // any CPU may be sent a flush IPI
         for (std::size_t i = th.size(); i-- > 0;) {
             f[i] = f[i + 1];
-            f[i] |= opFootprint(th[i], nullptr, problem.initial, mayRun[static_cast<std::size_t>(c)], allCpus);
-            if (fine && startsKernelPath(th[i].code)) f[i] |= kernelPathFootprint(allCpus);  // and its steps
+            f[i] |= opFootprint(th[i], nullptr, initial, m_mayRun[static_cast<std::size_t>(c)], m_allCpus);
+            if (m_fine && startsKernelPath(th[i].code)) f[i] |= kernelPathFootprint(m_allCpus);  // and its steps
         }
     }
+}
 
-    Machine start = problem.initial;
-    {
-        Op off;  // the explorer's speculation choices replace the machine's random policy
-        off.code = OpCode::Speculation;
-        start.execute(off, nullptr);
-    }
-    res.compactTlb = compact;
-    res.fineSteps = fine;
-    FingerprintContext ctx;
+// The initial machine of the search, its fingerprint context and the symmetry permutations.
+void Search::prepareStart() {
+    m_start = m_problem.initial;
+    Op off;  // the explorer's speculation choices replace the machine's random policy
+    off.code = OpCode::Speculation;
+    m_start.execute(off, nullptr);
+    m_res.compactTlb = m_compact;
+    m_res.fineSteps = m_fine;
     // LRU order counts where a set of the whole TLB could evict: the first level's real ways.
-    for (const auto& arr : start.cpus().front().tlb.arrays()) ctx.riskWays.push_back(arr.config.ways);
-    if (compact) KernelOps::keepFirstTlbLevel(start, kCompactWays);
-    ctx.init(start, slack);
-    std::vector<Perm> perms(1);
-    perms[0].identity = true;
-    if (options.symmetry) perms = symmetryPerms(problem, start, ctx, res.symmetryClasses, 24);
-    auto fingerprint = [&](const Machine& m, const std::vector<int>& pcs) {
-        u64 best = ctx.fingerprint(m, pcs, perms[0]);
-        for (std::size_t i = 1; i < perms.size(); ++i) best = std::min(best, ctx.fingerprint(m, pcs, perms[i]));
-        return best;
-    };
+    for (const auto& arr : m_start.cpus().front().tlb.arrays()) m_ctx.riskWays.push_back(arr.config.ways);
+    if (m_compact) KernelOps::keepFirstTlbLevel(m_start, kCompactWays);
+    m_ctx.init(m_start, lruSlack());
+    m_perms.assign(1, Perm{});
+    m_perms[0].identity = true;
+    if (m_options.symmetry) m_perms = symmetryPerms(m_problem, m_start, m_ctx, m_res.symmetryClasses, 24);
+    m_pcs0.assign(static_cast<std::size_t>(m_ncpu), 0);
+}
 
-    const u64 budget = options.maxMemory ? options.maxMemory : defaultExploreMemoryBudget();
-    const int nthreads = std::max(1, options.threads > 0 ? options.threads
-                                                         : static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
-    res.threads = nthreads;
-    const u64 perMachine = machineBytes(start);  // a worker's scratch machine
+u64 Search::minFingerprint(const Machine& m, const std::vector<int>& pcs) const {
+    u64 best = m_ctx.fingerprint(m, pcs, m_perms[0]);
+    for (std::size_t i = 1; i < m_perms.size(); ++i) best = std::min(best, m_ctx.fingerprint(m, pcs, m_perms[i]));
+    return best;
+}
 
-    std::vector<Rec> recs;
-    recs.reserve(1024);
-    recs.push_back(Rec{kNoParent, 0, 0});
-    FingerprintSet visited, next;
-    std::vector<u32> frontier{0}, nextFrontier;
-    const std::vector<int> pcs0(static_cast<std::size_t>(ncpu), 0);
-    visited.insert(fingerprint(start, pcs0));
-    res.states = 1;
-    std::vector<Worker> workers(static_cast<std::size_t>(nthreads));
-
-    auto opOf = [&](const Rec& r) {
-        if (r.code == kStepCode) return kernelStepOp(r.cpu);
-        return (r.code & kSpecBit) ? speculateOp(r.cpu, specOf(r.cpu)[r.code & ~kSpecBit]) : threadOf(r.cpu)[r.code];
-    };
-    auto finish = [&]() {
-        res.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
-        res.cpuSeconds = static_cast<double>(std::clock() - cpu0) / CLOCKS_PER_SEC;
-        res.visitedBytes = visited.bytes() + recs.capacity() * sizeof(Rec);
-        const double n = static_cast<double>(res.states);
-        res.collisionProbability = std::min(1.0, n * n / 36893488147419103232.0);  // n^2 / 2^65
-        return res;
-    };
-    auto buildSchedule = [&](u32 rec) {
-        std::vector<ScheduleStep> s;
-        for (u32 r = rec; r != 0; r = recs[r].parent) {
-            const Rec& p = recs[r];
-            ScheduleStep st;
-            st.cpu = p.cpu;
-            st.speculation = (p.code & kSpecBit) != 0;
-            st.threadIndex = st.speculation || p.code == kStepCode ? -1 : p.code;
-            st.op = opOf(p);
-            s.push_back(std::move(st));
+void Search::fullParts(const Machine& m, const std::vector<int>& pcs, Parts& out) const {
+    const std::size_t np = m_perms.size();
+    out.cpu.resize(np * static_cast<std::size_t>(m_ncpu));
+    out.cpuSum.resize(np);
+    out.rest.resize(np);
+    out.memory.resize(np);
+    for (std::size_t k = 0; k < np; ++k) {
+        const Perm& p = m_perms[k];
+        u64 sum = 0;
+        for (int i = 0; i < m_ncpu; ++i) {
+            const u64 part = FingerprintContext::placed(m_ctx.cpuPart(m.cpu(i), pcs[static_cast<std::size_t>(i)], p),
+                                                        static_cast<std::size_t>(p.cpu(i)));
+            out.cpu[at(k, i)] = part;
+            sum += part;
         }
-        std::reverse(s.begin(), s.end());
-        return s;
+        out.cpuSum[k] = sum;
+        out.rest[k] = m_ctx.restPart(m, p);
+        out.memory[k] = m_ctx.memory(m.memory(), p);
+    }
+}
+
+const FrameList& Search::framesOf(Worker& w, const Machine& m) const {
+    if (w.framesOf != &m) {
+        w.frames.clear();
+        m.memory().forEachFrame([&](u64 pa, const Frame& f) { w.frames.emplace_back(pa, &f); });
+        std::sort(w.frames.begin(), w.frames.end());
+        w.framesOf = &m;
+    }
+    return w.frames;
+}
+
+// The memory sum of `child` (a copy of `parent` after one op) under a permutation: the parent's
+// while the copy shares its frames, else from the words it wrote.
+u64 Search::childMemory(Worker& w, const Machine& parent, const Machine& child, std::size_t perm, u64 parentSum) const {
+    const PhysMemory& now = child.memory();
+    if (now.sameFrames(parent.memory())) return parentSum;
+    const u64 writes = now.writeCount() - parent.memory().writeCount();
+    if (writes <= PhysMemory::kWriteLogSize)
+        return FingerprintContext::memoryAfterWrites(parent.memory(), now, m_perms[perm], parentSum, writes);
+    return m_ctx.memoryFrom(now, m_perms[perm], parentSum, framesOf(w, parent));
+}
+
+// The fingerprint of `child`, the state after `op` in `parent` (whose parts are `pp`), recomputing
+// only the parts the op can change; with `out`, also the child's parts.
+u64 Search::childParts(Worker& w, const Machine& parent, const Parts& pp, const Machine& child, const std::vector<int>& pcs,
+                       const Op& op, int mcCpu, Parts* out) const {
+    // Only the CPUs the op can write have new parts (a machine check's panic stops them all).
+    const u64 changed = mcCpu >= 0                      ? m_allCpus
+                        : op.code == OpCode::Speculate ? cpuBit(op.cpu)
+                                                       : opFootprint(op, &parent, m_problem.initial, 0, m_allCpus).w & m_allCpus;
+    // Accesses, speculation and invlpg leave mms, tasks and the kernel state alone.
+    const bool sameRest =
+        mcCpu < 0 && (op.code == OpCode::Speculate || op.code == OpCode::Access || op.code == OpCode::Invlpg);
+    if (out) *out = pp;
+    u64 fp = ~u64{0};
+    for (std::size_t k = 0; k < m_perms.size(); ++k) {
+        const Perm& p = m_perms[k];
+        u64 sum = pp.cpuSum[k];
+        for (int i = 0; i < m_ncpu; ++i) {
+            if (!(changed & cpuBit(i))) continue;
+            const u64 part = FingerprintContext::placed(m_ctx.cpuPart(child.cpu(i), pcs[static_cast<std::size_t>(i)], p),
+                                                        static_cast<std::size_t>(p.cpu(i)));
+            sum += part - pp.cpu[at(k, i)];
+            if (out) out->cpu[at(k, i)] = part;
+        }
+        const u64 mem = childMemory(w, parent, child, k, pp.memory[k]);
+        const u64 rest = sameRest ? pp.rest[k] : m_ctx.restPart(child, p);
+        if (out) {
+            out->cpuSum[k] = sum;
+            out->memory[k] = mem;
+            out->rest[k] = rest;
+        }
+        fp = std::min(fp, FingerprintContext::combine(sum, rest, mem));
+    }
+    return fp;
+}
+
+// Re-materialises the state of record `rec` at level `depth` in w.stack[depth] (and its parts),
+// replaying only the part of its path that differs from the one replayed last.
+void Search::materialise(Worker& w, u32 rec, int depth) const {
+    const auto d = static_cast<std::size_t>(depth);
+    w.path.resize(d + 1);
+    u32 r = rec;
+    for (std::size_t i = d + 1; i-- > 0;) {
+        w.path[i] = r;
+        r = m_recs[r].parent;
+    }
+    if (w.stack.empty()) {
+        w.stack.push_back(m_start);
+        w.pcs.push_back(m_pcs0);
+        w.recAt.push_back(0);
+        w.parts.emplace_back();
+        fullParts(m_start, m_pcs0, w.parts[0]);
+    }
+    std::size_t k = 1;
+    while (k <= d && k < w.recAt.size() && w.recAt[k] == w.path[k]) ++k;
+    for (std::size_t i = k; i <= d; ++i) {
+        w.framesOf = w.scratchOf = nullptr;  // the stack changes (and may move)
+        if (w.stack.size() <= i) {
+            w.stack.push_back(w.stack[i - 1]);
+            w.pcs.push_back(w.pcs[i - 1]);
+            w.recAt.push_back(0);
+            w.parts.emplace_back();
+        } else {
+            w.stack[i] = w.stack[i - 1];
+            w.pcs[i] = w.pcs[i - 1];
+        }
+        const Rec& x = m_recs[w.path[i]];
+        const Op op = opOf(x);
+        w.stack[i].execute(op, nullptr);
+        if (!(x.code & kSpecBit) && x.code != kStepCode) w.pcs[i][x.cpu]++;
+        w.recAt[i] = w.path[i];
+        childParts(w, w.stack[i - 1], w.parts[i - 1], w.stack[i], w.pcs[i], op, -1, &w.parts[i]);
+    }
+    w.recAt.resize(d + 1);
+}
+
+// A successor of `m` into w.local: a thread op (index = its place in the thread), a speculation
+// (spec) or a kernel step (index = kStepCode). False if it cannot run or changes nothing.
+bool Search::successor(Worker& w, const Node& n, int cpu, bool spec, int index) const {
+    const Machine& m = n.m;
+    const bool kstep = index == kStepCode;
+    const Op op = kstep  ? kernelStepOp(cpu)
+                  : spec ? speculateOp(cpu, specOf(cpu)[static_cast<std::size_t>(index)])
+                         : threadOf(cpu)[static_cast<std::size_t>(index)];
+    if (spec && !speculationChanges(m, cpu, static_cast<u32>(op.a))) return false;
+    if (kstep ? !KernelOps::canStep(m, cpu) : !spec && KernelOps::waits(m, op)) return false;
+    // A copy of the node: after an access, speculation or invlpg only that CPU and memory differ.
+    if (w.scratchOf == &m && w.scratchCpu >= 0) w.scratch.restoreAfterCpuOp(m, w.scratchCpu);
+    else w.scratch = m;
+    w.scratchOf = &m;
+    w.scratchCpu = -1;  // also after an op that threw: a kernel op may fail part-way
+    try {
+        w.scratch.execute(op, nullptr);
+    } catch (const OpError&) {
+        return false;
+    }
+    ++w.transitions;
+    w.scratchPcs = n.pcs;
+    if (!spec && !kstep) w.scratchPcs[static_cast<std::size_t>(cpu)]++;
+    Succ s;
+    hasMachineCheck(w.scratch, s.mcCpu);
+    if (s.mcCpu < 0 && (op.code == OpCode::Speculate || op.code == OpCode::Access || op.code == OpCode::Invlpg))
+        w.scratchCpu = cpu;
+    s.fp = childParts(w, m, n.parts, w.scratch, w.scratchPcs, op, s.mcCpu, nullptr);
+    s.parent = n.rec;
+    s.cpu = static_cast<std::uint16_t>(cpu);
+    s.code = static_cast<std::uint16_t>(index | (spec ? kSpecBit : 0));
+    if (m_compact && nearEviction(w.scratch)) w.overflow = true;
+    w.local.push_back(s);
+    return true;
+}
+
+// Persistent-set reduction: the successors of one CPU whose next steps are independent of
+// everything the other CPUs can still do, if there is one (true: w.local holds them).
+bool Search::expandReduced(Worker& w, const Node& n) const {
+    const Machine& m = n.m;
+    const std::vector<int>& pcs = n.pcs;
+    for (int c = 0; c < m_ncpu; ++c) {
+        const int pc = pcs[static_cast<std::size_t>(c)];
+        if (pc >= static_cast<int>(threadOf(c).size())) continue;
+        if (m_fine && KernelOps::busy(m, c)) continue;  // its next transition is a kernel step
+        const Op& next = threadOf(c)[static_cast<std::size_t>(pc)];
+        Footprint mine = opFootprint(next, &m, m_problem.initial, 0, m_allCpus);
+        if (m_fine && startsKernelPath(next.code)) mine |= kernelPathFootprint(m_allCpus);
+        if (!specOf(c).empty()) mine |= speculationFootprint(c);
+        bool independent = true;
+        for (int o = 0; o < m_ncpu && independent; ++o) {
+            if (o == c) continue;
+            Footprint theirs = m_future[static_cast<std::size_t>(o)][static_cast<std::size_t>(pcs[static_cast<std::size_t>(o)])];
+            if (m_fine && m.cpu(o).steps.next != KernelStep::None) theirs |= kernelPathFootprint(m_allCpus);
+            independent = !conflict(mine, theirs);
+        }
+        if (!independent) continue;
+        if (!successor(w, n, c, false, pc)) continue;  // not enabled: not a persistent set
+        for (int k = 0; k < static_cast<int>(specOf(c).size()); ++k) successor(w, n, c, true, k);
+        // Cycle proviso (breadth-first form): full expansion if a successor is a state of this
+        // level or an earlier one (the visited set holds exactly those while a level runs).
+        if (std::none_of(w.local.begin(), w.local.end(), [&](const Succ& x) { return m_visited.contains(x.fp); }))
+            return true;
+        w.local.clear();
+    }
+    return false;
+}
+
+// Expands one frontier state into w.out (in a fixed order: the same whatever the threads).
+void Search::expand(Worker& w, u32 rec, int depth) const {
+    materialise(w, rec, depth);
+    const auto d = static_cast<std::size_t>(depth);
+    const Machine& m = w.stack[d];
+    const std::vector<int>& pcs = w.pcs[d];
+    const Node n{m, pcs, w.parts[d], rec};
+    w.local.clear();
+    if (m_options.reduction && expandReduced(w, n)) {
+        w.reduced++;
+    } else {
+        for (int c = 0; c < m_ncpu; ++c) {
+            const int pc = pcs[static_cast<std::size_t>(c)];
+            if (m_fine) successor(w, n, c, false, kStepCode);
+            if (pc < static_cast<int>(threadOf(c).size())) successor(w, n, c, false, pc);
+            for (int k = 0; k < static_cast<int>(specOf(c).size()); ++k) successor(w, n, c, true, k);
+        }
+    }
+    if (w.local.empty()) {
+        w.ends++;
+        for (int c = 0; c < m_ncpu; ++c)
+            if (pcs[static_cast<std::size_t>(c)] < static_cast<int>(threadOf(c).size()) || m.cpu(c).steps.busy()) {
+                w.blocked++;
+                break;
+            }
+    }
+    w.out.insert(w.out.end(), w.local.begin(), w.local.end());
+}
+
+// Expands frontier[b0, b0 + n) on `used` workers, each a contiguous range.
+void Search::runBatch(std::size_t b0, std::size_t n, std::size_t used, int depth) {
+    auto runRange = [&](std::size_t wi) {
+        Worker& w = m_workers[wi];
+        w.out.clear();
+        const std::size_t lo = b0 + n * wi / used, hi = b0 + n * (wi + 1) / used;
+        for (std::size_t i = lo; i < hi; ++i) expand(w, m_frontier[i], depth);
     };
-    if (int mc = -1; hasMachineCheck(start, mc)) {
-        res.found = true;
-        res.machineCheckCpu = mc;
-        res.complete = true;
+    if (used == 1) {
+        runRange(0);
+        return;
+    }
+    std::vector<std::thread> pool;
+    std::exception_ptr error;
+    std::mutex errorLock;
+    for (std::size_t wi = 0; wi < used; ++wi)
+        pool.emplace_back([&, wi]() {
+            try {
+                runRange(wi);
+            } catch (...) {
+                std::lock_guard<std::mutex> lock(errorLock);
+                if (!error) error = std::current_exception();
+            }
+        });
+    for (auto& t : pool) t.join();
+    if (error) std::rethrow_exception(error);
+}
+
+// One new state into the next level; false if the search ends here (m_endResult).
+bool Search::addState(const Succ& s, int depth) {
+    if (m_visited.contains(s.fp) || m_next.contains(s.fp)) return true;
+    if (m_options.maxStates && m_res.states >= m_options.maxStates) {
+        m_endResult = stopWith(ExploreStop::States, depth);
+        return false;
+    }
+    if (m_next.needsGrow() || m_recs.size() == m_recs.capacity()) {
+        u64 need = memoryNow();
+        if (m_next.needsGrow()) need += m_next.grownBytes();
+        if (m_recs.size() == m_recs.capacity()) need += m_recs.capacity() * sizeof(Rec);
+        if (need > m_budget) {
+            m_endResult = stopWith(ExploreStop::Memory, depth);
+            return false;
+        }
+        if (m_next.needsGrow()) m_next.grow();
+        if (m_recs.size() == m_recs.capacity()) m_recs.reserve(m_recs.capacity() * 2);
+    }
+    m_next.insert(s.fp);
+    m_res.states++;
+    m_recs.push_back(Rec{s.parent, s.cpu, s.code});
+    const u32 recIndex = static_cast<u32>(m_recs.size() - 1);
+    if (s.mcCpu >= 0) {
+        m_res.found = true;
+        m_res.machineCheckCpu = s.mcCpu;
+        m_res.schedule = buildSchedule(recIndex);
+        m_res.depth = depth + 1;
+        m_res.complete = false;
+        m_res.peakMemory = std::max(m_res.peakMemory, memoryNow());
+        m_endResult = finish();
+        return false;
+    }
+    if (m_recs.size() >= kNoParent) {
+        m_endResult = stopWith(ExploreStop::States, depth);
+        return false;
+    }
+    m_nextFrontier.push_back(recIndex);
+    return true;
+}
+
+// Deterministic merge, in frontier order; false if the search ends in this batch (m_endResult).
+// Counters cover the whole batch (its bounds do not depend on the number of threads), also when
+// a machine check ends the search in it.
+bool Search::mergeBatch(std::size_t used, int depth) {
+    for (std::size_t wi = 0; wi < used; ++wi) {
+        Worker& w = m_workers[wi];
+        m_res.transitions += w.transitions;
+        m_res.reducedStates += w.reduced;
+        m_res.endStates += w.ends;
+        m_res.blockedEnds += w.blocked;
+        w.transitions = w.reduced = w.ends = w.blocked = 0;
+    }
+    for (std::size_t wi = 0; wi < used; ++wi) {
+        Worker& w = m_workers[wi];
+        if (w.overflow) {
+            m_endResult = ExploreResult{};
+            m_endResult.compactTlb = true;  // tells the caller to search again with the whole TLB
+            m_endResult.stop = ExploreStop::Memory;
+            m_endResult.depth = -1;
+            return false;
+        }
+        for (const Succ& s : w.out)
+            if (!addState(s, depth)) return false;
+        w.out.clear();
+    }
+    return true;
+}
+
+// The next level joins the visited set; false if that passes the memory budget (m_endResult).
+bool Search::nextLevel(int depth) {
+    while (m_visited.size() + m_next.size() + 1 > m_visited.bytes() / sizeof(u64) / 2) {
+        if (memoryNow() + m_visited.grownBytes() > m_budget) {
+            m_endResult = stopWith(ExploreStop::Memory, depth);
+            return false;
+        }
+        m_visited.grow();
+    }
+    m_next.forEach([&](u64 fp) { m_visited.insert(fp); });
+    m_next = FingerprintSet();
+    m_frontier.swap(m_nextFrontier);
+    return true;
+}
+
+// The counterexample: the transitions from the initial state to record `rec`.
+std::vector<ScheduleStep> Search::buildSchedule(u32 rec) const {
+    std::vector<ScheduleStep> s;
+    for (u32 r = rec; r != 0; r = m_recs[r].parent) {
+        const Rec& p = m_recs[r];
+        ScheduleStep st;
+        st.cpu = p.cpu;
+        st.speculation = (p.code & kSpecBit) != 0;
+        st.threadIndex = st.speculation || p.code == kStepCode ? -1 : p.code;
+        st.op = opOf(p);
+        s.push_back(std::move(st));
+    }
+    std::reverse(s.begin(), s.end());
+    return s;
+}
+
+u64 Search::memoryNow() const {
+    u64 b = m_visited.bytes() + m_next.bytes() + m_recs.capacity() * sizeof(Rec) +
+            (m_frontier.capacity() + m_nextFrontier.capacity()) * sizeof(u32);
+    for (const Worker& w : m_workers) {
+        b += m_perMachine + (w.out.capacity() + w.local.capacity()) * sizeof(Succ) + w.path.capacity() * sizeof(u32);
+        for (const Machine& m : w.stack) b += machineBytes(m);
+    }
+    return b;
+}
+
+// Progress to the caller, at most about 10 times a second unless `force`.
+void Search::report(int depth, u64 waiting, bool force) {
+    if (!m_options.progress) return;
+    const auto now = Clock::now();
+    if (!force && now - m_lastProgress < std::chrono::milliseconds(100)) return;
+    m_lastProgress = now;
+    ExploreProgress p;
+    p.states = m_res.states;
+    p.transitions = m_res.transitions;
+    p.depth = depth;
+    p.seconds = std::chrono::duration<double>(now - m_t0).count();
+    p.frontier = waiting;
+    p.memoryBytes = memoryNow();
+    p.statesPerSecond = p.seconds > 0 ? static_cast<double>(m_res.states) / p.seconds : 0;
+    m_options.progress(p);
+}
+
+ExploreResult Search::finish() {
+    m_res.seconds = std::chrono::duration<double>(Clock::now() - m_t0).count();
+    m_res.cpuSeconds = static_cast<double>(std::clock() - m_cpu0) / CLOCKS_PER_SEC;
+    m_res.visitedBytes = m_visited.bytes() + m_recs.capacity() * sizeof(Rec);
+    const double n = static_cast<double>(m_res.states);
+    m_res.collisionProbability = std::min(1.0, n * n / 36893488147419103232.0);  // n^2 / 2^65
+    return m_res;
+}
+
+ExploreResult Search::stopWith(ExploreStop why, int depth) {
+    m_res.stop = why;
+    m_res.cancelled = why == ExploreStop::Cancelled;
+    m_res.depth = depth;
+    m_res.complete = false;
+    return finish();
+}
+
+ExploreResult Search::run() {
+    checkProblem();
+    computeFutures();
+    prepareStart();
+    m_budget = m_options.maxMemory ? m_options.maxMemory : defaultExploreMemoryBudget();
+    m_threads = std::max(1, m_options.threads > 0 ? m_options.threads
+                                                  : static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
+    m_res.threads = m_threads;
+    m_perMachine = machineBytes(m_start);  // a worker's scratch machine
+    m_recs.reserve(1024);
+    m_recs.push_back(Rec{kNoParent, 0, 0});
+    m_visited.insert(minFingerprint(m_start, m_pcs0));
+    m_res.states = 1;
+    m_workers.resize(static_cast<std::size_t>(m_threads));
+    if (int mc = -1; hasMachineCheck(m_start, mc)) {
+        m_res.found = true;
+        m_res.machineCheckCpu = mc;
+        m_res.complete = true;
         return finish();
     }
-    auto memoryNow = [&]() {
-        u64 b = visited.bytes() + next.bytes() + recs.capacity() * sizeof(Rec) +
-                (frontier.capacity() + nextFrontier.capacity()) * sizeof(u32);
-        for (const Worker& w : workers) {
-            b += perMachine + (w.out.capacity() + w.local.capacity()) * sizeof(Succ) + w.path.capacity() * sizeof(u32);
-            for (const Machine& m : w.stack) b += machineBytes(m);
-        }
-        return b;
-    };
-
-    // Re-materialises the state of record `rec` at level `depth` in w.stack[depth].
-    auto materialise = [&](Worker& w, u32 rec, int depth) {
-        const auto d = static_cast<std::size_t>(depth);
-        w.path.resize(d + 1);
-        u32 r = rec;
-        for (std::size_t i = d + 1; i-- > 0;) {
-            w.path[i] = r;
-            r = recs[r].parent;
-        }
-        // The memory sum of level i under each permutation, from level i - 1's and its writes.
-        auto sums = [&](std::size_t i) {
-            std::vector<u64>& out = w.stackMemory[i];
-            out.resize(perms.size());
-            const PhysMemory& now = w.stack[i].memory();
-            const u64 writes = i == 0 ? ~u64{0} : now.writeCount() - w.stack[i - 1].memory().writeCount();
-            for (std::size_t p = 0; p < perms.size(); ++p)
-                out[p] = i > 0 && now.sameFrames(w.stack[i - 1].memory()) ? w.stackMemory[i - 1][p]
-                         : writes <= PhysMemory::kWriteLogSize
-                             ? ctx.memoryAfterWrites(w.stack[i - 1].memory(), now, perms[p], w.stackMemory[i - 1][p], writes)
-                             : ctx.memory(now, perms[p]);
-        };
-        if (w.stack.empty()) {
-            w.stack.push_back(start);
-            w.pcs.push_back(pcs0);
-            w.recAt.push_back(0);
-            w.stackMemory.emplace_back();
-            sums(0);
-        }
-        std::size_t k = 1;
-        while (k <= d && k < w.recAt.size() && w.recAt[k] == w.path[k]) ++k;
-        for (std::size_t i = k; i <= d; ++i) {
-            if (w.stack.size() <= i) {
-                w.stack.push_back(w.stack[i - 1]);
-                w.pcs.push_back(w.pcs[i - 1]);
-                w.recAt.push_back(0);
-                w.stackMemory.emplace_back();
-            } else {
-                w.stack[i] = w.stack[i - 1];
-                w.pcs[i] = w.pcs[i - 1];
-            }
-            const Rec& x = recs[w.path[i]];
-            w.stack[i].execute(opOf(x), nullptr);
-            if (!(x.code & kSpecBit) && x.code != kStepCode) w.pcs[i][x.cpu]++;
-            w.recAt[i] = w.path[i];
-            sums(i);
-        }
-        w.recAt.resize(d + 1);
-    };
-
-    // Expands one frontier state into w.out (in a fixed order: the same whatever the threads).
-    auto expand = [&](Worker& w, u32 rec, int depth) {
-        materialise(w, rec, depth);
-        const Machine& m = w.stack[static_cast<std::size_t>(depth)];
-        const std::vector<int>& pcs = w.pcs[static_cast<std::size_t>(depth)];
-        bool framesListed = false;  // w.nodeFrames, only for a successor with many writes
-        auto nodeFrames = [&]() -> const std::vector<std::pair<u64, const Frame*>>& {
-            if (!framesListed) {
-                w.nodeFrames.clear();
-                m.memory().forEachFrame([&](u64 pa, const Frame& f) { w.nodeFrames.emplace_back(pa, &f); });
-                std::sort(w.nodeFrames.begin(), w.nodeFrames.end());
-                framesListed = true;
-            }
-            return w.nodeFrames;
-        };
-        w.nodeMemory.resize(perms.size());
-        w.nodeCpuSum.resize(perms.size());
-        w.nodeRest.resize(perms.size());
-        w.nodeCpuParts.resize(perms.size() * static_cast<std::size_t>(ncpu));
-        for (std::size_t k = 0; k < perms.size(); ++k) {
-            w.nodeMemory[k] = w.stackMemory[static_cast<std::size_t>(depth)][k];
-            w.nodeRest[k] = ctx.restPart(m, perms[k]);
-            u64 sum = 0;
-            for (int i = 0; i < ncpu; ++i) {
-                const u64 part = FingerprintContext::placed(
-                    ctx.cpuPart(m.cpu(i), pcs[static_cast<std::size_t>(i)], perms[k]), static_cast<std::size_t>(perms[k].cpu(i)));
-                w.nodeCpuParts[k * static_cast<std::size_t>(ncpu) + static_cast<std::size_t>(i)] = part;
-                sum += part;
-            }
-            w.nodeCpuSum[k] = sum;
-        }
-        w.local.clear();
-        // A successor: a thread op (index = its place in the thread), a speculation (spec) or a
-        // kernel step (index = kStepCode).
-        auto step = [&](int cpu, bool spec, int index) {
-            const bool kstep = index == kStepCode;
-            const Op op = kstep  ? kernelStepOp(cpu)
-                          : spec ? speculateOp(cpu, specOf(cpu)[static_cast<std::size_t>(index)])
-                                 : threadOf(cpu)[static_cast<std::size_t>(index)];
-            if (spec && !speculationChanges(m, cpu, static_cast<u32>(op.a))) return false;
-            if (kstep ? !KernelOps::canStep(m, cpu) : !spec && KernelOps::waits(m, op)) return false;
-            w.scratch = m;  // also after an op that threw: a kernel op may fail part-way
-            try {
-                w.scratch.execute(op, nullptr);
-            } catch (const OpError&) {
-                return false;
-            }
-            ++w.transitions;
-            w.scratchPcs = pcs;
-            if (!spec && !kstep) w.scratchPcs[static_cast<std::size_t>(cpu)]++;
-            Succ s;
-            hasMachineCheck(w.scratch, s.mcCpu);
-            // Only the CPUs the op can write have new parts (a machine check's panic stops them all);
-            // the memory sum is the node's while the copy shares its frames.
-            const u64 changed = s.mcCpu >= 0 ? allCpus
-                                : spec      ? cpuBit(cpu)
-                                            : opFootprint(op, &m, problem.initial, 0, allCpus).w & allCpus;
-            const bool sameMemory = w.scratch.memory().sameFrames(m.memory());
-            const u64 writes = w.scratch.memory().writeCount() - m.memory().writeCount();
-            // Accesses, speculation and invlpg leave mms, tasks and the kernel state alone.
-            const bool sameRest = s.mcCpu < 0 && (op.code == OpCode::Speculate || op.code == OpCode::Access ||
-                                                  op.code == OpCode::Invlpg);
-            s.fp = ~u64{0};
-            for (std::size_t k = 0; k < perms.size(); ++k) {
-                u64 sum = w.nodeCpuSum[k];
-                for (int i = 0; i < ncpu; ++i) {
-                    if (!(changed & cpuBit(i))) continue;
-                    sum -= w.nodeCpuParts[k * static_cast<std::size_t>(ncpu) + static_cast<std::size_t>(i)];
-                    sum += FingerprintContext::placed(ctx.cpuPart(w.scratch.cpu(i), w.scratchPcs[static_cast<std::size_t>(i)], perms[k]),
-                                                      static_cast<std::size_t>(perms[k].cpu(i)));
-                }
-                const u64 mem = sameMemory ? w.nodeMemory[k]
-                                : writes <= PhysMemory::kWriteLogSize
-                                    ? ctx.memoryAfterWrites(m.memory(), w.scratch.memory(), perms[k], w.nodeMemory[k], writes)
-                                    : ctx.memoryFrom(w.scratch.memory(), perms[k], w.nodeMemory[k], nodeFrames());
-                const u64 rest = sameRest ? w.nodeRest[k] : ctx.restPart(w.scratch, perms[k]);
-                s.fp = std::min(s.fp, FingerprintContext::combine(sum, rest, mem));
-            }
-            s.parent = rec;
-            s.cpu = static_cast<std::uint16_t>(cpu);
-            s.code = static_cast<std::uint16_t>(index | (spec ? kSpecBit : 0));
-            if (compact && nearEviction(w.scratch)) w.overflow = true;
-            w.local.push_back(s);
-            return true;
-        };
-        bool reduced = false;
-        if (options.reduction) {
-            for (int c = 0; c < ncpu && !reduced; ++c) {
-                const int pc = pcs[static_cast<std::size_t>(c)];
-                if (pc >= static_cast<int>(threadOf(c).size())) continue;
-                if (fine && KernelOps::busy(m, c)) continue;  // its next transition is a kernel step
-                const Op& next = threadOf(c)[static_cast<std::size_t>(pc)];
-                Footprint mine = opFootprint(next, &m, problem.initial, 0, allCpus);
-                if (fine && startsKernelPath(next.code)) mine |= kernelPathFootprint(allCpus);
-                if (!specOf(c).empty()) mine |= speculationFootprint(c);
-                bool independent = true;
-                for (int o = 0; o < ncpu && independent; ++o) {
-                    if (o == c) continue;
-                    Footprint theirs = future[static_cast<std::size_t>(o)][static_cast<std::size_t>(pcs[static_cast<std::size_t>(o)])];
-                    if (fine && m.cpu(o).steps.next != KernelStep::None) theirs |= kernelPathFootprint(allCpus);
-                    independent = !conflict(mine, theirs);
-                }
-                if (!independent) continue;
-                if (!step(c, false, pc)) continue;  // not enabled: not a persistent set
-                for (int k = 0; k < static_cast<int>(specOf(c).size()); ++k) step(c, true, k);
-                // Cycle proviso (breadth-first form): full expansion if a successor is a state of
-                // this level or an earlier one (the visited set holds exactly those while a level runs).
-                const bool allNew =
-                    std::none_of(w.local.begin(), w.local.end(), [&](const Succ& x) { return visited.contains(x.fp); });
-                if (allNew) {
-                    reduced = true;
-                    w.reduced++;
-                } else {
-                    w.local.clear();
-                }
-            }
-        }
-        if (!reduced)
-            for (int c = 0; c < ncpu; ++c) {
-                const int pc = pcs[static_cast<std::size_t>(c)];
-                if (fine) step(c, false, kStepCode);
-                if (pc < static_cast<int>(threadOf(c).size())) step(c, false, pc);
-                for (int k = 0; k < static_cast<int>(specOf(c).size()); ++k) step(c, true, k);
-            }
-        if (w.local.empty()) {
-            w.ends++;
-            for (int c = 0; c < ncpu; ++c)
-                if (pcs[static_cast<std::size_t>(c)] < static_cast<int>(threadOf(c).size()) || m.cpu(c).steps.busy()) {
-                    w.blocked++;
-                    break;
-                }
-        }
-        w.out.insert(w.out.end(), w.local.begin(), w.local.end());
-    };
-
-    auto stopWith = [&](ExploreStop why, int depth) {
-        res.stop = why;
-        res.cancelled = why == ExploreStop::Cancelled;
-        res.depth = depth;
-        res.complete = false;
-        return finish();
-    };
-    auto lastProgress = Clock::now() - std::chrono::seconds(1);
-    auto report = [&](int depth, u64 waiting, bool force) {
-        if (!options.progress) return;
-        const auto now = Clock::now();
-        if (!force && now - lastProgress < std::chrono::milliseconds(100)) return;
-        lastProgress = now;
-        ExploreProgress p;
-        p.states = res.states;
-        p.transitions = res.transitions;
-        p.depth = depth;
-        p.seconds = std::chrono::duration<double>(now - t0).count();
-        p.frontier = waiting;
-        p.memoryBytes = memoryNow();
-        p.statesPerSecond = p.seconds > 0 ? static_cast<double>(res.states) / p.seconds : 0;
-        options.progress(p);
-    };
-
     constexpr std::size_t kBatch = 2048;
     int depth = 0;
-    while (!frontier.empty()) {
-        if (depth >= options.maxDepth) return stopWith(ExploreStop::Depth, depth);
-        report(depth, frontier.size(), true);
-        nextFrontier.clear();
-        for (std::size_t b0 = 0; b0 < frontier.size(); b0 += kBatch) {
-            if (options.cancel && options.cancel->load(std::memory_order_relaxed))
+    while (!m_frontier.empty()) {
+        if (depth >= m_options.maxDepth) return stopWith(ExploreStop::Depth, depth);
+        report(depth, m_frontier.size(), true);
+        m_nextFrontier.clear();
+        for (std::size_t b0 = 0; b0 < m_frontier.size(); b0 += kBatch) {
+            if (m_options.cancel && m_options.cancel->load(std::memory_order_relaxed))
                 return stopWith(ExploreStop::Cancelled, depth);
-            if (options.maxSeconds > 0 && std::chrono::duration<double>(Clock::now() - t0).count() >= options.maxSeconds)
+            if (m_options.maxSeconds > 0 && std::chrono::duration<double>(Clock::now() - m_t0).count() >= m_options.maxSeconds)
                 return stopWith(ExploreStop::Seconds, depth);
-            const std::size_t b1 = std::min(frontier.size(), b0 + kBatch);
-            const std::size_t n = b1 - b0;
-            const std::size_t used = std::min<std::size_t>(static_cast<std::size_t>(nthreads), std::max<std::size_t>(1, n / 16));
-            auto runRange = [&](std::size_t wi) {
-                Worker& w = workers[wi];
-                w.out.clear();
-                const std::size_t lo = b0 + n * wi / used, hi = b0 + n * (wi + 1) / used;
-                for (std::size_t i = lo; i < hi; ++i) expand(w, frontier[i], depth);
-            };
-            if (used == 1) {
-                runRange(0);
-            } else {
-                std::vector<std::thread> pool;
-                std::exception_ptr error;
-                std::mutex errorLock;
-                for (std::size_t wi = 0; wi < used; ++wi)
-                    pool.emplace_back([&, wi]() {
-                        try {
-                            runRange(wi);
-                        } catch (...) {
-                            std::lock_guard<std::mutex> lock(errorLock);
-                            if (!error) error = std::current_exception();
-                        }
-                    });
-                for (auto& t : pool) t.join();
-                if (error) std::rethrow_exception(error);
-            }
-            // Deterministic merge, in frontier order. Counters cover the whole batch (its bounds do
-            // not depend on the number of threads), also when a machine check ends the search in it.
-            for (std::size_t wi = 0; wi < used; ++wi) {
-                Worker& w = workers[wi];
-                res.transitions += w.transitions;
-                res.reducedStates += w.reduced;
-                res.endStates += w.ends;
-                res.blockedEnds += w.blocked;
-                w.transitions = w.reduced = w.ends = w.blocked = 0;
-            }
-            for (std::size_t wi = 0; wi < used; ++wi) {
-                Worker& w = workers[wi];
-                if (w.overflow) {
-                    ExploreResult r;
-                    r.compactTlb = true;  // tells the caller to search again with the whole TLB
-                    r.stop = ExploreStop::Memory;
-                    r.depth = -1;
-                    return r;
-                }
-                for (const Succ& s : w.out) {
-                    if (visited.contains(s.fp) || next.contains(s.fp)) continue;
-                    if (options.maxStates && res.states >= options.maxStates) return stopWith(ExploreStop::States, depth);
-                    if (next.needsGrow() || recs.size() == recs.capacity()) {
-                        u64 need = memoryNow();
-                        if (next.needsGrow()) need += next.grownBytes();
-                        if (recs.size() == recs.capacity()) need += recs.capacity() * sizeof(Rec);
-                        if (need > budget) return stopWith(ExploreStop::Memory, depth);
-                        if (next.needsGrow()) next.grow();
-                        if (recs.size() == recs.capacity()) recs.reserve(recs.capacity() * 2);
-                    }
-                    next.insert(s.fp);
-                    res.states++;
-                    recs.push_back(Rec{s.parent, s.cpu, s.code});
-                    const u32 recIndex = static_cast<u32>(recs.size() - 1);
-                    if (s.mcCpu >= 0) {
-                        res.found = true;
-                        res.machineCheckCpu = s.mcCpu;
-                        res.schedule = buildSchedule(recIndex);
-                        res.depth = depth + 1;
-                        res.complete = false;
-                        res.peakMemory = std::max(res.peakMemory, memoryNow());
-                        return finish();
-                    }
-                    if (recs.size() >= kNoParent) return stopWith(ExploreStop::States, depth);
-                    nextFrontier.push_back(recIndex);
-                }
-                w.out.clear();
-            }
-            res.peakMemory = std::max(res.peakMemory, memoryNow());
-            if (memoryNow() > budget) return stopWith(ExploreStop::Memory, depth);
-            report(depth, frontier.size() - b1 + nextFrontier.size(), false);
+            const std::size_t n = std::min(m_frontier.size(), b0 + kBatch) - b0;
+            const std::size_t used = std::min<std::size_t>(static_cast<std::size_t>(m_threads), std::max<std::size_t>(1, n / 16));
+            runBatch(b0, n, used, depth);
+            if (!mergeBatch(used, depth)) return m_endResult;
+            m_res.peakMemory = std::max(m_res.peakMemory, memoryNow());
+            if (memoryNow() > m_budget) return stopWith(ExploreStop::Memory, depth);
+            report(depth, m_frontier.size() - b0 - n + m_nextFrontier.size(), false);
         }
-        // The next level joins the visited set.
-        while (visited.size() + next.size() + 1 > visited.bytes() / sizeof(u64) / 2) {
-            if (memoryNow() + visited.grownBytes() > budget) return stopWith(ExploreStop::Memory, depth);
-            visited.grow();
-        }
-        next.forEach([&](u64 fp) { visited.insert(fp); });
-        next = FingerprintSet();
-        frontier.swap(nextFrontier);
-        if (!frontier.empty()) ++depth;
+        if (!nextLevel(depth)) return m_endResult;
+        if (!m_frontier.empty()) ++depth;
     }
-    res.depth = depth;
-    res.complete = true;
+    m_res.depth = depth;
+    m_res.complete = true;
     return finish();
+}
+
+ExploreResult exploreOnce(const ExploreProblem& problem, const ExploreOptions& options, bool compact) {
+    return Search(problem, options, compact).run();
 }
 
 }  // namespace

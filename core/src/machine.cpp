@@ -1016,4 +1016,17 @@ std::string Machine::showTable(u64 pdpt) const {
     return s;
 }
 
+void Machine::restoreAfterCpuOp(const Machine& o, int cpu) {
+    m_cpus[static_cast<std::size_t>(cpu)] = o.m_cpus[static_cast<std::size_t>(cpu)];
+    m_mem = o.m_mem;
+    m_rng = o.m_rng;
+    m_hot = o.m_hot;
+    m_step = o.m_step;
+    m_nextEntryId = o.m_nextEntryId;
+    m_mapWork = o.m_mapWork;
+    m_configured = o.m_configured;
+    m_touched = o.m_touched;
+    m_pdptMayBeBad = o.m_pdptMayBeBad;
+}
+
 }  // namespace tlblab

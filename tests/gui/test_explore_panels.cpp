@@ -5,6 +5,7 @@
 #include "ExplorePanel.hpp"
 #include "StressPanel.hpp"
 
+#include <QCheckBox>
 #include <QCoreApplication>
 #include <QDir>
 #include <QFile>
@@ -126,4 +127,61 @@ TEST_CASE("the stress panel plots the crash rate and the cost of each fix") {
     CHECK(crash->data()->at(0)->value == Approx(panel.results()[0].machineChecksPer1000()));
     CHECK(crash->data()->at(1)->value == 0.0);
     CHECK(panel.costPlot()->plottableCount() == 4);
+}
+
+TEST_CASE("the explore panel's fine-grained checkbox runs the --fine search and its counterexample has the kernel steps") {
+    test::app();
+    auto path = findLesson("erratum-383");
+    REQUIRE(path);
+    const Lesson lesson = loadLesson(*path);
+    ui::ExplorePanel panel;
+    panel.setLesson(lesson);
+    QCheckBox* box = nullptr;
+    for (auto* b : panel.findChildren<QCheckBox*>())
+        if (b->accessibleName() == QStringLiteral("Fine-grained kernel steps")) box = b;
+    REQUIRE(box);
+    CHECK_FALSE(box->isChecked());
+    CHECK_FALSE(box->toolTip().isEmpty());
+    CHECK((box->focusPolicy() & Qt::TabFocus) == Qt::TabFocus);
+    CHECK(box->isEnabled());
+    box->click();  // what Space on the focused box or its Alt+F mnemonic does
+    CHECK(panel.fineSteps());
+
+    QSignalSpy done(&panel, &ui::ExplorePanel::finished);
+    panel.run(QStringLiteral("buggy"));
+    CHECK_FALSE(box->isEnabled());  // not changed under a running search
+    REQUIRE(done.wait(60000));
+    REQUIRE(panel.lastResult());
+    const ExploreResult& r = *panel.lastResult();
+    CHECK(r.found);
+    CHECK(r.fineSteps);
+    // The same search as the CLI's --fine.
+    const ExploreResult cli = explore(problemFromLesson(lesson, "buggy", true));
+    CHECK(cli.found);
+    CHECK(cli.schedule.size() == r.schedule.size());
+    CHECK(cli.states == r.states);
+    const auto kernelSteps =
+        std::count_if(r.schedule.begin(), r.schedule.end(), [](const ScheduleStep& s) { return s.op.code == OpCode::KernelStep; });
+    CHECK(kernelSteps > 0);
+
+    QSignalSpy open(&panel, &ui::ExplorePanel::openCounterexample);
+    for (auto* b : panel.findChildren<QPushButton*>())
+        if (b->text() == QStringLiteral("Open counterexample")) b->click();
+    REQUIRE(open.count() == 1);
+    const Lesson trace = loadLesson(open.at(0).at(0).toString().toStdString());
+    std::size_t traceSteps = 0;
+    for (const auto& s : trace.steps)
+        for (const Op& op : s.ops) traceSteps += op.code == OpCode::KernelStep;
+    CHECK(traceSteps == static_cast<std::size_t>(kernelSteps));  // one lesson step per fine step, played in order
+    LessonRun run(trace);
+    CHECK(run.allPassed());
+    CHECK(run.timeline().head().cpu(r.machineCheckCpu).mc0Status == pae::kMc0StatusErratum383);
+
+    box->click();  // back to the atomic kernel paths: the shorter schedule without kernel steps
+    panel.run(QStringLiteral("buggy"));
+    REQUIRE(done.wait(20000));
+    REQUIRE(panel.lastResult());
+    CHECK_FALSE(panel.lastResult()->fineSteps);
+    CHECK(std::none_of(panel.lastResult()->schedule.begin(), panel.lastResult()->schedule.end(),
+                       [](const ScheduleStep& s) { return s.op.code == OpCode::KernelStep; }));
 }

@@ -167,6 +167,11 @@ public:
     // and page-table ops check everything before they change anything; kernel ops run on a copy.
     OpResult execute(const Op& op, EventList* ev);
 
+    // For the explorer's successors (issue 13): makes this machine, a copy of `o` on which one
+    // access, speculate or invlpg ran on CPU `cpu` without a machine check (ops that change only
+    // that CPU and physical memory), equal to `o` again at the cost of copying that one CPU.
+    void restoreAfterCpuOp(const Machine& o, int cpu);
+
     // ---- read access for views, exports and tests ---------------------------------------------
     const std::vector<Cpu>& cpus() const { return m_cpus; }
     const Cpu& cpu(int i) const { return m_cpus.at(static_cast<std::size_t>(i)); }
