@@ -307,7 +307,11 @@ struct Machine::Access {
 namespace {
 // Out of line so that the hit path stays small.
 void accessDoneEvent(EventList* ev, int cpu, u32 va, u64 pa, PageSize size, AccessType acc, Mode mode) {
-    addEvent(ev, EventKind::AccessDone, cpu).va(va).pa(pa).size(size).detail("{} {}", accessName(acc), modeName(mode));
+    addEvent(ev, EventKind::AccessDone, cpu)
+        .va(va)
+        .pa(pa)
+        .size(size)
+        .detail("{} {}", accessName(acc), modeName(mode));
 }
 }  // namespace
 
