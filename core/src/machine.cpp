@@ -304,23 +304,26 @@ struct Machine::Access {
     bool write() const { return type == AccessType::Write; }
 };
 
-// The fast path, as in Spike's mmu (translate: a TLB hit completes at once, everything else goes
-// to the walk): one lookup, and an entry that allows the access completes it. A multimatch, a hit
-// that must re-walk and a miss are the slow path.
-OpResult Machine::access(int cpu, u32 va, AccessType acc, Mode mode, EventList* ev) {
-    const Access a{cpuMut(cpu), va, acc, mode, ev};
-    a.cpu.stats.lookups++;
-    const TlbMatches m = a.cpu.tlb.lookup(va);
-    if (m.count >= 2) return accessMultimatch(a);
-    if (m.count == 0) return accessMiss(a);
-    const TlbEntry& cached = a.cpu.tlb.at(m.slot[0]);
-    const u32 denied = permissionFault(cached.user, cached.writable, cached.nx, a.cpu.regs, acc, mode);
-    // A write through an entry cached clean re-walks too: it must set D.
-    if (!denied && !(a.write() && !cached.dirty)) return accessHit(a, m.slot[0]);
-    return accessRewalk(a, cached, denied != 0);
+namespace {
+// Out of line so that the hit path stays small.
+void accessDoneEvent(EventList* ev, int cpu, u32 va, u64 pa, PageSize size, AccessType acc, Mode mode) {
+    addEvent(ev, EventKind::AccessDone, cpu)
+        .va(va)
+        .pa(pa)
+        .size(size)
+        .detail("{} {}", accessName(acc), modeName(mode));
+}
+}  // namespace
+
+[[gnu::always_inline]] inline void Machine::accessDone(const Access& a, u64 frame, PageSize size, bool hit, OpResult& r) {
+    r.outcome = OpResult::Outcome::Ok;
+    r.pa = frame | (a.va & ~pageMask(size));
+    r.size = size;
+    r.tlbHit = hit;  // completed from the TLB without a walk
+    if (a.ev) accessDoneEvent(a.ev, a.cpu.id, a.va, r.pa, size, a.type, a.mode);
 }
 
-OpResult Machine::accessHit(const Access& a, TlbSlot slot) {
+inline OpResult Machine::accessHit(const Access& a, TlbSlot slot) {
     Cpu& c = a.cpu;
     c.stats.hits++;
     // Read what is needed before touch() may move the entry.
@@ -336,16 +339,19 @@ OpResult Machine::accessHit(const Access& a, TlbSlot slot) {
     return r;
 }
 
-void Machine::accessDone(const Access& a, u64 frame, PageSize size, bool hit, OpResult& r) {
-    r.outcome = OpResult::Outcome::Ok;
-    r.pa = frame | (a.va & ~pageMask(size));
-    r.size = size;
-    r.tlbHit = hit;  // completed from the TLB without a walk
-    addEvent(a.ev, EventKind::AccessDone, a.cpu.id)
-        .va(a.va)
-        .pa(r.pa)
-        .size(size)
-        .detail("{} {}", accessName(a.type), modeName(a.mode));
+// The fast path, as in Spike's mmu (translate: a TLB hit completes at once, a miss goes to the
+// walk): one lookup, and an entry that allows the access completes it (accessHit, inline). A
+// multimatch, a hit that must re-walk and a miss are the slow path, each a function below.
+OpResult Machine::access(int cpu, u32 va, AccessType acc, Mode mode, EventList* ev) {
+    const Access a{cpuMut(cpu), va, acc, mode, ev};
+    a.cpu.stats.lookups++;
+    const TlbMatches m = a.cpu.tlb.lookup(va);
+    if (m.count != 1) return m.count == 0 ? accessMiss(a) : accessMultimatch(a);
+    const TlbEntry& cached = a.cpu.tlb.at(m.slot[0]);
+    const u32 denied = permissionFault(cached.user, cached.writable, cached.nx, a.cpu.regs, acc, mode);
+    // A write through an entry cached clean re-walks too: it must set D.
+    if (denied || (a.write() && !cached.dirty)) return accessRewalk(a, cached, denied != 0);
+    return accessHit(a, m.slot[0]);
 }
 
 // ---- the slow path ---------------------------------------------------------------------------
@@ -421,7 +427,7 @@ OpResult Machine::accessMiss(const Access& a) {
 
 // Checks the access against a walk made under the current CR3. On success sets A/D and returns
 // true; otherwise raises the page fault and returns false.
-bool Machine::walkChecked(const Access& a, WalkResult& w, const char* why, OpResult& r) {
+inline bool Machine::walkChecked(const Access& a, WalkResult& w, const char* why, OpResult& r) {
     Cpu& c = a.cpu;
     c.stats.walks++;
     walkEvent(a.ev, c.id, a.va, w, why);
