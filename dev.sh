@@ -5,8 +5,8 @@
 #                    (without a display: say so and run the headless demo instead)
 #   ./dev.sh test    install what is missing, build, run every test; then clang-tidy on core/ (any
 #                    finding fails), the whole suite again under AddressSanitizer + UBSan (preset asan)
-#                    and the five fuzz targets for 36 s each (TLBLAB_QUICK=1 skips those three;
-#                    TLBLAB_FUZZ_SECONDS changes the 36)
+#                    and the six fuzz targets for 30 s each (TLBLAB_QUICK=1 skips those three;
+#                    TLBLAB_FUZZ_SECONDS changes the 30)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 
@@ -57,7 +57,7 @@ test)
         cmake --preset asan >/dev/null
         cmake --build --preset asan -j "$jobs"
         ctest --preset asan -j "$jobs"
-        ./fuzz/run-fuzzers.sh build/fuzz "${TLBLAB_FUZZ_SECONDS:-36}"
+        ./fuzz/run-fuzzers.sh build/fuzz "${TLBLAB_FUZZ_SECONDS:-30}"
     fi
     ;;
 *)

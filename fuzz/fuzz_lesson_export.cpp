@@ -7,7 +7,7 @@
 // - HTML: the only script is the slideshow's, every tag before it is one the exporter writes,
 //   with no event handler and no link;
 // - SVG: no script element.
-#include "fuzz_common.hpp"
+#include "fuzz_lesson_input.hpp"
 
 #include "tlblab/export.hpp"
 #include "tlblab/lesson.hpp"
@@ -60,16 +60,9 @@ void checkHtml(const std::string& html) {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-    if (size > fuzz::kMaxInput) return 0;
-    Lesson lesson;
-    try {
-        lesson = parseLesson(fuzz::text(data, size), "fuzz.yaml");
-    } catch (const OpError&) {
-        return 0;
-    }
-    std::size_t ops = lesson.setup.size();
-    for (const auto& s : lesson.steps) ops += s.ops.size();
-    if (ops > fuzz::kMaxOps) return 0;
+    const std::optional<Lesson> input = fuzz::lessonInput(data, size);
+    if (!input) return 0;
+    const Lesson& lesson = *input;
     for (std::size_t v = 0; v < lesson.variants.size() && v < kMaxVariants; ++v) {
         try {
             LessonRun run(lesson, lesson.variants[v].name);

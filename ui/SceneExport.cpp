@@ -47,25 +47,33 @@ void writeBytes(const std::string& path, const QByteArray& data) {
 
 }  // namespace
 
+QByteArray sceneSvg(const Scene& s, Theme theme) {
+    QByteArray data;
+    QBuffer buf(&data);
+    buf.open(QIODevice::WriteOnly);
+    QSvgGenerator gen;
+    gen.setOutputDevice(&buf);
+    gen.setSize(QSize(static_cast<int>(s.width + 0.5), static_cast<int>(s.height + 0.5)));
+    gen.setViewBox(QRectF(0, 0, s.width, s.height));
+    gen.setResolution(96);
+    // QSvgGenerator writes its title and description into the file as they are (Qt 6.4 does not
+    // escape them): lesson text goes in escaped, like every other string of an export.
+    gen.setTitle(QString::fromStdString(xmlEscape(s.title.empty() ? "TLB Lab diagram" : s.title)));
+    gen.setDescription(QStringLiteral("Exported by TLB Lab"));
+    QPainter p;
+    if (!p.begin(&gen)) throw std::runtime_error("the SVG generator could not start");
+    SceneRenderer r(theme);
+    r.drawScene(p, s);
+    p.end();
+    return data;
+}
+
 void writeSceneSvg(const Scene& s, Theme theme, const std::string& path) {
     QByteArray data;
-    {
-        QBuffer buf(&data);
-        buf.open(QIODevice::WriteOnly);
-        QSvgGenerator gen;
-        gen.setOutputDevice(&buf);
-        gen.setSize(QSize(static_cast<int>(s.width + 0.5), static_cast<int>(s.height + 0.5)));
-        gen.setViewBox(QRectF(0, 0, s.width, s.height));
-        gen.setResolution(96);
-        // QSvgGenerator writes its title and description into the file as they are (Qt 6.4 does not
-        // escape them): lesson text goes in escaped, like every other string of an export.
-        gen.setTitle(QString::fromStdString(xmlEscape(s.title.empty() ? "TLB Lab diagram" : s.title)));
-        gen.setDescription(QStringLiteral("Exported by TLB Lab"));
-        QPainter p;
-        if (!p.begin(&gen)) fail(path, QStringLiteral("the SVG generator could not start"));
-        SceneRenderer r(theme);
-        r.drawScene(p, s);
-        p.end();
+    try {
+        data = sceneSvg(s, theme);
+    } catch (const std::runtime_error& e) {
+        fail(path, QString::fromStdString(e.what()));
     }
     writeBytes(path, data);
 }

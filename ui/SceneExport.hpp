@@ -8,6 +8,7 @@
 #include "tlblab/diagram.hpp"
 #include "tlblab/export.hpp"
 
+#include <QByteArray>
 #include <QImage>
 
 #include <functional>
@@ -16,6 +17,9 @@
 
 namespace tlblab::ui {
 
+// The SVG of `s` as QSvgGenerator writes it, in memory (writeSceneSvg writes these bytes; the
+// fuzz target fuzz_svg checks them). Throws std::runtime_error if the generator cannot start.
+QByteArray sceneSvg(const Scene& s, Theme theme);
 void writeSceneSvg(const Scene& s, Theme theme, const std::string& path);
 void writeScenePng(const Scene& s, Theme theme, double scale, const std::string& path);
 // Called once per step exported, after its file or page: (steps done, steps in all). For progress
