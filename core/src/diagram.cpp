@@ -20,6 +20,7 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <optional>
 #include <queue>
 #include <unordered_map>
 
@@ -215,6 +216,8 @@ private:
     SceneItem linkArrow(const FigureLink& l, const SceneItem& from, const SceneItem* note, const SceneItem& to,
                         const ItemIndex& index) const;
     void ipiArrows(const ItemIndex& index, std::vector<SceneItem>& out) const;
+    bool crossesFigureBelow(const SceneItem& fig, double notesBottom, ScenePoint a, ScenePoint b) const;
+    void besideFigure(SceneItem& ar, const SceneItem& field, const SceneItem& note, const ItemIndex& index) const;
     void flushes();
     double addTitle();
     std::vector<Block> makeBlocks(bool addressFigs, std::vector<int>& group);
@@ -1063,6 +1066,39 @@ bool crossesANote(const ItemIndex& index, const std::string& fig, ScenePoint a, 
     return false;
 }
 
+// Whether the segment a-b passes through a part of figure `fig` under its fields' notes (the frame, the
+// fault and its error-code bits, the caption).
+bool Builder::crossesFigureBelow(const SceneItem& fig, double notesBottom, ScenePoint a, ScenePoint b) const {
+    for (const SceneItem& it : m_s.items)
+        if (it.parent == fig.id && it.y >= notesBottom && segmentCrosses(a, b, {it.x, it.y, it.w, it.h})) return true;
+    return false;
+}
+
+// A field's arrow to a target beside its figure that the straight line would draw through the frame or the
+// fault under the fields goes round them: the outermost field on the target's side straight out of its
+// side, another field's under the notes to the figure's side; then down or up in the gap before the
+// target (the outermost's nearer the target, so the two do not cross), and across into it.
+void Builder::besideFigure(SceneItem& ar, const SceneItem& field, const SceneItem& note, const ItemIndex& index) const {
+    const SceneItem* fig = index.find(field.parent);
+    const ScenePoint a = ar.points.front(), b = ar.points.back();
+    if (!fig || !crossesFigureBelow(*fig, a.y, a, b)) return;
+    const bool left = b.x <= fig->x;
+    if (!left && b.x < fig->x + fig->w) return;
+    bool outermost = true;
+    for (const char* f : {"0", "1", "2", "offset"})
+        if (const SceneItem* o = index.find(fig->id + ".field:" + f); o && o != &field)
+            outermost = outermost && (left ? o->x > field.x : o->x < field.x);
+    const double gap = left ? fig->x - b.x : b.x - (fig->x + fig->w);
+    const double xm = b.x + (left ? 1 : -1) * gap * (outermost ? 0.35 : 0.65);
+    if (outermost) {
+        const ScenePoint s{left ? field.x : field.x + field.w, field.y + field.h / 2};
+        ar.points = {s, {xm, s.y}, {xm, b.y}, b};
+    } else {
+        const double yl = note.y + note.h + 5;
+        ar.points = {a, {a.x, yl}, {xm, yl}, {xm, b.y}, b};
+    }
+}
+
 // A figure's address field -> the entry it selects: straight across when the entry is beside it on the
 // same level; else out of the field's top edge, or out from under its bit-range note `note` (the field's
 // label, not to be crossed), straight into the nearer side of the target.
@@ -1088,6 +1124,8 @@ SceneItem Builder::linkArrow(const FigureLink& l, const SceneItem& from, const S
         const double yl = a.y + 5;
         const double xm = b.x < a.x ? (fig->x + b.x) / 2 : (fig->x + fig->w + b.x) / 2;
         ar.points = {a, {a.x, yl}, {xm, yl}, {xm, b.y}, b};
+    } else if (note && a.y == note->y + note->h) {
+        besideFigure(ar, from, *note, index);
     }
     ar.from = l.from;
     ar.to = to.id;
@@ -1134,6 +1172,26 @@ int sideOf(const SceneItem& r, ScenePoint p, bool leaving) {
     return leaving ? d : (d + 2) % 4;
 }
 
+// Where an orthogonal path out of figure `fig` leaves it: a point just outside the figure inserted on the
+// segment that crosses its border; returns that point's index (nothing if the path leaves it diagonally).
+std::optional<std::size_t> figureExit(std::vector<ScenePoint>& pts, const SceneItem& fig) {
+    auto outside = [&](ScenePoint p) { return p.x < fig.x || p.x > fig.x + fig.w || p.y < fig.y || p.y > fig.y + fig.h; };
+    constexpr double kOut = 8;
+    for (std::size_t k = 0; k + 1 < pts.size(); ++k) {
+        const ScenePoint p = pts[k], q = pts[k + 1];
+        if (!outside(q)) continue;
+        ScenePoint e = p;
+        if (p.y == q.y) e.x = q.x < p.x ? std::max(q.x, fig.x - kOut) : std::min(q.x, fig.x + fig.w + kOut);
+        else if (p.x == q.x) e.y = q.y < p.y ? std::max(q.y, fig.y - kOut) : std::min(q.y, fig.y + fig.h + kOut);
+        else return std::nullopt;
+        if (!outside(e)) return std::nullopt;
+        if (e == q) return k + 1;
+        pts.insert(pts.begin() + static_cast<long>(k) + 1, e);
+        return k + 1;
+    }
+    return std::nullopt;
+}
+
 // A walk arrow that would cross a block it does not join (a CPU card, a table, a figure) goes round the
 // blocks near it instead, in the gaps between them. `roots`: the top-level blocks.
 void routeRoundBlocks(SceneItem& a, const ItemIndex& index, const std::vector<const SceneItem*>& roots) {
@@ -1158,20 +1216,32 @@ void routeRoundBlocks(SceneItem& a, const ItemIndex& index, const std::vector<co
         obstacles.push_back({r->x, r->y, r->w, r->h});
         if (r != fromRoot && r != toRoot) others.push_back(obstacles.back());
     }
+    // An arrow out of a figure's field keeps its way out of the figure (linkArrow, besideFigure: round the
+    // figure's frame and fault) to just outside it; only the rest is routed.
+    std::vector<ScenePoint> pts = a.points;
+    std::size_t first = 0;
+    if (fromItem->role == Role::AddrField && fromRoot && pts.size() > 2)
+        if (const auto e = figureExit(pts, *fromRoot)) first = *e;
     bool crosses = false;
-    for (std::size_t k = 0; k + 1 < a.points.size() && !crosses; ++k)
+    for (std::size_t k = first; k + 1 < pts.size() && !crosses; ++k)
         for (const SceneRect& r : others)
-            if (segmentCrosses(a.points[k], a.points[k + 1], r)) {
+            if (segmentCrosses(pts[k], pts[k + 1], r)) {
                 crosses = true;
                 break;
             }
     if (!crosses) return;
-    const ScenePoint p0 = a.points.front(), p1 = a.points.back();
+    const ScenePoint p0 = pts[first], p1 = pts.back();
     int out = sideOf(*fromItem, p0, true);
+    if (first > 0) {
+        const ScenePoint q = pts[first - 1];
+        out = p0.x > q.x ? 0 : p0.y > q.y ? 1 : p0.x < q.x ? 2 : 3;
+    }
     // Out from under a figure field's bit-range note (linkArrow): downwards.
     if (const SceneItem* note = index.find(a.from + ".bits"); note && std::abs(p0.y - (note->y + note->h)) < 0.5) out = 1;
     auto routed = orthogonalRoute(p0, out, p1, sideOf(*toItem, p1, false), obstacles, 7);
-    if (!routed.empty()) a.points = std::move(routed);
+    if (routed.empty()) return;
+    routed.insert(routed.begin(), pts.begin(), pts.begin() + static_cast<long>(first));
+    a.points = std::move(routed);
 }
 
 void Builder::arrows() {

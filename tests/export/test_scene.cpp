@@ -210,14 +210,16 @@ std::string walkArrowCrossing(const Scene& s) {
 }
 
 // The first arrow leaving an address figure's field with a segment through a field's bit-range note
-// ("bits 20:0", its own or another's) of that figure; "" if none.
-std::string figureArrowThroughNote(const Scene& s) {
+// ("bits 20:0", its own or another's) of that figure or through its frame or fault box; "" if none.
+std::string figureArrowCrossing(const Scene& s) {
+    auto bits = [](const std::string& id) { return id.size() > 5 && id.substr(id.size() - 5) == ".bits"; };
     for (const auto& a : s.items) {
         if (a.kind != ItemKind::Arrow || a.role != Role::ArrowWalk) continue;
         const SceneItem* field = s.find(a.from);
         if (!field || field->role != Role::AddrField) continue;
         for (const auto& r : s.items) {
-            if (r.parent != field->parent || r.id.size() < 5 || r.id.substr(r.id.size() - 5) != ".bits") continue;
+            if (r.parent != field->parent || r.id == a.to) continue;
+            if (!bits(r.id) && r.role != Role::AddrFrame && r.role != Role::Fault) continue;
             for (std::size_t k = 0; k + 1 < a.points.size(); ++k)
                 if (crossesInside(a.points[k], a.points[k + 1], r)) return a.id + " crosses " + r.id;
         }
@@ -250,7 +252,7 @@ TEST_CASE("layout for every step of every bundled lesson and variant: no overlap
                     CHECK(overlaps(s).empty());
                     if (!overlaps(s).empty()) FAIL_CHECK(overlaps(s).front());
                     if (const std::string c = walkArrowCrossing(s); !c.empty()) FAIL_CHECK(c);
-                    if (const std::string c = figureArrowThroughNote(s); !c.empty()) FAIL_CHECK(c);
+                    if (const std::string c = figureArrowCrossing(s); !c.empty()) FAIL_CHECK(c);
                     // Fonts: subject text at the subject size, context text never below the context size.
                     for (const auto& it : s.items) {
                         if (it.cells.empty()) continue;
