@@ -920,6 +920,7 @@ struct Worker {
     std::vector<Machine> stack;
     std::vector<std::vector<int>> pcs;
     std::vector<u32> recAt;
+    std::vector<int> cpuOpAt;  // [level] the CPU of the access/speculate/invlpg that made it from the level above, or -1
     std::vector<Parts> parts;  // [level] the fingerprint parts of stack[level]
     Machine scratch;
     const Machine* scratchOf = nullptr;  // scratch is a copy of this machine after one op...
@@ -1242,6 +1243,7 @@ void Search::materialise(Worker& w, u32 rec, int depth) const {
         w.stack.push_back(m_start);
         w.pcs.push_back(m_pcs0);
         w.recAt.push_back(0);
+        w.cpuOpAt.push_back(-1);
         w.parts.emplace_back();
         fullParts(m_start, m_pcs0, w.parts[0]);
     }
@@ -1253,14 +1255,21 @@ void Search::materialise(Worker& w, u32 rec, int depth) const {
             w.stack.push_back(w.stack[i - 1]);
             w.pcs.push_back(w.pcs[i - 1]);
             w.recAt.push_back(0);
+            w.cpuOpAt.push_back(-1);
             w.parts.emplace_back();
+        } else if (i == k && w.cpuOpAt[i] >= 0) {
+            // The level above is the one this level was last made from, by one CPU's op: undo only that.
+            w.stack[i].restoreAfterCpuOp(w.stack[i - 1], w.cpuOpAt[i]);
+            w.pcs[i] = w.pcs[i - 1];
         } else {
             w.stack[i] = w.stack[i - 1];
             w.pcs[i] = w.pcs[i - 1];
         }
         const Rec& x = m_recs[w.path[i]];
         const Op op = opOf(x);
+        w.cpuOpAt[i] = -1;  // also if the op throws
         w.stack[i].execute(op, nullptr);
+        if (op.code == OpCode::Speculate || op.code == OpCode::Access || op.code == OpCode::Invlpg) w.cpuOpAt[i] = op.cpu;
         if (!(x.code & kSpecBit) && x.code != kStepCode) w.pcs[i][x.cpu]++;
         w.recAt[i] = w.path[i];
         childParts(w, w.stack[i - 1], w.parts[i - 1], w.stack[i], w.pcs[i], op, -1, &w.parts[i]);
