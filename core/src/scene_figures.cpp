@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // The teaching figures of a step, as scene items: the linear address split into its PAE fields (the
-// Intel SDM's PAE figure), the multimatch ruler and the decoded machine check (scenario-facts.md sections
-// 2 and 8), and the colour legend.
+// Intel SDM's PAE figure, vol. 3A ch. 4), the multimatch ruler and the decoded machine check (bit names of
+// Linux arch/x86/include/asm/mce.h, the TLB multimatch of drivers/edac/mce_amd.c), and the colour legend.
 #include "scene_build.hpp"
 
 #include "tlblab/walker.hpp"
@@ -193,8 +193,8 @@ void addFrame(Block& b, const std::string& id, const Access& a, const FigureWalk
     links.push_back(l);
 }
 
-// The page fault: where and why, then the error code's bits one box each (scenario-facts.md section 2:
-// P 0, W/R 1, U/S 2, RSVD 3, I/D 4).
+// The page fault: where and why, then the error code's bits one box each (Intel SDM vol. 3A ch. 4,
+// page-fault error code: P 0, W/R 1, U/S 2, RSVD 3, I/D 4).
 void addFault(Block& b, const std::string& id, const FigureWalk& fw, FigureCursor& at) {
     const int level = std::max(0, fw.failLevel);
     const u32 ec = fw.errorCode;
@@ -401,7 +401,8 @@ Block multimatchFigure(const Cpu& c, u32 va) {
     return b;
 }
 
-// MC0_STATUS decoded field by field (scenario-facts.md section 8).
+// MC0_STATUS decoded field by field (bits as Linux arch/x86/include/asm/mce.h names them: VAL 63, OVER 62,
+// UC 61, EN 60, MISCV 59, ADDRV 58, PCC 57; MCA error code 15:0, AMD's extended error code 20:16).
 Block machineCheckBox(const Machine& m, const Cpu& c, bool subject) {
     Block b;
     const std::string id = fmt::format("mce:cpu{}", c.id);

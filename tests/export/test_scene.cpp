@@ -414,7 +414,7 @@ TEST_CASE("multimatch figure and decoded MC0_STATUS at erratum-383's machine che
     CHECK(need(s, "mm:cpu1.diff:us").cells == std::vector<std::string>{"U/S", "supervisor", "user"});
     CHECK(need(s, "mm:cpu1.diff:g").cells[1] == "1 (global)");
     CHECK(need(s, "mm:cpu1.diff:origin").cells[1] == "speculative");
-    // MC0_STATUS 0xb600000000010015, field by field (scenario-facts.md section 8).
+    // MC0_STATUS 0xb600000000010015, field by field (bits of Linux arch/x86/include/asm/mce.h).
     const std::map<std::string, std::string> bits = {{"VAL", "63=1"},  {"OVER", "62=0"},  {"UC", "61=1"}, {"EN", "60=1"},
                                                      {"MISCV", "59=0"}, {"ADDRV", "58=1"}, {"PCC", "57=1"}};
     for (const auto& [name, value] : bits) {
