@@ -42,7 +42,9 @@ public:
         return *this;
     }
     EventBuilder& detail(const char* s) { return set(&Event::detail, s); }
-    EventBuilder& detail(std::string s) {
+    // A string: copied only when there is a list (an rvalue is moved).
+    EventBuilder& detail(const std::string& s) { return set(&Event::detail, s); }
+    EventBuilder& detail(std::string&& s) {
         if (m_e) m_e->detail = std::move(s);
         return *this;
     }

@@ -443,6 +443,9 @@ inline bool Machine::walkChecked(const Access& a, WalkResult& w, const char* why
     const int n = setAccessedDirty(m_mem, w, a.write(), ch);
     for (int i = 0; i < n; ++i) {
         const EntryChange& x = ch[static_cast<std::size_t>(i)];
+        // A is a reserved bit in a PDPTE: a table that is also a PDPT (a PDPTE pointing at its own
+        // table) gets a PDPTE that would #GP on its next load, written by the walk, not by writeEntry.
+        if (inSomePdpt(x.pa)) m_pdptMayBeBad = true;
         addEvent(a.ev, EventKind::TableWrite, c.id).pa(x.pa).before(x.before).after(x.after).detail("A/D update");
     }
     return true;
@@ -519,9 +522,10 @@ void Machine::reserveTables(const Op& op, std::size_t count) const {
 void Machine::writeEntry(u64 pa, u64 value, EventList* ev, const std::string& why) {
     u64 old = m_mem.read64(pa);
     if (old == value) return;
-    // Only this writer can make a PDPTE that would #GP (the kernel's own entries are valid): noted
-    // for execute, which then checks the PDPTs before a kernel path (an entry 0..3 of any table).
-    if ((pa & 0xfff) < 32 && (value & pae::P) && (value & pae::kPdpteReserved)) m_pdptMayBeBad = true;
+    // A present entry with PDPTE-reserved bits where a PDPT is or may become one (an entry 0..3 of a
+    // table): noted for execute, which then checks the PDPTs before a kernel path.
+    if ((value & pae::P) && (value & pae::kPdpteReserved) && ((pa & 0xfff) < 32 || inSomePdpt(pa)))
+        m_pdptMayBeBad = true;
     m_mem.write64(pa, value);
     addEvent(ev, EventKind::TableWrite).pa(pa).before(old).after(value).detail(why);
 }
@@ -693,24 +697,31 @@ OpResult Machine::execute(const Op& op, EventList* ev) {
     }
 }
 
+template <typename F>
+bool Machine::everyPdptBase(F&& f) const {
+    for (const Cpu& c : m_cpus)
+        if (!f(c.regs.cr3 & pae::kCr3PdptMask)) return false;
+    for (const Mm& mm : m_mms)
+        if (!f(mm.pgd & pae::kCr3PdptMask)) return false;
+    return f(m_kernel.swapperPgDir & pae::kCr3PdptMask) && f(m_kernel.trampolinePgDir & pae::kCr3PdptMask);
+}
+
+bool Machine::inSomePdpt(u64 pa) const {
+    return !everyPdptBase([pa](u64 base) { return !(base && pa >= base && pa < base + 32); });
+}
+
 bool Machine::everyPdptLoadable() const {
     // Each PDPT once (the CPUs mostly share their mms' pgds); past 16 of them, say no: the caller
     // then takes the copy, which is always right.
     std::array<u64, 16> seen{};
     std::size_t n = 0;
-    auto loadable = [&](u64 cr3) {
-        const u64 base = cr3 & pae::kCr3PdptMask;
+    return everyPdptBase([&](u64 base) {
         if (!base || std::find(seen.begin(), seen.begin() + static_cast<std::ptrdiff_t>(n), base) != seen.begin() + static_cast<std::ptrdiff_t>(n))
             return true;
         if (n == seen.size()) return false;
         seen[n++] = base;
         return pdptesLoadable(m_mem, -1, base, "", nullptr);
-    };
-    for (const Cpu& c : m_cpus)
-        if (!loadable(c.regs.cr3)) return false;
-    for (const Mm& mm : m_mms)
-        if (!loadable(mm.pgd)) return false;
-    return loadable(m_kernel.swapperPgDir) && loadable(m_kernel.trampolinePgDir);
+    });
 }
 
 OpResult Machine::executeOp(const Op& op, EventList* ev) {

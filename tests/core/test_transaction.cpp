@@ -45,7 +45,8 @@ std::string describe(const Machine& m) {
 
 struct Case {
     const char* name;
-    const char* setup;   // a line "!corrupt TABLE" sets reserved bits in TABLE's PDPTE 0
+    const char* setup;   // a line "!corrupt TABLE" sets reserved bits in TABLE's PDPTE 0, "!selfmap TABLE"
+                         // points TABLE's PDPTE 0 at TABLE
     const char* failing;  // the op that throws part-way
 };
 
@@ -73,9 +74,14 @@ const Case kCases[] = {
      "cpu2 set_cpu_online"},
     {"cpu_down: idle_task_exit's switch to a bad init_mm",
      "cpu2 schedule vi\ncpu2 schedule idle\n!corrupt swapper_pg_dir\n", "cpu0 cpu_down cpu2"},
+    // No op writes a bad PDPTE here: the walk's A bit does (A is reserved in a PDPTE). PDPTE 0 of
+    // bash's pgd points at the pgd itself, so the access walks it as PD and PT and sets A in it.
+    {"schedule after a walk set A in a PDPTE (a PDPT that is its own PD and PT)",
+     "cpu1 schedule bash\n!selfmap bash pgd\ncpu1 flush\ncpu1 access 0x0 read kernel\ncpu1 schedule idle\n",
+     "cpu0 schedule bash"},
 };
 
-// Appends the set-up to `t`: op lines, "!corrupt TABLE" and "!boot" (the usual boot lines).
+// Appends the set-up to `t`: op lines, "!corrupt TABLE", "!selfmap TABLE" and "!boot" (the usual boot lines).
 void play(Timeline& t, const std::string& setup, int& line) {
     std::size_t pos = 0;
     while (pos < setup.size()) {
@@ -85,6 +91,10 @@ void play(Timeline& t, const std::string& setup, int& line) {
         if (l == "!boot") {
             play(t, kBoot, line);
             continue;
+        }
+        if (l.rfind("!selfmap ", 0) == 0) {
+            const std::string table = l.substr(9);
+            l = fmt::format("write_entry \"{}\" 0x0 pdpte {:#x}", table, *t.head().tableNamed(table) | pae::P);
         }
         if (l.rfind("!corrupt ", 0) == 0) {
             const std::string table = l.substr(9);

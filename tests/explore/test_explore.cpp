@@ -334,7 +334,7 @@ TEST_CASE("budgets stop a search with the partial verdict and bounded memory") {
 }
 
 TEST_CASE("fine-grained kernel steps: the same verdicts, a longer shortest schedule that shows the IPI window, and the trace plays") {
-    for (const std::string file : {kLesson, std::string(TLBLAB_EXPLORE_TEST_DIR) + "/bench-4cpu.yaml"}) {
+    for (const std::string& file : {kLesson, std::string(TLBLAB_EXPLORE_TEST_DIR) + "/bench-4cpu.yaml"}) {
         const Lesson lesson = loadLesson(file);
         for (const std::string v : {"buggy", "fix-flush", "fix-trampoline", "correct"}) {
             INFO(file << " " << v);

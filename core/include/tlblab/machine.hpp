@@ -170,6 +170,10 @@ public:
     // For the explorer's successors (issue 13): makes this machine, a copy of `o` on which one
     // access, speculate or invlpg ran on CPU `cpu` without a machine check (ops that change only
     // that CPU and physical memory), equal to `o` again at the cost of copying that one CPU.
+    // It leaves the kernel, mms, tasks, speculation settings and model alone, which is right only
+    // because the explorer (1) drops a successor with a machine check (a panic changes the kernel
+    // and every CPU), (2) replays only paths to frontier states, which have none, and (3) turns
+    // random speculation off (with it on, an access may fill other CPUs' TLBs).
     void restoreAfterCpuOp(const Machine& o, int cpu);
 
     // ---- read access for views, exports and tests ---------------------------------------------
@@ -243,6 +247,11 @@ private:
     // No PDPT a kernel path may load (a CPU's CR3, an mm's pgd, swapper_pg_dir, trampoline_pg_dir)
     // has a present PDPTE with reserved bits: no kernel path can #GP part-way.
     bool everyPdptLoadable() const;
+    // f(base) for the PDPT base of each CPU's CR3, each mm's pgd, swapper and the trampoline, until f
+    // says false (then false).
+    template <typename F>
+    bool everyPdptBase(F&& f) const;
+    bool inSomePdpt(u64 pa) const;  // pa lies in one of those PDPTs (32 bytes from its base)
     void setupOnly(const Op& op) const;              // nothing but set-up ops ran yet
     Cpu& cpuMut(int i) { return m_cpus[static_cast<std::size_t>(i)]; }
     void checkCpu(const Op& op, int cpu, std::size_t argIndex) const;  // exists and not halted
@@ -287,7 +296,7 @@ private:
     u64 m_mapWork = 0;  // pages mapped + unmapped so far (kMaxMapWork)
     bool m_configured = false;  // a set-up op (cpus, cpu_model, ...) came after state changes
     bool m_touched = false;     // anything other than set-up ops has run
-    bool m_pdptMayBeBad = false;  // writeEntry wrote a present entry 0..3 with PDPTE-reserved bits
+    bool m_pdptMayBeBad = false;  // a write may have made a PDPTE that would #GP (writeEntry, the walk's A/D)
 };
 
 }  // namespace tlblab
