@@ -445,7 +445,7 @@ inline bool Machine::walkChecked(const Access& a, WalkResult& w, const char* why
         const EntryChange& x = ch[static_cast<std::size_t>(i)];
         // A is a reserved bit in a PDPTE: a table that is also a PDPT (a PDPTE pointing at its own
         // table) gets a PDPTE that would #GP on its next load, written by the walk, not by writeEntry.
-        if (inSomePdpt(x.pa)) m_pdptMayBeBad = true;
+        if (!m_pdptMayBeBad && inSomePdpt(x.pa)) m_pdptMayBeBad = true;
         addEvent(a.ev, EventKind::TableWrite, c.id).pa(x.pa).before(x.before).after(x.after).detail("A/D update");
     }
     return true;
@@ -524,7 +524,7 @@ void Machine::writeEntry(u64 pa, u64 value, EventList* ev, const std::string& wh
     if (old == value) return;
     // A present entry with PDPTE-reserved bits where a PDPT is or may become one (an entry 0..3 of a
     // table): noted for execute, which then checks the PDPTs before a kernel path.
-    if ((value & pae::P) && (value & pae::kPdpteReserved) && ((pa & 0xfff) < 32 || inSomePdpt(pa)))
+    if (!m_pdptMayBeBad && (value & pae::P) && (value & pae::kPdpteReserved) && ((pa & 0xfff) < 32 || inSomePdpt(pa)))
         m_pdptMayBeBad = true;
     m_mem.write64(pa, value);
     addEvent(ev, EventKind::TableWrite).pa(pa).before(old).after(value).detail(why);
