@@ -24,7 +24,7 @@ ExplorePanel::ExplorePanel(QWidget* parent)
       m_variants(new QComboBox(this)),
       m_depth(new QSpinBox(this)),
       m_memory(new QSpinBox(this)),
-      m_fine(new QCheckBox(tr("&Fine-grained kernel steps"), this)),
+      m_fine(new QCheckBox(tr("Fine-grained kernel &steps"), this)),
       m_run(new QPushButton(tr("&Explore"), this)),
       m_cancelButton(new QPushButton(tr("Cancel"), this)),
       m_open(new QPushButton(tr("Open counterexample"), this)),

@@ -144,7 +144,7 @@ TEST_CASE("the explore panel's fine-grained checkbox runs the --fine search and 
     CHECK_FALSE(box->toolTip().isEmpty());
     CHECK((box->focusPolicy() & Qt::TabFocus) == Qt::TabFocus);
     CHECK(box->isEnabled());
-    box->click();  // what Space on the focused box or its Alt+F mnemonic does
+    box->click();  // what Space on the focused box or its Alt+S mnemonic does
     CHECK(panel.fineSteps());
 
     QSignalSpy done(&panel, &ui::ExplorePanel::finished);

@@ -14,6 +14,7 @@
 #include "PlotsDock.hpp"
 #include "SwimlaneTimeline.hpp"
 
+#include <QAbstractButton>
 #include <QAction>
 #include <QComboBox>
 #include <QDockWidget>
@@ -808,4 +809,21 @@ TEST_CASE("canvas text: readable down to 7 px at the desk, 12 px (else a bar) in
     CHECK(canvas->minTextPx() == 12.0);
     w->setPresentation(false);
     CHECK(canvas->minTextPx() == 7.0);
+}
+
+TEST_CASE("no button or checkbox of the window or its docks takes a menu bar's Alt+letter") {
+    auto w = openWindow(QStringLiteral("erratum-383"));
+    std::map<QKeySequence, QString> menus;
+    for (QAction* a : w->menuBar()->actions())
+        if (const QKeySequence k = QKeySequence::mnemonic(a->text()); !k.isEmpty()) menus[k] = a->text();
+    REQUIRE(menus.size() >= 4);  // File, Go, View, Help
+    int mnemonics = 0;
+    for (QAbstractButton* b : w->findChildren<QAbstractButton*>()) {
+        const QKeySequence k = QKeySequence::mnemonic(b->text());
+        if (k.isEmpty()) continue;
+        ++mnemonics;
+        INFO(b->text().toStdString() << " has " << k.toString().toStdString());
+        CHECK(menus.count(k) == 0);
+    }
+    CHECK(mnemonics >= 3);  // Explore, Fine-grained kernel steps, Check, ...
 }
