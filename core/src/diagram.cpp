@@ -191,7 +191,8 @@ public:
     Scene build();
 
 private:
-    void collectEvents();
+    void collectEvents();         // once per scene: what the step's events touched
+    void collectTlbInteresting();  // per tier: entries behind its subject TLB entries, multimatches
     Block cpuBlock(const Cpu& c);
     void cardRegisters(CardLayout& card, const Cpu& c) const;
     TableSpec tlbTable(const Cpu& c) const;
@@ -236,7 +237,11 @@ private:
     std::set<u64> m_writtenPa;               // table entries written
     std::set<std::pair<int, u32>> m_filled;  // (cpu, entry id) filled this step
     std::set<int> m_cr3Changed, m_cr4Changed, m_stateChanged, m_taskChanged;
-    std::set<u64> m_interesting;  // entries that must not vanish into a "... N more" row
+    // Entries that must not vanish into a "... N more" row: those the step's events name (walked,
+    // written, highlighted; found once per scene: a step can write a million entries) and those
+    // behind the tier's subject TLB entries and any multimatch (per tier).
+    std::set<u64> m_eventInteresting, m_tlbInteresting;
+    bool interesting(u64 pa) const { return m_eventInteresting.count(pa) || m_tlbInteresting.count(pa); }
     std::set<std::pair<int, u32>> m_multimatch;
     std::vector<FigureLink> m_links;
     std::map<u64, std::set<unsigned>> m_via;  // page directory -> PDPT indices of the drawn PDPTs reaching it
@@ -265,22 +270,27 @@ void Builder::collectEvents() {
         default: break;
         }
     }
-    for (const auto& [pa, l] : m_walkPa) m_interesting.insert(pa);
-    for (u64 pa : m_writtenPa) m_interesting.insert(pa);
-    for (u64 pa : m_o.highlightEntries) m_interesting.insert(pa);
+    for (const auto& [pa, l] : m_walkPa) m_eventInteresting.insert(pa);
+    m_eventInteresting.insert(m_writtenPa.begin(), m_writtenPa.end());
+    for (u64 pa : m_o.highlightEntries) m_eventInteresting.insert(pa);
+}
+
+void Builder::collectTlbInteresting() {
+    m_tlbInteresting.clear();
+    m_multimatch.clear();
     for (const Cpu& c : m_m.cpus()) {
         const auto entries = c.tlb.entries();
         for (const TlbEntry& t : entries) {
             if (m_subj.tlb.count({c.id, t.id})) {
-                if (t.pdeAddr) m_interesting.insert(t.pdeAddr);
-                if (t.pteAddr) m_interesting.insert(t.pteAddr);
+                if (t.pdeAddr) m_tlbInteresting.insert(t.pdeAddr);
+                if (t.pteAddr) m_tlbInteresting.insert(t.pteAddr);
             }
             // Two valid entries for one linear address: the erratum 383 multimatch.
             for (const TlbEntry& u : entries)
                 if (u.id != t.id && (t.covers(u.va) || u.covers(t.va))) {
                     m_multimatch.insert({c.id, t.id});
-                    if (t.pdeAddr) m_interesting.insert(t.pdeAddr);
-                    if (t.pteAddr) m_interesting.insert(t.pteAddr);
+                    if (t.pdeAddr) m_tlbInteresting.insert(t.pdeAddr);
+                    if (t.pteAddr) m_tlbInteresting.insert(t.pteAddr);
                 }
         }
     }
@@ -568,7 +578,7 @@ std::set<unsigned> Builder::shownEntries(u64 pa, const std::vector<unsigned>& pr
     for (std::size_t i = 0; i < present.size() && i < 2; ++i) show.insert(present[i]);
     show.insert(present.back());
     for (unsigned i : present)
-        if (m_interesting.count(pae::entryAddress(pa, i))) show.insert(i);
+        if (interesting(pae::entryAddress(pa, i))) show.insert(i);
     return show;
 }
 
@@ -612,7 +622,7 @@ TableRow Builder::entryRow(u64 pa, int level, unsigned i, const std::set<unsigne
     else r.role = Role::Entry;
     if (auto w = m_walkPa.find(epa); w != m_walkPa.end()) r.walkLevel = w->second;
     r.changed = m_writtenPa.count(epa) != 0;
-    r.subject = m_all || m_subj.entries.count(epa) || m_interesting.count(epa) || r.walkLevel >= 0;
+    r.subject = m_all || m_subj.entries.count(epa) || interesting(epa) || r.walkLevel >= 0;
     if (!leaf && !emptyTarget) r.target = frame;
     r.tooltip = fmt::format("{} {} @ {}\nraw {}\n{}\n{}", level == 0 ? "PDPTE" : level == 1 ? "PDE" : "PTE", i,
                             hex(epa), hex(raw), flags,
@@ -1553,15 +1563,14 @@ std::vector<Block> Builder::tieredBlocks(double top, double designW, std::vector
     const StepSubject full = m_subj;
     const Scene titled = m_s;
     std::vector<Block> blocks;
+    collectEvents();
     for (int tier = 0;; ++tier) {
         m_s = titled;
         if (tier > 0) m_subj = subjectTier(full, tier);
         m_links.clear();
         m_entryArrows.clear();
         m_headerArrows.clear();
-        m_interesting.clear();
-        m_multimatch.clear();
-        collectEvents();
+        collectTlbInteresting();
         std::vector<int> group;
         blocks = makeBlocks(tier < 2, group);
         Packing sp;
